@@ -1,0 +1,28 @@
+"""The REST API root (L3): /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from opsdesk.core.api import API_AUTH, install_error_handlers
+
+api = NinjaAPI(
+    title="opsdesk API",
+    version="1.0.0",
+    description=(
+        "Service management for managed AWS service providers. Authenticate with "
+        "`Authorization: Bearer <token>` (see `opsdesk token create`) or the browser session. "
+        "Every create accepts an `Idempotency-Key` header; every update needs `If-Match` with the ETag."
+    ),
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+
+from opsdesk.core.api_routes import router as core_router  # noqa: E402
+from opsdesk.directory.api import router as directory_router  # noqa: E402
+from opsdesk.notifications.api import router as notifications_router  # noqa: E402
+
+api.add_router("/", directory_router)
+api.add_router("/", core_router)
+api.add_router("/", notifications_router)

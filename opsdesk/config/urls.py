@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from opsdesk.config.api import api
+from opsdesk.core import views as core_views
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("django_prometheus.urls")),
+    path("", include("opsdesk.web.urls")),
+]

@@ -1,0 +1,210 @@
+"""API plumbing shared by every router: auth, the error shape, lists (pagination, filtering,
+ordering, CSV) and ETag/If-Match (L3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+from pydantic import create_model
+
+from opsdesk.core.errors import ApplicationError, PreconditionFailed, PreconditionRequired, ValidationFailed
+
+
+class BearerToken(HttpBearer):
+    """The token itself is checked by TokenAuthenticationMiddleware; this declares it in OpenAPI."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        if getattr(request, "token_authenticated", False):
+            return request.user
+        return None
+
+
+class Session(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        if request.user.is_authenticated and request.user.is_active:
+            return request.user
+        return None
+
+
+API_AUTH = [BearerToken(), Session()]
+
+
+def error_body(detail: str, errors: Iterable[dict] = ()) -> dict:
+    return {"detail": detail, "errors": list(errors)}
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[dict[str, str]]
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "filters", "cookie")]
+    return ".".join(parts) or "__all__"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApplicationError)
+    def _application_error(request, exc: ApplicationError):
+        return api.create_response(request, exc.as_dict(), status=exc.status_code)
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation_error(request, exc: NinjaValidationError):
+        errors = []
+        for e in exc.errors:
+            message = e.get("msg", "Invalid value.")
+            if e.get("type") == "missing":
+                message = "This field is required."
+            errors.append({"field": _field_of(e.get("loc", ())), "message": message})
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "Invalid input."
+        return api.create_response(request, error_body(detail, errors), status=422)
+
+    @api.exception_handler(AuthenticationError)
+    def _auth_error(request, exc):
+        return api.create_response(request, error_body("Authentication required."), status=401)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return api.create_response(request, error_body("Not found."), status=404)
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        return api.create_response(request, error_body(str(exc.message)), status=exc.status_code)
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+_page_schemas: dict[type, type] = {}
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """`{count, limit, offset, results: [item]}`, one named schema per item type in OpenAPI."""
+    if item not in _page_schemas:
+        name = item.__name__.removesuffix("Out") + "Page"
+        _page_schemas[item] = create_model(
+            name, __base__=Schema, count=(int, ...), limit=(int, ...), offset=(int, ...), results=(list[item], ...)
+        )
+    return _page_schemas[item]
+
+
+class ListParams(Schema):
+    limit: int = settings.API_PAGE_SIZE_DEFAULT
+    offset: int = 0
+    ordering: str | None = None
+    format: str | None = None
+
+
+def apply_ordering(qs: models.QuerySet, ordering: str | None, allowed: Sequence[str]) -> models.QuerySet:
+    if not ordering:
+        return qs
+    keys = []
+    for raw in ordering.split(","):
+        key = raw.strip()
+        if key.lstrip("-") not in allowed:
+            raise ValidationFailed.field("ordering", f"Cannot order by '{key}'. Allowed: {', '.join(allowed)}.")
+        keys.append(key)
+    return qs.order_by(*keys, "pk")
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ";".join(_csv_value(v) for v in value)
+    if isinstance(value, dict):
+        return ";".join(f"{k}={_csv_value(v)}" for k, v in value.items())
+    text = str(value)
+    # Cells starting with a formula character are neutralised (CSV injection).
+    if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").replace(".", "", 1).isdigit():
+        text = "'" + text
+    return text
+
+
+def csv_response(qs: models.QuerySet, schema: type[Schema], filename: str) -> StreamingHttpResponse:
+    fields = list(schema.model_fields)
+
+    def rows():
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(fields)
+        yield buf.getvalue()
+        for obj in qs.iterator(chunk_size=2000) if not qs._prefetch_related_lookups else qs:
+            buf.seek(0)
+            buf.truncate()
+            data = schema.from_orm(obj).model_dump()
+            writer.writerow([_csv_value(data[f]) for f in fields])
+            yield buf.getvalue()
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def list_response(
+    request: HttpRequest,
+    qs: models.QuerySet,
+    params: ListParams,
+    schema: type[Schema],
+    *,
+    ordering: Sequence[str],
+    name: str,
+) -> Any:
+    """Paginate, order, or stream as CSV — the one way every list endpoint answers."""
+    qs = apply_ordering(qs, params.ordering, ordering)
+    if not qs.ordered:
+        qs = qs.order_by("pk")
+    if params.format not in (None, "", "json", "csv"):
+        raise ValidationFailed.field("format", "Must be 'json' or 'csv'.")
+    if params.format == "csv":
+        return csv_response(qs, schema, name)
+    if params.limit < 1 or params.limit > settings.API_PAGE_SIZE_MAX:
+        raise ValidationFailed.field("limit", f"Must be between 1 and {settings.API_PAGE_SIZE_MAX}.")
+    if params.offset < 0:
+        raise ValidationFailed.field("offset", "Must be zero or more.")
+    return {
+        "count": qs.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "results": list(qs[params.offset : params.offset + params.limit]),
+    }
+
+
+# --- ETag / If-Match ---------------------------------------------------------------------------
+
+
+def with_etag(response: HttpResponse, obj: Any) -> Any:
+    response["ETag"] = obj.etag
+    return obj
+
+
+def expected_version(request: HttpRequest, obj: Any) -> int:
+    """The version the client last saw, from If-Match; 428 without it, 412 when stale."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired()
+    tags = [t.strip() for t in header.split(",")]
+    if "*" in tags:
+        return obj.version
+    for tag in tags:
+        tag = tag.removeprefix("W/")
+        if tag == obj.etag:
+            return obj.version
+    raise PreconditionFailed()
+
+
+def page_response_schema(item: type[Schema]) -> dict:
+    return {200: page_of(item), 401: ErrorOut, 403: ErrorOut, 422: ErrorOut}
+
+
+# Plain marker so the OpenAPI document says a CSV may be returned.
+CSV_NOTE = "Add `?format=csv` for the whole (filtered, ordered) list as CSV."

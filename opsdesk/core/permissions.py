@@ -1,0 +1,44 @@
+"""Who may do what, by role (A4). A table, not if-statements scattered through views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.core.errors import PermissionDenied
+from opsdesk.core.roles import STAFF_ROLES, Role
+
+_DIRECTORY_EDITORS = frozenset(
+    {
+        Role.ADMINISTRATOR,
+        Role.SERVICE_DESK,
+        Role.CSDM,
+        Role.ACCOUNT_MANAGER,
+        Role.SOLUTIONS_ARCHITECT,
+        Role.CLOUD_SUPPORT_MANAGER,
+        Role.HEAD_OF_CUSTOMER_ENGINEERING,
+    }
+)
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "directory.view": STAFF_ROLES | {Role.CUSTOMER},
+    "directory.change_organisation": frozenset({Role.ADMINISTRATOR, Role.CSDM, Role.ACCOUNT_MANAGER}),
+    "directory.change_cloudaccount": _DIRECTORY_EDITORS | {Role.ENGINEER},
+    "directory.change_namedcontact": _DIRECTORY_EDITORS,
+    "directory.change_service": _DIRECTORY_EDITORS | {Role.ENGINEER},
+    "directory.view_user": STAFF_ROLES,
+    "directory.change_user": frozenset({Role.ADMINISTRATOR}),
+    "core.view_history": STAFF_ROLES | {Role.CUSTOMER},
+    "core.view_internal_history": STAFF_ROLES,
+    "notifications.manage_webhooks": frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def has_permission(user: Any, permission: str) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.role in PERMISSIONS.get(permission, frozenset())
+
+
+def require_permission(user: Any, permission: str) -> None:
+    if not has_permission(user, permission):
+        raise PermissionDenied()

@@ -1,0 +1,50 @@
+"""Reads of cross-cutting records: audit history (L1) and API tokens (L3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from opsdesk.core.errors import NotFound
+from opsdesk.core.models import ApiToken, AuditEvent
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.tenancy import UNRESTRICTED, organisation_scope
+
+
+def audit_event_list(*, user: Any, object_type: str | None = None, object_id: str | None = None,
+                     organisation: int | None = None) -> QuerySet:
+    """Staff see every event; customers see the public history of their own organisation's objects."""
+    qs = AuditEvent.objects.all()
+    if not has_permission(user, "core.view_history"):
+        return qs.none()
+    scope = organisation_scope(user)
+    if scope is not UNRESTRICTED:
+        qs = qs.filter(organisation_id__in=sorted(scope), public=True)
+    elif not has_permission(user, "core.view_internal_history"):
+        qs = qs.filter(public=True)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if object_id is not None:
+        qs = qs.filter(object_id=str(object_id))
+    if organisation is not None:
+        qs = qs.filter(organisation_id=organisation)
+    return qs
+
+
+def object_history(*, user: Any, obj: Any) -> QuerySet:
+    """History of an object the caller has already fetched through its own restricted selector."""
+    return audit_event_list(user=user, object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def token_list(*, user: Any) -> QuerySet:
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def token_get(*, user: Any, pk: Any) -> ApiToken:
+    token = token_list(user=user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if token is None:
+        raise NotFound()
+    return token

@@ -1,0 +1,61 @@
+"""API tokens (L3): shown once, stored as SHA-256, revocable, optionally expiring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.core.audit import audit_record
+from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.models import ApiToken, AuditAction
+
+TOKEN_PREFIX = "opsd_"
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def token_create(*, actor: Any, user: Any, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+    """Returns the stored token and the secret, which is never retrievable again."""
+    if expires_in_days is not None and expires_in_days <= 0:
+        raise ValidationFailed.field("expires", "Must be a positive number of days.")
+    if not user.is_active:
+        raise ValidationFailed.field("user", "The user is inactive.")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], prefix=secret[:12], digest=_digest(secret), expires_at=expires_at
+        )
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=token, public=False)
+    return token, secret
+
+
+def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            audit_record(actor=actor, action=AuditAction.UPDATE, obj=token, note="revoked", public=False)
+    return token
+
+
+def token_authenticate(secret: str) -> Any | None:
+    """The user a bearer secret belongs to, or None if unknown, revoked or expired."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    now = timezone.now()
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(secret)).first()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+        return None
+    if not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

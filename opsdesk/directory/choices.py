@@ -1,0 +1,23 @@
+from django.db import models
+
+
+class OnboardingState(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding"
+    ONBOARDED = "onboarded", "Onboarded"
+    OFFBOARDED = "offboarded", "Offboarded"
+
+
+class Environment(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    NON_PRODUCTION = "non-production", "Non-production"
+
+
+# The contact flags of A3, in the order the service plan lists them.
+CONTACT_FLAGS = (
+    ("is_order_contact", "Order contact"),
+    ("is_technical_in_hours", "Technical contact (in hours)"),
+    ("is_technical_out_of_hours", "Technical contact (out of hours)"),
+    ("is_change_approver", "Authorised change approver"),
+    ("is_escalation_contact", "Escalation contact"),
+    ("is_billing_contact", "Billing contact"),
+)

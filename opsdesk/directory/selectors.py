@@ -1,0 +1,114 @@
+"""Reads of the directory, always restricted to what the acting user may see (A4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from opsdesk.core.errors import NotFound
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, ServicePlan, User
+
+
+def _get(qs: QuerySet, pk: Any) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def organisation_list(*, user: Any, q: str | None = None, service_plan: str | None = None) -> QuerySet:
+    qs = Organisation.objects.restrict(user).select_related(
+        "service_plan", "calendar", "csdm", "account_manager", "solutions_architect"
+    ).annotate(account_count=Count("accounts", distinct=True), contact_count=Count("contacts", distinct=True))
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if service_plan:
+        qs = qs.filter(service_plan__code=service_plan)
+    return qs
+
+
+def organisation_get(*, user: Any, pk: Any) -> Organisation:
+    return _get(organisation_list(user=user), pk)
+
+
+def account_list(
+    *, user: Any, organisation: Any = None, onboarding_state: str | None = None, q: str | None = None,
+    is_management_account: bool | None = None,
+) -> QuerySet:
+    qs = CloudAccount.objects.restrict(user).select_related("organisation", "management_account")
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    if onboarding_state:
+        qs = qs.filter(onboarding_state=onboarding_state)
+    if is_management_account is not None:
+        qs = qs.filter(is_management_account=is_management_account)
+    if q:
+        qs = qs.filter(Q(account_id__icontains=q) | Q(name__icontains=q))
+    return qs
+
+
+def account_get(*, user: Any, pk: Any) -> CloudAccount:
+    return _get(account_list(user=user), pk)
+
+
+def contact_list(*, user: Any, organisation: Any = None, flag: str | None = None, q: str | None = None) -> QuerySet:
+    qs = NamedContact.objects.restrict(user).select_related("organisation")
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    if flag:
+        qs = qs.filter(**{flag: True})
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(email__icontains=q))
+    return qs
+
+
+def contact_get(*, user: Any, pk: Any) -> NamedContact:
+    return _get(contact_list(user=user), pk)
+
+
+def service_list(
+    *, user: Any, organisation: Any = None, environment: str | None = None, q: str | None = None
+) -> QuerySet:
+    qs = Service.objects.restrict(user).select_related("organisation").prefetch_related("accounts", "contacts")
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    if environment:
+        qs = qs.filter(environment=environment)
+    if q:
+        qs = qs.filter(Q(reference__icontains=q) | Q(name__icontains=q))
+    return qs
+
+
+def service_get(*, user: Any, pk: Any) -> Service:
+    return _get(service_list(user=user).prefetch_related("runbooks"), pk)
+
+
+def runbook_get(*, user: Any, pk: Any) -> Runbook:
+    return _get(Runbook.objects.restrict(user).select_related("service__organisation"), pk)
+
+
+def user_list(*, user: Any, role: str | None = None, q: str | None = None, organisation: Any = None) -> QuerySet:
+    qs = User.objects.restrict(user).select_related("contact__organisation")
+    if not user.is_authenticated or not user.is_provider_staff:
+        qs = qs.filter(pk=user.pk) if user.is_authenticated else qs.none()
+    if role:
+        qs = qs.filter(role=role)
+    if organisation:
+        qs = qs.filter(contact__organisation_id=organisation)
+    if q:
+        qs = qs.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+    return qs
+
+
+def user_get(*, user: Any, pk: Any) -> User:
+    return _get(user_list(user=user), pk)
+
+
+def staff_with_role(role: str) -> QuerySet:
+    """Provider staff are not tenant data; used to fill role pickers for staff forms."""
+    return User.objects.filter(role=role, is_active=True).order_by("full_name")
+
+
+def service_plan_list() -> QuerySet:
+    return ServicePlan.objects.all()
