@@ -1,3 +1,17 @@
-"""Test-wide settings. Tests run on the real SQLite or PostgreSQL (DATABASE_URL), with Huey in
+"""Test-wide fixtures. Tests run on the real SQLite or PostgreSQL (DATABASE_URL), with Huey in
 immediate mode. Never use transactional_db: flushing tables would DELETE audit rows, which the
 append-only triggers (L1) refuse by design; browser tests run against a separate server process."""
+
+import pytest
+
+
+@pytest.fixture
+def world(db):
+    from opsdesk.core.testing.world import build_world
+
+    return build_world()
+
+
+@pytest.fixture
+def admin(world):
+    return world["admin"]

@@ -26,7 +26,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 SECRET_KEY = os.environ.get("OPSDESK_SECRET_KEY", "opsdesk-insecure-development-key-change-me-in-production")
 DEBUG = env_bool("OPSDESK_DEBUG", False)
-ALLOWED_HOSTS = [h for h in os.environ.get("OPSDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("OPSDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("OPSDESK_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -161,7 +163,7 @@ API_PAGE_SIZE_MAX = 500
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("OPSDESK_IDEMPOTENCY_TTL_HOURS", "48"))
 
 # Structured logs (L6): JSON lines by default, OPSDESK_LOG_FORMAT=text for humans.
-LOG_LEVEL = os.environ.get("OPSDESK_LOG_LEVEL", "INFO")
+LOG_LEVEL = os.environ.get("OPSDESK_LOG_LEVEL", "WARNING" if TESTING else "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -183,6 +185,7 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "huey": {"level": "INFO"},
+        "django.request": {"level": "ERROR" if TESTING else "WARNING"},
     },
 }
 

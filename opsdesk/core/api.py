@@ -49,7 +49,9 @@ class ErrorOut(Schema):
 
 
 def _field_of(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "filters", "cookie")]
+    parts = [
+        str(p) for p in loc if p not in ("body", "query", "path", "payload", "header", "filters", "cookie")
+    ]
     return ".".join(parts) or "__all__"
 
 
@@ -92,7 +94,12 @@ def page_of(item: type[Schema]) -> type[Schema]:
     if item not in _page_schemas:
         name = item.__name__.removesuffix("Out") + "Page"
         _page_schemas[item] = create_model(
-            name, __base__=Schema, count=(int, ...), limit=(int, ...), offset=(int, ...), results=(list[item], ...)
+            name,
+            __base__=Schema,
+            count=(int, ...),
+            limit=(int, ...),
+            offset=(int, ...),
+            results=(list[item], ...),
         )
     return _page_schemas[item]
 
@@ -111,7 +118,9 @@ def apply_ordering(qs: models.QuerySet, ordering: str | None, allowed: Sequence[
     for raw in ordering.split(","):
         key = raw.strip()
         if key.lstrip("-") not in allowed:
-            raise ValidationFailed.field("ordering", f"Cannot order by '{key}'. Allowed: {', '.join(allowed)}.")
+            raise ValidationFailed.field(
+                "ordering", f"Cannot order by '{key}'. Allowed: {', '.join(allowed)}."
+            )
         keys.append(key)
     return qs.order_by(*keys, "pk")
 

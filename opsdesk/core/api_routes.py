@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 
 from opsdesk.core import selectors
 from opsdesk.core.api import CSV_NOTE, ErrorOut, ListParams, list_response, page_response_schema
@@ -61,16 +61,17 @@ def token_list(request: HttpRequest):
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS})
 def token_create_endpoint(request: HttpRequest, payload: TokenIn):
-    token, secret = token_create(actor=request.auth, user=request.auth, name=payload.name,
-                                 expires_in_days=payload.expires_in_days)
+    token, secret = token_create(
+        actor=request.auth, user=request.auth, name=payload.name, expires_in_days=payload.expires_in_days
+    )
     out = TokenOut.from_orm(token).model_dump()
-    return 201, {**out, "token": secret}
+    return Status(201, {**out, "token": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS})
 def token_revoke_endpoint(request: HttpRequest, token_id: int):
     token_revoke(actor=request.auth, token=selectors.token_get(user=request.auth, pk=token_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/audit-events", response=page_response_schema(AuditEventOut), description=CSV_NOTE)

@@ -22,7 +22,9 @@ _NOT_STORED = {401, 403, 409, 429}
 
 
 def _error(status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail, "errors": [{"field": "Idempotency-Key", "message": detail}]}, status=status)
+    return JsonResponse(
+        {"detail": detail, "errors": [{"field": "Idempotency-Key", "message": detail}]}, status=status
+    )
 
 
 def fingerprint(request: HttpRequest) -> str:

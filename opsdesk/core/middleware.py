@@ -30,9 +30,12 @@ class TokenAuthenticationMiddleware:
             if user is None:
                 request.user = AnonymousUser()
                 return JsonResponse(
-                    {"detail": "Invalid, expired or revoked token.", "errors": [
-                        {"field": "Authorization", "message": "Invalid, expired or revoked token."}
-                    ]},
+                    {
+                        "detail": "Invalid, expired or revoked token.",
+                        "errors": [
+                            {"field": "Authorization", "message": "Invalid, expired or revoked token."}
+                        ],
+                    },
                     status=401,
                 )
             request.user = user
@@ -54,8 +57,12 @@ class IdempotencyMiddleware:
         key = idempotency.parse_key(raw)
         if key is None:
             return JsonResponse(
-                {"detail": "Idempotency-Key must be 1–255 printable characters.",
-                 "errors": [{"field": "Idempotency-Key", "message": "Must be 1–255 printable characters."}]},
+                {
+                    "detail": "Idempotency-Key must be 1–255 printable characters.",
+                    "errors": [
+                        {"field": "Idempotency-Key", "message": "Must be 1–255 printable characters."}
+                    ],
+                },
                 status=400,
             )
         row, early = idempotency.claim(request.user, key, idempotency.fingerprint(request))

@@ -1,4 +1,4 @@
-"""Shared model base and the cross-cutting records: audit events (L1), API tokens and idempotency keys (L3)."""
+"""Shared model base and cross-cutting records: audit events (L1), API tokens, idempotency keys (L3)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField(max_length=255, blank=True)
     action = models.CharField(max_length=16, choices=AuditAction.choices)
@@ -64,7 +68,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}#{self.object_id}"
+        )
 
     @property
     def changes(self) -> list[tuple[str, object, object]]:
@@ -101,7 +107,9 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=IdempotencyState.choices, default=IdempotencyState.IN_FLIGHT)
+    state = models.CharField(
+        max_length=16, choices=IdempotencyState.choices, default=IdempotencyState.IN_FLIGHT
+    )
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.BinaryField(null=True)
     response_content_type = models.CharField(max_length=100, blank=True)
@@ -109,4 +117,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -19,6 +19,4 @@ class Role(models.TextChoices):
     PARTNER = "partner", "Partner user"
 
 
-STAFF_ROLES: frozenset[str] = frozenset(
-    r.value for r in Role if r not in (Role.CUSTOMER, Role.PARTNER)
-)
+STAFF_ROLES: frozenset[str] = frozenset(r.value for r in Role if r not in (Role.CUSTOMER, Role.PARTNER))

@@ -12,8 +12,13 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.core.tenancy import UNRESTRICTED, organisation_scope
 
 
-def audit_event_list(*, user: Any, object_type: str | None = None, object_id: str | None = None,
-                     organisation: int | None = None) -> QuerySet:
+def audit_event_list(
+    *,
+    user: Any,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    organisation: int | None = None,
+) -> QuerySet:
     """Staff see every event; customers see the public history of their own organisation's objects."""
     qs = AuditEvent.objects.all()
     if not has_permission(user, "core.view_history"):

@@ -29,14 +29,17 @@ def save_validated(obj: models.Model, *, m2m: Mapping[str, Iterable[Any]] | None
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
-        raise ValidationFailed("The record conflicts with an existing one.", [
-            {"field": "__all__", "message": f"Integrity error: {exc}".splitlines()[0][:300]}
-        ])
+        raise ValidationFailed(
+            "The record conflicts with an existing one.",
+            [{"field": "__all__", "message": f"Integrity error: {exc}".splitlines()[0][:300]}],
+        )
     for name, values in (m2m or {}).items():
         getattr(obj, name).set(values)
 
 
-def record_create(*, actor: Any, obj: M, m2m: Mapping[str, Iterable[Any]] | None = None, public: bool = True) -> M:
+def record_create(
+    *, actor: Any, obj: M, m2m: Mapping[str, Iterable[Any]] | None = None, public: bool = True
+) -> M:
     """Validate, insert and audit a new record. Call inside the service's transaction."""
     save_validated(obj, m2m=m2m)
     audit_record(actor=actor, action=AuditAction.CREATE, obj=obj, public=public)
@@ -62,7 +65,9 @@ def record_update(
     save_validated(locked, m2m=m2m)
     after = snapshot(locked)
     if before != after:
-        audit_record(actor=actor, action=AuditAction.UPDATE, obj=locked, before=before, after=after, public=public)
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, obj=locked, before=before, after=after, public=public
+        )
     return locked
 
 
@@ -74,5 +79,7 @@ def record_delete(*, actor: Any, obj: models.Model, expected_version: int | None
         with transaction.atomic():
             locked.delete()
     except models.ProtectedError as exc:
-        names = sorted({o._meta.verbose_name_plural for o in exc.protected_objects})
-        raise ValidationFailed.field("__all__", f"Still referenced by {', '.join(names)}; remove those first.")
+        names = sorted({str(o._meta.verbose_name_plural) for o in exc.protected_objects})
+        raise ValidationFailed.field(
+            "__all__", f"Still referenced by {', '.join(names)}; remove those first."
+        )

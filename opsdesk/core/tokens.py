@@ -21,7 +21,9 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def token_create(*, actor: Any, user: Any, name: str = "", expires_in_days: int | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, actor: Any, user: Any, name: str = "", expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
     """Returns the stored token and the secret, which is never retrievable again."""
     if expires_in_days is not None and expires_in_days <= 0:
         raise ValidationFailed.field("expires", "Must be a positive number of days.")

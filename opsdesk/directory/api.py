@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
-from opsdesk.core.api import CSV_NOTE, ErrorOut, ListParams, expected_version, list_response, page_response_schema
+from opsdesk.core.api import (
+    CSV_NOTE,
+    ErrorOut,
+    ListParams,
+    expected_version,
+    list_response,
+    page_response_schema,
+)
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.directory import selectors, services
 from opsdesk.directory.schemas import (
@@ -37,8 +44,16 @@ from opsdesk.directory.schemas import (
 
 router = Router(tags=["directory"])
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
-          422: ErrorOut, 428: ErrorOut}
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    422: ErrorOut,
+    428: ErrorOut,
+}
 
 
 def _one(response: HttpResponse, obj):
@@ -48,16 +63,23 @@ def _one(response: HttpResponse, obj):
 
 def _created(response: HttpResponse, obj):
     response["ETag"] = obj.etag
-    return 201, obj
+    return Status(201, obj)
 
 
 # --- organisations ---------------------------------------------------------------------------
 
+
 @router.get("/organisations", response=page_response_schema(OrganisationOut), description=CSV_NOTE)
 def organisation_list(request: HttpRequest, filters: Query[OrganisationFilter], params: Query[ListParams]):
     qs = selectors.organisation_list(user=request.auth, q=filters.q, service_plan=filters.service_plan)
-    return list_response(request, qs, params, OrganisationOut, ordering=("name", "created_at", "updated_at"),
-                         name="organisations")
+    return list_response(
+        request,
+        qs,
+        params,
+        OrganisationOut,
+        ordering=("name", "created_at", "updated_at"),
+        name="organisations",
+    )
 
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})
@@ -71,22 +93,33 @@ def organisation_get(request: HttpRequest, response: HttpResponse, organisation_
 
 
 @router.patch("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
-def organisation_update(request: HttpRequest, response: HttpResponse, organisation_id: int,
-                        payload: OrganisationPatch):
+def organisation_update(
+    request: HttpRequest, response: HttpResponse, organisation_id: int, payload: OrganisationPatch
+):
     org = selectors.organisation_get(user=request.auth, pk=organisation_id)
-    org = services.organisation_update(actor=request.auth, organisation=org,
-                                       expected_version=expected_version(request, org),
-                                       **payload.dict(exclude_unset=True))
+    org = services.organisation_update(
+        actor=request.auth,
+        organisation=org,
+        expected_version=expected_version(request, org),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, selectors.organisation_get(user=request.auth, pk=org.pk))
 
 
 # --- cloud accounts --------------------------------------------------------------------------
 
+
 @router.get("/accounts", response=page_response_schema(AccountOut), description=CSV_NOTE)
 def account_list(request: HttpRequest, filters: Query[AccountFilter], params: Query[ListParams]):
     qs = selectors.account_list(user=request.auth, **filters.dict())
-    return list_response(request, qs, params, AccountOut,
-                         ordering=("account_id", "name", "onboarding_state", "created_at"), name="accounts")
+    return list_response(
+        request,
+        qs,
+        params,
+        AccountOut,
+        ordering=("account_id", "name", "onboarding_state", "created_at"),
+        name="accounts",
+    )
 
 
 @router.post("/accounts", response={201: AccountOut, **ERRORS})
@@ -102,28 +135,40 @@ def account_get(request: HttpRequest, response: HttpResponse, account_pk: int):
 @router.patch("/accounts/{account_pk}", response={200: AccountOut, **ERRORS})
 def account_update(request: HttpRequest, response: HttpResponse, account_pk: int, payload: AccountPatch):
     account = selectors.account_get(user=request.auth, pk=account_pk)
-    account = services.account_update(actor=request.auth, account=account,
-                                      expected_version=expected_version(request, account),
-                                      **payload.dict(exclude_unset=True))
+    account = services.account_update(
+        actor=request.auth,
+        account=account,
+        expected_version=expected_version(request, account),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, account)
 
 
 @router.delete("/accounts/{account_pk}", response={204: None, **ERRORS})
 def account_delete(request: HttpRequest, account_pk: int):
     account = selectors.account_get(user=request.auth, pk=account_pk)
-    services.account_delete(actor=request.auth, account=account, expected_version=expected_version(request, account))
-    return 204, None
+    services.account_delete(
+        actor=request.auth, account=account, expected_version=expected_version(request, account)
+    )
+    return Status(204, None)
 
 
 # --- named contacts --------------------------------------------------------------------------
+
 
 @router.get("/contacts", response=page_response_schema(ContactOut), description=CSV_NOTE)
 def contact_list(request: HttpRequest, filters: Query[ContactFilter], params: Query[ListParams]):
     if filters.flag and filters.flag not in CONTACT_FLAG_FILTERS:
         raise ValidationFailed.field("flag", f"Must be one of: {', '.join(CONTACT_FLAG_FILTERS)}.")
     qs = selectors.contact_list(user=request.auth, **filters.dict())
-    return list_response(request, qs, params, ContactOut, ordering=("name", "email", "last_verified_at",
-                                                                    "created_at"), name="contacts")
+    return list_response(
+        request,
+        qs,
+        params,
+        ContactOut,
+        ordering=("name", "email", "last_verified_at", "created_at"),
+        name="contacts",
+    )
 
 
 @router.post("/contacts", response={201: ContactOut, **ERRORS})
@@ -139,26 +184,38 @@ def contact_get(request: HttpRequest, response: HttpResponse, contact_id: int):
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def contact_update(request: HttpRequest, response: HttpResponse, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get(user=request.auth, pk=contact_id)
-    contact = services.contact_update(actor=request.auth, contact=contact,
-                                      expected_version=expected_version(request, contact),
-                                      **payload.dict(exclude_unset=True))
+    contact = services.contact_update(
+        actor=request.auth,
+        contact=contact,
+        expected_version=expected_version(request, contact),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, contact)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS})
 def contact_delete(request: HttpRequest, contact_id: int):
     contact = selectors.contact_get(user=request.auth, pk=contact_id)
-    services.contact_delete(actor=request.auth, contact=contact, expected_version=expected_version(request, contact))
-    return 204, None
+    services.contact_delete(
+        actor=request.auth, contact=contact, expected_version=expected_version(request, contact)
+    )
+    return Status(204, None)
 
 
 # --- services and runbooks -------------------------------------------------------------------
 
+
 @router.get("/services", response=page_response_schema(ServiceOut), description=CSV_NOTE)
 def service_list(request: HttpRequest, filters: Query[ServiceFilter], params: Query[ListParams]):
     qs = selectors.service_list(user=request.auth, **filters.dict())
-    return list_response(request, qs, params, ServiceOut, ordering=("reference", "name", "environment",
-                                                                    "created_at"), name="services")
+    return list_response(
+        request,
+        qs,
+        params,
+        ServiceOut,
+        ordering=("reference", "name", "environment", "created_at"),
+        name="services",
+    )
 
 
 @router.post("/services", response={201: ServiceOut, **ERRORS})
@@ -174,17 +231,22 @@ def service_get(request: HttpRequest, response: HttpResponse, service_id: int):
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS})
 def service_update(request: HttpRequest, response: HttpResponse, service_id: int, payload: ServicePatch):
     service = selectors.service_get(user=request.auth, pk=service_id)
-    service = services.service_update(actor=request.auth, service=service,
-                                      expected_version=expected_version(request, service),
-                                      **payload.dict(exclude_unset=True))
+    service = services.service_update(
+        actor=request.auth,
+        service=service,
+        expected_version=expected_version(request, service),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, selectors.service_get(user=request.auth, pk=service.pk))
 
 
 @router.delete("/services/{service_id}", response={204: None, **ERRORS})
 def service_delete(request: HttpRequest, service_id: int):
     service = selectors.service_get(user=request.auth, pk=service_id)
-    services.service_delete(actor=request.auth, service=service, expected_version=expected_version(request, service))
-    return 204, None
+    services.service_delete(
+        actor=request.auth, service=service, expected_version=expected_version(request, service)
+    )
+    return Status(204, None)
 
 
 @router.get("/services/{service_id}/runbooks", response={200: list[RunbookOut], **ERRORS})
@@ -206,26 +268,33 @@ def runbook_get(request: HttpRequest, response: HttpResponse, runbook_id: int):
 @router.patch("/runbooks/{runbook_id}", response={200: RunbookOut, **ERRORS})
 def runbook_update(request: HttpRequest, response: HttpResponse, runbook_id: int, payload: RunbookPatch):
     runbook = selectors.runbook_get(user=request.auth, pk=runbook_id)
-    runbook = services.runbook_update(actor=request.auth, runbook=runbook,
-                                      expected_version=expected_version(request, runbook),
-                                      **payload.dict(exclude_unset=True))
+    runbook = services.runbook_update(
+        actor=request.auth,
+        runbook=runbook,
+        expected_version=expected_version(request, runbook),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, runbook)
 
 
 @router.delete("/runbooks/{runbook_id}", response={204: None, **ERRORS})
 def runbook_delete(request: HttpRequest, runbook_id: int):
     runbook = selectors.runbook_get(user=request.auth, pk=runbook_id)
-    services.runbook_delete(actor=request.auth, runbook=runbook, expected_version=expected_version(request, runbook))
-    return 204, None
+    services.runbook_delete(
+        actor=request.auth, runbook=runbook, expected_version=expected_version(request, runbook)
+    )
+    return Status(204, None)
 
 
 # --- users -----------------------------------------------------------------------------------
 
+
 @router.get("/users", response=page_response_schema(UserOut), description=CSV_NOTE)
 def user_list(request: HttpRequest, filters: Query[UserFilter], params: Query[ListParams]):
     qs = selectors.user_list(user=request.auth, **filters.dict())
-    return list_response(request, qs, params, UserOut, ordering=("full_name", "email", "role", "created_at"),
-                         name="users")
+    return list_response(
+        request, qs, params, UserOut, ordering=("full_name", "email", "role", "created_at"), name="users"
+    )
 
 
 @router.get("/users/me", response={200: UserOut, **ERRORS})
@@ -246,6 +315,10 @@ def user_get(request: HttpRequest, response: HttpResponse, user_id: int):
 @router.patch("/users/{user_id}", response={200: UserOut, **ERRORS})
 def user_update(request: HttpRequest, response: HttpResponse, user_id: int, payload: UserPatch):
     user = selectors.user_get(user=request.auth, pk=user_id)
-    user = services.user_update(actor=request.auth, user=user, expected_version=expected_version(request, user),
-                                **payload.dict(exclude_unset=True))
+    user = services.user_update(
+        actor=request.auth,
+        user=user,
+        expected_version=expected_version(request, user),
+        **payload.dict(exclude_unset=True),
+    )
     return _one(response, user)

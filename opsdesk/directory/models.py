@@ -42,14 +42,22 @@ class Organisation(BaseModel):
     service_plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="organisations")
     calendar = models.ForeignKey("calendars.Calendar", on_delete=models.PROTECT, related_name="organisations")
     csdm = models.ForeignKey(
-        "directory.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="csdm_of",
+        "directory.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="csdm_of",
         verbose_name="CSDM",
     )
     account_manager = models.ForeignKey(
         "directory.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="account_manager_of"
     )
     solutions_architect = models.ForeignKey(
-        "directory.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="solutions_architect_of"
+        "directory.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="solutions_architect_of",
     )
     notes = models.TextField(blank=True, max_length=10_000)
 
@@ -99,7 +107,9 @@ class CloudAccount(BaseModel):
     class Meta:
         ordering = ["account_id"]
         constraints = [
-            models.CheckConstraint(condition=Q(account_id__regex=r"^[0-9]{12}$"), name="account_id_12_digits"),
+            models.CheckConstraint(
+                condition=Q(account_id__regex=r"^[0-9]{12}$"), name="account_id_12_digits"
+            ),
             models.CheckConstraint(
                 condition=Q(all_features=False) | Q(is_management_account=True),
                 name="all_features_only_on_management_account",
@@ -139,7 +149,9 @@ class NamedContact(BaseModel):
     class Meta:
         ordering = ["organisation__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "email"], name="contact_email_unique_per_organisation")
+            models.UniqueConstraint(
+                fields=["organisation", "email"], name="contact_email_unique_per_organisation"
+            )
         ]
 
     def __str__(self) -> str:
@@ -163,20 +175,27 @@ class Service(BaseModel):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
     reference = models.CharField(
         max_length=50,
-        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", "Letters, digits, '.', '_', '/', '-' only.")],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", "Letters, digits, '.', '_', '/', '-' only.")
+        ],
     )
     name = models.CharField(max_length=200)
     environment = models.CharField(max_length=20, choices=Environment.choices)
     description = models.TextField(blank=True, max_length=10_000)
     accounts = models.ManyToManyField(CloudAccount, blank=True, related_name="services")
     contacts = models.ManyToManyField(
-        NamedContact, blank=True, related_name="services", help_text="Named contacts registered on this service."
+        NamedContact,
+        blank=True,
+        related_name="services",
+        help_text="Named contacts registered on this service.",
     )
 
     class Meta:
         ordering = ["organisation__name", "reference"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "reference"], name="service_reference_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="service_reference_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -194,7 +213,9 @@ class Runbook(BaseModel):
 
     class Meta:
         ordering = ["service", "title"]
-        constraints = [models.UniqueConstraint(fields=["service", "title"], name="runbook_title_unique_per_service")]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "title"], name="runbook_title_unique_per_service")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -271,6 +292,10 @@ class User(AbstractBaseUser, PermissionsMixin):
             return None
         cached = getattr(self, "_customer_org_id", None)
         if cached is None:
-            cached = NamedContact.objects.filter(pk=self.contact_id).values_list("organisation_id", flat=True).first()
+            cached = (
+                NamedContact.objects.filter(pk=self.contact_id)
+                .values_list("organisation_id", flat=True)
+                .first()
+            )
             self._customer_org_id = cached
         return cached

@@ -77,7 +77,9 @@ class AccountIn(Schema):
     onboarding_state: OnboardingState = OnboardingState.ONBOARDING
     is_management_account: bool = False
     all_features: bool = False
-    management_account: int | None = Field(None, description="The management account's id or 12-digit AWS id.")
+    management_account: int | None = Field(
+        None, description="The management account's id or 12-digit AWS id."
+    )
 
 
 class AccountPatch(Schema):
@@ -156,8 +158,12 @@ class ContactPatch(Schema):
 
 
 CONTACT_FLAG_FILTERS = (
-    "is_order_contact", "is_technical_in_hours", "is_technical_out_of_hours", "is_change_approver",
-    "is_escalation_contact", "is_billing_contact",
+    "is_order_contact",
+    "is_technical_in_hours",
+    "is_technical_out_of_hours",
+    "is_change_approver",
+    "is_escalation_contact",
+    "is_billing_contact",
 )
 
 

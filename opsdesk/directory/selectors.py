@@ -7,7 +7,15 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from opsdesk.core.errors import NotFound
-from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, ServicePlan, User
+from opsdesk.directory.models import (
+    CloudAccount,
+    NamedContact,
+    Organisation,
+    Runbook,
+    Service,
+    ServicePlan,
+    User,
+)
 
 
 def _get(qs: QuerySet, pk: Any) -> Any:
@@ -18,9 +26,13 @@ def _get(qs: QuerySet, pk: Any) -> Any:
 
 
 def organisation_list(*, user: Any, q: str | None = None, service_plan: str | None = None) -> QuerySet:
-    qs = Organisation.objects.restrict(user).select_related(
-        "service_plan", "calendar", "csdm", "account_manager", "solutions_architect"
-    ).annotate(account_count=Count("accounts", distinct=True), contact_count=Count("contacts", distinct=True))
+    qs = (
+        Organisation.objects.restrict(user)
+        .select_related("service_plan", "calendar", "csdm", "account_manager", "solutions_architect")
+        .annotate(
+            account_count=Count("accounts", distinct=True), contact_count=Count("contacts", distinct=True)
+        )
+    )
     if q:
         qs = qs.filter(name__icontains=q)
     if service_plan:
@@ -33,7 +45,11 @@ def organisation_get(*, user: Any, pk: Any) -> Organisation:
 
 
 def account_list(
-    *, user: Any, organisation: Any = None, onboarding_state: str | None = None, q: str | None = None,
+    *,
+    user: Any,
+    organisation: Any = None,
+    onboarding_state: str | None = None,
+    q: str | None = None,
     is_management_account: bool | None = None,
 ) -> QuerySet:
     qs = CloudAccount.objects.restrict(user).select_related("organisation", "management_account")
@@ -52,7 +68,9 @@ def account_get(*, user: Any, pk: Any) -> CloudAccount:
     return _get(account_list(user=user), pk)
 
 
-def contact_list(*, user: Any, organisation: Any = None, flag: str | None = None, q: str | None = None) -> QuerySet:
+def contact_list(
+    *, user: Any, organisation: Any = None, flag: str | None = None, q: str | None = None
+) -> QuerySet:
     qs = NamedContact.objects.restrict(user).select_related("organisation")
     if organisation:
         qs = qs.filter(organisation_id=organisation)
@@ -70,7 +88,9 @@ def contact_get(*, user: Any, pk: Any) -> NamedContact:
 def service_list(
     *, user: Any, organisation: Any = None, environment: str | None = None, q: str | None = None
 ) -> QuerySet:
-    qs = Service.objects.restrict(user).select_related("organisation").prefetch_related("accounts", "contacts")
+    qs = (
+        Service.objects.restrict(user).select_related("organisation").prefetch_related("accounts", "contacts")
+    )
     if organisation:
         qs = qs.filter(organisation_id=organisation)
     if environment:
@@ -88,7 +108,9 @@ def runbook_get(*, user: Any, pk: Any) -> Runbook:
     return _get(Runbook.objects.restrict(user).select_related("service__organisation"), pk)
 
 
-def user_list(*, user: Any, role: str | None = None, q: str | None = None, organisation: Any = None) -> QuerySet:
+def user_list(
+    *, user: Any, role: str | None = None, q: str | None = None, organisation: Any = None
+) -> QuerySet:
     qs = User.objects.restrict(user).select_related("contact__organisation")
     if not user.is_authenticated or not user.is_provider_staff:
         qs = qs.filter(pk=user.pk) if user.is_authenticated else qs.none()

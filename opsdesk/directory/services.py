@@ -15,7 +15,15 @@ from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.core.services import record_create, record_delete, record_update
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.choices import OnboardingState
-from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, ServicePlan, User
+from opsdesk.directory.models import (
+    CloudAccount,
+    NamedContact,
+    Organisation,
+    Runbook,
+    Service,
+    ServicePlan,
+    User,
+)
 
 _ASSIGNEE_ROLES = {
     "csdm": Role.CSDM,
@@ -36,7 +44,9 @@ def _resolve_organisation_refs(changes: dict[str, Any]) -> dict[str, Any]:
         plan = ServicePlan.objects.filter(code=code).first()
         if plan is None:
             known = ", ".join(ServicePlan.objects.values_list("code", flat=True))
-            raise ValidationFailed.field("service_plan", f"Unknown service plan '{code}'. Known plans: {known}.")
+            raise ValidationFailed.field(
+                "service_plan", f"Unknown service plan '{code}'. Known plans: {known}."
+            )
         resolved["service_plan"] = plan
     if "calendar" in resolved and not hasattr(resolved["calendar"], "pk"):
         reject_nul(calendar=resolved["calendar"])
@@ -64,19 +74,29 @@ def organisation_create(
 ) -> Organisation:
     require_permission(actor, "directory.change_organisation")
     fields = _resolve_organisation_refs(
-        dict(service_plan=service_plan, calendar=calendar, csdm=csdm, account_manager=account_manager,
-             solutions_architect=solutions_architect)
+        dict(
+            service_plan=service_plan,
+            calendar=calendar,
+            csdm=csdm,
+            account_manager=account_manager,
+            solutions_architect=solutions_architect,
+        )
     )
     with transaction.atomic():
         return record_create(actor=actor, obj=Organisation(name=name, notes=notes, **fields))
 
 
-def organisation_update(*, actor: Any, organisation: Organisation, expected_version: int | None = None,
-                        **changes: Any) -> Organisation:
+def organisation_update(
+    *, actor: Any, organisation: Organisation, expected_version: int | None = None, **changes: Any
+) -> Organisation:
     require_permission(actor, "directory.change_organisation")
     with transaction.atomic():
-        return record_update(actor=actor, obj=organisation, changes=_resolve_organisation_refs(changes),
-                             expected_version=expected_version)
+        return record_update(
+            actor=actor,
+            obj=organisation,
+            changes=_resolve_organisation_refs(changes),
+            expected_version=expected_version,
+        )
 
 
 # --- cloud accounts (A2) ---------------------------------------------------------------------
@@ -90,19 +110,37 @@ def _check_account_structure(account: CloudAccount) -> None:
         if mgmt.pk == account.pk:
             errors.append({"field": "management_account", "message": "An account cannot manage itself."})
         elif not mgmt.is_management_account:
-            errors.append({"field": "management_account",
-                           "message": f"Account {mgmt.account_id} is not a management account."})
+            errors.append(
+                {
+                    "field": "management_account",
+                    "message": f"Account {mgmt.account_id} is not a management account.",
+                }
+            )
         elif mgmt.organisation_id != account.organisation_id:
-            errors.append({"field": "management_account",
-                           "message": f"Account {mgmt.account_id} belongs to another organisation."})
+            errors.append(
+                {
+                    "field": "management_account",
+                    "message": f"Account {mgmt.account_id} belongs to another organisation.",
+                }
+            )
         if account.is_management_account:
-            errors.append({"field": "is_management_account",
-                           "message": "A member account cannot also be a management account."})
+            errors.append(
+                {
+                    "field": "is_management_account",
+                    "message": "A member account cannot also be a management account.",
+                }
+            )
     if account.all_features and not account.is_management_account:
-        errors.append({"field": "all_features", "message": "Only a management account has an all-features mode."})
+        errors.append(
+            {"field": "all_features", "message": "Only a management account has an all-features mode."}
+        )
     if account.pk and not account.is_management_account and account.member_accounts.exists():
-        errors.append({"field": "is_management_account",
-                       "message": "This account still has member accounts; move them first."})
+        errors.append(
+            {
+                "field": "is_management_account",
+                "message": "This account still has member accounts; move them first.",
+            }
+        )
     if errors:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
 
@@ -116,9 +154,15 @@ def _resolve_account_refs(actor: Any, changes: dict[str, Any]) -> dict[str, Any]
         if org is None:
             raise ValidationFailed.field("organisation", "No such organisation.")
         resolved["organisation"] = org
-    if resolved.get("management_account") is not None and not isinstance(resolved["management_account"], CloudAccount):
+    if resolved.get("management_account") is not None and not isinstance(
+        resolved["management_account"], CloudAccount
+    ):
         ref = resolved["management_account"]
-        mgmt = account_list(user=actor).filter(pk=ref).first() if str(ref).isdigit() and len(str(ref)) < 12 else None
+        mgmt = (
+            account_list(user=actor).filter(pk=ref).first()
+            if str(ref).isdigit() and len(str(ref)) < 12
+            else None
+        )
         if mgmt is None:
             mgmt = account_list(user=actor).filter(account_id=str(ref)).first()
         if mgmt is None:
@@ -140,20 +184,31 @@ def account_create(
     management_account: int | str | CloudAccount | None = None,
 ) -> CloudAccount:
     require_permission(actor, "directory.change_cloudaccount")
-    fields = _resolve_account_refs(actor, {"organisation": organisation, "management_account": management_account})
+    fields = _resolve_account_refs(
+        actor, {"organisation": organisation, "management_account": management_account}
+    )
     account = CloudAccount(
-        account_id=str(account_id).strip(), name=name, regions=list(regions), onboarding_state=onboarding_state,
-        is_management_account=is_management_account, all_features=all_features, **fields,
+        account_id=str(account_id).strip(),
+        name=name,
+        regions=list(regions),
+        onboarding_state=onboarding_state,
+        is_management_account=is_management_account,
+        all_features=all_features,
+        **fields,
     )
     with transaction.atomic():
         _check_account_structure(account)
         return record_create(actor=actor, obj=account)
 
 
-def account_update(*, actor: Any, account: CloudAccount, expected_version: int | None = None,
-                   **changes: Any) -> CloudAccount:
+def account_update(
+    *, actor: Any, account: CloudAccount, expected_version: int | None = None, **changes: Any
+) -> CloudAccount:
     require_permission(actor, "directory.change_cloudaccount")
-    if "organisation" in changes and changes["organisation"] not in (account.organisation_id, account.organisation):
+    if "organisation" in changes and changes["organisation"] not in (
+        account.organisation_id,
+        account.organisation,
+    ):
         raise ValidationFailed.field("organisation", "An account cannot move to another organisation.")
     changes.pop("organisation", None)
     if "regions" in changes and changes["regions"] is not None:
@@ -197,8 +252,9 @@ def contact_create(*, actor: Any, organisation: int | Organisation, **fields: An
         return record_create(actor=actor, obj=NamedContact(organisation=org, **fields))
 
 
-def contact_update(*, actor: Any, contact: NamedContact, expected_version: int | None = None,
-                   **changes: Any) -> NamedContact:
+def contact_update(
+    *, actor: Any, contact: NamedContact, expected_version: int | None = None, **changes: Any
+) -> NamedContact:
     require_permission(actor, "directory.change_namedcontact")
     if "organisation" in changes:
         if changes.pop("organisation") not in (contact.organisation_id, contact.organisation):
@@ -224,13 +280,16 @@ def contact_delete(*, actor: Any, contact: NamedContact, expected_version: int |
 # --- services and runbooks (A5) --------------------------------------------------------------
 
 
-def _service_links(actor: Any, org: Organisation, account_ids: Iterable[Any] | None,
-                   contact_ids: Iterable[Any] | None) -> dict[str, list]:
+def _service_links(
+    actor: Any, org: Organisation, account_ids: Iterable[Any] | None, contact_ids: Iterable[Any] | None
+) -> dict[str, list]:
     """A5 + A2: a service's accounts are the organisation's onboarded accounts; its contacts are its own."""
     links: dict[str, list] = {}
     if account_ids is not None:
         wanted = list(dict.fromkeys(account_ids))
-        accounts = list(CloudAccount.objects.filter(organisation=org, pk__in=[a for a in wanted if str(a).isdigit()]))
+        accounts = list(
+            CloudAccount.objects.filter(organisation=org, pk__in=[a for a in wanted if str(a).isdigit()])
+        )
         found = {a.pk for a in accounts}
         missing = [str(a) for a in wanted if not str(a).isdigit() or int(a) not in found]
         if missing:
@@ -238,12 +297,15 @@ def _service_links(actor: Any, org: Organisation, account_ids: Iterable[Any] | N
         not_onboarded = [a.account_id for a in accounts if a.onboarding_state != OnboardingState.ONBOARDED]
         if not_onboarded:
             raise ValidationFailed.field(
-                "accounts", f"Only onboarded accounts receive services; not onboarded: {', '.join(not_onboarded)}."
+                "accounts",
+                f"Only onboarded accounts receive services; not onboarded: {', '.join(not_onboarded)}.",
             )
         links["accounts"] = accounts
     if contact_ids is not None:
         wanted = list(dict.fromkeys(contact_ids))
-        contacts = list(NamedContact.objects.filter(organisation=org, pk__in=[c for c in wanted if str(c).isdigit()]))
+        contacts = list(
+            NamedContact.objects.filter(organisation=org, pk__in=[c for c in wanted if str(c).isdigit()])
+        )
         if len(contacts) != len(wanted):
             raise ValidationFailed.field("contacts", f"Every contact must be a named contact of {org}.")
         links["contacts"] = contacts
@@ -265,21 +327,30 @@ def service_create(
     org = _resolve_account_refs(actor, {"organisation": organisation})["organisation"]
     with transaction.atomic():
         links = _service_links(actor, org, accounts, contacts)
-        service = Service(organisation=org, reference=reference, name=name, environment=environment,
-                          description=description)
+        service = Service(
+            organisation=org, reference=reference, name=name, environment=environment, description=description
+        )
         return record_create(actor=actor, obj=service, m2m=links)
 
 
-def service_update(*, actor: Any, service: Service, expected_version: int | None = None,
-                   accounts: Iterable[Any] | None = None, contacts: Iterable[Any] | None = None,
-                   **changes: Any) -> Service:
+def service_update(
+    *,
+    actor: Any,
+    service: Service,
+    expected_version: int | None = None,
+    accounts: Iterable[Any] | None = None,
+    contacts: Iterable[Any] | None = None,
+    **changes: Any,
+) -> Service:
     require_permission(actor, "directory.change_service")
     if "organisation" in changes:
         if changes.pop("organisation") not in (service.organisation_id, service.organisation):
             raise ValidationFailed.field("organisation", "A service cannot move to another organisation.")
     with transaction.atomic():
         links = _service_links(actor, service.organisation, accounts, contacts)
-        return record_update(actor=actor, obj=service, changes=changes, expected_version=expected_version, m2m=links)
+        return record_update(
+            actor=actor, obj=service, changes=changes, expected_version=expected_version, m2m=links
+        )
 
 
 def service_delete(*, actor: Any, service: Service, expected_version: int | None = None) -> None:
@@ -296,7 +367,9 @@ def runbook_create(*, actor: Any, service: Service, title: str, body: str) -> Ru
         return record_create(actor=actor, obj=Runbook(service=service, title=title, body=body))
 
 
-def runbook_update(*, actor: Any, runbook: Runbook, expected_version: int | None = None, **changes: Any) -> Runbook:
+def runbook_update(
+    *, actor: Any, runbook: Runbook, expected_version: int | None = None, **changes: Any
+) -> Runbook:
     require_permission(actor, "directory.change_service")
     changes.pop("service", None)
     with transaction.atomic():
@@ -326,21 +399,36 @@ def _check_user_role(role: str, contact: NamedContact | None) -> None:
 def _resolve_contact(actor: Any, contact: Any) -> NamedContact | None:
     if contact is None or isinstance(contact, NamedContact):
         return contact
-    found = NamedContact.objects.restrict(actor).filter(pk=contact).first() if str(contact).isdigit() else None
+    found = (
+        NamedContact.objects.restrict(actor).filter(pk=contact).first() if str(contact).isdigit() else None
+    )
     if found is None:
         raise ValidationFailed.field("contact", "No such named contact.")
     return found
 
 
-def user_create(*, actor: Any, email: str, full_name: str, role: str, password: str | None = None,
-                contact: int | NamedContact | None = None, is_active: bool = True) -> User:
+def user_create(
+    *,
+    actor: Any,
+    email: str,
+    full_name: str,
+    role: str,
+    password: str | None = None,
+    contact: int | NamedContact | None = None,
+    is_active: bool = True,
+) -> User:
     require_permission(actor, "directory.change_user")
     contact_obj = _resolve_contact(actor, contact)
     _check_user_role(role, contact_obj)
     if contact_obj is not None and User.objects.filter(contact=contact_obj).exists():
         raise ValidationFailed.field("contact", "This named contact already has a user.")
-    user = User(email=User.objects.normalize_email(email or "").lower(), full_name=full_name, role=role,
-                contact=contact_obj, is_active=is_active)
+    user = User(
+        email=User.objects.normalize_email(email or "").lower(),
+        full_name=full_name,
+        role=role,
+        contact=contact_obj,
+        is_active=is_active,
+    )
     if password:
         from django.contrib.auth.password_validation import validate_password
         from django.core.exceptions import ValidationError as DjangoValidationError
@@ -348,8 +436,10 @@ def user_create(*, actor: Any, email: str, full_name: str, role: str, password: 
         try:
             validate_password(password, user)
         except DjangoValidationError as exc:
-            raise ValidationFailed("password: " + " ".join(exc.messages),
-                                   [{"field": "password", "message": m} for m in exc.messages])
+            raise ValidationFailed(
+                "password: " + " ".join(exc.messages),
+                [{"field": "password", "message": m} for m in exc.messages],
+            )
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -369,4 +459,6 @@ def user_update(*, actor: Any, user: User, expected_version: int | None = None, 
     if "email" in changes and isinstance(changes["email"], str):
         changes["email"] = changes["email"].strip().lower()
     with transaction.atomic():
-        return record_update(actor=actor, obj=user, changes=changes, expected_version=expected_version, public=False)
+        return record_update(
+            actor=actor, obj=user, changes=changes, expected_version=expected_version, public=False
+        )

@@ -1,0 +1,26 @@
+"""Tenancy-walk declarations of the core API and pages (see core/testing/routes.py)."""
+
+from opsdesk.core.testing.routes import Route
+
+ROUTES = [
+    Route("api", "/api/v1/tokens"),
+    Route("api", "/api/v1/tokens", "POST", body=lambda w: {"name": "walk", "expires_in_days": 1}),
+    Route("api", "/api/v1/tokens/{token_id}", "DELETE", params={"token_id": "token_a"}, owner="customer_a"),
+    Route("api", "/api/v1/audit-events", permission="core.view_history"),
+    Route(
+        "api",
+        "/api/v1/audit-events",
+        query="object_type=directory.organisation",
+        permission="core.view_history",
+    ),
+    Route("ui", "healthz", public=True),
+    Route("ui", "prometheus-django-metrics", public=True),
+]
+
+
+def world_extras(world):
+    """A token of customer A: only its owner can revoke it; everyone else gets 404."""
+    from opsdesk.core.tokens import token_create
+
+    token, _secret = token_create(actor=world["customer_a"], user=world["customer_a"], name="a")
+    world["token_a"] = token

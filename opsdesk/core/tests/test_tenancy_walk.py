@@ -1,0 +1,126 @@
+"""A4: every API operation and every UI URL, called by anonymous, customers of A and B and every
+staff role. A route without a declaration fails the suite (declare it in <app>/routes*.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from opsdesk.core.permissions import PERMISSIONS
+from opsdesk.core.roles import STAFF_ROLES
+from opsdesk.core.testing import walk
+from opsdesk.core.testing.routes import Route
+
+ROUTES = walk.declared_routes()
+CUSTOMERS = ("customer_a", "customer_b")
+USERS = ["anonymous", *CUSTOMERS, *sorted(STAFF_ROLES)]
+
+
+def test_every_api_operation_is_declared(client):
+    openapi = client.get("/api/v1/openapi.json").json()
+    operations = walk.api_operations(openapi)
+    declared = {(r.method, r.target) for r in ROUTES if r.kind == "api"}
+    missing = sorted(operations - declared)
+    stale = sorted(declared - operations)
+    assert not missing, f"API operations without a tenancy declaration: {missing}"
+    assert not stale, f"Declarations of API operations that do not exist: {stale}"
+
+
+def test_every_ui_url_is_declared():
+    names, unnamed = walk.ui_url_names()
+    declared = {r.target for r in ROUTES if r.kind == "ui"}
+    assert not unnamed, f"Unnamed URL patterns cannot be declared: {unnamed}"
+    missing = sorted(names - declared)
+    stale = sorted(declared - names)
+    assert not missing, f"UI URLs without a tenancy declaration: {missing}"
+    assert not stale, f"Declarations of UI URLs that do not exist: {stale}"
+
+
+def _call(client: Client, route: Route, world: dict, url: str):
+    headers = {}
+    if route.if_match:
+        obj = type(world[route.if_match])._default_manager.get(pk=world[route.if_match].pk)
+        headers["HTTP_IF_MATCH"] = obj.etag
+    body = route.body(world) if route.body else None
+    method = getattr(client, route.method.lower())
+    if route.kind == "api":
+        if body is None:
+            return method(url, **headers)
+        return method(url, data=json.dumps(body), content_type="application/json", **headers)
+    return method(url, data=body or {}, **headers)
+
+
+def _text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def _expect_allowed(route: Route, user) -> bool:
+    if route.permission is None:
+        return True
+    return user.role in PERMISSIONS.get(route.permission, frozenset())
+
+
+def _check(route: Route, who: str, world: dict, response, text: str, missing_response) -> None:
+    status = response.status_code
+    label = f"{route_id(route)} as {who}: {status}"
+    assert status < 500, label
+    if who == "anonymous":
+        if route.public:
+            assert walk.CANARY_A not in text and walk.CANARY_B not in text, label
+        elif route.kind == "api":
+            assert status == 401, label
+        else:
+            assert status == 302 and "/login" in response["Location"], label
+        return
+    user = world[who]
+    foreign = walk.tenant_b_markers(world) if who == "customer_a" else walk.tenant_a_markers(world)
+    if who in CUSTOMERS:
+        leaked = [m for m in foreign if m in text]
+        assert not leaked, f"{label} leaked another tenant's data: {leaked}"
+    refers_to_a = any(key.endswith("_a") for key in route.params.values())
+    if route.owner is not None:
+        if who == route.owner:
+            assert status < 400, label
+        else:
+            assert status == 404, label
+        return
+    if who == "customer_b" and refers_to_a:
+        assert status == 404, f"{label}: another tenant's object must answer 404"
+        assert missing_response is not None
+        assert missing_response.status_code == 404, label
+        assert walk.redact_ids(response.content) == walk.redact_ids(missing_response.content), (
+            f"{label}: the 404 differs from the 404 of a missing object"
+        )
+        return
+    if who in CUSTOMERS and route.staff_only:
+        assert status in (403, 404), label
+        return
+    if _expect_allowed(route, user):
+        assert status < 400, f"{label} should succeed; body: {text[:300]}"
+    else:
+        assert status == 403, f"{label} should be forbidden"
+
+
+route_id = walk.route_id
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=[walk.route_id(r) for r in ROUTES])
+def test_route_respects_tenancy(route: Route, world):
+    walk.apply_world_extras(world)
+    for who in USERS:
+        client = Client()
+        if who != "anonymous":
+            client.force_login(world[who])
+        with transaction.atomic():
+            response = _call(client, route, world, walk.resolve_url(route, world))
+            text = _text(response)
+            missing = None
+            if who == "customer_b" and route.params:
+                missing = _call(client, route, world, walk.resolve_url(route, world, missing=True))
+            _check(route, who, world, response, text, missing)
+            transaction.set_rollback(True)
