@@ -26,8 +26,7 @@ run: $(STAMP)
 	$(BIN)/opsdesk serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check opsdesk bench
-	$(BIN)/ruff format --check opsdesk bench || true
+	$(BIN)/ruff check .
 
 test-sqlite: $(STAMP)
 	@echo "== test suite on SQLite =="
