@@ -20,7 +20,9 @@ class Calendar(BaseModel):
     holiday_country = models.CharField(
         max_length=2, blank=True, help_text="Public holidays from the `holidays` package, e.g. GB."
     )
-    holiday_subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. ENG for England and Wales.")
+    holiday_subdivision = models.CharField(
+        max_length=10, blank=True, help_text="e.g. ENG for England and Wales."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -51,7 +53,9 @@ class WorkingHours(BaseModel):
         ordering = ["calendar", "weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="working_hours_start_before_end"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_0_6"),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_0_6"
+            ),
         ]
 
     def __str__(self) -> str:
