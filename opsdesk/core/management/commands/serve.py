@@ -18,6 +18,7 @@ import time
 import urllib.request
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
 
@@ -83,6 +84,10 @@ class Command(BaseCommand):
         return commands
 
     def handle(self, *args: Any, host: str, port: int, no_worker: bool, **options: Any) -> None:
+        if settings.HUEY.get("immediate"):
+            # Tasks run inside the web process; `opsdesk worker` refuses to start in this mode.
+            self.stdout.write("OPSDESK_HUEY_IMMEDIATE is on: tasks run in the web process; no worker.")
+            no_worker = True
         connections.close_all()  # children open their own; nothing shared across fork
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.config.settings")
