@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("django_prometheus.urls")),
     path("", include("opsdesk.web.urls")),
+    path("", include("opsdesk.directory.urls", namespace="directory")),
 ]

@@ -1,0 +1,388 @@
+"""Forms of the directory pages (A1–A5). They parse and type the input; the services decide what is
+allowed (an account id's shape, a member's management account, who may edit), and their errors
+are put back on these forms field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from opsdesk.calendars.models import Calendar
+from opsdesk.core.roles import Role
+from opsdesk.directory import selectors
+from opsdesk.directory.choices import CONTACT_FLAGS, Environment, OnboardingState
+
+ANY = [("", "Any")]
+
+
+class ServiceErrorsForm(forms.Form):
+    """Marks fields with errors for assistive technology and Pico's red outline."""
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
+                )
+
+
+class VersionedForm(ServiceErrorsForm):
+    """Carries the version the user saw, so a stale edit is refused instead of overwriting (L3)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def _organisation_choices(user: Any) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in selectors.organisation_list(user=user).values_list("pk", "name")]
+
+
+def _staff_choices(role: str) -> list[tuple[str, str]]:
+    return [("", "— none —")] + [(str(u.pk), u.full_name or u.email) for u in selectors.staff_with_role(role)]
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+def _search(placeholder: str) -> forms.CharField:
+    return forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=SearchInput(attrs={"placeholder": placeholder, "aria-label": "Search"}),
+    )
+
+
+class OrganisationFilterForm(forms.Form):
+    q = _search("Search organisations")
+    service_plan = forms.ChoiceField(required=False, label="Plan")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["service_plan"].choices = ANY + [(p.code, p.name) for p in selectors.service_plan_list()]
+
+
+class _OrganisationScopedFilter(forms.Form):
+    """Staff filter by organisation; a customer has only one, so the select is left out."""
+
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if user.is_provider_staff:
+            self.fields["organisation"].choices = ANY + _organisation_choices(user)
+        else:
+            del self.fields["organisation"]
+
+
+class AccountFilterForm(_OrganisationScopedFilter):
+    q = _search("Account id or name")
+    onboarding_state = forms.ChoiceField(required=False, label="State", choices=ANY + OnboardingState.choices)
+    kind = forms.ChoiceField(
+        required=False,
+        label="Kind",
+        choices=ANY + [("management", "Management accounts"), ("other", "Member or standalone")],
+    )
+    field_order = ["q", "organisation", "onboarding_state", "kind"]
+
+
+class ContactFilterForm(_OrganisationScopedFilter):
+    q = _search("Name or email")
+    flag = forms.ChoiceField(required=False, label="Flag", choices=ANY + list(CONTACT_FLAGS))
+    verification = forms.ChoiceField(
+        required=False,
+        label="Verification",
+        choices=ANY + [("stale", "Not verified in 90 days")],
+    )
+    field_order = ["q", "organisation", "flag", "verification"]
+
+
+class ServiceFilterForm(_OrganisationScopedFilter):
+    q = _search("Reference or name")
+    environment = forms.ChoiceField(required=False, label="Environment", choices=ANY + Environment.choices)
+    field_order = ["q", "organisation", "environment"]
+
+
+class UserFilterForm(forms.Form):
+    q = _search("Name or email")
+    role = forms.ChoiceField(required=False, label="Role", choices=ANY + Role.choices)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+
+
+# --- organisations (A1) ------------------------------------------------------------------------
+
+
+class OrganisationForm(VersionedForm):
+    name = forms.CharField(max_length=200)
+    service_plan = forms.ChoiceField(label="Service plan")
+    calendar = forms.ChoiceField(label="Business calendar", initial="uk")
+    csdm = forms.TypedChoiceField(label="CSDM", required=False, coerce=int, empty_value=None)
+    account_manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    solutions_architect = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    notes = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+        self.fields["service_plan"].choices = [(p.code, p.name) for p in selectors.service_plan_list()]
+        # Calendars are provider-wide reference data (B1), visible to everyone who may edit an organisation.
+        self.fields["calendar"].choices = [
+            (c.name, f"{c.name} — {c.description or c.timezone}") for c in Calendar.objects.order_by("name")
+        ]
+        self.fields["csdm"].choices = _staff_choices(Role.CSDM)
+        self.fields["account_manager"].choices = _staff_choices(Role.ACCOUNT_MANAGER)
+        self.fields["solutions_architect"].choices = _staff_choices(Role.SOLUTIONS_ARCHITECT)
+
+    @staticmethod
+    def initial_for(org) -> dict[str, Any]:
+        return {
+            "name": org.name,
+            "service_plan": org.service_plan.code,
+            "calendar": org.calendar.name,
+            "csdm": org.csdm_id,
+            "account_manager": org.account_manager_id,
+            "solutions_architect": org.solutions_architect_id,
+            "notes": org.notes,
+            "version": org.version,
+        }
+
+
+# --- cloud accounts (A2) -----------------------------------------------------------------------
+
+
+class AccountForm(VersionedForm):
+    organisation = forms.TypedChoiceField(coerce=int)
+    account_id = forms.CharField(
+        label="AWS account id",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123456789012"}
+        ),
+        help_text="Exactly 12 digits.",
+    )
+    name = forms.CharField(max_length=200, required=False)
+    regions = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Comma-separated, e.g. eu-west-2, us-east-1.",
+    )
+    onboarding_state = forms.ChoiceField(choices=OnboardingState.choices, initial=OnboardingState.ONBOARDING)
+    is_management_account = forms.BooleanField(required=False, label="AWS Organizations management account")
+    all_features = forms.BooleanField(required=False, label="All-features mode (management accounts only)")
+    management_account = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Management account",
+        help_text="For a member account of an AWS Organization.",
+    )
+
+    def __init__(self, *args: Any, user: Any, creating: bool, organisation: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+        else:
+            del self.fields["organisation"]
+        managers = selectors.account_list(user=user, is_management_account=True, organisation=organisation)
+        self.fields["management_account"].choices = [("", "— none (standalone or management) —")] + [
+            (str(a.pk), f"{a.account_id} {a.name} ({a.organisation.name})".replace("  ", " "))
+            for a in managers
+        ]
+
+    def clean_regions(self) -> list[str]:
+        raw = self.cleaned_data.get("regions") or ""
+        return [r.strip() for r in raw.replace("\n", ",").split(",") if r.strip()]
+
+    @staticmethod
+    def initial_for(account) -> dict[str, Any]:
+        return {
+            "account_id": account.account_id,
+            "name": account.name,
+            "regions": ", ".join(account.regions or []),
+            "onboarding_state": account.onboarding_state,
+            "is_management_account": account.is_management_account,
+            "all_features": account.all_features,
+            "management_account": account.management_account_id,
+            "version": account.version,
+        }
+
+
+# --- named contacts (A3) -----------------------------------------------------------------------
+
+
+class ContactForm(VersionedForm):
+    organisation = forms.TypedChoiceField(coerce=int)
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(max_length=254)
+    phone = forms.CharField(max_length=40, required=False)
+    job_title = forms.CharField(max_length=200, required=False)
+    is_order_contact = forms.BooleanField(required=False, label="Order contact")
+    is_technical_in_hours = forms.BooleanField(required=False, label="Technical contact (in hours)")
+    is_technical_out_of_hours = forms.BooleanField(required=False, label="Technical contact (out of hours)")
+    is_change_approver = forms.BooleanField(required=False, label="Authorised change approver")
+    is_escalation_contact = forms.BooleanField(required=False, label="Escalation contact")
+    is_billing_contact = forms.BooleanField(required=False, label="Billing contact")
+    availability_in_hours = forms.CharField(
+        max_length=200, required=False, help_text="e.g. Mon–Fri 09:00–17:00"
+    )
+    availability_out_of_hours = forms.CharField(max_length=200, required=False, help_text="e.g. mobile, 24x7")
+    gdpr_consent = forms.BooleanField(required=False, label="GDPR consent given")
+
+    FLAG_FIELDS = [name for name, _ in CONTACT_FLAGS]
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+        else:
+            del self.fields["organisation"]
+
+    @staticmethod
+    def initial_for(contact) -> dict[str, Any]:
+        names = [
+            "name",
+            "email",
+            "phone",
+            "job_title",
+            "availability_in_hours",
+            "availability_out_of_hours",
+            "gdpr_consent",
+            "version",
+            *ContactForm.FLAG_FIELDS,
+        ]
+        return {n: getattr(contact, n) for n in names}
+
+
+# --- services and runbooks (A5) ----------------------------------------------------------------
+
+
+class ServiceForm(VersionedForm):
+    organisation = forms.TypedChoiceField(coerce=int)
+    reference = forms.CharField(max_length=50, help_text="Quoted by customers when they log an incident.")
+    name = forms.CharField(max_length=200)
+    environment = forms.ChoiceField(choices=Environment.choices)
+    description = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}))
+    accounts = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only onboarded accounts receive services.",
+    )
+    contacts = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Registered named contacts",
+    )
+
+    def __init__(self, *args: Any, user: Any, creating: bool, organisation: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+        else:
+            del self.fields["organisation"]
+        accounts = selectors.account_list(user=user, organisation=organisation)
+        contacts = selectors.contact_list(user=user, organisation=organisation)
+        show_org = organisation is None
+        self.fields["accounts"].choices = [
+            (
+                a.pk,
+                f"{a.account_id} {a.name}"
+                + (f" — {a.organisation.name}" if show_org else "")
+                + (
+                    ""
+                    if a.onboarding_state == OnboardingState.ONBOARDED
+                    else f" ({a.get_onboarding_state_display()})"
+                ),
+            )
+            for a in accounts
+        ]
+        self.fields["contacts"].choices = [
+            (c.pk, f"{c.name} <{c.email}>" + (f" — {c.organisation.name}" if show_org else ""))
+            for c in contacts
+        ]
+
+    @staticmethod
+    def initial_for(service) -> dict[str, Any]:
+        return {
+            "reference": service.reference,
+            "name": service.name,
+            "environment": service.environment,
+            "description": service.description,
+            "accounts": [a.pk for a in service.accounts.all()],
+            "contacts": [c.pk for c in service.contacts.all()],
+            "version": service.version,
+        }
+
+
+class RunbookForm(VersionedForm):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "mono"}),
+        help_text="Markdown: headings, lists, tables, links and code blocks.",
+    )
+
+    def __init__(self, *args: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+
+    @staticmethod
+    def initial_for(runbook) -> dict[str, Any]:
+        return {"title": runbook.title, "body": runbook.body, "version": runbook.version}
+
+
+# --- users (A4) --------------------------------------------------------------------------------
+
+
+class UserForm(VersionedForm):
+    email = forms.EmailField(max_length=254)
+    full_name = forms.CharField(max_length=200)
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.PARTNER])
+    contact = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Named contact",
+        help_text="Customer users only: the named contact this person is.",
+    )
+    is_active = forms.BooleanField(required=False, initial=True, label="Active (may sign in)")
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Leave empty to let the user set one through a reset; at least 10 characters.",
+    )
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+        else:
+            del self.fields["password"]
+        self.fields["contact"].choices = [("", "— none (provider staff) —")] + [
+            (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}")
+            for c in selectors.contact_list(user=user)
+        ]
+
+    @staticmethod
+    def initial_for(person) -> dict[str, Any]:
+        return {
+            "email": person.email,
+            "full_name": person.full_name,
+            "role": person.role,
+            "contact": person.contact_id,
+            "is_active": person.is_active,
+            "version": person.version,
+        }

@@ -1,0 +1,16 @@
+"""Tenancy-walk declarations of the web pages (see core/testing/routes.py)."""
+
+from opsdesk.core.testing.routes import Route
+
+ROUTES = [
+    Route("ui", "web:login", public=True),
+    Route(
+        "ui",
+        "web:login",
+        "POST",
+        public=True,
+        body=lambda w: {"username": "nobody@example.test", "password": "wrong-password"},
+    ),
+    Route("ui", "web:logout", "POST", public=True),
+    Route("ui", "web:home"),
+]

@@ -1,0 +1,171 @@
+"""The small kit every server-rendered page uses (L4): error translation, form errors from services,
+sortable/filterable/paginated lists that htmx refreshes in place, and the audit history page.
+
+Views stay thin: parse a form, call one service or selector, render. What is common to all of
+them (how a NotFound becomes a 404 page, how a ValidationFailed lands on a form) lives here once.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+
+from opsdesk.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from opsdesk.core.permissions import require_permission
+
+PAGE_SIZE = 25
+
+STALE_EDIT_MESSAGE = (
+    "This record was changed by someone else since you opened it. "
+    "Reload the page to see the current values, then apply your changes again."
+)
+
+
+def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; NotFound from a selector is a 404 page, PermissionDenied from a service a 403 page."""
+
+    @functools.wraps(func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return func(request, *args, **kwargs)
+        except NotFound:
+            raise Http404()
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.detail)
+
+    return login_required(wrapper)
+
+
+def require(user: Any, permission: str) -> None:
+    """Gate a page (e.g. an empty create form) with the same permission table the service uses."""
+    require_permission(user, permission)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-Boosted") != "true"
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationFailed) -> None:
+    """Each {"field", "message"} of a service error becomes an inline error (or a form-wide one)."""
+    if not exc.errors:
+        form.add_error(None, exc.detail)
+    for error in exc.errors:
+        field = error.get("field")
+        form.add_error(field if field in form.fields else None, error.get("message") or exc.detail)
+
+
+def run_form(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[Mapping[str, Any]], Any],
+    *,
+    success: Callable[[Any], str],
+    message: str | Callable[[Any], str],
+) -> HttpResponse | None:
+    """POST: validate, call the one service, redirect with a message. Returns None when the form must be
+    shown again (GET, invalid input, a service validation error or a stale version)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        obj = action(form.cleaned_data)
+    except ValidationFailed as exc:
+        apply_service_errors(form, exc)
+        return None
+    except PreconditionFailed:
+        form.add_error(None, STALE_EDIT_MESSAGE)
+        return None
+    messages.success(request, message(obj) if callable(message) else message)
+    return redirect(success(obj))
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column; `sort` is the public ?sort= key, mapped to ORDER BY fields by the list."""
+
+    label: str
+    sort: str | None = None
+    css: str = ""
+
+
+@dataclass
+class ListPage:
+    page: Any
+    sort: str
+    columns: list[Column]
+    total: int
+
+
+def sorted_page(
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    columns: list[Column],
+    orderings: Mapping[str, tuple[str, ...]],
+    default: str,
+) -> ListPage:
+    """?sort=key or -key, whitelisted by `orderings` (anything else falls back to the default); ?page=n."""
+    sort = request.GET.get("sort", "") or default
+    key = sort.removeprefix("-")
+    if key not in orderings:
+        sort, key = default, default.removeprefix("-")
+    fields = orderings[key]
+    descending = sort.startswith("-")
+    order = [f"-{f}" if descending else f for f in fields] + (["-pk"] if descending else ["pk"])
+    paginator = Paginator(qs.order_by(*order), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return ListPage(page=page, sort=sort, columns=columns, total=paginator.count)
+
+
+def render_list(
+    request: HttpRequest,
+    *,
+    template: str,
+    table_template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The full page, or only the table partial for an htmx request from the filter form/sort links."""
+    context = {**context, "table_template": table_template}
+    response = render(request, table_template if is_htmx(request) else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def filter_values(form: forms.Form) -> dict[str, Any]:
+    """The cleaned filters, empty ones dropped; an invalid filter form filters nothing."""
+    if not form.is_valid():
+        return {}
+    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "", [])}
+
+
+# --- audit history (L1) ---------------------------------------------------------------------
+
+
+def render_history(
+    request: HttpRequest, *, obj: Any, events: QuerySet, back_url: str, title: str
+) -> HttpResponse:
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/history.html",
+        {
+            "object": obj,
+            "page": page,
+            "back_url": back_url,
+            "title": title,
+        },
+    )
