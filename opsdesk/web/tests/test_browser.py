@@ -1,0 +1,225 @@
+"""Browser flows (L4) in Debian's Chromium against a real `opsdesk runserver` process with demo data.
+
+No live_server/transactional_db here: those flush tables, and the append-only audit triggers (L1)
+refuse that. One server for the whole session, on its own SQLite file in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "opsdesk-demo-2026"
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    tmp = Path(tempfile.mkdtemp(prefix="opsdesk-e2e-"))
+    env = {
+        **os.environ,
+        "OPSDESK_DATA_DIR": str(tmp),
+        "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}",
+        "OPSDESK_HUEY_IMMEDIATE": "1",
+        "OPSDESK_LOG_FORMAT": "text",
+        "OPSDESK_LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "opsdesk.config.settings",
+    }
+    env.pop("OPSDESK_TESTING", None)
+    opsdesk = [sys.executable, "-m", "opsdesk"]
+    for command in (["migrate", "--no-input"], ["demo"]):
+        subprocess.run([*opsdesk, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    log = tmp / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*opsdesk, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1360, "height": 900}}
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_login_page_and_bad_password(page, server_url):
+    page.goto(f"{server_url}/organisations/")
+    assert "/login/" in page.url
+    shot(page, "01-login")
+    page.get_by_label("Email").fill("service_desk@provider.example")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator(".form-errors").is_visible()
+
+
+def test_staff_walks_the_directory(page, server_url):
+    login(page, server_url, "service_desk@provider.example")
+    assert page.get_by_role("heading", name="Staff desk").is_visible()
+    shot(page, "02-staff-desk")
+
+    page.get_by_role("link", name="Organisations", exact=True).first.click()
+    page.wait_for_url("**/organisations/")
+    assert page.get_by_role("link", name="Northwind Trading").is_visible()
+    # The filter form refreshes the table in place (htmx) and keeps the URL shareable.
+    page.get_by_role("searchbox").fill("contoso")
+    page.wait_for_url("**q=contoso**")
+    page.locator("#rows").get_by_role("link", name="Contoso Health").wait_for()
+    assert page.locator("#rows tr").count() == 1
+    shot(page, "03-organisations-filtered")
+    page.get_by_role("searchbox").fill("")
+    page.locator("#rows").get_by_role("link", name="Northwind Trading").click()
+
+    page.wait_for_url("**/organisations/*/")
+    assert page.get_by_role("heading", name="Northwind Trading").is_visible()
+    assert page.get_by_test_id("account-structure").locator("ul li").count() >= 3  # members under management
+    shot(page, "04-organisation")
+
+    page.get_by_role("link", name="Accounts", exact=True).first.click()
+    page.wait_for_url("**/accounts/")
+    page.get_by_role("link", name="318472659014").first.click()
+    page.wait_for_url("**/accounts/*/")
+    shot(page, "05-account")
+
+    page.get_by_role("link", name="Contacts", exact=True).first.click()
+    page.get_by_role("link", name="Olivia Hart").click()
+    page.wait_for_url("**/contacts/*/")
+    assert page.locator(".badge-flag").count() >= 1
+    shot(page, "06-contact")
+
+    page.get_by_role("link", name="Services", exact=True).first.click()
+    page.get_by_role("link", name="NW-PROD-WEB").click()
+    page.wait_for_url("**/services/*/")
+    assert page.locator(".runbook .prose").first.is_visible()
+    shot(page, "07-service-runbook")
+
+    page.get_by_role("link", name="History").first.click()
+    page.wait_for_url("**/history/")
+    assert page.locator("article.event").count() >= 1
+    shot(page, "08-history")
+
+
+def test_staff_creates_an_account_after_fixing_the_id(page, server_url):
+    login(page, server_url, "service_desk@provider.example")
+    page.goto(f"{server_url}/accounts/new/")
+    page.get_by_label("Organisation").select_option(label="Contoso Health")
+    page.get_by_label("AWS account id").fill("12345678901")
+    page.get_by_label("Name", exact=True).fill("Contoso analytics")
+    page.get_by_label("Regions").fill("eu-west-2")
+    page.get_by_role("button", name="Create account").click()
+    error = page.locator("#field-account_id .field-error")
+    assert error.is_visible()
+    assert "account id" in error.inner_text().lower()
+    shot(page, "09-account-form-error")
+
+    page.get_by_label("AWS account id").fill("123456789012")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/accounts/*/")
+    assert page.get_by_role("heading", name="123456789012").is_visible()
+    assert "created" in page.locator(".flash-success").inner_text()
+    shot(page, "10-account-created")
+
+
+def test_customer_sees_only_their_organisation(page, server_url):
+    # Learn another organisation's URL as staff first, sign out through the user menu, then sign in
+    # as the customer.
+    login(page, server_url, "service_desk@provider.example")
+    page.goto(f"{server_url}/organisations/?q=contoso")
+    contoso_url = page.locator("#rows").get_by_role("link", name="Contoso Health").get_attribute("href")
+    page.locator(".usermenu summary").click()
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/login/")
+
+    login(page, server_url, "ops@northwind.example")
+    assert page.get_by_role("heading", name="Northwind Trading").is_visible()
+    assert page.get_by_text("Customer portal").is_visible()
+    assert page.get_by_test_id("account-structure").is_visible()
+    shot(page, "11-customer-home")
+
+    page.get_by_role("link", name="Accounts", exact=True).first.click()
+    page.wait_for_url("**/accounts/")
+    rows = page.locator("#rows tr")
+    assert rows.count() == 4
+    assert page.get_by_role("link", name="New account").count() == 0
+    shot(page, "12-customer-accounts")
+
+    response = page.goto(f"{server_url}{contoso_url}")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert "Contoso" not in page.content()
+    shot(page, "13-customer-404")
