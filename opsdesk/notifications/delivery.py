@@ -1,0 +1,337 @@
+"""Delivering the outbox (L2): claim a row under a lease, send it, mark it sent only with the claim token.
+
+Why it is shaped like this (architecture.md, "Durable work"): Huey does not acknowledge tasks, so a
+worker killed mid-task loses the task. The row is the source of truth instead:
+
+- a claim is one conditional UPDATE (pending and due → sending, with a lease and a fresh token),
+  so two workers never both hold a row; batches are claimed with SELECT … FOR UPDATE SKIP LOCKED
+  on PostgreSQL so concurrent sweeps do not queue behind each other;
+- only the holder of the current claim token may send or mark the row; a worker whose lease ran
+  out and was re-claimed finds a different token and stops;
+- the sweep puts rows whose lease expired back to pending, so a crash delays a delivery but never
+  loses it. A crash after sending but before marking causes one resend, carrying the same
+  Message-ID / X-Opsdesk-Delivery so the receiver can recognise it.
+
+Every function takes `now` so tests (and the crash test in particular) can move time without sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from email.utils import parseaddr
+
+import httpx
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from opsdesk.notifications.models import Channel, Notification, NotificationState
+
+logger = logging.getLogger("opsdesk.notifications")
+
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+#: Rows claimed per batch by the sweep, and batches per sweep run.
+SWEEP_BATCH_SIZE = 100
+SWEEP_MAX_BATCHES = 10
+
+SIGNATURE_HEADER = "X-Opsdesk-Signature"
+EVENT_HEADER = "X-Opsdesk-Event"
+DELIVERY_HEADER = "X-Opsdesk-Delivery"
+
+
+class DeliveryError(Exception):
+    """A send that failed in a way worth retrying."""
+
+
+class PermanentDeliveryError(Exception):
+    """A send that can never succeed (its subscription is gone or switched off): no retry."""
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before the next try after `attempts` failed ones: 30 s, 1 min, 2 min, … capped at 1 h."""
+    exponent = max(attempts - 1, 0)
+    seconds = BACKOFF_BASE_SECONDS * 2 ** min(exponent, 20)
+    return dt.timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
+# --- claiming --------------------------------------------------------------------------------
+
+
+def claim(notification_id: int, *, now: dt.datetime | None = None) -> Notification | None:
+    """Take one due, pending row for this worker; None when it is not due, already taken or done."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    taken = Notification.objects.filter(
+        pk=notification_id, state=NotificationState.PENDING, next_attempt_at__lte=now
+    ).update(
+        state=NotificationState.SENDING,
+        lease_until=now + _lease(),
+        claim_token=token,
+        attempts=F("attempts") + 1,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if not taken:
+        return None
+    return (
+        Notification.objects.select_related("subscription")
+        .filter(pk=notification_id, claim_token=token)
+        .first()
+    )
+
+
+def claim_batch(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH_SIZE) -> list[Notification]:
+    """Take up to `limit` due, pending rows, skipping rows another transaction has locked."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(state=NotificationState.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Notification.objects.filter(
+            pk__in=ids, state=NotificationState.PENDING, next_attempt_at__lte=now
+        ).update(
+            state=NotificationState.SENDING,
+            lease_until=now + _lease(),
+            claim_token=token,
+            attempts=F("attempts") + 1,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+    return list(Notification.objects.select_related("subscription").filter(pk__in=ids, claim_token=token))
+
+
+def requeue_expired(*, now: dt.datetime | None = None) -> int:
+    """Rows whose worker stopped mid-delivery go back to pending (or die after the last attempt)."""
+    now = now or timezone.now()
+    expired = Notification.objects.filter(state=NotificationState.SENDING, lease_until__lt=now)
+    note = "The worker's lease expired before the delivery was confirmed."
+    dead = expired.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
+        state=NotificationState.FAILED,
+        lease_until=None,
+        claim_token=None,
+        last_error=note,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    requeued = expired.filter(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS).update(
+        state=NotificationState.PENDING,
+        next_attempt_at=now,
+        lease_until=None,
+        claim_token=None,
+        last_error=note,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if dead or requeued:
+        logger.warning("outbox leases expired", extra={"requeued": requeued, "dead": dead})
+    return requeued + dead
+
+
+# --- marking ---------------------------------------------------------------------------------
+
+
+def mark_sent(notification_id: int, claim_token: uuid.UUID | str, *, now: dt.datetime | None = None) -> bool:
+    """Only the current claim may mark the row; a stale worker's token matches nothing."""
+    now = now or timezone.now()
+    return bool(
+        Notification.objects.filter(
+            pk=notification_id, state=NotificationState.SENDING, claim_token=claim_token
+        ).update(
+            state=NotificationState.SENT,
+            sent_at=now,
+            lease_until=None,
+            claim_token=None,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+    )
+
+
+def mark_failed(
+    notification: Notification, error: str, *, permanent: bool = False, now: dt.datetime | None = None
+) -> bool:
+    """Back to pending after a backoff, or failed (dead) after OUTBOX_MAX_ATTEMPTS or a permanent error."""
+    now = now or timezone.now()
+    dead = permanent or notification.attempts >= settings.OUTBOX_MAX_ATTEMPTS
+    changes = dict(
+        lease_until=None,
+        claim_token=None,
+        last_error=error[:2000],
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if dead:
+        changes["state"] = NotificationState.FAILED
+    else:
+        changes.update(state=NotificationState.PENDING, next_attempt_at=now + backoff(notification.attempts))
+    updated = Notification.objects.filter(
+        pk=notification.pk, state=NotificationState.SENDING, claim_token=notification.claim_token
+    ).update(**changes)
+    log = logger.error if dead else logger.warning
+    log(
+        "notification delivery failed",
+        extra={
+            "notification": notification.pk,
+            "attempts": notification.attempts,
+            "dead": dead,
+            "error": error[:300],
+        },
+    )
+    return bool(updated)
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+def message_id(notification: Notification) -> str:
+    """The same Message-ID for every attempt, so a resend after a crash is recognisable downstream."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "opsdesk.invalid"
+    return f"<opsdesk-notification-{notification.pk}@{domain}>"
+
+
+def send_email(notification: Notification) -> None:
+    message = EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient],
+        headers={
+            "Message-ID": message_id(notification),
+            EVENT_HEADER: notification.event,
+            DELIVERY_HEADER: str(notification.pk),
+        },
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # SMTP errors, refused connections, timeouts: all retried.
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def webhook_body(notification: Notification) -> bytes:
+    """The exact bytes sent and signed; built only from the row, so every retry sends the same body."""
+    document = {
+        "id": notification.pk,
+        "event": notification.event,
+        "organisation": notification.organisation_id,
+        "created_at": notification.created_at,
+        "subject": notification.subject,
+        "data": notification.payload,
+    }
+    return json.dumps(document, cls=DjangoJSONEncoder, separators=(",", ":"), sort_keys=True).encode()
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Opsdesk-Signature value: "sha256=" + hex HMAC-SHA256 of the raw body with the secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def send_webhook(notification: Notification) -> None:
+    subscription = notification.subscription
+    if subscription is None:
+        raise PermanentDeliveryError("The webhook subscription was deleted.")
+    if not subscription.active:
+        raise PermanentDeliveryError("The webhook subscription is inactive.")
+    body = webhook_body(notification)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "opsdesk-webhooks",
+        SIGNATURE_HEADER: sign(subscription.secret, body),
+        EVENT_HEADER: notification.event,
+        DELIVERY_HEADER: str(notification.pk),
+    }
+    try:
+        response = httpx.post(
+            subscription.url,
+            content=body,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            follow_redirects=False,
+        )
+    except httpx.HTTPError as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+
+
+def _send_and_mark(notification: Notification, now: dt.datetime | None) -> bool:
+    try:
+        if notification.channel == Channel.EMAIL:
+            send_email(notification)
+        else:
+            send_webhook(notification)
+    except PermanentDeliveryError as exc:
+        mark_failed(notification, str(exc), permanent=True, now=now)
+        return False
+    except Exception as exc:
+        mark_failed(
+            notification,
+            str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}",
+            now=now,
+        )
+        return False
+    marked = mark_sent(notification.pk, notification.claim_token, now=now)
+    if not marked:
+        logger.warning("notification sent after its claim was lost", extra={"notification": notification.pk})
+    return marked
+
+
+def deliver(notification_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Claim, send and mark one notification; a no-op when it is not due or someone else has it."""
+    notification = claim(notification_id, now=now)
+    if notification is None:
+        return False
+    return _send_and_mark(notification, now)
+
+
+def send_claimed(
+    notification_id: int, claim_token: uuid.UUID | str, *, now: dt.datetime | None = None
+) -> bool:
+    """Send a row the sweep claimed, but only while that claim is still the current one."""
+    notification = (
+        Notification.objects.select_related("subscription")
+        .filter(pk=notification_id, state=NotificationState.SENDING, claim_token=claim_token)
+        .first()
+    )
+    if notification is None:
+        return False
+    return _send_and_mark(notification, now)
+
+
+def sweep(*, now: dt.datetime | None = None, dispatch=None) -> int:
+    """The periodic safety net: re-queue expired leases, then claim due rows and hand them out.
+
+    `dispatch(notification_id, claim_token)` defaults to the Huey task; claims are handed out only
+    after they are committed, so a worker never looks for a claim it cannot yet see.
+    """
+    now = now or timezone.now()
+    if dispatch is None:
+        from opsdesk.notifications.tasks import send_claimed_notification as dispatch
+    requeue_expired(now=now)
+    handed_out = 0
+    for _ in range(SWEEP_MAX_BATCHES):
+        batch = claim_batch(now=now)
+        for notification in batch:
+            dispatch(notification.pk, str(notification.claim_token))
+        handed_out += len(batch)
+        if len(batch) < SWEEP_BATCH_SIZE:
+            break
+    return handed_out

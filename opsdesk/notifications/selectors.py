@@ -1,0 +1,69 @@
+"""Reads of notifications and webhook subscriptions, restricted to what the user may see (A4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from opsdesk.core.errors import NotFound, PermissionDenied
+from opsdesk.core.permissions import require_permission
+from opsdesk.notifications.models import Notification, WebhookSubscription
+
+
+def _get(qs: QuerySet, pk: Any) -> Any:
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def _require_staff(user: Any) -> None:
+    if not getattr(user, "is_provider_staff", False):
+        raise PermissionDenied()
+
+
+def webhook_subscription_list(*, user: Any, organisation: Any = None, active: bool | None = None) -> QuerySet:
+    """Administrators only: subscription URLs often carry credentials of the receiving system."""
+    require_permission(user, "notifications.manage_webhooks")
+    qs = WebhookSubscription.objects.restrict(user).select_related("organisation")
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs
+
+
+def webhook_subscription_get(*, user: Any, pk: Any) -> WebhookSubscription:
+    """404 before 403: another tenant's subscription is absent, not forbidden (A4)."""
+    obj = _get(WebhookSubscription.objects.restrict(user).select_related("organisation"), pk)
+    require_permission(user, "notifications.manage_webhooks")
+    return obj
+
+
+def notification_list(
+    *,
+    user: Any,
+    state: str | None = None,
+    channel: str | None = None,
+    event: str | None = None,
+    organisation: Any = None,
+) -> QuerySet:
+    """The delivery record of the outbox, for provider staff (L2)."""
+    _require_staff(user)
+    qs = Notification.objects.restrict(user)
+    if state:
+        qs = qs.filter(state=state)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if event:
+        qs = qs.filter(event=event)
+    if organisation:
+        qs = qs.filter(organisation_id=organisation)
+    return qs
+
+
+def notification_get(*, user: Any, pk: Any) -> Notification:
+    obj = _get(Notification.objects.restrict(user), pk)
+    _require_staff(user)
+    return obj

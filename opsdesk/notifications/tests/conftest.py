@@ -1,0 +1,103 @@
+"""Fixtures of the notification tests: people, two organisations and a real local HTTP receiver."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from opsdesk.directory import services as directory
+from opsdesk.directory.models import User
+
+PASSWORD = "notify-test-password-1"
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return User.objects.create_user(
+        "admin@provider.test", PASSWORD, full_name="Ada Admin", role="administrator"
+    )
+
+
+@pytest.fixture
+def engineer(db) -> User:
+    return User.objects.create_user("eng@provider.test", PASSWORD, full_name="Eve Engineer", role="engineer")
+
+
+@pytest.fixture
+def org_a(administrator):
+    return directory.organisation_create(
+        actor=administrator, name="Alpha Ltd", service_plan="advanced", calendar="uk"
+    )
+
+
+@pytest.fixture
+def org_b(administrator):
+    return directory.organisation_create(
+        actor=administrator, name="Bravo plc", service_plan="advanced", calendar="uk"
+    )
+
+
+def _customer(administrator, org, email):
+    contact = directory.contact_create(
+        actor=administrator, organisation=org, name=f"Contact {email}", email=email
+    )
+    return User.objects.create_user(
+        email, PASSWORD, full_name=f"Customer {email}", role="customer", contact=contact
+    )
+
+
+@pytest.fixture
+def customer_a(administrator, org_a) -> User:
+    return _customer(administrator, org_a, "cust@alpha.test")
+
+
+@pytest.fixture
+def customer_b(administrator, org_b) -> User:
+    return _customer(administrator, org_b, "cust@bravo.test")
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1 answering with the queued statuses (then 200)."""
+
+    url: str
+    statuses: list[int] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(url="")
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status = state.statuses.pop(0) if state.statuses else 200
+            reply = json.dumps({"ok": status < 300}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/opsdesk"
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
