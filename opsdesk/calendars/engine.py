@@ -1,0 +1,764 @@
+"""Business-time arithmetic (B1, B2, B3, B7): plain Python, no Django, so it can be tested and
+benchmarked alone.
+
+How it works. A calendar's opening spans are local wall-clock times (09:00–17:00 Europe/London moves
+with DST), so each date's spans are localised with zoneinfo, never derived by adding 86,400 s per day.
+The spans of a range of years are kept, lazily, in one sorted table of UTC instants (integer
+microseconds since the epoch) with the cumulative business time at each span's start and end.
+Every question is then one or two bisections:
+
+- the business offset of an instant t, B(t), is the cumulative business time up to t;
+- adding d is finding the earliest instant x with B(x) = B(t) + d (bisect on the cumulative array),
+  so an addition that lands exactly on a closing time *is* that closing time (17:00), not the next
+  opening;
+- business time between a and b is B(b) - B(a).
+
+So the cost of an operation does not grow with the interval (adding 10 working days costs what
+adding 15 minutes does), and closed dates are a set consulted once per date when the table is built,
+never scanned per query. The table grows forward or backward by whole years when a question falls
+outside it (it is replaced, never mutated, so concurrent readers stay consistent).
+
+An always-open (24x7) calendar is plain elapsed time.
+
+Inputs are timezone-aware datetimes in any offset; outputs are in the calendar's zone.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_WEEKLY_HOURS",
+    "BusinessCalendar",
+    "ClosedPeriod",
+    "ResponseTarget",
+    "TargetExplanation",
+    "add_business_seconds_bulk",
+    "always_open_calendar",
+    "response_due",
+    "response_due_bulk",
+    "response_target",
+    "uk_calendar",
+]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_US = 1_000_000  # microseconds per second
+_MIDNIGHT = time(0)
+_MIN_YEAR, _MAX_YEAR = 2, 9997
+
+Span = tuple[time, time]
+
+# B1: the default working week, Monday–Friday 09:00–17:00.
+DEFAULT_WEEKLY_HOURS: dict[int, list[Span]] = {wd: [(time(9), time(17))] for wd in range(5)}
+
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _to_us(t: datetime) -> int:
+    try:
+        return (t - _EPOCH) // _ONE_US
+    except TypeError:
+        raise ValueError(f"A timezone-aware datetime is required, got {t!r}.") from None
+
+
+def _seconds(delta: timedelta) -> float:
+    return delta / timedelta(seconds=1)
+
+
+def _fmt(t: datetime) -> str:
+    pattern = "%a %Y-%m-%d %H:%M:%S %Z" if t.second or t.microsecond else "%a %Y-%m-%d %H:%M %Z"
+    return t.strftime(pattern)
+
+
+def _fmt_duration(delta: timedelta) -> str:
+    total = round(delta.total_seconds())
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} business hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if seconds or not parts:
+        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
+    return " ".join(parts)
+
+
+class _NeedMore(Exception):
+    """The span table does not reach far enough: `forward` says which way to grow it, `near` (an
+    instant in microseconds, if known) how far."""
+
+    def __init__(self, forward: bool, near: int | None = None) -> None:
+        self.forward = forward
+        self.near = near
+
+
+class _Table:
+    """Opening spans of the local dates of years first..last, as UTC microseconds.
+
+    starts/ends: span instants; cum_start/cum_end: business microseconds before each span's start /
+    at its end (cum_start[i + 1] == cum_end[i]); span_day: the business-day index of each span;
+    day_first/day_last: first and last span of each business day; day_ordinal: its local date.
+    """
+
+    __slots__ = (
+        "zone", "first", "last", "lo", "hi", "starts", "ends", "cum_start", "cum_end", "span_day",
+        "day_first", "day_last", "day_ordinal", "_np", "_fallbacks",
+    )
+
+    def __init__(self, calendar: BusinessCalendar, first: int, last: int) -> None:
+        self.first, self.last = first, last
+        self.zone = zone = calendar.zone
+        self.lo = calendar._local_us(date(first, 1, 1), _MIDNIGHT)
+        self.hi = calendar._local_us(date(last + 1, 1, 1), _MIDNIGHT)
+        starts: list[int] = []
+        ends: list[int] = []
+        cum_start: list[int] = []
+        cum_end: list[int] = []
+        span_day: list[int] = []
+        day_first: list[int] = []
+        day_last: list[int] = []
+        day_ordinal: list[int] = []
+        closed = calendar._closed
+        weekly = calendar.weekly_hours
+        total = 0
+        prev_end = self.lo
+        for ordinal in range(date(first, 1, 1).toordinal(), date(last + 1, 1, 1).toordinal()):
+            day = date.fromordinal(ordinal)
+            spans = weekly[day.weekday()]
+            if not spans or day in closed:
+                continue
+            k = len(day_ordinal)
+            first_span = len(starts)
+            for opening, closing in spans:
+                s = _to_us(datetime.combine(day, opening, tzinfo=zone))
+                if closing == _MIDNIGHT:
+                    e = _to_us(datetime.combine(day + timedelta(days=1), _MIDNIGHT, tzinfo=zone))
+                else:
+                    e = _to_us(datetime.combine(day, closing, tzinfo=zone))
+                s = max(s, prev_end)  # only matters in odd zones whose DST shift crosses an opening
+                if e <= s:
+                    continue
+                starts.append(s)
+                ends.append(e)
+                cum_start.append(total)
+                total += e - s
+                cum_end.append(total)
+                span_day.append(k)
+                prev_end = e
+            if len(starts) > first_span:
+                day_first.append(first_span)
+                day_last.append(len(starts) - 1)
+                day_ordinal.append(ordinal)
+        self.starts, self.ends, self.cum_start, self.cum_end = starts, ends, cum_start, cum_end
+        self.span_day, self.day_first, self.day_last, self.day_ordinal = (
+            span_day, day_first, day_last, day_ordinal,
+        )
+        self._np: dict[str, np.ndarray] | None = None
+        self._fallbacks: dict[time, np.ndarray] = {}
+
+    # -- the table's primitives; each raises _NeedMore rather than answer from beyond its edge --
+
+    def locate(self, t: int) -> tuple[int, bool]:
+        """(index of the span containing t, True) or (index of the next span to open, False)."""
+        if t < self.lo or t >= self.hi:
+            raise _NeedMore(t >= self.hi, t)
+        i = bisect.bisect_right(self.starts, t) - 1
+        if i >= 0 and t < self.ends[i]:
+            return i, True
+        if i + 1 >= len(self.starts):
+            raise _NeedMore(True)
+        return i + 1, False
+
+    def offset(self, t: int) -> int:
+        """B(t): business microseconds from the table's start up to t."""
+        j, is_open = self.locate(t)
+        return self.cum_start[j] + (t - self.starts[j]) if is_open else self.cum_start[j]
+
+    def at_offset(self, target: int, earliest: bool = True) -> int:
+        """The instant with business offset `target`: the earliest (a closing time when it lands on
+        one) or, for subtraction, the latest (an opening time)."""
+        if not self.cum_end or target > self.cum_end[-1]:
+            raise _NeedMore(True)
+        if target < 0 or (target == 0 and earliest):
+            raise _NeedMore(False)
+        if earliest:
+            j = bisect.bisect_left(self.cum_end, target)
+        else:
+            j = bisect.bisect_right(self.cum_start, target) - 1
+        return self.starts[j] + (target - self.cum_start[j])
+
+    def day_of(self, t: int) -> int:
+        """Index of the business day containing t, or of the next one to open."""
+        return self.span_day[self.locate(t)[0]]
+
+    def day(self, k: int) -> int:
+        if k < 0:
+            raise _NeedMore(False)
+        if k >= len(self.day_first):
+            raise _NeedMore(True)
+        return k
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        if self._np is None:
+            day_first = np.asarray(self.day_first, dtype=np.int64)
+            day_last = np.asarray(self.day_last, dtype=np.int64)
+            cum_start = np.asarray(self.cum_start, dtype=np.int64) // _US
+            cum_end = np.asarray(self.cum_end, dtype=np.int64) // _US
+            self._np = {
+                "starts": np.asarray(self.starts, dtype=np.int64) // _US,
+                "ends": np.asarray(self.ends, dtype=np.int64) // _US,
+                "cum_start": cum_start,
+                "cum_end": cum_end,
+                "span_day": np.asarray(self.span_day, dtype=np.int64),
+                "day_close": np.asarray(self.ends, dtype=np.int64)[day_last] // _US,
+                "day_length": cum_end[day_last] - cum_start[day_first],
+            }
+        return self._np
+
+
+class BusinessCalendar:
+    """A time zone, weekly working hours in local wall-clock time and closed dates (B1).
+
+    weekly_hours maps a weekday (0 = Monday) to its opening spans [(start, end), ...]; an end of
+    00:00 means midnight at the end of the day. closed_dates is an iterable of dates, or a mapping
+    of date to a reason (a holiday's name), shown in explanations.
+    """
+
+    def __init__(
+        self,
+        tz: str,
+        weekly_hours: Mapping[int, Iterable[Span]] | None = None,
+        closed_dates: Iterable[date] | Mapping[date, str] = (),
+        always_open: bool = False,
+    ) -> None:
+        self.tz = tz
+        self.zone = ZoneInfo(tz)
+        self.always_open = always_open
+        hours = DEFAULT_WEEKLY_HOURS if weekly_hours is None else weekly_hours
+        self.weekly_hours: tuple[tuple[Span, ...], ...] = tuple(
+            self._validated_spans(wd, hours.get(wd, ())) for wd in range(7)
+        )
+        if isinstance(closed_dates, Mapping):
+            self.closure_reasons: dict[date, str] = {d: str(r) for d, r in closed_dates.items()}
+        else:
+            self.closure_reasons = {d: "" for d in closed_dates}
+        self._closed = frozenset(self.closure_reasons)
+        for d in self._closed:
+            if not isinstance(d, date) or isinstance(d, datetime):
+                raise ValueError(f"Closed dates must be dates, got {d!r}.")
+        if not always_open and not any(self.weekly_hours):
+            raise ValueError("A calendar that is not always open needs at least one opening span.")
+        self._table: _Table | None = None
+
+    @staticmethod
+    def _validated_spans(weekday: int, spans: Iterable[Span]) -> tuple[Span, ...]:
+        result = sorted((start, end) for start, end in spans)
+        previous_end: time | None = None
+        for start, end in result:
+            if start.tzinfo is not None or end.tzinfo is not None:
+                raise ValueError("Working hours are local wall-clock times without a time zone.")
+            if start.microsecond or end.microsecond:
+                raise ValueError("Working hours are whole seconds.")
+            if end != _MIDNIGHT and end <= start:
+                raise ValueError(f"{_WEEKDAY_NAMES[weekday]}: opening {start} must be before closing {end}.")
+            if previous_end is not None and (previous_end == _MIDNIGHT or start < previous_end):
+                raise ValueError(f"{_WEEKDAY_NAMES[weekday]}: opening spans overlap at {start}.")
+            previous_end = end
+        return tuple(result)
+
+    def __repr__(self) -> str:
+        if self.always_open:
+            return f"BusinessCalendar({self.tz!r}, always_open=True)"
+        return f"BusinessCalendar({self.tz!r}, {len(self._closed)} closed dates)"
+
+    @property
+    def closed_dates(self) -> frozenset[date]:
+        return self._closed
+
+    def with_closures(self, extra: Iterable[date] | Mapping[date, str]) -> BusinessCalendar:
+        """A copy with more closed dates (a closure added, B5)."""
+        reasons = dict(self.closure_reasons)
+        reasons.update(extra if isinstance(extra, Mapping) else {d: "" for d in extra})
+        hours = {wd: list(spans) for wd, spans in enumerate(self.weekly_hours)}
+        return BusinessCalendar(self.tz, hours, reasons, self.always_open)
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _local_us(self, day: date, at: time) -> int:
+        return _to_us(datetime.combine(day, at, tzinfo=self.zone))
+
+    def _out(self, us: int) -> datetime:
+        seconds, micro = divmod(us, _US)
+        t = datetime.fromtimestamp(seconds, self.zone)
+        return t.replace(microsecond=micro) if micro else t
+
+    def _tab(self) -> _Table:
+        tab = self._table
+        if tab is None:
+            year = datetime.now(self.zone).year
+            tab = self._table = _Table(self, year - 1, year + 2)
+        return tab
+
+    def _run(self, op, *args):
+        """Run op(table, *args), growing the table by whole years until it reaches far enough."""
+        tab = self._tab()
+        while True:
+            try:
+                return op(tab, *args)
+            except _NeedMore as need:
+                tab = self._grow(tab, need.forward, need.near)
+
+    def _grow(self, tab: _Table, forward: bool, near: int | None = None) -> _Table:
+        """A wider table: to the year of `near` if given, else twice as wide, at least a year more."""
+        first, last = tab.first, tab.last
+        width = last - first + 1
+        year = None
+        if near is not None:
+            seconds = min(max(near // _US, -62_000_000_000), 253_000_000_000)
+            year = (_EPOCH + timedelta(seconds=seconds)).year
+        if forward:
+            last = year + 1 if year is not None and year >= last else last + width
+        else:
+            first = year - 1 if year is not None and year <= first else first - width
+        first, last = max(first, _MIN_YEAR), min(last, _MAX_YEAR)
+        if (first, last) == (tab.first, tab.last):
+            raise OverflowError("The calendar has no opening within the supported years.")
+        new = _Table(self, first, last)
+        if self._table is tab:
+            self._table = new
+        return new
+
+    def _covered(self, lo_us: int, hi_us: int) -> _Table:
+        """A table reaching from before lo_us to past hi_us (for the bulk paths)."""
+        tab = self._tab()
+        while tab.lo > lo_us:
+            tab = self._grow(tab, False, lo_us)
+        while tab.hi <= hi_us:
+            tab = self._grow(tab, True, hi_us)
+        return tab
+
+    # -- operations (B2) ---------------------------------------------------------------------------
+
+    def is_open(self, t: datetime) -> bool:
+        if self.always_open:
+            _to_us(t)
+            return True
+        return self._run(lambda tab, u: tab.locate(u)[1], _to_us(t))
+
+    def next_opening(self, t: datetime) -> datetime:
+        """t itself (in the calendar's zone) if open, else the next opening."""
+        if self.always_open:
+            return self._out(_to_us(t))
+
+        def op(tab: _Table, u: int) -> int:
+            j, is_open = tab.locate(u)
+            return u if is_open else tab.starts[j]
+
+        return self._out(self._run(op, _to_us(t)))
+
+    def add_business_time(self, t: datetime, delta: timedelta) -> datetime:
+        """t + delta of business time. Landing exactly on a closing gives that closing instant; a
+        negative delta counts backwards and lands on an opening rather than the previous closing."""
+        u = _to_us(t)
+        d = delta // _ONE_US
+        if self.always_open or d == 0:
+            return self._out(u + d if self.always_open else u)
+        return self._out(self._run(_add, u, d))
+
+    def business_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Business time from a to b (negative when b is before a)."""
+        ua, ub = _to_us(a), _to_us(b)
+        if self.always_open:
+            return timedelta(microseconds=ub - ua)
+        return timedelta(microseconds=self._run(lambda tab, x, y: tab.offset(y) - tab.offset(x), ua, ub))
+
+    def day_close(self, t: datetime) -> datetime:
+        """The closing instant of the business day containing t, or of the next to open when t is
+        closed. On a 24x7 calendar a business day is a local calendar day, closing at midnight."""
+        u = _to_us(t)
+        if self.always_open:
+            local = self._out(u).date() + timedelta(days=1)
+            return self._out(self._local_us(local, _MIDNIGHT))
+
+        def op(tab: _Table, x: int) -> int:
+            return tab.ends[tab.day_last[tab.day_of(x)]]
+
+        return self._out(self._run(op, u))
+
+    def business_day_length(self, t: datetime) -> timedelta:
+        """Business time in the business day containing t (or the next to open): one business day
+        for P4 (B3). On a 24x7 calendar, 24 hours."""
+        if self.always_open:
+            _to_us(t)
+            return timedelta(days=1)
+
+        def op(tab: _Table, x: int) -> int:
+            k = tab.day_of(x)
+            return tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
+
+        return timedelta(microseconds=self._run(op, _to_us(t)))
+
+    def next_business_day_at(self, t: datetime, at: time) -> datetime:
+        """Local wall time `at` on the next business day after t's business day (the one containing
+        t, or the next to open when t is closed). The P3 fallback targets (B3)."""
+        u = _to_us(t)
+        if self.always_open:
+            return self._out(self._local_us(self._out(u).date() + timedelta(days=1), at))
+
+        def op(tab: _Table, x: int) -> int:
+            return tab.day_ordinal[tab.day(tab.day_of(x) + 1)]
+
+        return self._out(self._local_us(date.fromordinal(self._run(op, u)), at))
+
+    def add_business_days(self, t: datetime, n: int) -> datetime:
+        """n business days after t (B7 working-day deadlines), keeping the business time already
+        elapsed in the start day: Mon 11:00 + 1 = Tue 11:00. From an opening instant (or a closed
+        one) the result is the closing of the n-th business day: Mon 09:00 + 1 = Mon 17:00, the
+        same instant in business time as Tue 09:00. If the target day is shorter than the elapsed
+        part, the result is that day's closing. 24x7: n × 24 hours elapsed."""
+        u = _to_us(t)
+        if self.always_open or n == 0:
+            return self._out(u + n * 86_400 * _US if self.always_open else u)
+        return self._out(self._run(_add_days, u, n))
+
+    def closed_periods(self, a: datetime, b: datetime, limit: int = 20) -> list[ClosedPeriod]:
+        """The closed periods overlapping [a, b), with their reasons (for explanations)."""
+        ua, ub = _to_us(a), _to_us(b)
+        if self.always_open or ub <= ua:
+            return []
+        raw = self._run(_gaps, ua, ub, limit)
+        return [ClosedPeriod(self._out(s), self._out(e), self._gap_reason(d0, d1)) for s, e, d0, d1 in raw]
+
+    def _gap_reason(self, before: int | None, after: int) -> str:
+        """Why a gap is closed: the whole dates between the business days either side of it."""
+        if before is None or after - before <= 1:
+            return "outside business hours"
+        parts = ["outside business hours"]
+        for ordinal in range(before + 1, after):
+            day = date.fromordinal(ordinal)
+            label = f"{day:%a %Y-%m-%d}"
+            if day in self._closed:
+                reason = self.closure_reasons.get(day) or "closed"
+                parts.append(f"{label} {reason}")
+            elif not self.weekly_hours[day.weekday()]:
+                parts.append(f"{label} {'weekend' if day.weekday() >= 5 else 'not a working day'}")
+            if len(parts) > 15:
+                parts.append("…")
+                break
+        return "; ".join(parts)
+
+
+def _add(tab: _Table, u: int, d: int) -> int:
+    return tab.at_offset(tab.offset(u) + d, earliest=d > 0)
+
+
+def _add_days(tab: _Table, u: int, n: int) -> int:
+    j, is_open = tab.locate(u)
+    k = tab.span_day[j]
+    elapsed = (tab.cum_start[j] + (u - tab.starts[j]) if is_open else tab.cum_start[j]) - tab.cum_start[
+        tab.day_first[k]
+    ]
+    if elapsed == 0 and n > 0:
+        return tab.ends[tab.day_last[tab.day(k + n - 1)]]
+    k2 = tab.day(k + n)
+    begin = tab.cum_start[tab.day_first[k2]]
+    length = tab.cum_end[tab.day_last[k2]] - begin
+    if elapsed == 0:
+        return tab.starts[tab.day_first[k2]]
+    return tab.at_offset(begin + min(elapsed, length))
+
+
+def _gaps(tab: _Table, ua: int, ub: int, limit: int) -> list[tuple[int, int, int | None, int]]:
+    """Closed intervals overlapping [ua, ub) as (start, end, ordinal before, ordinal after)."""
+    out: list[tuple[int, int, int | None, int]] = []
+    j, is_open = tab.locate(ua)
+    if not is_open:
+        before = tab.day_ordinal[tab.span_day[j - 1]] if j > 0 else None
+        out.append((ua, tab.starts[j], before, tab.day_ordinal[tab.span_day[j]]))
+    while len(out) < limit:
+        end = tab.ends[j]
+        if end >= ub:
+            break
+        if j + 1 >= len(tab.starts):
+            raise _NeedMore(True)
+        if tab.starts[j + 1] > end:
+            days = tab.day_ordinal[tab.span_day[j]], tab.day_ordinal[tab.span_day[j + 1]]
+            out.append((end, tab.starts[j + 1], *days))
+        j += 1
+    return out
+
+
+# -- factories (B1) ------------------------------------------------------------------------------------
+
+
+def uk_calendar(
+    years: Iterable[int] = range(2020, 2041),
+    extra_closures: Iterable[date] | Mapping[date, str] = (),
+) -> BusinessCalendar:
+    """Europe/London, Monday–Friday 09:00–17:00, closed on the bank holidays of England and Wales
+    (for `years`; dates outside them have no holidays) and on `extra_closures`."""
+    import holidays
+
+    closed: dict[date, str] = dict(holidays.country_holidays("GB", subdiv="ENG", years=list(years)).items())
+    if not isinstance(extra_closures, Mapping):
+        extra_closures = {d: "closed" for d in extra_closures}
+    closed.update(extra_closures)
+    return BusinessCalendar("Europe/London", DEFAULT_WEEKLY_HOURS, closed)
+
+
+def always_open_calendar(tz: str = "UTC") -> BusinessCalendar:
+    """24x7: plain elapsed time (P1, P2)."""
+    return BusinessCalendar(tz, {}, (), always_open=True)
+
+
+# -- response targets (B3) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosedPeriod:
+    start: datetime
+    end: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class TargetExplanation:
+    """Why a target is what it is, for the incident page."""
+
+    logged_at: datetime
+    clock_start: datetime
+    started_at_next_opening: bool
+    business_time: timedelta
+    clock_end: datetime
+    day_close: datetime | None
+    fallback: time | None
+    fallback_applied: bool
+    closed_periods: tuple[ClosedPeriod, ...]
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    due: datetime
+    explanation: TargetExplanation
+
+
+def _check_rule(hours: float | None, business_days: int | None) -> None:
+    if (hours is None) == (business_days is None):
+        raise ValueError("Give exactly one of hours or business_days.")
+    if hours is not None and hours < 0 or business_days is not None and business_days < 0:
+        raise ValueError("A response time cannot be negative.")
+
+
+def response_due(
+    calendar: BusinessCalendar,
+    logged_at: datetime,
+    *,
+    hours: float | None = None,
+    fallback: time | None = None,
+    business_days: int | None = None,
+) -> datetime:
+    """The B3 target, fast (no explanation). See response_target."""
+    _check_rule(hours, business_days)
+    u = _to_us(logged_at)
+    if calendar.always_open:
+        if business_days is not None:
+            return calendar._out(u + business_days * 86_400 * _US)
+        return calendar._out(u + round(hours * 3600 * _US))
+    return calendar._out(calendar._run(_due, u, hours, fallback, business_days))
+
+
+def _due(tab: _Table, u: int, hours: float | None, fallback: time | None, business_days: int | None) -> int:
+    j, is_open = tab.locate(u)
+    s = u if is_open else tab.starts[j]
+    k = tab.span_day[j]
+    offset = tab.cum_start[j] + (s - tab.starts[j])
+    if business_days is not None:
+        length = tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
+        return tab.at_offset(offset + business_days * length) if business_days else s
+    d = round(hours * 3600 * _US)
+    c = tab.at_offset(offset + d) if d else s
+    if fallback is None or c <= tab.ends[tab.day_last[k]]:
+        return c
+    day = date.fromordinal(tab.day_ordinal[tab.day(k + 1)])
+    return _to_us(datetime.combine(day, fallback, tzinfo=tab.zone))
+
+
+def response_target(
+    calendar: BusinessCalendar,
+    logged_at: datetime,
+    *,
+    hours: float | None = None,
+    fallback: time | None = None,
+    business_days: int | None = None,
+) -> ResponseTarget:
+    """A response target by the B3 rule, with its explanation.
+
+    s = logged_at if the calendar is open then, else the next opening; c = s + `hours` business
+    hours. If c is on s's business day (at or before its closing) the target is c, else `fallback`
+    (local wall time) on the next business day after s's day; without a fallback, c. With
+    `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is due
+    Tue 11:00 and Mon 09:00 is due Mon 17:00. On a 24x7 calendar: plain elapsed time.
+    """
+    due = response_due(calendar, logged_at, hours=hours, fallback=fallback, business_days=business_days)
+    logged = calendar._out(_to_us(logged_at))
+    s = calendar.next_opening(logged)
+    late = s != logged
+    steps = []
+    if calendar.always_open:
+        amount = timedelta(days=business_days) if business_days is not None else timedelta(hours=hours)
+        steps.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
+        steps.append(f"{amount} after logging: due {_fmt(due)}.")
+        return ResponseTarget(
+            due, TargetExplanation(logged, s, False, amount, due, None, None, False, (), tuple(steps))
+        )
+    close = calendar.day_close(s)
+    if late:
+        steps.append(f"Logged {_fmt(logged)} while closed: the clock starts at the next opening, {_fmt(s)}.")
+    else:
+        steps.append(f"Logged {_fmt(logged)} during business hours: the clock starts at once.")
+    fallback_applied = False
+    if business_days is not None:
+        length = calendar.business_day_length(s)
+        amount = length * business_days
+        count = "one business day" if business_days == 1 else f"{business_days} business days"
+        steps.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
+                     f" is {_fmt_duration(length)} long).")
+        c = calendar.add_business_time(s, amount)
+        steps.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
+    else:
+        amount = timedelta(microseconds=round(hours * 3600 * _US))
+        c = calendar.add_business_time(s, amount)
+        if c <= close or fallback is None:
+            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
+                         + (f", within that business day (it closes {_fmt(close)})." if c <= close else "."))
+            steps.append(f"Due {_fmt(due)}.")
+        else:
+            fallback_applied = True
+            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
+                         f" closes ({_fmt(close)}).")
+            steps.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
+    periods = tuple(calendar.closed_periods(logged, max(due, c)))
+    if periods:
+        listed = "; ".join(f"{_fmt(p.start)} to {_fmt(p.end)} ({p.reason})" for p in periods)
+        steps.insert(len(steps) - 1, f"Closed time not counted: {listed}.")
+    return ResponseTarget(
+        due,
+        TargetExplanation(logged, s, late, amount, c, close, fallback if business_days is None else None,
+                          fallback_applied, periods, tuple(steps)),
+    )
+
+
+# -- vectorised paths (B5 bulk recalculation) ----------------------------------------------------------
+
+
+def add_business_seconds_bulk(calendar: BusinessCalendar, starts, seconds) -> np.ndarray:
+    """add_business_time over arrays: starts (epoch seconds) + seconds of business time, as epoch
+    seconds. Identical to the scalar path (exactly so for integer inputs, which give int64; float
+    inputs give float64)."""
+    t = np.asarray(starts)
+    d = np.asarray(seconds)
+    t, d = np.broadcast_arrays(t, d)
+    integer = np.issubdtype(t.dtype, np.integer) and np.issubdtype(d.dtype, np.integer)
+    dtype = np.int64 if integer else np.float64
+    t = t.astype(dtype, copy=False)
+    d = d.astype(dtype, copy=False)
+    if calendar.always_open or t.size == 0:
+        return t + d
+    lo, hi = int(np.floor(t.min())), int(np.ceil(t.max()))
+    while True:
+        tab = calendar._covered(lo * _US, hi * _US)
+        a = tab.arrays()
+        st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
+        i = np.searchsorted(st, t, side="right") - 1
+        if (i < 0).any():
+            lo -= 366 * 86_400
+            continue
+        inside = t < en[i]
+        offset = np.where(inside, cs[i] + (t - st[i]), ce[i])
+        target = offset + d
+        if target.max(initial=0) > ce[-1]:
+            hi = _grow_hint(calendar, tab, True)
+            continue
+        if (target[d < 0] < 0).any():
+            lo = _grow_hint(calendar, tab, False)
+            continue
+        forward = np.searchsorted(ce, target, side="left")
+        backward = np.searchsorted(cs, target, side="right") - 1
+        j = np.where(d > 0, np.minimum(forward, len(st) - 1), np.maximum(backward, 0))
+        result = st[j] + (target - cs[j])
+        return np.where(d == 0, t, result).astype(dtype, copy=False)
+
+
+def _grow_hint(calendar: BusinessCalendar, tab: _Table, forward: bool) -> int:
+    """An instant (epoch seconds) just beyond the table's edge, so _covered grows it one step."""
+    return (tab.hi // _US + 1) if forward else (tab.lo // _US - 1)
+
+
+def response_due_bulk(
+    calendar: BusinessCalendar,
+    logged_at,
+    *,
+    hours: float | None = None,
+    fallback: time | None = None,
+    business_days: int | None = None,
+) -> np.ndarray:
+    """response_due over an array of logged-at instants (integer epoch seconds), as int64 epoch
+    seconds: recomputing every open target of a calendar at once (B5)."""
+    _check_rule(hours, business_days)
+    t = np.asarray(logged_at).astype(np.int64)
+    if calendar.always_open:
+        amount = business_days * 86_400 if business_days is not None else round(hours * 3600)
+        return t + amount
+    if t.size == 0:
+        return t
+    lo, hi = int(t.min()), int(t.max())
+    while True:
+        tab = calendar._covered(lo * _US, hi * _US)
+        a = tab.arrays()
+        st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
+        i = np.searchsorted(st, t, side="right") - 1
+        if (i < 0).any():
+            lo -= 366 * 86_400
+            continue
+        inside = t < en[i]
+        j = np.where(inside, i, i + 1)
+        if j.max() >= len(st):
+            hi = _grow_hint(calendar, tab, True)
+            continue
+        s = np.where(inside, t, st[j])
+        k = a["span_day"][j]
+        offset = cs[j] + (s - st[j])
+        if business_days is not None:
+            amount = business_days * a["day_length"][k]
+        else:
+            amount = np.full_like(t, round(hours * 3600))
+        target = offset + amount
+        if target.max() > ce[-1] or (fallback is not None and k.max() + 1 >= len(tab.day_first)):
+            hi = _grow_hint(calendar, tab, True)
+            continue
+        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
+        c = np.where(amount > 0, st[jj] + (target - cs[jj]), s)
+        if business_days is not None or fallback is None:
+            return c
+        fallback_at = _fallback_array(calendar, tab, fallback)
+        return np.where(c <= a["day_close"][k], c, fallback_at[k + 1])
+
+
+def _fallback_array(calendar: BusinessCalendar, tab: _Table, at: time) -> np.ndarray:
+    """Local wall time `at` on every business day of the table, as epoch seconds (cached)."""
+    cached = tab._fallbacks.get(at)
+    if cached is None:
+        cached = np.asarray(
+            [calendar._local_us(date.fromordinal(o), at) // _US for o in tab.day_ordinal], dtype=np.int64
+        )
+        tab._fallbacks[at] = cached
+    return cached
