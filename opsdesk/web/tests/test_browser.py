@@ -144,9 +144,16 @@ def test_staff_walks_the_directory(page, server_url):
     page.get_by_role("link", name="Organisations", exact=True).first.click()
     page.wait_for_url("**/organisations/")
     assert page.get_by_role("link", name="Northwind Trading").is_visible()
+    # Sorting by a header link swaps the table in place; the filter form then keeps that sort.
+    names = page.locator("#rows tr td:first-child a")
+    assert names.first.inner_text() == "Contoso Health"
+    page.locator("th a.sort-link", has_text="Name").click()
+    page.wait_for_url("**sort=-name**")
+    page.wait_for_function("document.querySelector('#rows a').textContent.includes('Northwind')")
     # The filter form refreshes the table in place (htmx) and keeps the URL shareable.
     page.get_by_role("searchbox").fill("contoso")
     page.wait_for_url("**q=contoso**")
+    assert "sort=-name" in page.url
     page.locator("#rows").get_by_role("link", name="Contoso Health").wait_for()
     assert page.locator("#rows tr").count() == 1
     shot(page, "03-organisations-filtered")
