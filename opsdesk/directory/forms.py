@@ -135,7 +135,7 @@ class OrganisationForm(VersionedForm):
         self.fields["service_plan"].choices = [(p.code, p.name) for p in selectors.service_plan_list()]
         # Calendars are provider-wide reference data (B1), visible to everyone who may edit an organisation.
         self.fields["calendar"].choices = [
-            (c.name, f"{c.name} — {c.description or c.timezone}") for c in Calendar.objects.order_by("name")
+            (c.name, f"{c.name} ({c.timezone})") for c in Calendar.objects.order_by("name")
         ]
         self.fields["csdm"].choices = _staff_choices(Role.CSDM)
         self.fields["account_manager"].choices = _staff_choices(Role.ACCOUNT_MANAGER)

@@ -113,6 +113,11 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1360, "height": 900}}
 
 
+@pytest.fixture(autouse=True)
+def _short_timeouts(page):
+    page.set_default_timeout(10_000)
+
+
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -238,3 +243,27 @@ def test_customer_sees_only_their_organisation(page, server_url):
     assert page.get_by_role("heading", name="Page not found").is_visible()
     assert "Contoso" not in page.content()
     shot(page, "13-customer-404")
+
+
+def test_administrator_edits_an_organisation_and_sees_users(page, server_url):
+    login(page, server_url, "administrator@provider.example")
+    page.goto(f"{server_url}/organisations/?q=fabrikam")
+    page.locator("#rows").get_by_role("link", name="Fabrikam Labs").click()
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.wait_for_url("**/edit/")
+    shot(page, "14-organisation-edit")
+    page.get_by_label("Notes").fill("Onboarding kick-off done; first account next week.")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**/organisations/*/")
+    assert "saved" in page.locator(".flash-success").inner_text()
+    page.get_by_role("button", name="History").click()
+    assert page.locator("table.changes").first.get_by_text("first account next week").is_visible()
+
+    page.get_by_role("link", name="Users", exact=True).click()
+    page.wait_for_url("**/users/")
+    assert page.locator("#rows tr").count() >= 14
+    shot(page, "15-users")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    page.get_by_label("Verification").select_option("stale")
+    page.wait_for_url("**verification=stale**")
+    shot(page, "16-contacts-not-verified")
