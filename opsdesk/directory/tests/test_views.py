@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opsdesk.core.models import AuditEvent
@@ -375,3 +377,38 @@ def test_users_are_managed_by_administrators(client, world):
     assert response.status_code == 302
     assert client.get(url("user_list"), {"role": "engineer"}).context["listing"].total == 1
     assert b"Renamed" in client.get(url("user_history", engineer.pk)).content
+
+
+def test_list_pages_do_not_query_per_row(staff, world):
+    """No N+1: a list costs the same number of queries with 1 or many rows per organisation."""
+    names = ("organisation_list", "account_list", "contact_list", "service_list", "user_list")
+
+    def counts() -> dict[str, int]:
+        result = {}
+        for name in names:
+            with CaptureQueriesContext(connection) as ctx:
+                assert staff.get(url(name)).status_code == 200
+            result[name] = len(ctx.captured_queries)
+        return result
+
+    before = counts()
+    admin, org = world["admin"], world["org_a"]
+    for i in range(3):
+        account = services.account_create(
+            actor=admin,
+            organisation=org,
+            account_id=f"77777777770{i}",
+            onboarding_state="onboarded",
+            management_account=world["account_a"].pk,
+        )
+        contact = services.contact_create(actor=admin, organisation=org, name=f"N{i}", email=f"n{i}@a.test")
+        services.service_create(
+            actor=admin,
+            organisation=org,
+            reference=f"NPLUS-{i}",
+            name="n",
+            environment="production",
+            accounts=[account.pk],
+            contacts=[contact.pk],
+        )
+    assert counts() == before
