@@ -36,8 +36,11 @@ def account_body(world, account_id="666666666601"):
 
 
 def test_error_shape_names_every_bad_field(staff, world):
-    r = post(staff, "/api/v1/accounts", {"organisation": world["org_a"].pk, "account_id": "12345678901",
-                                         "regions": ["nowhere"]})
+    r = post(
+        staff,
+        "/api/v1/accounts",
+        {"organisation": world["org_a"].pk, "account_id": "12345678901", "regions": ["nowhere"]},
+    )
     assert r.status_code == 422
     body = r.json()
     assert set(body) == {"detail", "errors"}
@@ -170,8 +173,14 @@ def test_list_query_count_does_not_grow_with_rows(staff, world):
     from opsdesk.directory import services
 
     for i in range(5):
-        services.service_create(actor=world["admin"], organisation=world["org_b"], reference=f"EXTRA-{i}",
-                                name="extra", environment="production", accounts=[world["account_b"].pk])
+        services.service_create(
+            actor=world["admin"],
+            organisation=world["org_b"],
+            reference=f"EXTRA-{i}",
+            name="extra",
+            environment="production",
+            accounts=[world["account_b"].pk],
+        )
     assert count_queries() == before
 
 
@@ -183,8 +192,11 @@ def test_openapi_document_and_docs_are_served(client):
 
 
 def test_organisation_create_and_update_via_api(staff, world):
-    r = post(staff, "/api/v1/organisations", {"name": "Acme", "service_plan": "accelerate", "calendar": "24x7",
-                                             "csdm": world["csdm"].pk})
+    r = post(
+        staff,
+        "/api/v1/organisations",
+        {"name": "Acme", "service_plan": "accelerate", "calendar": "24x7", "csdm": world["csdm"].pk},
+    )
     assert r.status_code == 201, r.json()
     assert r.json()["calendar"] == "24x7" and r.json()["csdm"]["id"] == world["csdm"].pk
     org = Organisation.objects.get(name="Acme")

@@ -14,11 +14,16 @@ from opsdesk.directory.models import NamedContact
 
 def test_create_update_delete_are_recorded_with_before_and_after(world):
     admin = world["admin"]
-    contact = services.contact_create(actor=admin, organisation=world["org_a"], name="Ann", email="ann@a.test")
+    contact = services.contact_create(
+        actor=admin, organisation=world["org_a"], name="Ann", email="ann@a.test"
+    )
     services.contact_update(actor=admin, contact=contact, phone="+44 20 7946 0000")
     services.contact_delete(actor=admin, contact=NamedContact.objects.get(pk=contact.pk))
-    events = list(AuditEvent.objects.filter(object_type="directory.namedcontact", object_id=str(contact.pk))
-                  .order_by("id"))
+    events = list(
+        AuditEvent.objects.filter(object_type="directory.namedcontact", object_id=str(contact.pk)).order_by(
+            "id"
+        )
+    )
     assert [e.action for e in events] == ["create", "update", "delete"]
     assert all(e.actor_id == admin.pk and e.actor_label == admin.email for e in events)
     assert events[0].after["email"] == "ann@a.test" and events[0].before is None
@@ -33,7 +38,9 @@ def test_passwords_are_never_in_the_audit_log(world):
     assert all("password" not in (e.after or {}) for e in events)
 
 
-@pytest.mark.parametrize("statement", ["UPDATE core_auditevent SET note = 'tampered'", "DELETE FROM core_auditevent"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE core_auditevent SET note = 'tampered'", "DELETE FROM core_auditevent"]
+)
 def test_audit_rows_cannot_be_updated_or_deleted(world, statement):
     assert AuditEvent.objects.exists()
     with pytest.raises(DatabaseError, match="append-only"):
@@ -41,9 +48,9 @@ def test_audit_rows_cannot_be_updated_or_deleted(world, statement):
             cursor.execute(statement)
     with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic():
-            AuditEvent.objects.all().delete() if statement.startswith("DELETE") else AuditEvent.objects.update(
-                note="tampered"
-            )
+            AuditEvent.objects.all().delete() if statement.startswith(
+                "DELETE"
+            ) else AuditEvent.objects.update(note="tampered")
     assert not AuditEvent.objects.filter(note="tampered").exists()
 
 
@@ -51,12 +58,16 @@ def test_bulk_update_leaves_one_event_per_row(world):
     qs = NamedContact.objects.filter(organisation__in=[world["org_a"], world["org_b"]])
     count = qs.count()
     before = AuditEvent.objects.count()
-    changed = audit_bulk_update(actor=world["admin"], queryset=qs, note="bulk", availability_in_hours="Mon-Fri")
+    changed = audit_bulk_update(
+        actor=world["admin"], queryset=qs, note="bulk", availability_in_hours="Mon-Fri"
+    )
     assert changed == count
     events = AuditEvent.objects.filter(note="bulk")
     assert AuditEvent.objects.count() == before + count == before + events.count()
-    assert all(e.before["availability_in_hours"] == "" and e.after["availability_in_hours"] == "Mon-Fri"
-               for e in events)
+    assert all(
+        e.before["availability_in_hours"] == "" and e.after["availability_in_hours"] == "Mon-Fri"
+        for e in events
+    )
     assert all(e.after["version"] == e.before["version"] + 1 for e in events)
 
 
