@@ -118,6 +118,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves /static/ from every process (gunicorn included); without `collectstatic` it
 # reads the app folders directly, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = True
