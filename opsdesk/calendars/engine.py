@@ -296,9 +296,10 @@ class BusinessCalendar:
         return _to_us(datetime.combine(day, at, tzinfo=self.zone))
 
     def _out(self, us: int) -> datetime:
-        seconds, micro = divmod(us, _US)
-        t = datetime.fromtimestamp(seconds, self.zone)
-        return t.replace(microsecond=micro) if micro else t
+        if us % _US:
+            seconds, micro = divmod(us, _US)
+            return datetime.fromtimestamp(seconds, self.zone).replace(microsecond=micro)
+        return datetime.fromtimestamp(us // _US, self.zone)
 
     def _tab(self) -> _Table:
         tab = self._table
@@ -457,7 +458,27 @@ class BusinessCalendar:
 
 
 def _add(tab: _Table, u: int, d: int) -> int:
-    return tab.at_offset(tab.offset(u) + d, earliest=d > 0)
+    """u + d business microseconds (d != 0): tab.at_offset(tab.offset(u) + d), inlined because it is
+    the hot path."""
+    if u < tab.lo or u >= tab.hi:
+        raise _NeedMore(u >= tab.hi, u)
+    starts, cum_start, cum_end = tab.starts, tab.cum_start, tab.cum_end
+    i = bisect.bisect_right(starts, u) - 1
+    if i < 0:
+        target = d
+    elif u < tab.ends[i]:
+        target = cum_start[i] + (u - starts[i]) + d
+    else:
+        target = cum_end[i] + d
+    if d > 0:
+        if not cum_end or target > cum_end[-1]:
+            raise _NeedMore(True)
+        j = bisect.bisect_left(cum_end, target)
+    else:
+        if target < 0:
+            raise _NeedMore(False)
+        j = bisect.bisect_right(cum_start, target) - 1
+    return starts[j] + (target - cum_start[j])
 
 
 def _add_days(tab: _Table, u: int, n: int) -> int:
@@ -608,10 +629,12 @@ def response_target(
     `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is due
     Tue 11:00 and Mon 09:00 is due Mon 17:00. On a 24x7 calendar: plain elapsed time.
     """
+    # Instants are compared as microseconds: datetimes of one zone compare by wall clock, which is
+    # wrong across a DST fold.
     due = response_due(calendar, logged_at, hours=hours, fallback=fallback, business_days=business_days)
     logged = calendar._out(_to_us(logged_at))
     s = calendar.next_opening(logged)
-    late = s != logged
+    late = _to_us(s) != _to_us(logged)
     steps = []
     if calendar.always_open:
         amount = timedelta(days=business_days) if business_days is not None else timedelta(hours=hours)
@@ -637,16 +660,17 @@ def response_target(
     else:
         amount = timedelta(microseconds=round(hours * 3600 * _US))
         c = calendar.add_business_time(s, amount)
-        if c <= close or fallback is None:
+        within = _to_us(c) <= _to_us(close)
+        if within or fallback is None:
             steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
-                         + (f", within that business day (it closes {_fmt(close)})." if c <= close else "."))
+                         + (f", within that business day (it closes {_fmt(close)})." if within else "."))
             steps.append(f"Due {_fmt(due)}.")
         else:
             fallback_applied = True
             steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
                          f" closes ({_fmt(close)}).")
             steps.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
-    periods = tuple(calendar.closed_periods(logged, max(due, c)))
+    periods = tuple(calendar.closed_periods(logged, max(due, c, key=_to_us)))
     if periods:
         listed = "; ".join(f"{_fmt(p.start)} to {_fmt(p.end)} ({p.reason})" for p in periods)
         steps.insert(len(steps) - 1, f"Closed time not counted: {listed}.")
