@@ -20,6 +20,9 @@ class Calendar(BaseModel):
     holiday_country = models.CharField(
         max_length=2, blank=True, help_text="Public holidays from the `holidays` package, e.g. GB."
     )
+    recomputed_version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="The version whose open targets have been recomputed (B5)."
+    )
     holiday_subdivision = models.CharField(
         max_length=10, blank=True, help_text="e.g. ENG for England and Wales."
     )

@@ -30,6 +30,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "core.view_history": STAFF_ROLES | {Role.CUSTOMER},
     "core.view_internal_history": STAFF_ROLES,
     "notifications.manage_webhooks": frozenset({Role.ADMINISTRATOR}),
+    "calendars.manage": frozenset(
+        {Role.ADMINISTRATOR, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
+    ),
+    "sla.manage": frozenset({Role.ADMINISTRATOR, Role.HEAD_OF_CUSTOMER_ENGINEERING}),
+    "statuspage.manage": frozenset(
+        {
+            Role.SERVICE_DESK,
+            Role.CLOUD_SUPPORT_MANAGER,
+            Role.HEAD_OF_CUSTOMER_ENGINEERING,
+            Role.CUSTOMER_EXPERIENCE_DIRECTOR,
+            Role.CHANGE_MANAGER,
+            Role.ADMINISTRATOR,
+        }
+    ),
 }
 
 

@@ -41,6 +41,14 @@ class Organisation(BaseModel):
     name = models.CharField(max_length=200, unique=True)
     service_plan = models.ForeignKey(ServicePlan, on_delete=models.PROTECT, related_name="organisations")
     calendar = models.ForeignKey("calendars.Calendar", on_delete=models.PROTECT, related_name="organisations")
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        help_text="Empty: the default SLA policy.",
+    )
     csdm = models.ForeignKey(
         "directory.User",
         null=True,

@@ -20,6 +20,7 @@ class OrganisationOut(Schema):
     name: str
     service_plan: str = Field(..., alias="service_plan.code")
     calendar: str = Field(..., alias="calendar.name")
+    sla_policy_id: int | None = Field(None, description="Empty: the default SLA policy.")
     csdm: UserRef | None = None
     account_manager: UserRef | None = None
     solutions_architect: UserRef | None = None
@@ -33,6 +34,7 @@ class OrganisationIn(Schema):
     name: str
     service_plan: str
     calendar: str = "uk"
+    sla_policy: int | None = None
     csdm: int | None = None
     account_manager: int | None = None
     solutions_architect: int | None = None
@@ -43,6 +45,7 @@ class OrganisationPatch(Schema):
     name: str | None = None
     service_plan: str | None = None
     calendar: str | None = None
+    sla_policy: int | None = None
     csdm: int | None = None
     account_manager: int | None = None
     solutions_architect: int | None = None

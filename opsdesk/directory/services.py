@@ -51,6 +51,13 @@ def _resolve_organisation_refs(changes: dict[str, Any]) -> dict[str, Any]:
     if "calendar" in resolved and not hasattr(resolved["calendar"], "pk"):
         reject_nul(calendar=resolved["calendar"])
         resolved["calendar"] = calendar_by_name(str(resolved["calendar"]))
+    if resolved.get("sla_policy") is not None and not hasattr(resolved["sla_policy"], "pk"):
+        from opsdesk.sla.models import SlaPolicy
+
+        policy = SlaPolicy.objects.filter(pk=resolved["sla_policy"]).first()
+        if policy is None:
+            raise ValidationFailed.field("sla_policy", f"No SLA policy with id {resolved['sla_policy']}.")
+        resolved["sla_policy"] = policy
     for field, role in _ASSIGNEE_ROLES.items():
         if field not in resolved or resolved[field] is None or isinstance(resolved[field], User):
             continue
@@ -67,6 +74,7 @@ def organisation_create(
     name: str,
     service_plan: str | ServicePlan,
     calendar: str | Any = "uk",
+    sla_policy: int | Any | None = None,
     csdm: int | User | None = None,
     account_manager: int | User | None = None,
     solutions_architect: int | User | None = None,
@@ -77,6 +85,7 @@ def organisation_create(
         dict(
             service_plan=service_plan,
             calendar=calendar,
+            sla_policy=sla_policy,
             csdm=csdm,
             account_manager=account_manager,
             solutions_architect=solutions_architect,

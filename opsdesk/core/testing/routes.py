@@ -34,5 +34,7 @@ class Route:
     owner: str | None = None
     #: needs If-Match (API updates/deletes): the walk sends the object's current ETag.
     if_match: str | None = None
+    #: send the body as multipart/form-data (file uploads: values may be (filename, bytes)).
+    multipart: bool = False
     #: query string appended to the URL.
     query: str = ""

@@ -46,6 +46,13 @@ def _call(client: Client, route: Route, world: dict, url: str):
         headers["HTTP_IF_MATCH"] = obj.etag
     body = route.body(world) if route.body else None
     method = getattr(client, route.method.lower())
+    if route.multipart:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        files = {
+            k: SimpleUploadedFile(v[0], v[1]) if isinstance(v, tuple) else v for k, v in (body or {}).items()
+        }
+        return method(url, data=files, **headers)
     if route.kind == "api":
         if body is None:
             return method(url, **headers)

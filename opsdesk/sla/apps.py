@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SlaConfig(AppConfig):
+    name = "opsdesk.sla"
+    label = "sla"
+    verbose_name = "SLA policies"
