@@ -41,6 +41,7 @@ __all__ = [
     "TargetExplanation",
     "add_business_seconds_bulk",
     "always_open_calendar",
+    "public_holidays",
     "response_due",
     "response_due_bulk",
     "response_target",
@@ -66,10 +67,6 @@ def _to_us(t: datetime) -> int:
         return (t - _EPOCH) // _ONE_US
     except TypeError:
         raise ValueError(f"A timezone-aware datetime is required, got {t!r}.") from None
-
-
-def _seconds(delta: timedelta) -> float:
-    return delta / timedelta(seconds=1)
 
 
 def _fmt(t: datetime) -> str:
@@ -243,6 +240,8 @@ class BusinessCalendar:
         self.zone = ZoneInfo(tz)
         self.always_open = always_open
         hours = DEFAULT_WEEKLY_HOURS if weekly_hours is None else weekly_hours
+        if set(hours) - set(range(7)):
+            raise ValueError("Weekdays are 0 (Monday) to 6 (Sunday).")
         self.weekly_hours: tuple[tuple[Span, ...], ...] = tuple(
             self._validated_spans(wd, hours.get(wd, ())) for wd in range(7)
         )
@@ -431,7 +430,7 @@ class BusinessCalendar:
         return self._out(self._run(_add_days, u, n))
 
     def closed_periods(self, a: datetime, b: datetime, limit: int = 20) -> list[ClosedPeriod]:
-        """The closed periods overlapping [a, b), with their reasons (for explanations)."""
+        """The closed periods within [a, b), with their reasons (for explanations), at most `limit`."""
         ua, ub = _to_us(a), _to_us(b)
         if self.always_open or ub <= ua:
             return []
@@ -498,12 +497,12 @@ def _add_days(tab: _Table, u: int, n: int) -> int:
 
 
 def _gaps(tab: _Table, ua: int, ub: int, limit: int) -> list[tuple[int, int, int | None, int]]:
-    """Closed intervals overlapping [ua, ub) as (start, end, ordinal before, ordinal after)."""
+    """Closed intervals within [ua, ub) as (start, end, ordinal before, ordinal after)."""
     out: list[tuple[int, int, int | None, int]] = []
     j, is_open = tab.locate(ua)
     if not is_open:
         before = tab.day_ordinal[tab.span_day[j - 1]] if j > 0 else None
-        out.append((ua, tab.starts[j], before, tab.day_ordinal[tab.span_day[j]]))
+        out.append((ua, min(tab.starts[j], ub), before, tab.day_ordinal[tab.span_day[j]]))
     while len(out) < limit:
         end = tab.ends[j]
         if end >= ub:
@@ -512,12 +511,19 @@ def _gaps(tab: _Table, ua: int, ub: int, limit: int) -> list[tuple[int, int, int
             raise _NeedMore(True)
         if tab.starts[j + 1] > end:
             days = tab.day_ordinal[tab.span_day[j]], tab.day_ordinal[tab.span_day[j + 1]]
-            out.append((end, tab.starts[j + 1], *days))
+            out.append((end, min(tab.starts[j + 1], ub), *days))
         j += 1
     return out
 
 
 # -- factories (B1) ------------------------------------------------------------------------------------
+
+
+def public_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> dict[date, str]:
+    """Public holidays from the `holidays` package as closed dates with their names (B1)."""
+    import holidays
+
+    return dict(holidays.country_holidays(country, subdiv=subdivision or None, years=list(years)).items())
 
 
 def uk_calendar(
@@ -526,9 +532,7 @@ def uk_calendar(
 ) -> BusinessCalendar:
     """Europe/London, Monday–Friday 09:00–17:00, closed on the bank holidays of England and Wales
     (for `years`; dates outside them have no holidays) and on `extra_closures`."""
-    import holidays
-
-    closed: dict[date, str] = dict(holidays.country_holidays("GB", subdiv="ENG", years=list(years)).items())
+    closed = public_holidays("GB", "ENG", years)
     if not isinstance(extra_closures, Mapping):
         extra_closures = {d: "closed" for d in extra_closures}
     closed.update(extra_closures)

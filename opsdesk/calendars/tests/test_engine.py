@@ -289,6 +289,7 @@ def test_span_ending_at_midnight():
     [
         {0: [(time(17), time(9))]},
         {0: [(time(9), time(13)), (time(12), time(17))]},
+        {7: [(time(9), time(17))]},
         {},
     ],
 )
