@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "opsdesk.calendars",
     "opsdesk.directory",
     "opsdesk.notifications",
+    "opsdesk.statuspage",
     "opsdesk.web",
 ]
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("", include("opsdesk.web.urls")),
     path("", include("opsdesk.directory.urls", namespace="directory")),
+    path("status/", include("opsdesk.statuspage.urls")),
 ]

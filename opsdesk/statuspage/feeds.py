@@ -1,0 +1,65 @@
+"""The public Atom feed of the status page (C8): one entry per posted update of a published
+incident, one per published maintenance (updated in place when it changes)."""
+
+from __future__ import annotations
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.cache import cache_control
+
+from opsdesk.core.richtext import render_markdown
+from opsdesk.statuspage import selectors
+from opsdesk.statuspage.models import StatusMaintenance, StatusUpdate
+from opsdesk.statuspage.views import PUBLIC_MAX_AGE
+
+
+def _window(m: StatusMaintenance) -> str:
+    return f"{m.starts_at:%d %b %Y %H:%M} – {m.ends_at:%d %b %Y %H:%M} UTC"
+
+
+class StatusFeed(Feed):
+    feed_type = Atom1Feed
+    title = "opsdesk service status"
+    subtitle = "Provider-wide incidents and maintenance."
+
+    def __call__(self, request, *args, **kwargs):
+        return cache_control(public=True, max_age=PUBLIC_MAX_AGE)(super().__call__)(request, *args, **kwargs)
+
+    def link(self):
+        return reverse("statuspage:index")
+
+    def feed_url(self):
+        return reverse("statuspage:feed")
+
+    def items(self):
+        return selectors.public_feed_entries()
+
+    def item_title(self, item):
+        if isinstance(item, StatusUpdate):
+            return f"{item.incident.title} — {item.get_state_display()}"
+        return f"Maintenance: {item.title} ({item.get_state_display().lower()})"
+
+    def item_description(self, item):
+        if isinstance(item, StatusUpdate):
+            return render_markdown(item.body)
+        window = f"<p><strong>{_window(item)}</strong></p>"
+        return window + render_markdown(item.description)
+
+    def item_link(self, item):
+        if isinstance(item, StatusUpdate):
+            return reverse("statuspage:incident", args=[item.incident_id]) + f"#update-{item.pk}"
+        return reverse("statuspage:index") + f"#maintenance-{item.pk}"
+
+    def item_guid(self, item):
+        kind = "update" if isinstance(item, StatusUpdate) else "maintenance"
+        return f"urn:opsdesk:status:{kind}:{item.pk}"
+
+    def item_pubdate(self, item):
+        return item.posted_at if isinstance(item, StatusUpdate) else item.created_at
+
+    def item_updateddate(self, item):
+        return selectors.feed_entry_date(item)
+
+    def item_categories(self, item):
+        return item.incident.components if isinstance(item, StatusUpdate) else item.components

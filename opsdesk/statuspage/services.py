@@ -1,0 +1,229 @@
+"""Writes of the status page (C8, E4). Each checks "statuspage.manage", validates, writes in one
+transaction and audits (L1) through the core helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.core.services import lock_for_update, record_create, record_update
+from opsdesk.statuspage.choices import (
+    INCIDENT_STATE_ORDER,
+    MAINTENANCE_TRANSITIONS,
+    StatusIncidentState,
+    StatusMaintenanceState,
+)
+from opsdesk.statuspage.models import StatusIncident, StatusMaintenance, StatusUpdate
+
+PERMISSION = "statuspage.manage"
+
+#: Fields of an incident that are edited directly; its state moves only by posting an update.
+INCIDENT_EDITABLE = frozenset({"title", "impact", "components", "published", "started_at"})
+MAINTENANCE_EDITABLE = frozenset(
+    {"title", "description", "starts_at", "ends_at", "state", "components", "published"}
+)
+
+
+def _components(value: Iterable[str] | None) -> list[str]:
+    """Trimmed names, blanks dropped; duplicates and sizes are left to the model's validator."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    return [
+        v.strip() if isinstance(v, str) else v for v in value if not (isinstance(v, str) and not v.strip())
+    ]
+
+
+def _unknown_fields(changes: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise ValidationFailed(
+            f"Cannot change: {', '.join(unknown)}.",
+            [{"field": name, "message": "This field cannot be changed here."} for name in unknown],
+        )
+
+
+def allowed_next_states(current: str) -> list[str]:
+    """C8: any forward step (or another update in the same state); nothing after resolved."""
+    if current == StatusIncidentState.RESOLVED:
+        return []
+    return INCIDENT_STATE_ORDER[INCIDENT_STATE_ORDER.index(current) :]
+
+
+def _check_incident_transition(current: str, new: str) -> None:
+    if new not in INCIDENT_STATE_ORDER:
+        raise ValidationFailed.field(
+            "state", f"Unknown state '{new}'. Known states: {', '.join(INCIDENT_STATE_ORDER)}."
+        )
+    if current == StatusIncidentState.RESOLVED:
+        raise ValidationFailed.field("state", "The incident is resolved; a resolved incident is final.")
+    if new not in allowed_next_states(current):
+        labels = ", ".join(StatusIncidentState(s).label.lower() for s in allowed_next_states(current))
+        raise ValidationFailed.field(
+            "state",
+            f"Cannot go back from {StatusIncidentState(current).label.lower()} to "
+            f"{StatusIncidentState(new).label.lower()}; allowed: {labels}.",
+        )
+
+
+# --- incidents (C8) ----------------------------------------------------------------------------
+
+
+def status_incident_create(
+    *,
+    actor: Any,
+    title: str,
+    impact: str,
+    body: str,
+    components: Iterable[str] | None = None,
+    state: str = StatusIncidentState.INVESTIGATING,
+    published: bool = True,
+    started_at: dt.datetime | None = None,
+) -> StatusIncident:
+    """A new incident and its first timeline entry, together or not at all."""
+    require_permission(actor, PERMISSION)
+    if state not in INCIDENT_STATE_ORDER:
+        raise ValidationFailed.field(
+            "state", f"Unknown state '{state}'. Known states: {', '.join(INCIDENT_STATE_ORDER)}."
+        )
+    now = timezone.now()
+    incident = StatusIncident(
+        title=title,
+        impact=impact,
+        state=state,
+        components=_components(components),
+        published=published,
+        started_at=started_at or now,
+        resolved_at=now if state == StatusIncidentState.RESOLVED else None,
+    )
+    with transaction.atomic():
+        record_create(actor=actor, obj=incident)
+        _post(actor=actor, incident=incident, state=state, body=body, posted_at=now)
+    return incident
+
+
+def status_incident_update(
+    *, actor: Any, incident: StatusIncident, expected_version: int | None = None, **changes: Any
+) -> StatusIncident:
+    """Corrections to the headline (title, impact, components, publication); not the state."""
+    require_permission(actor, PERMISSION)
+    _unknown_fields(changes, INCIDENT_EDITABLE)
+    if "components" in changes:
+        changes["components"] = _components(changes["components"])
+    with transaction.atomic():
+        return record_update(actor=actor, obj=incident, changes=changes, expected_version=expected_version)
+
+
+def _post(
+    *, actor: Any, incident: StatusIncident, state: str, body: str, posted_at: dt.datetime
+) -> StatusUpdate:
+    update = StatusUpdate(incident=incident, state=state, body=body, posted_at=posted_at, author=actor)
+    return record_create(actor=actor, obj=update)
+
+
+def status_incident_post_update(
+    *,
+    actor: Any,
+    incident: StatusIncident,
+    state: str,
+    body: str,
+    expected_version: int | None = None,
+) -> StatusUpdate:
+    """C8: every state change is a posted update. Forward-only; resolving stamps resolved_at.
+
+    The incident row is locked first, so two people posting at once are serialised and the second
+    is checked against the state the first left behind.
+    """
+    require_permission(actor, PERMISSION)
+    with transaction.atomic():
+        locked = lock_for_update(incident, expected_version)
+        _check_incident_transition(locked.state, state)
+        now = timezone.now()
+        if state != locked.state:
+            changes: dict[str, Any] = {"state": state}
+            if state == StatusIncidentState.RESOLVED:
+                changes["resolved_at"] = max(now, locked.started_at)
+            locked = record_update(actor=actor, obj=locked, changes=changes)
+        return _post(actor=actor, incident=locked, state=state, body=body, posted_at=now)
+
+
+# --- maintenance (E4) --------------------------------------------------------------------------
+
+
+def _check_maintenance_transition(current: str, new: str) -> None:
+    if new == current:
+        return
+    if new not in StatusMaintenanceState.values:
+        raise ValidationFailed.field(
+            "state", f"Unknown state '{new}'. Known states: {', '.join(StatusMaintenanceState.values)}."
+        )
+    allowed = MAINTENANCE_TRANSITIONS[StatusMaintenanceState(current)]
+    if new not in allowed:
+        if not allowed:
+            message = f"The maintenance is {StatusMaintenanceState(current).label.lower()}; that is final."
+        else:
+            labels = ", ".join(sorted(StatusMaintenanceState(s).label.lower() for s in allowed))
+            message = (
+                f"Cannot go from {StatusMaintenanceState(current).label.lower()} to "
+                f"{StatusMaintenanceState(new).label.lower()}; allowed: {labels}."
+            )
+        raise ValidationFailed.field("state", message)
+
+
+def status_maintenance_create(
+    *,
+    actor: Any,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    description: str = "",
+    components: Iterable[str] | None = None,
+    published: bool = True,
+) -> StatusMaintenance:
+    require_permission(actor, PERMISSION)
+    maintenance = StatusMaintenance(
+        title=title,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        components=_components(components),
+        published=published,
+    )
+    with transaction.atomic():
+        return record_create(actor=actor, obj=maintenance)
+
+
+def status_maintenance_update(
+    *, actor: Any, maintenance: StatusMaintenance, expected_version: int | None = None, **changes: Any
+) -> StatusMaintenance:
+    """Edits and state moves (scheduled → in progress → completed, or cancelled before the end)."""
+    require_permission(actor, PERMISSION)
+    _unknown_fields(changes, MAINTENANCE_EDITABLE)
+    if "components" in changes:
+        changes["components"] = _components(changes["components"])
+    with transaction.atomic():
+        locked = lock_for_update(maintenance, expected_version)
+        if "state" in changes:
+            _check_maintenance_transition(locked.state, changes["state"])
+        return record_update(actor=actor, obj=locked, changes=changes)
+
+
+def status_maintenance_cancel(
+    *, actor: Any, maintenance: StatusMaintenance, expected_version: int | None = None
+) -> StatusMaintenance:
+    """Called off before it completed; it leaves the public page and its feed entry says so."""
+    require_permission(actor, PERMISSION)
+    with transaction.atomic():
+        locked = lock_for_update(maintenance, expected_version)
+        if locked.state == StatusMaintenanceState.CANCELLED:
+            raise ValidationFailed.field("state", "The maintenance is already cancelled.")
+        return status_maintenance_update(
+            actor=actor, maintenance=locked, state=StatusMaintenanceState.CANCELLED
+        )

@@ -1,0 +1,182 @@
+"""Staff status pages: create an incident, post updates, edit and cancel maintenance, with
+inline errors from the services and stale-version protection (L4)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from opsdesk.statuspage import services
+from opsdesk.statuspage.models import StatusIncident, StatusMaintenance
+from opsdesk.statuspage.tests.conftest import login
+from opsdesk.web.ui import STALE_EDIT_MESSAGE
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, *args) -> str:
+    return reverse(f"statuspage:{name}", args=args or None)
+
+
+def test_create_incident_then_post_updates_to_resolution(manager):
+    client = login(manager)
+    response = client.post(
+        url("incident_create"),
+        {
+            "title": "Service desk telephony unavailable",
+            "impact": "major",
+            "state": "investigating",
+            "components": "Service desk telephony\n\nAWS eu-west-2 connectivity\n",
+            "body": "Calls to the service desk fail.",
+            "published": "on",
+        },
+    )
+    incident = StatusIncident.objects.get()
+    assert response.status_code == 302 and response["Location"] == url("incident_detail", incident.pk)
+    assert incident.components == ["Service desk telephony", "AWS eu-west-2 connectivity"]
+    assert incident.started_at is not None and incident.updates.count() == 1
+
+    detail = client.get(url("incident_detail", incident.pk)).content.decode()
+    assert "Calls to the service desk fail." in detail and "by Dana Deskworth" in detail
+    assert f'action="{url("incident_post_update", incident.pk)}"' in detail
+
+    response = client.post(
+        url("incident_post_update", incident.pk), {"state": "resolved", "body": "Restored."}
+    )
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.state == "resolved" and incident.resolved_at is not None
+    detail = client.get(url("incident_detail", incident.pk)).content.decode()
+    assert "a resolved incident is final" in detail and "Post update</button>" not in detail
+
+
+def test_create_form_shows_errors_inline(manager):
+    response = login(manager).post(
+        url("incident_create"), {"title": "", "impact": "minor", "state": "investigating", "body": ""}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"title", "body"}
+    assert 'id="title-error"' in response.content.decode()
+    assert not StatusIncident.objects.exists()
+
+
+def test_a_stale_update_form_gets_the_service_error_on_the_state_field(make_incident, manager, administrator):
+    incident = make_incident()
+    client = login(manager)
+    page = client.get(url("incident_post_update", incident.pk))
+    assert [c for c, _ in page.context["form"].fields["state"].choices] == [
+        "investigating",
+        "identified",
+        "monitoring",
+        "resolved",
+    ]
+    # Someone else moves the incident on while the form is open.
+    services.status_incident_post_update(actor=administrator, incident=incident, state="monitoring", body="m")
+    response = client.post(url("incident_post_update", incident.pk), {"state": "identified", "body": "late"})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "Select a valid choice" in errors["state"][0]  # no longer offered
+    incident.refresh_from_db()
+    assert incident.state == "monitoring" and incident.updates.count() == 2
+
+    services.status_incident_post_update(actor=administrator, incident=incident, state="resolved", body="r")
+    response = client.post(url("incident_post_update", incident.pk), {"state": "resolved", "body": "again"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["state"] == [
+        "The incident is resolved; a resolved incident is final."
+    ]
+
+
+def test_edit_incident_publishes_a_draft_with_version_check(make_incident, manager):
+    incident = make_incident(published=False)
+    client = login(manager)
+    form = client.get(url("incident_update", incident.pk)).context["form"]
+    data = {
+        "title": "Renamed",
+        "impact": "critical",
+        "components": "EC2 eu-west-1",
+        "started_at": form["started_at"].value(),
+        "published": "on",
+        "version": incident.version,
+    }
+    assert client.post(url("incident_update", incident.pk), data).status_code == 302
+    incident.refresh_from_db()
+    assert (incident.title, incident.impact, incident.published, incident.components) == (
+        "Renamed",
+        "critical",
+        True,
+        ["EC2 eu-west-1"],
+    )
+    stale = client.post(url("incident_update", incident.pk), {**data, "title": "Stale"})
+    assert stale.status_code == 200 and STALE_EDIT_MESSAGE in stale.content.decode()
+    assert StatusIncident.objects.get().title == "Renamed"
+
+
+def test_maintenance_create_edit_and_cancel(manager):
+    client = login(manager)
+    bad = client.post(
+        url("maintenance_create"),
+        {"title": "Upgrade", "starts_at": "2030-05-01T10:00", "ends_at": "2030-05-01T09:00"},
+    )
+    assert bad.status_code == 200
+    assert bad.context["form"].errors["ends_at"] == ["The maintenance must end after it starts."]
+    assert not StatusMaintenance.objects.exists()
+
+    ok = client.post(
+        url("maintenance_create"),
+        {
+            "title": "Upgrade",
+            "description": "Short *blip*.",
+            "starts_at": "2030-05-01T10:00",
+            "ends_at": "2030-05-01T12:00",
+            "components": "Service desk telephony",
+            "published": "on",
+        },
+    )
+    assert ok.status_code == 302
+    m = StatusMaintenance.objects.get()
+    assert m.state == "scheduled" and m.starts_at.isoformat() == "2030-05-01T09:00:00+00:00"  # BST
+
+    edit = {
+        "title": "Upgrade (extended)",
+        "description": m.description,
+        "starts_at": "2030-05-01T10:00",
+        "ends_at": "2030-05-01T13:00",
+        "state": "in_progress",
+        "components": "Service desk telephony",
+        "published": "on",
+        "version": m.version,
+    }
+    assert client.post(url("maintenance_update", m.pk), edit).status_code == 302
+    m.refresh_from_db()
+    assert (m.title, m.state, m.version) == ("Upgrade (extended)", "in_progress", 2)
+    stale = client.post(url("maintenance_update", m.pk), {**edit, "title": "Stale"})
+    assert STALE_EDIT_MESSAGE in stale.content.decode()
+
+    stale_cancel = client.post(url("maintenance_cancel", m.pk), {"version": 1})
+    assert stale_cancel.status_code == 302 and StatusMaintenance.objects.get().state == "in_progress"
+    cancel = client.post(url("maintenance_cancel", m.pk), {"version": 2})
+    assert cancel.status_code == 302 and cancel["Location"] == url("maintenance_list")
+    assert StatusMaintenance.objects.get().state == "cancelled"
+    again = client.post(url("maintenance_cancel", m.pk), {"version": 3}, follow=True)
+    assert "The maintenance is already cancelled." in again.content.decode()
+    assert client.get(url("maintenance_cancel", m.pk)).status_code == 405
+
+
+def test_lists_filter_and_the_status_nav_link(make_incident, make_maintenance, manager, engineer):
+    make_incident(title="Ongoing one")
+    make_incident(title="Draft one", published=False)
+    make_maintenance(title="Window one")
+    client = login(manager)
+    listing = client.get(url("incident_list"), {"published": "no"})
+    assert [i.title for i in listing.context["listing"].page] == ["Draft one"]
+    assert [i.title for i in client.get(url("incident_list"), {"q": "ongoing"}).context["listing"].page] == [
+        "Ongoing one"
+    ]
+    partial = client.get(url("maintenance_list"), HTTP_HX_REQUEST="true")
+    assert "Window one" in partial.content.decode() and "<html" not in partial.content.decode()
+    # The staff navigation links to the status pages only for those who may manage them.
+    nav = f'href="{url("incident_list")}" aria-current="page">Status</a>'
+    assert nav in listing.content.decode()
+    assert ">Status</a>" not in login(engineer).get("/").content.decode()
