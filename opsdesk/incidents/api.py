@@ -1,0 +1,260 @@
+"""Incident endpoints (C1–C5, B3–B6, L3). Thin: parse, call one selector or service, answer.
+
+Lifecycle steps are commands (POST …/acknowledge, …/close) and need no If-Match: the transition
+table refuses a step that no longer applies. Assignment and priority change fields, so they need
+If-Match like every update."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Status
+
+from opsdesk.core.api import (
+    CSV_NOTE,
+    ErrorOut,
+    ListParams,
+    expected_version,
+    list_response,
+    page_response_schema,
+)
+from opsdesk.core.errors import NotFound, ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.directory import selectors as directory
+from opsdesk.incidents import selectors, services
+from opsdesk.incidents.choices import IncidentState, Priority
+from opsdesk.incidents.models import Incident
+from opsdesk.incidents.schemas import (
+    AssignIn,
+    AwaitCustomerIn,
+    CallIn,
+    ChecklistItemIn,
+    ChecklistItemOut,
+    ChecklistItemPatch,
+    CloseIn,
+    IncidentDetailOut,
+    IncidentFilter,
+    IncidentIn,
+    IncidentOut,
+    InvestigateIn,
+    NoteIn,
+    NoteOut,
+    PriorityIn,
+    ProactiveIncidentIn,
+    ResolveIn,
+)
+
+router = Router(tags=["incidents"])
+
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    422: ErrorOut,
+    428: ErrorOut,
+}
+DETAIL = {200: IncidentDetailOut, **ERRORS}
+
+
+def _detail(request: HttpRequest, response: HttpResponse, incident: Incident, status: int = 200):
+    """The incident as the caller may see it, with its targets and timeline, and its ETag."""
+    incident = selectors.incident_get(user=request.auth, pk=incident.pk)
+    incident.timeline = selectors.incident_timeline(user=request.auth, incident=incident)
+    response["ETag"] = incident.etag
+    return Status(status, incident) if status != 200 else incident
+
+
+def _get(request: HttpRequest, incident_id: int) -> Incident:
+    return selectors.incident_get(user=request.auth, pk=incident_id)
+
+
+# --- incidents -------------------------------------------------------------------------------
+
+
+@router.get("/incidents", response=page_response_schema(IncidentOut), description=CSV_NOTE)
+def incident_list(request: HttpRequest, filters: Query[IncidentFilter], params: Query[ListParams]):
+    values = filters.dict()
+    if values.get("state") and values["state"] not in (selectors.OPEN, *IncidentState.values):
+        raise ValidationFailed.field("state", f"Must be 'open' or one of: {', '.join(IncidentState.values)}.")
+    if values.get("priority") and values["priority"] not in Priority.values:
+        raise ValidationFailed.field("priority", f"Must be one of: {', '.join(Priority.values)}.")
+    qs = selectors.incident_list(user=request.auth, filters=values)
+    return list_response(
+        request,
+        qs,
+        params,
+        IncidentOut,
+        ordering=("next_target_at", "logged_at", "priority", "state", "reference", "updated_at"),
+        name="incidents",
+    )
+
+
+@router.post("/incidents", response={201: IncidentDetailOut, **ERRORS})
+def incident_log(request: HttpRequest, response: HttpResponse, payload: IncidentIn):
+    """C1: a customer logs as their own named contact; staff log on behalf of `reported_by`."""
+    data = payload.dict()
+    if request.auth.role == "customer":
+        data.pop("reported_by")
+    incident = services.incident_log(actor=request.auth, **data)
+    return _detail(request, response, incident, status=201)
+
+
+@router.post("/incidents/proactive", response={201: IncidentDetailOut, **ERRORS})
+def incident_raise_proactive(request: HttpRequest, response: HttpResponse, payload: ProactiveIncidentIn):
+    """C3: a proactive incident raised by the provider, 24x7."""
+    require_permission(request.auth, "incidents.manage")
+    data = payload.dict()
+    try:
+        organisation = directory.organisation_get(user=request.auth, pk=data.pop("organisation"))
+    except NotFound:
+        raise ValidationFailed.field("organisation", "No such organisation.")
+    service = None
+    if data.get("service") is not None:
+        service = (
+            directory.service_list(user=request.auth, organisation=organisation.pk)
+            .filter(pk=data["service"])
+            .first()
+        )
+        if service is None:
+            raise ValidationFailed.field("service", f"Not a service of {organisation}.")
+    data["service"] = service
+    incident = services.incident_raise_proactive(actor=request.auth, organisation=organisation, **data)
+    return _detail(request, response, incident, status=201)
+
+
+@router.get("/incidents/{incident_id}", response=DETAIL)
+def incident_get(request: HttpRequest, response: HttpResponse, incident_id: int):
+    return _detail(request, response, _get(request, incident_id))
+
+
+# --- lifecycle (C4) --------------------------------------------------------------------------
+
+
+@router.post("/incidents/{incident_id}/acknowledge", response=DETAIL)
+def incident_acknowledge(request: HttpRequest, response: HttpResponse, incident_id: int):
+    incident = services.incident_acknowledge(actor=request.auth, incident=_get(request, incident_id))
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/investigate", response=DETAIL)
+def incident_investigate(
+    request: HttpRequest, response: HttpResponse, incident_id: int, payload: InvestigateIn
+):
+    incident = services.incident_start_investigating(
+        actor=request.auth, incident=_get(request, incident_id), note=payload.note
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/await-customer", response=DETAIL)
+def incident_await_customer(
+    request: HttpRequest, response: HttpResponse, incident_id: int, payload: AwaitCustomerIn
+):
+    incident = services.incident_await_customer(
+        actor=request.auth, incident=_get(request, incident_id), note=payload.note
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/resume", response=DETAIL)
+def incident_resume(request: HttpRequest, response: HttpResponse, incident_id: int):
+    incident = services.incident_resume(actor=request.auth, incident=_get(request, incident_id))
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/resolve", response=DETAIL)
+def incident_resolve(request: HttpRequest, response: HttpResponse, incident_id: int, payload: ResolveIn):
+    incident = services.incident_resolve(
+        actor=request.auth, incident=_get(request, incident_id), summary=payload.summary
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/close", response=DETAIL)
+def incident_close(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CloseIn):
+    incident = services.incident_close(
+        actor=request.auth,
+        incident=_get(request, incident_id),
+        customer_confirmed=payload.customer_confirmed,
+        reason=payload.reason,
+    )
+    return _detail(request, response, incident)
+
+
+# --- notes, calls, assignment, priority (C2, C5) ------------------------------------------------
+
+
+@router.post("/incidents/{incident_id}/notes", response={201: NoteOut, **ERRORS})
+def incident_add_note(request: HttpRequest, incident_id: int, payload: NoteIn):
+    note = services.incident_add_note(
+        actor=request.auth, incident=_get(request, incident_id), body=payload.body, public=payload.public
+    )
+    return Status(201, note)
+
+
+@router.post("/incidents/{incident_id}/calls", response=DETAIL)
+def incident_record_call(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CallIn):
+    incident = services.incident_record_call(
+        actor=request.auth, incident=_get(request, incident_id), summary=payload.summary
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/assign", response=DETAIL)
+def incident_assign(request: HttpRequest, response: HttpResponse, incident_id: int, payload: AssignIn):
+    incident = _get(request, incident_id)
+    incident = services.incident_assign(
+        actor=request.auth,
+        incident=incident,
+        assignee=payload.assignee,
+        expected_version=expected_version(request, incident),
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/priority", response=DETAIL)
+def incident_change_priority(
+    request: HttpRequest, response: HttpResponse, incident_id: int, payload: PriorityIn
+):
+    incident = _get(request, incident_id)
+    incident = services.incident_change_priority(
+        actor=request.auth,
+        incident=incident,
+        priority=payload.priority,
+        reason=payload.reason,
+        expected_version=expected_version(request, incident),
+    )
+    return _detail(request, response, incident)
+
+
+# --- the diagnostics checklist (C1) ---------------------------------------------------------------
+
+
+@router.get("/diagnostics-checklist", response={200: list[ChecklistItemOut], **ERRORS})
+def checklist_list(request: HttpRequest, include_inactive: bool = False):
+    staff = request.auth.is_provider_staff
+    return list(selectors.checklist_list(user=request.auth, include_inactive=include_inactive and staff))
+
+
+@router.post("/diagnostics-checklist", response={201: ChecklistItemOut, **ERRORS})
+def checklist_item_create(request: HttpRequest, response: HttpResponse, payload: ChecklistItemIn):
+    item = services.checklist_item_create(actor=request.auth, **payload.dict())
+    response["ETag"] = item.etag
+    return Status(201, item)
+
+
+@router.patch("/diagnostics-checklist/{item_id}", response={200: ChecklistItemOut, **ERRORS})
+def checklist_item_update(
+    request: HttpRequest, response: HttpResponse, item_id: int, payload: ChecklistItemPatch
+):
+    item = selectors.checklist_item_get(user=request.auth, pk=item_id)
+    item = services.checklist_item_update(
+        actor=request.auth,
+        item=item,
+        expected_version=expected_version(request, item),
+        **payload.dict(exclude_unset=True),
+    )
+    response["ETag"] = item.etag
+    return item

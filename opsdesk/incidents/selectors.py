@@ -1,0 +1,153 @@
+"""Reads of incidents, always restricted to what the acting user may see (A4, C5): customers see
+their own organisation's incidents and never an internal note or internal timeline entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from opsdesk.core.errors import NotFound
+from opsdesk.core.permissions import has_permission
+from opsdesk.incidents.choices import OPEN_STATES
+from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident, IncidentEvent, IncidentNote
+
+#: The `state` filter value meaning "not resolved or closed".
+OPEN = "open"
+
+_RELATED = (
+    "organisation",
+    "service",
+    "reported_by",
+    "contact_to_reach",
+    "created_by",
+    "assignee",
+    "sla_calendar",
+)
+
+
+def sees_internal(user: Any) -> bool:
+    """Internal notes and internal timeline entries are for provider staff only (C5)."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_provider_staff)
+
+
+def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet:
+    """The incidents `user` may see, filtered; ordered like the staff queue: the earliest unmet
+    target first (none last), then the oldest. A page costs a constant number of queries."""
+    filters = dict(filters or {})
+    if not has_permission(user, "incidents.view"):
+        return Incident.objects.none()
+    qs = Incident.objects.restrict(user).select_related(*_RELATED)
+    state = filters.get("state")
+    if state == OPEN:
+        qs = qs.filter(state__in=sorted(OPEN_STATES))
+    elif state:
+        qs = qs.filter(state=state)
+    if filters.get("priority"):
+        qs = qs.filter(priority=filters["priority"])
+    if filters.get("organisation"):
+        qs = qs.filter(organisation_id=filters["organisation"])
+    if filters.get("service"):
+        qs = qs.filter(service_id=filters["service"])
+    if filters.get("assignee"):
+        qs = qs.filter(assignee_id=filters["assignee"])
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(reference__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q))
+    return qs.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")
+
+
+def incident_get(*, user: Any, pk: Any) -> Incident:
+    try:
+        return incident_list(user=user).get(pk=pk)
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def incident_notes(*, user: Any, incident: Incident) -> QuerySet:
+    """Notes of an incident the caller already fetched through incident_get."""
+    qs = IncidentNote.objects.restrict(user).filter(incident=incident).select_related("author")
+    if not sees_internal(user):
+        qs = qs.filter(public=True)
+    return qs.order_by("created_at", "pk")
+
+
+def incident_events(*, user: Any, incident: Incident) -> QuerySet:
+    qs = IncidentEvent.objects.restrict(user).filter(incident=incident).select_related("actor")
+    if not sees_internal(user):
+        qs = qs.filter(public=True)
+    return qs.order_by("at", "pk")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an incident's timeline (C5): a note or an event, in time order."""
+
+    at: datetime
+    kind: str
+    actor: str
+    public: bool
+    detail: str = ""
+    body: str = ""
+    from_state: str = ""
+    to_state: str = ""
+    note_id: int | None = None
+    event_id: int | None = None
+
+
+def _actor(user: Any) -> str:
+    return str(user) if user is not None else "opsdesk"
+
+
+def incident_timeline(*, user: Any, incident: Incident) -> list[TimelineEntry]:
+    """Notes and events merged in time order; internal ones only for provider staff (C5)."""
+    entries = [
+        TimelineEntry(
+            at=n.created_at,
+            kind="note",
+            actor=_actor(n.author),
+            public=n.public,
+            body=n.body,
+            note_id=n.pk,
+        )
+        for n in incident_notes(user=user, incident=incident)
+    ]
+    entries += [
+        TimelineEntry(
+            at=e.at,
+            kind=e.kind,
+            actor=_actor(e.actor),
+            public=e.public,
+            detail=e.detail,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            event_id=e.pk,
+        )
+        for e in incident_events(user=user, incident=incident)
+        # The note itself stands for its "note added" event.
+        if e.kind != "note"
+    ]
+    return sorted(entries, key=lambda e: (e.at, e.event_id is None, e.note_id or e.event_id or 0))
+
+
+def checklist_list(*, user: Any = None, include_inactive: bool = False) -> QuerySet:
+    """C1: the diagnostics checklist is provider-wide reference data, readable by everyone who may
+    log an incident; inactive items only matter to the staff who edit it."""
+    qs = DiagnosticsChecklistItem.objects.all()
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return qs.order_by("position", "pk")
+
+
+def checklist_item_get(*, user: Any, pk: Any) -> DiagnosticsChecklistItem:
+    try:
+        return DiagnosticsChecklistItem.objects.get(pk=pk)
+    except (DiagnosticsChecklistItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def staff_queue(*, user: Any) -> QuerySet:
+    """The service desk's queue: open incidents, the earliest unmet target first."""
+    return incident_list(user=user, filters={"state": OPEN})

@@ -1,0 +1,1258 @@
+"""Writes of incidents (C1–C5) and of their SLA clock (B3–B6).
+
+Every service is keyword-only, validates before it writes, writes in one transaction, audits the
+change (L1), adds to the incident's timeline and puts notifications in the outbox in the same
+transaction (L2), so a rollback leaves no trace and a crash loses nothing.
+
+SLA instants are whole seconds (logged_at, pauses, targets), so the bulk recomputation (B5), which
+works in integer epoch seconds, gives exactly what the scalar engine gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Exists, F, Func, OuterRef
+from django.utils import timezone
+
+from opsdesk.calendars.engine import BusinessCalendar, add_business_seconds_bulk, response_due_bulk
+from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.services import business_calendar
+from opsdesk.core.audit import audit_record
+from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.models import AuditAction
+from opsdesk.core.permissions import has_permission, require_permission
+from opsdesk.core.services import lock_for_update, record_create, record_update
+from opsdesk.core.validation import reject_nul, validate_instance
+from opsdesk.directory.choices import Environment
+from opsdesk.directory.models import NamedContact, Organisation, Service, User
+from opsdesk.incidents import notifications
+from opsdesk.incidents.choices import (
+    OPEN_STATES,
+    PRODUCTION_ONLY_PRIORITIES,
+    TRANSITIONS,
+    EventKind,
+    IncidentState,
+    Priority,
+    SlaEventKind,
+    SlaTarget,
+    Source,
+)
+from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident, IncidentEvent, IncidentNote, SlaEvent
+from opsdesk.sla import services as sla
+
+#: C4/C5: a public note by staff at least this long (ignoring surrounding space) is a considered
+#: response; "ok", "looking" and the like are not.
+SUBSTANTIVE_NOTE_CHARS = 20
+#: B5: rows recomputed per transaction.
+RECOMPUTE_BATCH = 5_000
+
+_TARGETS = (SlaTarget.INITIAL, SlaTarget.CONSIDERED)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _instant(at: datetime | None) -> datetime:
+    """Now (or `at`), to the whole second: every SLA instant is whole seconds (see module doc)."""
+    value = at or timezone.now()
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed.field("at", "A timestamp needs a UTC offset.")
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def _fmt(at: datetime | None, zone: Any = None) -> str:
+    if at is None:
+        return "—"
+    return at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") if zone else at.isoformat()
+
+
+def _errors(errors: list[dict[str, str]]) -> None:
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+
+
+def _clock(incident: Incident) -> BusinessCalendar:
+    return business_calendar(incident.sla_calendar)
+
+
+def warning_instant(clock: BusinessCalendar, logged_at: datetime, due: datetime, fraction: float) -> datetime:
+    """B6: the instant at `fraction` of a target, in business time from logging to the due time."""
+    total = _seconds(clock.business_time_between(logged_at, due))
+    return clock.add_business_time(logged_at, timedelta(seconds=math.floor(total * fraction)))
+
+
+def _next_target(state: str, values: dict[str, Any]) -> datetime | None:
+    """The earliest unmet target of an open incident (the staff queue's sort key), else None."""
+    if state not in OPEN_STATES:
+        return None
+    unmet = [values[f"{t}_response_due"] for t in _TARGETS if values[f"{t}_response_at"] is None]
+    return min(unmet, default=None)
+
+
+def _fields(incident: Incident, changes: dict[str, Any]) -> dict[str, Any]:
+    names = [f"{t}_response_due" for t in _TARGETS] + [f"{t}_response_at" for t in _TARGETS]
+    return {n: changes.get(n, getattr(incident, n)) for n in names}
+
+
+def _with_next_target(incident: Incident, changes: dict[str, Any]) -> dict[str, Any]:
+    state = changes.get("state", incident.state)
+    changes["next_target_at"] = _next_target(state, _fields(incident, changes))
+    return changes
+
+
+def _event(
+    incident: Incident,
+    *,
+    kind: str,
+    actor: Any,
+    at: datetime,
+    from_state: str = "",
+    to_state: str = "",
+    detail: str = "",
+    public: bool = True,
+    notify: bool = False,
+) -> IncidentEvent:
+    event = IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail[:5000],
+        public=public,
+    )
+    if notify and public:
+        notifications.notify_event(incident, event)
+    return event
+
+
+def _reload(incident: Incident) -> Incident:
+    """The incident with what notifications and callers read, in one query."""
+    return Incident.objects.select_related(
+        "organisation__calendar",
+        "organisation__csdm",
+        "service",
+        "reported_by",
+        "contact_to_reach",
+        "assignee",
+        "sla_calendar",
+    ).get(pk=incident.pk)
+
+
+def _lock(incident: Incident) -> Incident:
+    return lock_for_update(incident, None)
+
+
+def _is_customer(actor: Any) -> bool:
+    return getattr(actor, "role", None) == "customer"
+
+
+def _check_transition(incident: Incident, to_state: str) -> None:
+    """C4: one table of allowed moves (choices.TRANSITIONS); anything else names from, to and the way on."""
+    allowed = TRANSITIONS[incident.state]
+    if to_state in allowed:
+        return
+    labels = dict(IncidentState.choices)
+    options = ", ".join(labels[s] for s in allowed) or "none (it is closed)"
+    raise ValidationFailed.field(
+        "state",
+        f"An incident cannot move from {labels[incident.state]} to {labels[to_state]}. "
+        f"Allowed next states: {options}.",
+    )
+
+
+# --- targets (B3, B6) ------------------------------------------------------------------------
+
+
+def _target_fields(*, organisation: Organisation, priority: str, logged_at: datetime) -> dict[str, Any]:
+    """The stored SLA fields of an incident logged at `logged_at`: targets, warning instants, the
+    calendar the clock runs on and the explanation steps shown on the incident page."""
+    targets = sla.incident_targets(organisation=organisation, priority=priority, logged_at=logged_at)
+    fraction = sla.warning_fraction(organisation)
+    clock = targets.clock
+    return {
+        "sla_calendar": targets.calendar,
+        "initial_response_due": targets.initial_response_due.astimezone(UTC),
+        "considered_response_due": targets.considered_response_due.astimezone(UTC),
+        "initial_warning_at": warning_instant(
+            clock, logged_at, targets.initial_response_due, fraction
+        ).astimezone(UTC),
+        "considered_warning_at": warning_instant(
+            clock, logged_at, targets.considered_response_due, fraction
+        ).astimezone(UTC),
+        "explanation": {
+            "calendar": targets.calendar.name,
+            "warning_fraction": fraction,
+            "initial": list(targets.initial_explanation.steps),
+            "considered": list(targets.considered_explanation.steps),
+        },
+    }
+
+
+def _check_priority(priority: Any, errors: list[dict[str, str]]) -> bool:
+    if priority in Priority.values:
+        return True
+    if priority in (None, ""):
+        errors.append({"field": "priority", "message": "This field is required."})
+    else:
+        errors.append(
+            {
+                "field": "priority",
+                "message": f"Unknown priority '{priority}'. Use one of {', '.join(Priority.values)}.",
+            }
+        )
+    return False
+
+
+def _check_production(priority: str, service: Service | None, errors: list[dict[str, str]]) -> None:
+    """C2: P1 and P2 only on production services."""
+    if (
+        priority in PRODUCTION_ONLY_PRIORITIES
+        and service is not None
+        and service.environment != Environment.PRODUCTION
+    ):
+        errors.append(
+            {
+                "field": "priority",
+                "message": f"P1 and P2 are only for production services; {service.reference} is "
+                f"{service.get_environment_display().lower()}. Log it as P3 or P4.",
+            }
+        )
+
+
+def _insert(*, actor: Any, incident: Incident) -> Incident:
+    """Insert, give the reference INC-<id> and audit the complete row."""
+    validate_instance(incident, exclude=["reference"])
+    incident.save()
+    incident.reference = f"INC-{incident.pk:06d}"
+    Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
+    audit_record(actor=actor, action=AuditAction.CREATE, obj=incident)
+    return incident
+
+
+# --- logging (C1, C2, C3) --------------------------------------------------------------------
+
+
+def active_checklist() -> list[DiagnosticsChecklistItem]:
+    return list(DiagnosticsChecklistItem.objects.filter(active=True).order_by("position", "pk"))
+
+
+def _check_diagnostics(confirmed: Any, errors: list[dict[str, str]]) -> list[int]:
+    """C1: every active checklist item must be confirmed."""
+    if not isinstance(confirmed, list | tuple) or not all(isinstance(i, int) for i in confirmed):
+        errors.append({"field": "diagnostics_confirmed", "message": "Must be a list of checklist item ids."})
+        return []
+    ids = sorted(set(confirmed))
+    items = active_checklist()
+    active_ids = {i.pk for i in items}
+    unknown = [i for i in ids if i not in active_ids]
+    missing = [i.text for i in items if i.pk not in ids]
+    if unknown:
+        errors.append(
+            {
+                "field": "diagnostics_confirmed",
+                "message": f"Not an active checklist item: {', '.join(map(str, unknown))}.",
+            }
+        )
+    elif missing:
+        errors.append(
+            {
+                "field": "diagnostics_confirmed",
+                "message": "Confirm every diagnostics check before logging; not confirmed: "
+                + "; ".join(missing)
+                + ".",
+            }
+        )
+    return ids
+
+
+def _resolve_contact(value: Any, organisation: Organisation | None) -> NamedContact | None:
+    if value is None:
+        return None
+    if isinstance(value, NamedContact):
+        contact = value
+    elif str(value).isdigit():
+        contact = NamedContact.objects.select_related("organisation").filter(pk=int(value)).first()
+    else:
+        contact = None
+    if contact is None or (organisation is not None and contact.organisation_id != organisation.pk):
+        return None
+    return contact
+
+
+def incident_log(
+    *,
+    actor: Any,
+    description: str,
+    title: str,
+    priority: str,
+    diagnostics_confirmed: Sequence[int],
+    service_reference: str | None = None,
+    service: Service | None = None,
+    reported_by: NamedContact | int | None = None,
+    logged_at: datetime | None = None,
+) -> Incident:
+    """C1 reactive logging by a named contact: a customer user logs as their own contact; provider
+    staff log on behalf of the named contact given in `reported_by`. Every problem with the input is
+    reported at once, each naming its field; nothing is stored unless all is well.
+
+    C2: P1/P2 only on production services, and a P1/P2 reported by a customer needs a telephone
+    follow-up until a call is recorded.
+    """
+    require_permission(actor, "incidents.log")
+    reject_nul(title=title, description=description, service_reference=service_reference)
+    errors: list[dict[str, str]] = []
+    customer = _is_customer(actor)
+
+    # Who reports, and so for which organisation.
+    organisation: Organisation | None = service.organisation if service is not None else None
+    reporter: NamedContact | None = None
+    if customer:
+        reporter = NamedContact.objects.select_related("organisation").get(pk=actor.contact_id)
+        if reported_by is not None and str(getattr(reported_by, "pk", reported_by)) != str(reporter.pk):
+            errors.append(
+                {"field": "reported_by", "message": "A customer logs incidents as their own named contact."}
+            )
+        if organisation is not None and organisation.pk != reporter.organisation_id:
+            raise ValidationFailed.field("service_reference", "No such service.")
+        organisation = reporter.organisation
+    elif reported_by is None:
+        errors.append(
+            {
+                "field": "reported_by",
+                "message": "Staff log incidents on behalf of a named contact: give the contact.",
+            }
+        )
+    else:
+        reporter = _resolve_contact(reported_by, organisation)
+        if reporter is None:
+            where = f" of {organisation}" if organisation is not None else ""
+            errors.append({"field": "reported_by", "message": f"Not a named contact{where}."})
+        else:
+            organisation = reporter.organisation
+
+    title = (title or "").strip()
+    description = (description or "").strip()
+    if not title:
+        errors.append({"field": "title", "message": "This field is required."})
+    if not description:
+        errors.append({"field": "description", "message": "This field is required."})
+
+    if service is None:
+        reference = (service_reference or "").strip()
+        if not reference:
+            errors.append({"field": "service_reference", "message": "This field is required."})
+        elif organisation is not None:
+            service = Service.objects.filter(organisation=organisation, reference__iexact=reference).first()
+            if service is None:
+                errors.append(
+                    {"field": "service_reference", "message": f"No service with the reference '{reference}'."}
+                )
+    valid_priority = _check_priority(priority, errors)
+    if valid_priority:
+        _check_production(priority, service, errors)
+    confirmed = _check_diagnostics(list(diagnostics_confirmed or []), errors)
+    _errors(errors)
+    assert organisation is not None and reporter is not None and service is not None
+
+    at = _instant(logged_at)
+    incident = Incident(
+        organisation=organisation,
+        service=service,
+        title=title,
+        description=description,
+        priority=priority,
+        source=Source.CUSTOMER if customer else Source.STAFF,
+        reported_by=reporter,
+        created_by=actor,
+        state=IncidentState.NEW,
+        telephone_follow_up_required=priority in PRODUCTION_ONLY_PRIORITIES,
+        diagnostics_confirmed=confirmed,
+        logged_at=at,
+        **_target_fields(organisation=organisation, priority=priority, logged_at=at),
+    )
+    incident.next_target_at = _next_target(incident.state, _fields(incident, {}))
+    with transaction.atomic():
+        _insert(actor=actor, incident=incident)
+        who = "by the customer" if customer else f"by the service desk on behalf of {reporter}"
+        _event(
+            incident,
+            kind=EventKind.LOGGED,
+            actor=actor,
+            at=at,
+            to_state=IncidentState.NEW,
+            detail=f"Logged {who} as {priority} on {service.reference}.",
+        )
+        incident = _reload(incident)
+        notifications.notify_logged(incident)
+    return incident
+
+
+def contact_to_reach(*, organisation: Organisation, at: datetime) -> NamedContact:
+    """C3: the technical contact in hours when the organisation's calendar is open at `at`, else the
+    out-of-hours technical contact (the first by name)."""
+    open_now = business_calendar(organisation.calendar).is_open(at)
+    flag = "is_technical_in_hours" if open_now else "is_technical_out_of_hours"
+    contact = (
+        NamedContact.objects.filter(organisation=organisation, **{flag: True}).order_by("name", "pk").first()
+    )
+    if contact is None:
+        which = "in hours" if open_now else "out of hours"
+        raise ValidationFailed.field(
+            "contact_to_reach",
+            f"{organisation} has no technical contact ({which}) to reach; flag one on a named contact.",
+        )
+    return contact
+
+
+def incident_raise_proactive(
+    *,
+    actor: Any,
+    organisation: Organisation,
+    title: str,
+    description: str,
+    priority: str,
+    service: Service | None = None,
+    source: str = Source.STAFF,
+    at: datetime | None = None,
+) -> Incident:
+    """C3: a proactive incident raised by the provider (by hand, from the API or from an alarm, F3),
+    24x7. The contact to reach is the organisation's technical contact for that moment. `actor` may
+    be None for the alarm intake (recorded as "system")."""
+    if actor is not None:
+        require_permission(actor, "incidents.manage")
+    reject_nul(title=title, description=description)
+    errors: list[dict[str, str]] = []
+    title = (title or "").strip()
+    description = (description or "").strip()
+    if not title:
+        errors.append({"field": "title", "message": "This field is required."})
+    if not description:
+        errors.append({"field": "description", "message": "This field is required."})
+    if source not in (Source.STAFF, Source.API, Source.ALARM):
+        errors.append({"field": "source", "message": "Must be one of: staff, api, alarm."})
+    if service is not None and service.organisation_id != organisation.pk:
+        errors.append({"field": "service", "message": f"Not a service of {organisation}."})
+    if _check_priority(priority, errors):
+        _check_production(priority, service, errors)
+    logged = _instant(at)
+    reach = None
+    try:
+        reach = contact_to_reach(organisation=organisation, at=logged)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    _errors(errors)
+    incident = Incident(
+        organisation=organisation,
+        service=service,
+        title=title,
+        description=description,
+        priority=priority,
+        source=source,
+        contact_to_reach=reach,
+        created_by=actor,
+        state=IncidentState.NEW,
+        logged_at=logged,
+        **_target_fields(organisation=organisation, priority=priority, logged_at=logged),
+    )
+    incident.next_target_at = _next_target(incident.state, _fields(incident, {}))
+    with transaction.atomic():
+        _insert(actor=actor, incident=incident)
+        _event(
+            incident,
+            kind=EventKind.LOGGED,
+            actor=actor,
+            at=logged,
+            to_state=IncidentState.NEW,
+            detail=f"Raised proactively ({source}) as {priority}; contact to reach: {reach}.",
+        )
+        incident = _reload(incident)
+        notifications.notify_logged(incident)
+    return incident
+
+
+# --- lifecycle (C4) --------------------------------------------------------------------------
+
+
+def _response_detail(label: str, due: datetime, at: datetime) -> str:
+    if at <= due:
+        return f"{label} met (due {_fmt(due)})."
+    return f"{label} made after its target (due {_fmt(due)})."
+
+
+def _move(
+    *,
+    actor: Any,
+    incident: Incident,
+    to_state: str,
+    at: datetime,
+    changes: dict[str, Any] | None = None,
+    kind: str = EventKind.STATE_CHANGED,
+    detail: str = "",
+    current: Incident | None = None,
+) -> Incident:
+    """Apply one allowed move: state, timestamps, next target; audit, timeline, notification."""
+    current = current or _lock(incident)
+    _check_transition(current, to_state)
+    changes = _with_next_target(current, {"state": to_state, **(changes or {})})
+    from_state = current.state
+    updated = record_update(actor=actor, obj=current, changes=changes)
+    _event(
+        updated,
+        kind=kind,
+        actor=actor,
+        at=at,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+        notify=True,
+    )
+    return updated
+
+
+def _unpause(incident: Incident, at: datetime) -> tuple[dict[str, Any], int]:
+    """B4: the business time paused since paused_at moves every unmet target (and its warning
+    instant) forward; met targets stay where they were."""
+    if incident.paused_at is None:
+        return {}, 0
+    clock = _clock(incident)
+    paused = max(0, _seconds(clock.business_time_between(incident.paused_at, at)))
+    changes: dict[str, Any] = {"paused_at": None, "paused_seconds": incident.paused_seconds + paused}
+    if paused:
+        delta = timedelta(seconds=paused)
+        for t in _TARGETS:
+            if getattr(incident, f"{t}_response_at") is None:
+                changes[f"{t}_response_due"] = clock.add_business_time(
+                    getattr(incident, f"{t}_response_due"), delta
+                ).astimezone(UTC)
+                changes[f"{t}_warning_at"] = clock.add_business_time(
+                    getattr(incident, f"{t}_warning_at"), delta
+                ).astimezone(UTC)
+    return changes, paused
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    parts = [f"{hours} h"] if hours else []
+    if minutes or not parts:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+def incident_acknowledge(*, actor: Any, incident: Incident, at: datetime | None = None) -> Incident:
+    """C4: new → acknowledged, the initial response (B3)."""
+    require_permission(actor, "incidents.manage")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        changes: dict[str, Any] = {"acknowledged_at": now}
+        detail = ""
+        if current.initial_response_at is None:
+            changes["initial_response_at"] = now
+            detail = _response_detail("Initial response", current.initial_response_due, now)
+        return _move(
+            actor=actor,
+            incident=current,
+            current=current,
+            to_state=IncidentState.ACKNOWLEDGED,
+            at=now,
+            changes=changes,
+            kind=EventKind.ACKNOWLEDGED,
+            detail=detail,
+        )
+
+
+def incident_start_investigating(
+    *, actor: Any, incident: Incident, note: str = "", at: datetime | None = None
+) -> Incident:
+    """C4: acknowledged → investigating. A public `note` goes to the customer and, if substantive,
+    is the considered response; the move alone does not meet it."""
+    require_permission(actor, "incidents.manage")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        if current.state == IncidentState.AWAITING_CUSTOMER:
+            updated = incident_resume(actor=actor, incident=current, at=now)
+        else:
+            updated = _move(
+                actor=actor, incident=current, current=current, to_state=IncidentState.INVESTIGATING, at=now
+            )
+        if note.strip():
+            _note(actor=actor, incident=updated, body=note, public=True, at=now)
+        return _reload(updated)
+
+
+def incident_await_customer(
+    *, actor: Any, incident: Incident, note: str, at: datetime | None = None
+) -> Incident:
+    """C4/B4: waiting on the customer pauses the SLA clock. `note` says what is needed from them, as
+    a public note; a question is not the considered response (the pause covers the wait for it)."""
+    require_permission(actor, "incidents.manage")
+    reject_nul(note=note)
+    if not (note or "").strip():
+        raise ValidationFailed.field("note", "Say what you need from the customer.")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        _check_transition(current, IncidentState.AWAITING_CUSTOMER)
+        _note(actor=actor, incident=current, body=note, public=True, at=now, response=False)
+        current = _lock(incident)
+        updated = _move(
+            actor=actor,
+            incident=current,
+            current=current,
+            to_state=IncidentState.AWAITING_CUSTOMER,
+            at=now,
+            changes={"paused_at": now},
+            kind=EventKind.PAUSED,
+            detail="Waiting on the customer: the SLA clock is paused until they answer.",
+        )
+        return _reload(updated)
+
+
+def incident_resume(*, actor: Any, incident: Incident, at: datetime | None = None) -> Incident:
+    """C4/B4: awaiting customer → investigating, when the customer has answered. The paused business
+    time moves every unmet target forward. Staff call it, and a customer's public note calls it."""
+    require_permission(actor, "incidents.update" if _is_customer(actor) else "incidents.manage")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        _check_transition(current, IncidentState.INVESTIGATING)
+        if current.state != IncidentState.AWAITING_CUSTOMER:
+            raise ValidationFailed.field("state", "Only an incident awaiting the customer can resume.")
+        changes, paused = _unpause(current, now)
+        updated = _move(
+            actor=actor,
+            incident=current,
+            current=current,
+            to_state=IncidentState.INVESTIGATING,
+            at=now,
+            changes=changes,
+            kind=EventKind.RESUMED,
+            detail=f"SLA clock resumed after {_duration(paused)} of business time paused.",
+        )
+        return _reload(updated)
+
+
+#: The brief's name for the same step (the customer replied).
+incident_customer_replied = incident_resume
+
+
+def incident_resolve(*, actor: Any, incident: Incident, summary: str, at: datetime | None = None) -> Incident:
+    """C4: → resolved, with a public resolution summary (which is also the considered response if
+    none was made yet). Resolving while awaiting the customer ends the pause first."""
+    require_permission(actor, "incidents.manage")
+    if not (summary or "").strip():
+        raise ValidationFailed.field("summary", "Say how the incident was resolved.")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        _check_transition(current, IncidentState.RESOLVED)
+        changes, _paused = _unpause(current, now)
+        if changes:
+            current = record_update(actor=actor, obj=current, changes=_with_next_target(current, changes))
+        _note(actor=actor, incident=current, body=summary, public=True, at=now, response=True)
+        current = _lock(incident)
+        updated = _move(
+            actor=actor,
+            incident=current,
+            current=current,
+            to_state=IncidentState.RESOLVED,
+            at=now,
+            changes={"resolved_at": now},
+            detail=summary.strip(),
+        )
+        return _reload(updated)
+
+
+def incident_close(
+    *, actor: Any, incident: Incident, customer_confirmed: bool, reason: str = "", at: datetime | None = None
+) -> Incident:
+    """C4: resolved → closed, only with the customer's confirmation that service is resumed: a
+    customer user confirming, or staff recording it on their behalf with a reason."""
+    customer = _is_customer(actor)
+    require_permission(actor, "incidents.update" if customer else "incidents.manage")
+    reason = (reason or "").strip()
+    errors = []
+    if not customer_confirmed:
+        errors.append(
+            {
+                "field": "customer_confirmed",
+                "message": "Closing needs the customer's confirmation that service is resumed.",
+            }
+        )
+    if not customer and not reason:
+        errors.append(
+            {
+                "field": "reason",
+                "message": "Staff recording the customer's confirmation on their behalf give a reason.",
+            }
+        )
+    reject_nul(reason=reason)
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        _check_transition(current, IncidentState.CLOSED)
+        _errors(errors)
+        who = "by the customer" if customer else f"by {actor} on the customer's behalf"
+        detail = f"Closed; service resumption confirmed {who}." + (f" {reason}" if reason else "")
+        updated = _move(
+            actor=actor,
+            incident=current,
+            current=current,
+            to_state=IncidentState.CLOSED,
+            at=now,
+            changes={"closed_at": now, "customer_confirmed_at": now, "closure_reason": reason},
+            kind=EventKind.CLOSED,
+            detail=detail,
+        )
+        return _reload(updated)
+
+
+# --- notes, calls, assignment, priority (C2, C5) ----------------------------------------------
+
+
+def _note(
+    *, actor: Any, incident: Incident, body: str, public: bool, at: datetime, response: bool | None = None
+) -> IncidentNote:
+    """Add a note; a public one by staff may be the considered response (C4): `response` True says
+    it is (a resolution summary), False that it is not (a question to the customer), None decides
+    by whether it is substantive."""
+    note = record_create(
+        actor=actor,
+        obj=IncidentNote(incident=incident, author=actor, body=body.strip(), public=public),
+        public=public,
+    )
+    # A note is timed like the timeline events it sits among (`at`, normally now).
+    IncidentNote.objects.filter(pk=note.pk).update(created_at=at)
+    note.created_at = at
+    _event(
+        incident,
+        kind=EventKind.NOTE,
+        actor=actor,
+        at=at,
+        public=public,
+        detail=("Public" if public else "Internal") + " note added.",
+    )
+    if response is None:
+        response = len(note.body) >= SUBSTANTIVE_NOTE_CHARS
+    if public and response and not _is_customer(actor):
+        current = _lock(incident)
+        if current.considered_response_at is None and current.state not in (
+            IncidentState.NEW,
+            IncidentState.CLOSED,
+        ):
+            changes = _with_next_target(current, {"considered_response_at": at})
+            updated = record_update(actor=actor, obj=current, changes=changes)
+            _event(
+                updated,
+                kind=EventKind.RESPONSE_MET,
+                actor=actor,
+                at=at,
+                detail=_response_detail("Considered response", current.considered_response_due, at),
+            )
+            if updated.state == IncidentState.ACKNOWLEDGED:
+                _move(
+                    actor=actor,
+                    incident=updated,
+                    current=_lock(updated),
+                    to_state=IncidentState.INVESTIGATING,
+                    at=at,
+                )
+    if public:
+        notifications.notify_note(_reload(incident), note)
+    return note
+
+
+def incident_add_note(
+    *, actor: Any, incident: Incident, body: str, public: bool = True, at: datetime | None = None
+) -> IncidentNote:
+    """C5: a public or internal note. Customers add public notes only (on their own incidents, which
+    the selector that fetched `incident` guarantees). The first substantive public note by staff is
+    the considered response and moves acknowledged → investigating; a customer's note while the
+    incident awaits them resumes the clock."""
+    customer = _is_customer(actor)
+    if customer:
+        require_permission(actor, "incidents.update")
+        if not public:
+            raise ValidationFailed.field("public", "Customers add public notes only.")
+    else:
+        require_permission(actor, "incidents.manage")
+    reject_nul(body=body)
+    if not (body or "").strip():
+        raise ValidationFailed.field("body", "This field is required.")
+    if incident.state == IncidentState.CLOSED:
+        raise ValidationFailed.field("state", "The incident is closed; log a new one.")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        note = _note(actor=actor, incident=current, body=body, public=public, at=now)
+        if customer and current.state == IncidentState.AWAITING_CUSTOMER:
+            incident_resume(actor=actor, incident=current, at=now)
+        return note
+
+
+def incident_record_call(
+    *, actor: Any, incident: Incident, summary: str, at: datetime | None = None
+) -> Incident:
+    """C2: a telephone call with the customer; clears "telephone follow-up required"."""
+    require_permission(actor, "incidents.manage")
+    reject_nul(summary=summary)
+    if not (summary or "").strip():
+        raise ValidationFailed.field("summary", "Summarise the call.")
+    now = _instant(at)
+    with transaction.atomic():
+        current = _lock(incident)
+        updated = record_update(
+            actor=actor,
+            obj=current,
+            changes={"telephone_follow_up_required": False, "telephone_call_recorded_at": now},
+        )
+        _event(updated, kind=EventKind.CALL_RECORDED, actor=actor, at=now, detail=summary.strip())
+        return _reload(updated)
+
+
+def incident_assign(
+    *, actor: Any, incident: Incident, assignee: User | int | None, expected_version: int | None = None
+) -> Incident:
+    require_permission(actor, "incidents.manage")
+    person = assignee
+    if assignee is not None and not isinstance(assignee, User):
+        person = User.objects.filter(pk=assignee).first() if str(assignee).isdigit() else None
+    if person is not None and not (person.is_active and has_permission(person, "incidents.manage")):
+        raise ValidationFailed.field("assignee", "Must be an active member of staff who works incidents.")
+    if assignee is not None and person is None:
+        raise ValidationFailed.field("assignee", "No such user.")
+    now = _instant(None)
+    with transaction.atomic():
+        updated = record_update(
+            actor=actor, obj=incident, changes={"assignee": person}, expected_version=expected_version
+        )
+        _event(
+            updated,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            at=now,
+            detail=f"Assigned to {person}." if person else "Unassigned.",
+        )
+        return _reload(updated)
+
+
+def incident_change_priority(
+    *, actor: Any, incident: Incident, priority: str, expected_version: int | None = None, reason: str = ""
+) -> Incident:
+    """C2 is checked again, and the unmet targets are recomputed from logged_at under the new
+    priority (with the business time already paused re-applied, B4)."""
+    require_permission(actor, "incidents.manage")
+    errors: list[dict[str, str]] = []
+    if _check_priority(priority, errors):
+        _check_production(priority, incident.service, errors)
+    _errors(errors)
+    now = _instant(None)
+    with transaction.atomic():
+        current = lock_for_update(incident, expected_version)
+        if current.state not in OPEN_STATES:
+            raise ValidationFailed.field(
+                "priority", "The priority of a resolved or closed incident is final."
+            )
+        previous = current.priority
+        fields = _target_fields(
+            organisation=current.organisation, priority=priority, logged_at=current.logged_at
+        )
+        clock = business_calendar(fields["sla_calendar"])
+        changes: dict[str, Any] = {
+            "priority": priority,
+            "sla_calendar": fields["sla_calendar"],
+            "explanation": fields["explanation"],
+        }
+        delta = timedelta(seconds=current.paused_seconds)
+        for t in _TARGETS:
+            if getattr(current, f"{t}_response_at") is None:
+                for name in (f"{t}_response_due", f"{t}_warning_at"):
+                    changes[name] = (
+                        clock.add_business_time(fields[name], delta).astimezone(UTC)
+                        if delta
+                        else fields[name]
+                    )
+        if (
+            priority in PRODUCTION_ONLY_PRIORITIES
+            and current.source == Source.CUSTOMER
+            and current.telephone_call_recorded_at is None
+        ):
+            changes["telephone_follow_up_required"] = True
+        updated = record_update(actor=actor, obj=current, changes=_with_next_target(current, changes))
+        detail = f"Priority changed from {previous} to {priority}." + (
+            f" {reason.strip()}" if reason.strip() else ""
+        )
+        _event(updated, kind=EventKind.PRIORITY_CHANGED, actor=actor, at=now, detail=detail, notify=True)
+        return _reload(updated)
+
+
+# --- the diagnostics checklist (C1) -----------------------------------------------------------
+
+
+def checklist_item_create(
+    *, actor: Any, text: str, position: int | None = None, active: bool = True
+) -> DiagnosticsChecklistItem:
+    require_permission(actor, "incidents.edit_checklist")
+    if position is None:
+        last = (
+            DiagnosticsChecklistItem.objects.order_by("-position").values_list("position", flat=True).first()
+        )
+        position = (last or 0) + 10
+    item = DiagnosticsChecklistItem(text=(text or "").strip(), position=position, active=active)
+    with transaction.atomic():
+        return record_create(actor=actor, obj=item)
+
+
+def checklist_item_update(
+    *, actor: Any, item: DiagnosticsChecklistItem, expected_version: int | None = None, **changes: Any
+) -> DiagnosticsChecklistItem:
+    require_permission(actor, "incidents.edit_checklist")
+    unknown = set(changes) - {"text", "position", "active"}
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
+    if isinstance(changes.get("text"), str):
+        changes["text"] = changes["text"].strip()
+    with transaction.atomic():
+        return record_update(actor=actor, obj=item, changes=changes, expected_version=expected_version)
+
+
+# --- warnings and breaches (B6) ----------------------------------------------------------------
+
+
+def _due_query(target: str, kind: str, now: datetime):
+    """Open, running incidents whose warning (or due) instant of an unmet target has passed and
+    that have no SlaEvent of that kind yet: one indexed query (see Incident.Meta.indexes)."""
+    instant = f"{target}_warning_at" if kind == SlaEventKind.WARNING else f"{target}_response_due"
+    recorded = SlaEvent.objects.filter(incident=OuterRef("pk"), target=target, kind=kind)
+    return (
+        Incident.objects.filter(
+            **{
+                f"{target}_response_at__isnull": True,
+                f"{target}_warning_at__lte": now,
+                f"{instant}__lte": now,
+            },
+            state__in=OPEN_STATES,
+            paused_at__isnull=True,
+        )
+        .filter(~Exists(recorded))
+        .values_list("pk", flat=True)
+    )
+
+
+def sla_sweep(now: datetime | None = None) -> int:
+    """B6: record each warning (at 80 % of a target) and breach (at the target) once, notify once,
+    and offer escalation on a breach (C7). The state lives in the database: SlaEvent's unique
+    constraint makes a second run, or a concurrent worker, a no-op, and a run that died is simply
+    finished by the next one. Only the incidents that are due are read. Returns events recorded."""
+    now = _instant(now)
+    recorded = 0
+    for target in _TARGETS:
+        for kind in (SlaEventKind.WARNING, SlaEventKind.BREACH):
+            for incident_id in list(_due_query(target, kind, now)):
+                if _record_sla_event(incident_id=incident_id, target=target, kind=kind, now=now):
+                    recorded += 1
+    return recorded
+
+
+def _record_sla_event(*, incident_id: int, target: str, kind: str, now: datetime) -> bool:
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+        # Re-checked under the lock: met, paused or moved since the query means nothing to record.
+        if (
+            incident is None
+            or incident.state not in OPEN_STATES
+            or incident.paused_at is not None
+            or getattr(incident, f"{target}_response_at") is not None
+        ):
+            return False
+        at = getattr(
+            incident, f"{target}_warning_at" if kind == SlaEventKind.WARNING else f"{target}_response_due"
+        )
+        if at > now:
+            return False
+        try:
+            with transaction.atomic():
+                sla_event = SlaEvent.objects.create(incident=incident, target=target, kind=kind, at=at)
+        except IntegrityError:
+            return False
+        label = SlaTarget(target).label.lower()
+        if kind == SlaEventKind.BREACH:
+            record_update(actor=None, obj=incident, changes={"escalation_offered": True})
+            detail = f"The {label} target ({_fmt(at)}) was breached; escalation is offered."
+            kind_event = EventKind.BREACH
+        else:
+            detail = f"The {label} target is close: warning at {_fmt(at)}."
+            kind_event = EventKind.WARNING
+        _event(
+            incident, kind=kind_event, actor=None, at=at, detail=detail, public=kind == SlaEventKind.BREACH
+        )
+        notifications.notify_sla(_reload(incident), sla_event)
+        return True
+
+
+# --- bulk recomputation (B5) ---------------------------------------------------------------------
+
+
+class _Epoch(Func):
+    """A timestamp as integer epoch seconds, in SQL (so the recomputation reads numbers, not
+    datetimes)."""
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
+
+
+def _business_offsets(clock: BusinessCalendar, instants: np.ndarray) -> np.ndarray:
+    """B(t) for an array of epoch seconds: business seconds from the start of the engine's span table
+    up to each t. Only differences are meaningful (business time between two instants), and only
+    within one call. Mirrors calendars.engine.add_business_seconds_bulk."""
+    t = np.asarray(instants, dtype=np.int64)
+    if clock.always_open or t.size == 0:
+        return t
+    lo, hi = int(t.min()), int(t.max())
+    tab = clock._covered(lo * 1_000_000, (hi + 1) * 1_000_000)
+    a = tab.arrays()
+    st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
+    i = np.searchsorted(st, t, side="right") - 1
+    before_first = i < 0
+    i = np.maximum(i, 0)
+    inside = t < en[i]
+    offset = np.where(inside, cs[i] + (t - st[i]), ce[i])
+    return np.where(before_first, 0, offset)
+
+
+def _recomputed(
+    clock: BusinessCalendar, rule_for_target, logged: np.ndarray, paused: np.ndarray, fraction: float
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per target: (due, warning) as epoch seconds for each logged instant, with paused business
+    time re-applied — the same arithmetic as _target_fields + _unpause, on arrays."""
+    out = {}
+    for t in _TARGETS:
+        hours, fallback, days = rule_for_target(t)
+        base = response_due_bulk(clock, logged, hours=hours, fallback=fallback, business_days=days)
+        offsets = _business_offsets(clock, np.concatenate([logged, base]))
+        total = offsets[len(logged) :] - offsets[: len(logged)]
+        warning = add_business_seconds_bulk(clock, logged, np.floor(total * fraction).astype(np.int64))
+        due = add_business_seconds_bulk(clock, base, paused)
+        warning = add_business_seconds_bulk(clock, warning, paused)
+        out[t] = (due.astype(np.int64), warning.astype(np.int64))
+    return out
+
+
+_BATCH_COLUMNS = (
+    "pk",
+    "priority",
+    "org_policy",
+    "logged_epoch",
+    "paused_seconds",
+    "initial_met",
+    "considered_met",
+    "initial_due_epoch",
+    "considered_due_epoch",
+    "initial_warning_epoch",
+    "considered_warning_epoch",
+    "next_epoch",
+)
+
+
+def _write_batch(rows: list[tuple[int, int, int, int, int, int | None]]) -> None:
+    """One set-based UPDATE per batch: PostgreSQL joins a VALUES list on id; SQLite runs one
+    prepared UPDATE for all rows (executemany). Instants travel as epoch seconds."""
+    table = connection.ops.quote_name(Incident._meta.db_table)
+    column = {
+        name: connection.ops.quote_name(Incident._meta.get_field(name).column)
+        for name in (*_TARGET_COLUMNS, "next_target_at", "version", "updated_at")
+    }
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            row_sql = "(" + ", ".join(["%s::bigint"] * 6) + ")"
+            sets = ", ".join(
+                f"{column[name]} = to_timestamp(v.{alias})"
+                for name, alias in zip(_TARGET_COLUMNS, _ALIASES, strict=True)
+            )
+            sql = (
+                f"UPDATE {table} AS t SET {sets}, {column['next_target_at']} = to_timestamp(v.nxt), "
+                f"{column['version']} = t.{column['version']} + 1, {column['updated_at']} = %s "
+                f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v(id, {', '.join(_ALIASES)}, nxt) "
+                "WHERE t.id = v.id"
+            )
+            cursor.execute(sql, [now, *[x for row in rows for x in row]])
+        else:
+            stamp = connection.ops.adapt_datetimefield_value(now)
+            sets = ", ".join(
+                f"{column[name]} = datetime(%s, 'unixepoch')" for name in (*_TARGET_COLUMNS, "next_target_at")
+            )
+            sql = (
+                f"UPDATE {table} SET {sets}, {column['version']} = {column['version']} + 1, "
+                f"{column['updated_at']} = %s WHERE id = %s"
+            )
+            cursor.executemany(sql, [(*row[1:], stamp, row[0]) for row in rows])
+
+
+#: The stored instants the recomputation writes, in the order of a row after its id.
+_TARGET_COLUMNS = (
+    "initial_response_due",
+    "considered_response_due",
+    "initial_warning_at",
+    "considered_warning_at",
+)
+_ALIASES = ("i_due", "c_due", "i_warn", "c_warn")
+
+
+def incident_targets_recompute(
+    *, calendar: Calendar, actor: Any = None, batch_size: int = RECOMPUTE_BATCH
+) -> int:
+    """B5: recompute the unmet targets, their warning instants and next_target_at of every open
+    incident whose clock runs on `calendar`, after the calendar changed (a closure added or removed,
+    hours changed). Returns how many incidents changed.
+
+    Built for volume: no Incident objects are made. Each batch of ids is read as numbers
+    (values_list with epoch seconds computed in SQL) under a row lock, computed with numpy through
+    the engine's bulk paths (response_due_bulk, add_business_seconds_bulk, paused time re-applied)
+    and written back with one set-based UPDATE; one transaction per batch. Met targets keep their
+    due times. Stored paused_seconds are kept as they were measured.
+
+    Audit (L1): ONE audit event records the recomputation (object = the calendar, note "targets
+    recomputed after calendar change", with the number of incidents changed), rather than one per
+    incident — the per-incident changes follow from the calendar change, which is itself audited.
+    """
+    clock = business_calendar(calendar)
+    policies: dict[Any, Any] = {}
+    fractions: dict[Any, float] = {}
+
+    def policy(policy_id: int | None):
+        if policy_id not in policies:
+            from opsdesk.sla.models import SlaPolicy
+
+            found = SlaPolicy.objects.filter(pk=policy_id).first() if policy_id else None
+            policies[policy_id] = found or sla.default_policy()
+            fractions[policy_id] = policies[policy_id].warning_fraction
+        return policies[policy_id]
+
+    base = (
+        Incident.objects.filter(sla_calendar=calendar, state__in=OPEN_STATES)
+        .annotate(
+            org_policy=F("organisation__sla_policy_id"),
+            logged_epoch=_Epoch("logged_at"),
+            initial_met=_Epoch("initial_response_at"),
+            considered_met=_Epoch("considered_response_at"),
+            initial_due_epoch=_Epoch("initial_response_due"),
+            considered_due_epoch=_Epoch("considered_response_due"),
+            initial_warning_epoch=_Epoch("initial_warning_at"),
+            considered_warning_epoch=_Epoch("considered_warning_at"),
+            next_epoch=_Epoch("next_target_at"),
+        )
+        .order_by("pk")
+    )
+    changed_total = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                base.filter(pk__gt=last_pk)
+                .select_for_update(of=("self",))
+                .values_list(*_BATCH_COLUMNS)[:batch_size]
+            )
+            if not rows:
+                break
+            last_pk = rows[-1][0]
+            updates = _recompute_rows(clock, rows, policy, fractions)
+            if updates:
+                _write_batch(updates)
+                changed_total += len(updates)
+        if len(rows) < batch_size:
+            break
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=calendar,
+            before=None,
+            after={"incidents_recomputed": changed_total, "calendar_version": calendar.version},
+            note="targets recomputed after calendar change",
+        )
+    return changed_total
+
+
+def _recompute_rows(clock, rows, policy, fractions) -> list[tuple[int, int, int, int, int, int | None]]:
+    cols = {name: i for i, name in enumerate(_BATCH_COLUMNS)}
+    data = {name: [r[i] for r in rows] for name, i in cols.items()}
+    pk = np.asarray(data["pk"], dtype=np.int64)
+    logged = np.asarray(data["logged_epoch"], dtype=np.int64)
+    paused = np.asarray(data["paused_seconds"], dtype=np.int64)
+    met = {t: np.asarray([v is not None for v in data[f"{t}_met"]]) for t in _TARGETS}
+    old = {
+        name: np.asarray(data[name], dtype=np.int64)
+        for name in (
+            "initial_due_epoch",
+            "considered_due_epoch",
+            "initial_warning_epoch",
+            "considered_warning_epoch",
+        )
+    }
+    old_next = np.asarray([-1 if v is None else v for v in data["next_epoch"]], dtype=np.int64)
+    due = {t: old[f"{t}_due_epoch"].copy() for t in _TARGETS}
+    warn = {t: old[f"{t}_warning_epoch"].copy() for t in _TARGETS}
+    groups: dict[tuple[Any, str], list[int]] = {}
+    for index, key in enumerate(zip(data["org_policy"], data["priority"], strict=True)):
+        groups.setdefault(key, []).append(index)
+    for (policy_id, priority), indexes in groups.items():
+        idx = np.asarray(indexes, dtype=np.int64)
+        chosen = policy(policy_id)
+
+        def rule(target: str, chosen=chosen, priority=priority):
+            return sla.rule_for(chosen, priority, target)
+
+        result = _recomputed(clock, rule, logged[idx], paused[idx], fractions[policy_id])
+        for t in _TARGETS:
+            keep = met[t][idx]
+            due[t][idx] = np.where(keep, due[t][idx], result[t][0])
+            warn[t][idx] = np.where(keep, warn[t][idx], result[t][1])
+    big = np.iinfo(np.int64).max
+    candidates = np.minimum(
+        np.where(met[SlaTarget.INITIAL], big, due[SlaTarget.INITIAL]),
+        np.where(met[SlaTarget.CONSIDERED], big, due[SlaTarget.CONSIDERED]),
+    )
+    new_next = np.where(candidates == big, -1, candidates)
+    changed = (
+        (due[SlaTarget.INITIAL] != old["initial_due_epoch"])
+        | (due[SlaTarget.CONSIDERED] != old["considered_due_epoch"])
+        | (warn[SlaTarget.INITIAL] != old["initial_warning_epoch"])
+        | (warn[SlaTarget.CONSIDERED] != old["considered_warning_epoch"])
+        | (new_next != old_next)
+    )
+    out = []
+    for i in np.flatnonzero(changed):
+        nxt = int(new_next[i])
+        out.append(
+            (
+                int(pk[i]),
+                int(due[SlaTarget.INITIAL][i]),
+                int(due[SlaTarget.CONSIDERED][i]),
+                int(warn[SlaTarget.INITIAL][i]),
+                int(warn[SlaTarget.CONSIDERED][i]),
+                None if nxt < 0 else nxt,
+            )
+        )
+    return out

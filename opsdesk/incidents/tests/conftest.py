@@ -1,0 +1,41 @@
+"""Helpers for incident tests: fixed instants (sla-examples.md) and logging shortcuts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opsdesk.incidents import services
+from opsdesk.incidents.models import DiagnosticsChecklistItem
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+def all_checks() -> list[int]:
+    return list(DiagnosticsChecklistItem.objects.filter(active=True).values_list("pk", flat=True))
+
+
+def log(world, *, who: str = "customer_a", priority: str = "P3", at: datetime | None = None, **extra):
+    fields = {
+        "description": "The API answers 502 since 09:00.",
+        "title": "API errors",
+        "priority": priority,
+        "diagnostics_confirmed": all_checks(),
+        "service_reference": world["service_a"].reference,
+        **extra,
+    }
+    if who != "customer_a" and who != "customer_b" and "reported_by" not in extra:
+        fields["reported_by"] = world["contact_a"]
+    return services.incident_log(actor=world[who], logged_at=at, **fields)
+
+
+@pytest.fixture
+def desk(world):
+    """The service desk agent who works incidents."""
+    return world["service_desk"]
