@@ -34,6 +34,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {Role.ADMINISTRATOR, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
     ),
     "sla.manage": frozenset({Role.ADMINISTRATOR, Role.HEAD_OF_CUSTOMER_ENGINEERING}),
+    # C7: customers escalate their incidents (as registered named contacts); staff on their behalf.
+    "incidents.escalate": STAFF_ROLES | {Role.CUSTOMER},
+    # C7: the people of escalation levels 2–4, who acknowledge and answer escalations.
+    "incidents.manage_escalations": frozenset(
+        {Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING, Role.CUSTOMER_EXPERIENCE_DIRECTOR}
+    ),
+    # C6: provider staff write root-cause analyses; customers (and staff) request one for a P2
+    # and accept a submitted report.
+    "incidents.rca": STAFF_ROLES,
+    "incidents.request_rca": STAFF_ROLES | {Role.CUSTOMER},
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

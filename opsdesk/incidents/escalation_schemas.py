@@ -1,0 +1,171 @@
+"""API shapes of escalations (C7) and root-cause analyses (C6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from ninja import Field, FilterSchema, Schema
+
+from opsdesk.incidents.escalation_models import EscalationState
+from opsdesk.incidents.rca_models import RcaState
+
+
+class PersonRef(Schema):
+    id: int
+    full_name: str
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+
+
+class EscalationLevelOut(Schema):
+    level: int
+    name: str
+    role: str
+    description: str
+    acknowledgement_hours: float | None = Field(None, description="Working hours; empty: no target.")
+    considered_response_hours: float | None = Field(None, description="Working hours; empty: no target.")
+    copied_levels: list[int]
+    copy_service_manager: bool
+
+    @staticmethod
+    def resolve_copied_levels(obj) -> list[int]:
+        return sorted((c.level for c in obj.copied.all()), reverse=True)
+
+
+class EscalationCriterionOut(Schema):
+    id: int
+    code: str
+    text: str
+
+
+class EscalationOut(Schema):
+    id: int
+    incident_id: int
+    level: int = Field(..., alias="level.level")
+    level_name: str = Field(..., alias="level.name")
+    state: EscalationState
+    criterion: str = Field(..., alias="criterion.code")
+    criterion_text: str = Field(..., alias="criterion.text")
+    details: str
+    grounds: str = Field(..., description="When moved up a level: why the criteria were met below.")
+    previous_id: int | None
+    raised_by: PersonRef | None = None
+    raised_by_contact: ContactRef
+    raised_at: datetime
+    best_endeavours: bool = Field(..., description="Raised outside Mon–Fri 09:00–17:00 (UK).")
+    acknowledgement_due: datetime | None
+    considered_response_due: datetime | None
+    acknowledged_at: datetime | None
+    acknowledged_by: PersonRef | None = None
+    considered_response_at: datetime | None
+    responded_by: PersonRef | None = None
+    response: str
+    closed_at: datetime | None
+    closure_reason: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentEscalationsOut(Schema):
+    incident_id: int
+    escalation_offered: bool = Field(..., description="An SLA target was breached, so escalation is offered.")
+    active_escalation_id: int | None
+    results: list[EscalationOut]
+
+
+class EscalationIn(Schema):
+    criterion: str | None = Field(None, description="The code (or id) of one of the escalation criteria.")
+    details: str = ""
+    contact: int | None = Field(
+        None, description="Staff: the named contact who asked. Customers escalate as themselves."
+    )
+
+
+class EscalationLevelIn(Schema):
+    criterion: str | None = Field(None, description="The code (or id) of one of the escalation criteria.")
+    details: str = ""
+    contact: int | None = Field(None, description="Staff: the named contact who asked (default: the raiser).")
+
+
+class EscalationResponseIn(Schema):
+    response: str
+
+
+class EscalationCloseIn(Schema):
+    reason: str = ""
+
+
+class RcaActionOut(Schema):
+    id: int
+    rca_id: int
+    description: str
+    owner: PersonRef | None = None
+    due_date: date | None
+    done_at: datetime | None
+    runbook_update: bool
+    version: int
+
+
+class RcaOut(Schema):
+    id: int
+    incident_id: int
+    organisation_id: int = Field(..., alias="incident.organisation_id")
+    priority: str = Field(..., alias="incident.priority")
+    due_at: datetime
+    overdue: bool
+    chargeable: bool = Field(..., description="P2 on request: possibly chargeable.")
+    requested_by: PersonRef | None = None
+    state: RcaState
+    impact: str
+    timeline_of_events: str
+    monitoring_assessment: str = Field(..., description="Assessment of monitoring and metrics.")
+    lessons_learned: str
+    recommendations: str
+    actions: list[RcaActionOut]
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_actions(obj) -> list:
+        return list(obj.actions.all())
+
+    @staticmethod
+    def resolve_overdue(obj) -> bool:
+        return obj.state == RcaState.DRAFT and obj.due_at < timezone.now()
+
+
+class RcaPatch(Schema):
+    impact: str | None = None
+    timeline_of_events: str | None = None
+    monitoring_assessment: str | None = None
+    lessons_learned: str | None = None
+    recommendations: str | None = None
+
+
+class RcaFilter(FilterSchema):
+    overdue: bool | None = Field(None, description="Past due and not submitted (true), or not (false).")
+    state: RcaState | None = None
+    organisation: int | None = None
+
+
+class RcaActionIn(Schema):
+    description: str
+    owner: int | None = None
+    due_date: date | None = None
+    runbook_update: bool = False
+
+
+class RcaActionPatch(Schema):
+    description: str | None = None
+    owner: int | None = None
+    due_date: date | None = None
+    runbook_update: bool | None = None
+    done: bool | None = Field(None, description="Mark the action done (true) or not done (false).")
