@@ -1,0 +1,108 @@
+"""Shared set-up for the database benchmarks: a fresh PostgreSQL database, migrated, with Django
+configured against it, and a fast generator of incident rows (one INSERT … SELECT generate_series)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER = os.environ.get("OPSDESK_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create `name` on the benchmark server; point Django at it; migrate."""
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{SERVER}/{name}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["OPSDESK_HUEY_IMMEDIATE"] = "1"
+    os.environ.setdefault("OPSDESK_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.config.settings")
+    os.environ.setdefault("OPSDESK_DATA_DIR", str(ROOT / "var" / "bench"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def drop_database(name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def admin_user():
+    from opsdesk.directory.models import User
+
+    user, _ = User.objects.get_or_create(
+        email="bench-admin@provider.example", defaults={"full_name": "Bench admin", "role": "administrator"}
+    )
+    return user
+
+
+WORDS = [
+    "database", "latency", "timeout", "disk", "memory", "certificate", "expired", "backup", "failed",
+    "gateway", "throttling", "lambda", "cluster", "replica", "network", "dns", "login", "billing",
+    "eks", "node", "upgrade", "alarm", "cpu", "storage", "s3", "bucket", "vpn", "tunnel", "down",
+]
+
+
+def insert_incidents(
+    *, count: int, organisation_ids: list[int], calendar_id: int, open_share: float,
+    start: str = "2026-01-05 09:00+00", spread_seconds: int = 700 * 86400,
+) -> None:
+    """`count` incidents spread over the organisations: priorities P1–P4, `open_share` of them open
+    (new/acknowledged/investigating/awaiting customer), the rest resolved or closed; titles and
+    descriptions from a small vocabulary; logged across 2026–2027 with targets a few hours later.
+    Targets are placeholders here; benchmarks that need exact ones recompute them first."""
+    from django.db import connection
+
+    from opsdesk.incidents.models import Incident
+
+    words = "ARRAY[" + ",".join(f"'{w}'" for w in WORDS) + "]"
+    orgs = "ARRAY[" + ",".join(str(i) for i in organisation_ids) + "]::bigint[]"
+    table = Incident._meta.db_table
+    sql = f"""
+    INSERT INTO {table} (
+        reference, organisation_id, title, description, priority, source, state,
+        telephone_follow_up_required, diagnostics_confirmed, logged_at, sla_calendar_id,
+        initial_response_due, considered_response_due, initial_warning_at, considered_warning_at,
+        next_target_at, paused_seconds, explanation, closure_reason, escalation_offered,
+        created_at, updated_at, version)
+    SELECT
+        'BENCH-' || g,
+        ({orgs})[1 + (g % {len(organisation_ids)})],
+        initcap(w[1 + (g * 7) % {len(WORDS)}]) || ' ' || w[1 + (g * 13) % {len(WORDS)}] || ' on '
+            || w[1 + (g * 3) % {len(WORDS)}] || ' #' || g,
+        'Customer reports ' || w[1 + (g * 11) % {len(WORDS)}] || ' and ' || w[1 + (g * 17) % {len(WORDS)}]
+            || ' since the last ' || w[1 + (g * 5) % {len(WORDS)}] || ' change.',
+        (ARRAY['P1','P2','P3','P4'])[1 + (g % 4)],
+        'customer',
+        CASE WHEN (g % 1000) < {int(open_share * 1000)}
+             THEN (ARRAY['new','acknowledged','investigating','awaiting_customer'])[1 + (g / 7) % 4]
+             ELSE (ARRAY['resolved','closed'])[1 + (g % 2)] END,
+        false, '[]'::jsonb, t, {calendar_id},
+        t + interval '1 hour', t + interval '4 hours', t + interval '48 minutes', t + interval '192 minutes',
+        CASE WHEN (g % 1000) < {int(open_share * 1000)} THEN t + interval '1 hour' END,
+        0, '{{}}'::jsonb, '', false, t, t, 1
+    FROM (
+        SELECT g, timestamptz '{start}' + ((g * 37) % {spread_seconds}) * interval '1 second' AS t,
+               {words} AS w
+        FROM generate_series(1, {count}) AS g
+    ) AS s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        cursor.execute(f"ANALYZE {table}")
