@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("opsdesk.web.urls")),
     path("", include("opsdesk.directory.urls", namespace="directory")),
     path("status/", include("opsdesk.statuspage.urls")),
+    path("calendars/", include("opsdesk.calendars.urls")),
 ]

@@ -1,6 +1,7 @@
 """Tenancy-walk declarations of the web pages (see core/testing/routes.py)."""
 
 from opsdesk.core.testing.routes import Route
+from opsdesk.web.routes_calendars import ROUTES as _CALENDAR_ROUTES
 
 ROUTES = [
     Route("ui", "web:login", public=True),
@@ -14,3 +15,4 @@ ROUTES = [
     Route("ui", "web:logout", "POST", public=True),
     Route("ui", "web:home"),
 ]
+ROUTES += _CALENDAR_ROUTES
