@@ -1,0 +1,393 @@
+"""Forms of the incident pages (C1–C7). They parse and type the input only: what must be given, which
+priority fits which service, who may escalate, which move is allowed from which state — the services
+decide, and their errors come back onto these forms field by field (so the customer portal, the
+staff desk and the API say the same thing)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from opsdesk.core.permissions import PERMISSIONS
+from opsdesk.directory import selectors as directory
+from opsdesk.directory.forms import ServiceErrorsForm
+from opsdesk.incidents import escalations
+from opsdesk.incidents import selectors as incidents
+from opsdesk.incidents.choices import IncidentState, Priority
+
+ANY = [("", "Any")]
+
+#: B3: what each priority means, shown where a contact chooses one: (headline, detail).
+PRIORITY_MEANING = {
+    Priority.P1: ("Business critical", "Loss of a critical service. Production only; 24x7."),
+    Priority.P2: (
+        "Degraded",
+        "Intermittent loss or degraded performance of a critical service. Production only; 24x7.",
+    ),
+    Priority.P3: ("General", "A non-critical, service-affecting issue. Business hours."),
+    Priority.P4: (
+        "General query",
+        "A change request, technical query or best-practice request. Business hours.",
+    ),
+}
+PRIORITY_CHOICES = [(p.value, p.label) for p in Priority]
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+def _active_workers(user: Any) -> list[tuple[str, str]]:
+    """Provider staff who work incidents (the roles of incidents.manage), for assignment."""
+    roles = sorted(PERMISSIONS["incidents.manage"])
+    people = (
+        directory.user_list(user=user).filter(role__in=roles, is_active=True).order_by("full_name", "email")
+    )
+    return [(str(u.pk), u.full_name or u.email) for u in people]
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+#: The state filter's extra values: "open" is the selector's own (not resolved or closed).
+STATE_OPEN, STATE_ALL = incidents.OPEN, "all"
+
+
+class IncidentFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=SearchInput(attrs={"placeholder": "Reference, title or description", "aria-label": "Search"}),
+    )
+    state = forms.ChoiceField(
+        required=False,
+        choices=[(STATE_OPEN, "Open (not resolved)"), (STATE_ALL, "All")] + list(IncidentState.choices),
+    )
+    priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES)
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any, *, user: Any, default_state: str):
+        data = data.copy()
+        if not data.get("state"):
+            data["state"] = default_state
+        super().__init__(data)
+        if user.is_provider_staff:
+            self.fields["organisation"].choices = ANY + [
+                (str(pk), name)
+                for pk, name in directory.organisation_list(user=user).values_list("pk", "name")
+            ]
+            self.fields["assignee"].choices = ANY + _active_workers(user)
+        else:
+            del self.fields["organisation"]
+            del self.fields["assignee"]
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {"state": self.data.get("state") if self.data.get("state") == STATE_ALL else STATE_OPEN}
+        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+        if values.get("state") == STATE_ALL:
+            del values["state"]
+        return values
+
+
+# --- logging (C1, C2) -----------------------------------------------------------------------------
+
+
+def _service_label(service: Any) -> str:
+    """'NW-PROD-WEB — Web shop (production)': the environment matters for P1/P2 (C2)."""
+    label = f"{service.reference} — {service.name}"
+    environment = service.get_environment_display().lower()
+    return label if environment in service.name.lower() else f"{label} ({environment})"
+
+
+class LogIncidentForm(ServiceErrorsForm):
+    """Every field is optional here on purpose: incident_log reports each missing or wrong one at
+    once, naming it (C1), and the same words reach API clients."""
+
+    #: The service names the field it checks by what the API takes.
+    ALIASES = {"service": "service_reference"}
+
+    reported_by = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="On behalf of named contact",
+        help_text="Staff log an incident for the named contact who reported it.",
+    )
+    service_reference = forms.ChoiceField(
+        required=False, label="Service", help_text="The service reference agreed at build (A5)."
+    )
+    priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES, widget=forms.RadioSelect)
+    title = forms.CharField(required=False, max_length=200, label="Title")
+    description = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="What is happening, since when, what you have tried; error messages and request ids.",
+    )
+    diagnostics_confirmed = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="Diagnostics done",
+        help_text="Confirm each check before logging.",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.staff = user.is_provider_staff
+        services = directory.service_list(user=user).order_by("organisation__name", "reference")
+        if self.staff:
+            self.fields["reported_by"].choices = [("", "Choose the reporting contact…")] + [
+                (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}")
+                for c in directory.contact_list(user=user).order_by("organisation__name", "name")
+            ]
+            groups: dict[str, list[tuple[str, str]]] = {}
+            for s in services:
+                groups.setdefault(s.organisation.name, []).append((s.reference, _service_label(s)))
+            self.fields["service_reference"].choices = [("", "Choose a service…")] + list(groups.items())
+            self.fields[
+                "service_reference"
+            ].help_text = (
+                "The reporting contact's organisation decides which service of that reference is meant."
+            )
+        else:
+            del self.fields["reported_by"]
+            self.fields["service_reference"].choices = [("", "Choose a service…")] + [
+                (s.reference, _service_label(s)) for s in services
+            ]
+        self.fields["diagnostics_confirmed"].choices = [(i.pk, i.text) for i in incidents.checklist_list()]
+        # Optional for the form, needed by the service: marked as required for the person filling it.
+        for name in ("reported_by", "service_reference", "title", "description"):
+            if name in self.fields:
+                self.fields[name].marked_required = True
+        self.priority_meaning = [
+            {"value": p.value, "headline": PRIORITY_MEANING[p][0], "meaning": PRIORITY_MEANING[p][1]}
+            for p in Priority
+        ]
+
+    def add_error(self, field, error):
+        super().add_error(self.ALIASES.get(field, field), error)
+
+    def service_arguments(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        args = {
+            "service_reference": d["service_reference"],
+            "title": d["title"],
+            "priority": d["priority"],
+            "description": d["description"],
+            "diagnostics_confirmed": d["diagnostics_confirmed"],
+        }
+        if self.staff:
+            args["reported_by"] = d["reported_by"]
+        return args
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(field label, message) for every error, for the summary above the form (C1: each missing
+        field is named)."""
+        out = []
+        for name, errors in self.errors.items():
+            label = self[name].label if name in self.fields else ""
+            out += [(str(label or ""), str(e)) for e in errors]
+        return out
+
+
+# --- lifecycle actions (C2, C4, C5) -----------------------------------------------------------------
+
+
+class ActionForm(ServiceErrorsForm):
+    """A small POST form on the incident page; `name` identifies it when it comes back with errors."""
+
+    name = ""
+
+
+class AcknowledgeForm(ActionForm):
+    name = "acknowledge"
+
+
+class InvestigateForm(ActionForm):
+    name = "investigate"
+    note = forms.CharField(
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Public note (optional)",
+        help_text="A substantive note to the customer is the considered response.",
+    )
+
+
+class AwaitCustomerForm(ActionForm):
+    name = "await_customer"
+    note = forms.CharField(
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What do you need from the customer?",
+        help_text="Sent to the customer; the SLA clock pauses until they answer (B4).",
+    )
+
+
+class ResumeForm(ActionForm):
+    name = "resume"
+
+
+class ResolveForm(ActionForm):
+    name = "resolve"
+    summary = forms.CharField(
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Resolution summary",
+        help_text="Public: what was wrong and what was done.",
+    )
+
+
+class CloseForm(ActionForm):
+    name = "close"
+    customer_confirmed = forms.BooleanField(
+        required=False, label="The customer confirmed that service is resumed"
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=2_000,
+        label="How was it confirmed?",
+        help_text="Staff recording the confirmation on the customer's behalf say how (e.g. by telephone).",
+    )
+
+    def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if customer:
+            self.fields["customer_confirmed"].widget = forms.HiddenInput()
+            self.fields["customer_confirmed"].initial = True
+            del self.fields["reason"]
+
+
+class NoteForm(ActionForm):
+    name = "note"
+    body = forms.CharField(
+        required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 3}), label="Update"
+    )
+    public = forms.BooleanField(required=False, initial=True, label="Public (the customer sees it)")
+
+    def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        if customer:
+            del self.fields["public"]
+            self.fields["body"].label = "Add an update for the service desk"
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {"body": self.cleaned_data["body"], "public": self.customer or self.cleaned_data["public"]}
+
+
+class CallForm(ActionForm):
+    name = "call"
+    summary = forms.CharField(
+        required=False,
+        max_length=5_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Call summary",
+        help_text="Recording a call clears “telephone follow-up required” (C2).",
+    )
+
+
+class AssignForm(ActionForm):
+    name = "assign"
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, label="Assignee")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", "— unassigned —")] + _active_workers(user)
+
+
+class PriorityForm(ActionForm):
+    name = "priority"
+    priority = forms.ChoiceField(choices=PRIORITY_CHOICES, label="New priority")
+    reason = forms.CharField(required=False, max_length=500, label="Reason")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+# --- escalation (C7) and root-cause analysis (C6) ---------------------------------------------------
+
+
+class EscalateForm(ActionForm):
+    name = "escalate"
+    criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
+    details = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Details",
+        help_text="What has happened and what you expect now.",
+    )
+    contact = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="On behalf of named contact",
+        help_text="An escalation contact registered on the incident's service.",
+    )
+
+    def __init__(self, *args: Any, user: Any, incident: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].choices = [("", "Choose a criterion…")] + [
+            (c.code, c.text) for c in escalations.escalation_criterion_list()
+        ]
+        if user.is_provider_staff:
+            contacts = directory.contact_list(user=user, organisation=incident.organisation_id, flag=None)
+            self.fields["contact"].choices = [("", "Choose the contact…")] + [
+                (str(c.pk), f"{c.name}{' (escalation contact)' if c.is_escalation_contact else ''}")
+                for c in contacts.order_by("name")
+            ]
+        else:
+            del self.fields["contact"]
+
+
+class EscalationAcknowledgeForm(ActionForm):
+    name = "escalation_acknowledge"
+
+
+class EscalationRespondForm(ActionForm):
+    name = "escalation_respond"
+    response = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Considered response",
+        help_text="Sent to the contact who escalated and to everyone the matrix copies.",
+    )
+
+
+class EscalationCloseForm(ActionForm):
+    name = "escalation_close"
+    reason = forms.CharField(required=False, max_length=500, label="Reason for closing the escalation")
+
+
+class RcaRequestForm(ActionForm):
+    name = "rca_request"
+
+
+# --- the diagnostics checklist (C1) ---------------------------------------------------------------
+
+
+class ChecklistItemForm(ServiceErrorsForm):
+    text = forms.CharField(max_length=300, label="Check", help_text="Written as the contact confirms it.")
+    position = forms.IntegerField(
+        required=False, min_value=0, help_text="Lower comes first; empty puts a new check last."
+    )
+    active = forms.BooleanField(required=False, initial=True, label="Active (contacts must confirm it)")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+        else:
+            self.fields["position"].required = True
+
+    @staticmethod
+    def initial_for(item: Any) -> dict[str, Any]:
+        return {"text": item.text, "position": item.position, "active": item.active, "version": item.version}

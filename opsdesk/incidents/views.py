@@ -1,0 +1,649 @@
+"""Incident pages (C1–C7, B3–B6, L4): the staff queue (also the customer's list of their
+organisation's incidents), logging an incident, the incident page with its targets and why they are
+where they are, its timeline and one small POST form per step of the lifecycle, escalation and
+root-cause analysis; and the diagnostics checklist the service desk maintains.
+
+Thin by rule: parse a form, call one service or selector, render. Selectors keep each user inside
+their tenant (another tenant's incident is a 404, looked up before any permission check); services
+decide who may act (a 403 page) and what is allowed (errors back on the form that was sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Case, IntegerField, Value, When
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from opsdesk.core.errors import Conflict
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.selectors import object_history
+from opsdesk.incidents import escalations, forms, rca, selectors, services
+from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
+from opsdesk.web.ui import Column, render_history, render_list, require, run_form, sorted_page, ui_view
+
+MANAGE = "incidents.manage"
+UPDATE = "incidents.update"
+ESCALATE = "incidents.escalate"
+HANDLE_ESCALATION = "incidents.manage_escalations"
+REQUEST_RCA = "incidents.request_rca"
+KIND_LABELS = {**dict(EventKind.choices), "note": "Note"}
+CHECKLIST = "incidents.edit_checklist"
+
+
+def _bound(request) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _detail_url(incident: Any) -> str:
+    return reverse("incidents:detail", args=[incident.pk])
+
+
+# --- SLA presentation (B3, B6) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """One response target as the incident page and the queue show it."""
+
+    key: str
+    label: str
+    due: datetime
+    warning_at: datetime
+    met_at: datetime | None
+    status: str  # met | late | paused | breached | warning | running | stopped
+    steps: list[str]
+
+    @property
+    def status_label(self) -> str:
+        return {
+            "met": "Met",
+            "late": "Met late",
+            "paused": "Paused",
+            "breached": "Breached",
+            "warning": "Due soon",
+            "running": "Running",
+            "stopped": "Not met",
+        }[self.status]
+
+
+def _target_status(incident: Any, due: datetime, warning_at: datetime, met_at: datetime | None, now) -> str:
+    if met_at is not None:
+        return "met" if met_at <= due else "late"
+    if incident.state not in OPEN_STATES:
+        return "stopped"
+    if incident.paused_at is not None:
+        return "paused"
+    if now >= due:
+        return "breached"
+    if now >= warning_at:
+        return "warning"
+    return "running"
+
+
+def targets_of(incident: Any, now: datetime | None = None) -> list[TargetView]:
+    now = now or timezone.now()
+    explanation = incident.explanation or {}
+    out = []
+    for target in SlaTarget:
+        key = target.value
+        due = getattr(incident, f"{key}_response_due")
+        warning_at = getattr(incident, f"{key}_warning_at")
+        met_at = getattr(incident, f"{key}_response_at")
+        out.append(
+            TargetView(
+                key=key,
+                label=target.label,
+                due=due,
+                warning_at=warning_at,
+                met_at=met_at,
+                status=_target_status(incident, due, warning_at, met_at, now),
+                steps=list(explanation.get(key) or []),
+            )
+        )
+    return out
+
+
+def _annotate_next(incident: Any, now: datetime) -> Any:
+    """The queue row's next target: its warning instant and status (amber past warning, red past due)."""
+    incident.next_warning_at = None
+    incident.sla_status = ""
+    if incident.next_target_at is None:
+        return incident
+    for key in ("initial", "considered"):
+        if getattr(incident, f"{key}_response_at") is None:
+            incident.next_warning_at = getattr(incident, f"{key}_warning_at")
+            incident.next_label = SlaTarget(key).label
+            break
+    if incident.paused_at is not None:
+        incident.sla_status = "paused"
+    elif now >= incident.next_target_at:
+        incident.sla_status = "breached"
+    elif incident.next_warning_at is not None and now >= incident.next_warning_at:
+        incident.sla_status = "warning"
+    return incident
+
+
+# --- the queue (L4) ------------------------------------------------------------------------------
+
+STAFF_COLUMNS = [
+    Column("Reference", "reference"),
+    Column("Priority", "priority"),
+    Column("Organisation", "organisation"),
+    Column("Title"),
+    Column("State", "state"),
+    Column("Assignee", "assignee"),
+    Column("Next target", "next"),
+]
+CUSTOMER_COLUMNS = [
+    Column("Reference", "reference"),
+    Column("Priority", "priority"),
+    Column("Title"),
+    Column("Service", "service"),
+    Column("State", "state"),
+    Column("Logged", "logged"),
+    Column("Next target", "next"),
+]
+#: "next": the earliest unmet target first, incidents without one last (whatever the database's
+#: NULL ordering), then the oldest.
+ORDERINGS = {
+    "next": ("no_target", "next_target_at", "logged_at"),
+    "reference": ("logged_at",),
+    "priority": ("priority", "no_target", "next_target_at"),
+    "organisation": ("organisation__name", "no_target", "next_target_at"),
+    "service": ("service__reference", "no_target", "next_target_at"),
+    "state": ("state", "no_target", "next_target_at"),
+    "assignee": ("assignee__full_name", "no_target", "next_target_at"),
+    "logged": ("logged_at",),
+}
+
+
+@ui_view
+def queue(request):
+    staff = request.user.is_provider_staff
+    form = forms.IncidentFilterForm(
+        request.GET, user=request.user, default_state=forms.STATE_OPEN if staff else forms.STATE_ALL
+    )
+    qs = selectors.incident_list(user=request.user, filters=form.filters()).annotate(
+        no_target=Case(
+            When(next_target_at__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()
+        )
+    )
+    listing = sorted_page(
+        request,
+        qs,
+        columns=STAFF_COLUMNS if staff else CUSTOMER_COLUMNS,
+        orderings=ORDERINGS,
+        default="next",
+    )
+    now = timezone.now()
+    for incident in listing.page:
+        _annotate_next(incident, now)
+    return render_list(
+        request,
+        template="incidents/queue.html",
+        table_template="incidents/_table.html",
+        context={
+            "title": "Incident queue" if staff else "Incidents",
+            "subtitle": (
+                "Open incidents by their next response target: amber past the warning, red past the due time."
+                if staff
+                else "Your organisation's incidents and their response targets."
+            ),
+            "filter_form": form,
+            "listing": listing,
+            "create_label": "Log an incident",
+            "create_url": reverse("incidents:log") if has_permission(request.user, "incidents.log") else None,
+            "now": now,
+        },
+    )
+
+
+# --- logging (C1, C2) ---------------------------------------------------------------------------
+
+
+@ui_view
+def log(request):
+    require(request.user, "incidents.log")
+    form = forms.LogIncidentForm(_bound(request), user=request.user)
+    done = run_form(
+        request,
+        form,
+        lambda d: services.incident_log(actor=request.user, **form.service_arguments()),
+        success=_detail_url,
+        message=lambda i: f"Incident {i.reference} logged as {i.priority}. Its response targets are below.",
+    )
+    return done or render(
+        request,
+        "incidents/log.html",
+        {
+            "form": form,
+            "checklist_url": reverse("incidents:checklist")
+            if has_permission(request.user, CHECKLIST)
+            else None,
+        },
+        status=200,
+    )
+
+
+# --- the incident page ---------------------------------------------------------------------------
+
+
+#: name → (URL name, title, button label, group). Groups order the staff page's side column.
+ACTIONS: dict[str, tuple[str, str, str, str]] = {
+    "acknowledge": ("incidents:acknowledge", "Acknowledge", "Acknowledge", "lifecycle"),
+    "investigate": ("incidents:investigate", "Start investigating", "Start investigating", "lifecycle"),
+    "await_customer": ("incidents:await_customer", "Await the customer", "Pause and ask", "lifecycle"),
+    "resume": ("incidents:resume", "Customer replied", "Resume the clock", "lifecycle"),
+    "resolve": ("incidents:resolve", "Resolve", "Resolve", "lifecycle"),
+    "close": ("incidents:close", "Close", "Close incident", "lifecycle"),
+    "note": ("incidents:note", "Add a note", "Add note", "update"),
+    "call": ("incidents:call", "Record a telephone call", "Record call", "update"),
+    "assign": ("incidents:assign", "Assign", "Assign", "owner"),
+    "priority": ("incidents:priority", "Change priority", "Change priority", "owner"),
+    "escalate": ("incidents:escalate", "Escalate", "Escalate", "escalation"),
+    "escalation_acknowledge": (
+        "incidents:escalation_acknowledge",
+        "Acknowledge the escalation",
+        "Acknowledge escalation",
+        "escalation",
+    ),
+    "escalation_respond": (
+        "incidents:escalation_respond",
+        "Considered response",
+        "Send considered response",
+        "escalation",
+    ),
+    "escalation_close": (
+        "incidents:escalation_close",
+        "Close the escalation",
+        "Close escalation",
+        "escalation",
+    ),
+    "rca_request": ("incidents:rca_request", "Root-cause analysis", "Request an RCA", "rca"),
+}
+#: Actions shown as a plain button (no fields to open first).
+BUTTONS = {"acknowledge", "resume", "escalation_acknowledge", "rca_request"}
+
+
+def _panel(name: str, form, incident, active, customer: bool, failed) -> dict[str, Any]:
+    url_name, title, button, group = ACTIONS[name]
+    target = active.pk if name.startswith("escalation_") else incident.pk
+    if customer and name == "close":
+        title, button = "Is service resumed?", "Confirm service is resumed"
+    if customer and name == "note":
+        title, button = "Add an update", "Send update"
+    if name == "escalate" and active is not None:
+        title = f"Escalate beyond level {active.level.level}"
+    if customer and name == "escalate" and active is None:
+        title = "Escalate this incident"
+    return {
+        "name": name,
+        "form": form,
+        "url": reverse(url_name, args=[target]),
+        "title": title,
+        "button": button,
+        "group": group,
+        "plain": name in BUTTONS or (customer and name == "close"),
+        "open": failed is not None and failed.name == name,
+    }
+
+
+def _state_label(value: str) -> str:
+    return IncidentState(value).label
+
+
+def _page(request, incident, *, failed: forms.ActionForm | None = None):
+    """The incident page with every action form the user may use in this state; `failed` is the form
+    that just came back with errors, shown bound in its place (and opened)."""
+    user = request.user
+    staff = user.is_provider_staff
+    customer = not staff
+    active = escalations.active_escalation(incident)
+    escalation_rows = list(
+        escalations.escalation_list(user=user, incident=incident).order_by("raised_at", "pk")
+    )
+    report = rca.rca_list(user=user).filter(incident=incident).first()
+    can_manage = has_permission(user, MANAGE)
+    next_states = TRANSITIONS[incident.state]
+    actions: dict[str, forms.ActionForm] = {}
+    if can_manage:
+        if IncidentState.ACKNOWLEDGED in next_states:
+            actions["acknowledge"] = forms.AcknowledgeForm()
+        if IncidentState.INVESTIGATING in next_states and incident.state != IncidentState.AWAITING_CUSTOMER:
+            actions["investigate"] = forms.InvestigateForm()
+        if IncidentState.AWAITING_CUSTOMER in next_states:
+            actions["await_customer"] = forms.AwaitCustomerForm()
+        if incident.state == IncidentState.AWAITING_CUSTOMER:
+            actions["resume"] = forms.ResumeForm()
+        if IncidentState.RESOLVED in next_states:
+            actions["resolve"] = forms.ResolveForm()
+        if incident.state in OPEN_STATES:
+            actions["call"] = forms.CallForm()
+            actions["assign"] = forms.AssignForm(
+                initial={"assignee": incident.assignee_id, "version": incident.version}, user=user
+            )
+            actions["priority"] = forms.PriorityForm(
+                initial={"priority": incident.priority, "version": incident.version}
+            )
+    if incident.state == IncidentState.RESOLVED and (
+        can_manage or (customer and has_permission(user, "incidents.update"))
+    ):
+        actions["close"] = forms.CloseForm(customer=customer)
+    if incident.state != IncidentState.CLOSED and has_permission(user, "incidents.update"):
+        actions["note"] = forms.NoteForm(customer=customer)
+    if incident.state != IncidentState.CLOSED and has_permission(user, "incidents.escalate"):
+        actions["escalate"] = forms.EscalateForm(user=user, incident=incident)
+    if active is not None and has_permission(user, "incidents.manage_escalations"):
+        if active.state == "open":
+            actions["escalation_acknowledge"] = forms.EscalationAcknowledgeForm()
+        if active.state in ("open", "acknowledged"):
+            actions["escalation_respond"] = forms.EscalationRespondForm()
+        actions["escalation_close"] = forms.EscalationCloseForm()
+    if incident.priority == Priority.P2 and report is None and has_permission(user, "incidents.request_rca"):
+        actions["rca_request"] = forms.RcaRequestForm()
+    if failed is not None:
+        actions[failed.name] = failed
+    panels = [_panel(name, form, incident, active, customer, failed) for name, form in actions.items()]
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "targets": targets_of(incident),
+            "timeline": [
+                {"entry": e, "label": KIND_LABELS.get(e.kind, e.kind)}
+                for e in selectors.incident_timeline(user=user, incident=incident)
+            ],
+            "escalations": escalation_rows,
+            "active_escalation": active,
+            "rca": report,
+            "panels": panels,
+            "failed": failed.name if failed is not None else "",
+            "state_label": _state_label(incident.state),
+            "next_states": [_state_label(s) for s in next_states],
+            "lifecycle": [
+                {"value": s.value, "label": s.label, "current": s.value == incident.state}
+                for s in IncidentState
+            ],
+            "staff": staff,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@ui_view
+def detail(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    return _page(request, incident)
+
+
+def _act(
+    request,
+    incident: Any,
+    form: forms.ActionForm,
+    call: Callable[[dict[str, Any]], Any],
+    message: str | Callable[[Any], str],
+):
+    """POST one action form: the service it calls decides; errors come back onto that form."""
+    try:
+        done = run_form(request, form, call, success=lambda _obj: _detail_url(incident), message=message)
+    except Conflict as exc:
+        form.add_error(None, exc.detail)
+        done = None
+    return done or _page(request, selectors.incident_get(user=request.user, pk=incident.pk), failed=form)
+
+
+def _action(form_class: type[forms.ActionForm], permission: str, call, message, **form_kwargs):
+    """A view for one incident action: look the incident up first (another tenant's is a 404), then
+    gate it with the permission its service requires (403, before a form whose choices the user
+    cannot see could answer otherwise); the service decides the rest (errors on the form)."""
+
+    @require_POST
+    @ui_view
+    def view(request, pk: int):
+        incident = selectors.incident_get(user=request.user, pk=pk)
+        require(request.user, permission)
+        kwargs = {k: (v(request, incident) if callable(v) else v) for k, v in form_kwargs.items()}
+        form = form_class(request.POST, **kwargs)
+        return _act(request, incident, form, lambda d: call(request.user, incident, d, form), message)
+
+    view.__name__ = f"incident_{form_class.name}"
+    return view
+
+
+def _customer(request, incident) -> bool:
+    return not request.user.is_provider_staff
+
+
+acknowledge = _action(
+    forms.AcknowledgeForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_acknowledge(actor=user, incident=incident),
+    lambda i: f"{i.reference} acknowledged: initial response given.",
+)
+investigate = _action(
+    forms.InvestigateForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_start_investigating(
+        actor=user, incident=incident, note=d["note"]
+    ),
+    lambda i: f"{i.reference} is being investigated.",
+)
+await_customer = _action(
+    forms.AwaitCustomerForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_await_customer(
+        actor=user, incident=incident, note=d["note"]
+    ),
+    lambda i: f"{i.reference} is awaiting the customer; the SLA clock is paused.",
+)
+resume = _action(
+    forms.ResumeForm,
+    UPDATE,
+    lambda user, incident, d, form: services.incident_resume(actor=user, incident=incident),
+    lambda i: f"{i.reference} resumed; the SLA clock runs again and the targets moved by the paused time.",
+)
+resolve = _action(
+    forms.ResolveForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_resolve(
+        actor=user, incident=incident, summary=d["summary"]
+    ),
+    lambda i: f"{i.reference} resolved. It closes when the customer confirms service is resumed.",
+)
+close = _action(
+    forms.CloseForm,
+    UPDATE,
+    lambda user, incident, d, form: services.incident_close(
+        actor=user, incident=incident, customer_confirmed=d["customer_confirmed"], reason=d.get("reason", "")
+    ),
+    lambda i: f"{i.reference} closed.",
+    customer=_customer,
+)
+note = _action(
+    forms.NoteForm,
+    UPDATE,
+    lambda user, incident, d, form: services.incident_add_note(
+        actor=user, incident=incident, **form.service_arguments()
+    ),
+    lambda n: "Update added." if n.public else "Internal note added.",
+    customer=_customer,
+)
+call = _action(
+    forms.CallForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_record_call(
+        actor=user, incident=incident, summary=d["summary"]
+    ),
+    lambda i: f"Telephone call recorded on {i.reference}.",
+)
+assign = _action(
+    forms.AssignForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_assign(
+        actor=user, incident=incident, assignee=d["assignee"], expected_version=d["version"]
+    ),
+    lambda i: f"{i.reference} assigned to {i.assignee}." if i.assignee else f"{i.reference} unassigned.",
+    user=lambda request, incident: request.user,
+)
+change_priority = _action(
+    forms.PriorityForm,
+    MANAGE,
+    lambda user, incident, d, form: services.incident_change_priority(
+        actor=user,
+        incident=incident,
+        priority=d["priority"],
+        reason=d["reason"],
+        expected_version=d["version"],
+    ),
+    lambda i: f"{i.reference} is now {i.priority}; its unmet targets were recomputed.",
+)
+escalate = _action(
+    forms.EscalateForm,
+    ESCALATE,
+    lambda user, incident, d, form: escalations.escalation_raise(
+        actor=user,
+        incident=incident,
+        criterion=d["criterion"],
+        details=d["details"],
+        contact=d.get("contact"),
+    ),
+    lambda e: (
+        f"Escalated to level {e.level.level} ({e.level.name})."
+        + (
+            " Raised outside Mon–Fri 09:00–17:00: handled on a best-endeavours basis."
+            if e.best_endeavours
+            else ""
+        )
+    ),
+    user=lambda request, incident: request.user,
+    incident=lambda request, incident: incident,
+)
+rca_request = _action(
+    forms.RcaRequestForm,
+    REQUEST_RCA,
+    lambda user, incident, d, form: rca.rca_request(actor=user, incident=incident),
+    lambda r: "Root-cause analysis requested. It may be chargeable (C6).",
+)
+
+
+def _escalation_action(form_class: type[forms.ActionForm], permission: str, call, message):
+    """Escalation steps by the people of levels 2–4, addressed by the escalation (C7)."""
+
+    @require_POST
+    @ui_view
+    def view(request, pk: int):
+        escalation = escalations.escalation_get(user=request.user, pk=pk)
+        incident = selectors.incident_get(user=request.user, pk=escalation.incident_id)
+        require(request.user, permission)
+        form = form_class(request.POST)
+        return _act(request, incident, form, lambda d: call(request.user, escalation, d), message)
+
+    view.__name__ = f"incident_{form_class.name}"
+    return view
+
+
+escalation_acknowledge = _escalation_action(
+    forms.EscalationAcknowledgeForm,
+    HANDLE_ESCALATION,
+    lambda user, escalation, d: escalations.escalation_acknowledge(actor=user, escalation=escalation),
+    lambda e: f"Level {e.level.level} escalation acknowledged.",
+)
+escalation_respond = _escalation_action(
+    forms.EscalationRespondForm,
+    HANDLE_ESCALATION,
+    lambda user, escalation, d: escalations.escalation_respond(
+        actor=user, escalation=escalation, response=d["response"]
+    ),
+    lambda e: f"Considered response given at level {e.level.level}.",
+)
+escalation_close = _escalation_action(
+    forms.EscalationCloseForm,
+    HANDLE_ESCALATION,
+    lambda user, escalation, d: escalations.escalation_close(
+        actor=user, escalation=escalation, reason=d["reason"]
+    ),
+    lambda e: f"Level {e.level.level} escalation closed.",
+)
+
+
+@ui_view
+def history(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    return render_history(
+        request,
+        obj=incident,
+        events=object_history(user=request.user, obj=incident),
+        back_url=_detail_url(incident),
+        title=f"{incident.reference} {incident.title}",
+    )
+
+
+# --- the diagnostics checklist (C1) ----------------------------------------------------------------
+
+
+def _checklist_form_page(request, form, *, title: str, submit: str):
+    return render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "title": title,
+            "submit_label": submit,
+            "cancel_url": reverse("incidents:checklist"),
+            "intro": "Named contacts confirm every active check before they log an incident (C1).",
+        },
+    )
+
+
+@ui_view
+def checklist(request):
+    require(request.user, CHECKLIST)
+    return render(
+        request,
+        "incidents/checklist.html",
+        {"items": list(selectors.checklist_list(user=request.user, include_inactive=True))},
+    )
+
+
+@ui_view
+def checklist_create(request):
+    require(request.user, CHECKLIST)
+    form = forms.ChecklistItemForm(_bound(request), creating=True)
+    done = run_form(
+        request,
+        form,
+        lambda d: services.checklist_item_create(actor=request.user, **d),
+        success=lambda _item: reverse("incidents:checklist"),
+        message=lambda item: f"Check “{item.text}” added.",
+    )
+    return done or _checklist_form_page(request, form, title="New diagnostics check", submit="Add check")
+
+
+@ui_view
+def checklist_update(request, pk: int):
+    item = selectors.checklist_item_get(user=request.user, pk=pk)
+    require(request.user, CHECKLIST)
+    form = forms.ChecklistItemForm(
+        _bound(request), initial=forms.ChecklistItemForm.initial_for(item), creating=False
+    )
+    done = run_form(
+        request,
+        form,
+        lambda d: services.checklist_item_update(
+            actor=request.user,
+            item=item,
+            expected_version=d["version"],
+            **{k: v for k, v in d.items() if k != "version"},
+        ),
+        success=lambda _item: reverse("incidents:checklist"),
+        message=lambda item: f"Check “{item.text}” saved.",
+    )
+    return done or _checklist_form_page(request, form, title="Edit diagnostics check", submit="Save check")
