@@ -149,7 +149,7 @@ def world_extras(world):
     checks = list(checklist_list().values_list("pk", flat=True))
     for tag, canary in (("a", CANARY_A), ("b", CANARY_B)):
         org = world[f"org_{tag}"]
-        service_create(
+        world[f"walk_service_{tag}"] = service_create(
             actor=admin,
             organisation=org,
             reference=WALK_SERVICE,
@@ -168,7 +168,8 @@ def world_extras(world):
         canary = CANARY_A if tag == "a" else CANARY_B
         return services.incident_log(
             actor=world[f"customer_{tag}"],
-            service=world[f"service_{tag}"],
+            # Not service_a: the directory walk deletes that one, and incidents protect a service.
+            service=world[f"walk_service_{tag}"],
             title=f"Walk incident {canary}",
             description=f"Broken {canary}",
             priority="P3",
