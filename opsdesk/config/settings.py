@@ -42,9 +42,11 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "opsdesk.core",
     "opsdesk.calendars",
+    "opsdesk.sla",
     "opsdesk.directory",
     "opsdesk.notifications",
     "opsdesk.statuspage",
+    "opsdesk.incidents",
     "opsdesk.web",
 ]
 

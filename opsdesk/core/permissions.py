@@ -19,6 +19,19 @@ _DIRECTORY_EDITORS = frozenset(
     }
 )
 
+#: Provider staff who work incidents (C4): triage, respond, move them through their lifecycle.
+_INCIDENT_WORKERS = frozenset(
+    {
+        Role.SERVICE_DESK,
+        Role.ENGINEER,
+        Role.CLOUD_SUPPORT_MANAGER,
+        Role.HEAD_OF_CUSTOMER_ENGINEERING,
+        Role.CUSTOMER_EXPERIENCE_DIRECTOR,
+        Role.CSDM,
+        Role.ADMINISTRATOR,
+    }
+)
+
 PERMISSIONS: dict[str, frozenset[str]] = {
     "directory.view": STAFF_ROLES | {Role.CUSTOMER},
     "directory.change_organisation": frozenset({Role.ADMINISTRATOR, Role.CSDM, Role.ACCOUNT_MANAGER}),
@@ -34,6 +47,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {Role.ADMINISTRATOR, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
     ),
     "sla.manage": frozenset({Role.ADMINISTRATOR, Role.HEAD_OF_CUSTOMER_ENGINEERING}),
+    # C1–C5: incidents. Customers see and log their own organisation's; staff work them.
+    "incidents.view": STAFF_ROLES | {Role.CUSTOMER},
+    "incidents.log": STAFF_ROLES | {Role.CUSTOMER},
+    "incidents.manage": _INCIDENT_WORKERS,
+    # Customers add public notes to and confirm the closure of their own incidents (C4, C5).
+    "incidents.update": _INCIDENT_WORKERS | {Role.CUSTOMER},
+    "incidents.edit_checklist": frozenset(
+        {Role.SERVICE_DESK, Role.CLOUD_SUPPORT_MANAGER, Role.ADMINISTRATOR}
+    ),
     # C7: customers escalate their incidents (as registered named contacts); staff on their behalf.
     "incidents.escalate": STAFF_ROLES | {Role.CUSTOMER},
     # C7: the people of escalation levels 2–4, who acknowledge and answer escalations.

@@ -99,9 +99,7 @@ class Incident(BaseModel):
 
     # -- the SLA clock (B3–B6) ----------------------------------------------------------------
     logged_at = models.DateTimeField()
-    sla_calendar = models.ForeignKey(
-        "calendars.Calendar", on_delete=models.PROTECT, related_name="incidents"
-    )
+    sla_calendar = models.ForeignKey("calendars.Calendar", on_delete=models.PROTECT, related_name="incidents")
     initial_response_due = models.DateTimeField()
     considered_response_due = models.DateTimeField()
     initial_response_at = models.DateTimeField(null=True, blank=True)
