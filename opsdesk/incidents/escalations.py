@@ -358,9 +358,10 @@ def escalation_raise(
     reject_nul(details=details)
     at = _instant(at)
     with transaction.atomic():
-        # One raise at a time per incident: the second waits and then sees the first.
+        # One raise at a time per incident: the second waits and then sees the first. Only the
+        # incident row is locked (its service and CSDM may be empty: outer joins).
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related("organisation__csdm", "service")
             .get(pk=incident.pk)
         )
@@ -414,8 +415,9 @@ def escalation_raise_level(
     reject_nul(details=details)
     at = _instant(at)
     with transaction.atomic():
+        # Only the incident row is locked (its service and CSDM may be empty: outer joins).
         incident = (
-            Incident.objects.select_for_update()
+            Incident.objects.select_for_update(of=("self",))
             .select_related("organisation__csdm", "service")
             .get(pk=escalation.incident_id)
         )

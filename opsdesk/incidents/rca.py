@@ -168,7 +168,7 @@ def rca_request(*, actor: Any, incident: Incident, at: dt.datetime | None = None
         )
     at = at or timezone.now()
     with transaction.atomic():
-        locked = Incident.objects.select_for_update().select_related("organisation").get(pk=incident.pk)
+        locked = Incident.objects.select_for_update().get(pk=incident.pk)
         if RootCauseAnalysis.objects.filter(incident=locked).exists():
             raise Conflict(
                 "A root-cause analysis was already requested for this incident.",
