@@ -9,6 +9,7 @@ re-runs any recomputation that a dead worker left undone (recomputed_version < v
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ _cache: dict[tuple[int, int], BusinessCalendar] = {}
 _cache_lock = threading.Lock()
 
 
+@functools.lru_cache(maxsize=32)
 def _holidays(country: str, subdivision: str) -> dict[dt.date, str]:
     if not country:
         return {}
@@ -50,7 +52,7 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
         weekly: dict[int, list[tuple[dt.time, dt.time]]] = {}
         for row in WorkingHours.objects.filter(calendar=calendar).order_by("weekday", "start"):
             weekly.setdefault(row.weekday, []).append((row.start, row.end))
-        closed = _holidays(calendar.holiday_country, calendar.holiday_subdivision)
+        closed = dict(_holidays(calendar.holiday_country, calendar.holiday_subdivision))
         for closure in Closure.objects.filter(calendar=calendar):
             closed[closure.date] = closure.reason or "closed"
         built = BusinessCalendar(calendar.timezone, weekly, closed)

@@ -90,13 +90,14 @@ _page_schemas: dict[type, type] = {}
 
 
 def page_of(item: type[Schema]) -> type[Schema]:
-    """`{count, limit, offset, results: [item]}`, one named schema per item type in OpenAPI."""
+    """`{count, count_exact, limit, offset, results: [item]}`, one named schema per item type."""
     if item not in _page_schemas:
         name = item.__name__.removesuffix("Out") + "Page"
         _page_schemas[item] = create_model(
             name,
             __base__=Schema,
             count=(int, ...),
+            count_exact=(bool, ...),
             limit=(int, ...),
             offset=(int, ...),
             results=(list[item], ...),
@@ -159,6 +160,16 @@ def csv_response(qs: models.QuerySet, schema: type[Schema], filename: str) -> St
     return response
 
 
+#: Lists count exactly up to this many rows; past it, `count` is this number and `count_exact` is
+#: false (counting a million rows on every page would cost more than the page itself).
+COUNT_CAP = 10_000
+
+
+def capped_count(qs: models.QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    counted = qs.order_by()[: cap + 1].count()
+    return min(counted, cap), counted <= cap
+
+
 def list_response(
     request: HttpRequest,
     qs: models.QuerySet,
@@ -180,8 +191,10 @@ def list_response(
         raise ValidationFailed.field("limit", f"Must be between 1 and {settings.API_PAGE_SIZE_MAX}.")
     if params.offset < 0:
         raise ValidationFailed.field("offset", "Must be zero or more.")
+    count, exact = capped_count(qs)
     return {
-        "count": qs.count(),
+        "count": count,
+        "count_exact": exact,
         "limit": params.limit,
         "offset": params.offset,
         "results": list(qs[params.offset : params.offset + params.limit]),

@@ -38,6 +38,11 @@ def declared_routes() -> list[Route]:
     return routes
 
 
+def declared_routes_by_module() -> dict[str, list[Route]]:
+    """Routes grouped by the module that declares them: the walk builds one world per group."""
+    return {module.__name__: list(getattr(module, "ROUTES", [])) for module in _opsdesk_modules()}
+
+
 def apply_world_extras(world: dict[str, Any]) -> None:
     for module in _opsdesk_modules():
         extras = getattr(module, "world_extras", None)
