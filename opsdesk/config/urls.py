@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("opsdesk.web.urls")),
     path("", include("opsdesk.directory.urls", namespace="directory")),
     path("status/", include("opsdesk.statuspage.urls")),
+    path("incidents/", include("opsdesk.incidents.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
 ]

@@ -154,7 +154,7 @@ CUSTOMER_COLUMNS = [
 #: NULL ordering), then the oldest.
 ORDERINGS = {
     "next": ("no_target", "next_target_at", "logged_at"),
-    "reference": ("logged_at",),
+    "reference": ("reference",),
     "priority": ("priority", "no_target", "next_target_at"),
     "organisation": ("organisation__name", "no_target", "next_target_at"),
     "service": ("service__reference", "no_target", "next_target_at"),

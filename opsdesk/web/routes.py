@@ -2,6 +2,7 @@
 
 from opsdesk.core.testing.routes import Route
 from opsdesk.web.routes_calendars import ROUTES as _CALENDAR_ROUTES
+from opsdesk.web.routes_incidents import ROUTES as _INCIDENT_ROUTES
 
 ROUTES = [
     Route("ui", "web:login", public=True),
@@ -15,4 +16,4 @@ ROUTES = [
     Route("ui", "web:logout", "POST", public=True),
     Route("ui", "web:home"),
 ]
-ROUTES += _CALENDAR_ROUTES
+ROUTES += _CALENDAR_ROUTES + _INCIDENT_ROUTES

@@ -345,3 +345,28 @@ def test_checklist_admin(desk, w):
     customer = Client()
     customer.force_login(w["customer_a"])
     assert customer.get(url("checklist")).status_code == 403
+
+
+# --- the staff desk's incident panels (C4, C6, B6) ----------------------------------------------
+
+
+def test_staff_desk_shows_open_incidents_by_priority_and_overdue_rcas(desk, w):
+    from opsdesk.incidents import rca
+
+    now = timezone.now()
+    log(w, priority="P1", at=now - dt.timedelta(hours=2), title="Breached P1")
+    late = rca.rca_request(
+        actor=w["service_desk"], incident=w["p2_incident_a"], at=now - dt.timedelta(days=30)
+    )
+    response = desk.get(reverse("web:home"))
+    assert response.status_code == 200
+    rows = {r["value"]: r for r in response.context["incidents_by_priority"]}
+    assert rows["P1"]["total"] >= 1 and rows["P1"]["breached"] >= 1
+    assert response.context["open_incident_total"] == sum(r["total"] for r in rows.values())
+    assert late in response.context["overdue_rcas"]
+    text = response.content.decode()
+    assert 'data-testid="overdue-rcas"' in text and late.incident.reference in text
+
+    customer = Client()
+    customer.force_login(w["customer_a"])
+    assert "incidents_by_priority" not in customer.get(reverse("web:home")).context
