@@ -26,7 +26,7 @@ from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import NamedContact, User
-from opsdesk.incidents.choices import IncidentState
+from opsdesk.incidents.choices import EventKind, IncidentState
 from opsdesk.incidents.escalation_models import (
     ACTIVE_ESCALATION_STATES,
     Escalation,
@@ -34,7 +34,7 @@ from opsdesk.incidents.escalation_models import (
     EscalationLevel,
     EscalationState,
 )
-from opsdesk.incidents.models import Incident
+from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.notifications.services import notification_enqueue
 
 #: C7: "Escalations will be accepted and managed Mon–Fri 09:00–17:00" (UK time).
@@ -258,7 +258,7 @@ _STEP_SUBJECTS = {
 }
 
 
-def _notify(escalation: Escalation, step: str) -> None:
+def _notify(escalation: Escalation, step: str, *, actor: Any, at: dt.datetime) -> None:
     """C7: every step goes to the level's people and those the matrix copies (the levels listed
     and, where it says so, the organisation's service manager), and to the raising contact."""
     handlers, copies, contact = _recipients(escalation)
@@ -308,6 +308,31 @@ def _notify(escalation: Escalation, step: str) -> None:
             "considered_response_due": escalation.considered_response_due,
         },
         dedup_key=f"escalation:{escalation.pk}:{step}",
+    )
+    summary = _STEP_SUBJECTS[step].format(level=level.level)
+    _timeline(
+        incident,
+        actor=actor,
+        at=at,
+        detail=f"{summary} ({level.name}): {escalation.criterion.text}."
+        + (" Best endeavours (outside Mon–Fri 09:00–17:00)." if escalation.best_endeavours else ""),
+    )
+
+
+def _timeline(incident: Incident, *, actor: Any, at: dt.datetime, detail: str) -> None:
+    """A C5 timeline entry for an escalation step, once the incidents' EventKind vocabulary has an
+    ESCALATION kind (that vocabulary belongs to the incidents module). Until then each step is
+    still recorded by its audit event and its notifications."""
+    kind = getattr(EventKind, "ESCALATION", None)
+    if kind is None:
+        return
+    IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at,
+        detail=detail[:5000],
+        public=True,
     )
 
 
@@ -392,7 +417,7 @@ def escalation_raise(
             **_targets(level, at),
         )
         record_create(actor=actor, obj=escalation)
-        _notify(escalation, "raised")
+        _notify(escalation, "raised", actor=actor, at=at)
         return escalation
 
 
@@ -405,11 +430,19 @@ def escalation_raise_level(
     contact: Any = None,
     at: dt.datetime | None = None,
 ) -> Escalation:
-    """C7: move an escalation in force up ONE level, only when the criteria are met at its current
-    level (see _criteria_met_at for how that is read); level 4 is the top. The current row is marked
-    `escalated` and a new row at the next level, linked to it, carries the new level's targets from
-    now. A customer raises as their own contact; staff act for the contact named (by default the
-    one who raised the escalation). Returns the new escalation."""
+    """C7: move an escalation in force up ONE level; level 4 is the top (error on "level").
+
+    "A level moves up only when the criteria are met at the current level" (C7; the seed's "escalate
+    to level 3 if escalation criteria met at level 2"). A criterion is always required, and it must
+    be one *against the current level's handling*, which exists only once that level has had its
+    chance: its considered-response (or acknowledgement) target has passed without one, or it has
+    given its considered response and the customer is still not satisfied. While the level is within
+    its targets and has not answered, the request is refused (error on "criterion", saying until
+    when the level has). See _criteria_met_at.
+
+    The current row is marked `escalated` and a new row at the next level, linked to it by
+    `previous`, carries that level's targets from now. A customer raises as their own contact; staff
+    act for the contact named (by default the one who raised the escalation). Returns the new row."""
     require_permission(actor, "incidents.escalate")
     _check_scope(actor, escalation.incident)
     reject_nul(details=details)
@@ -475,7 +508,7 @@ def _move_up(
         **_targets(following, at),
     )
     record_create(actor=actor, obj=raised)
-    _notify(raised, "level_raised")
+    _notify(raised, "level_raised", actor=actor, at=at)
     return raised
 
 
@@ -498,7 +531,7 @@ def escalation_acknowledge(
             obj=current,
             changes={"state": EscalationState.ACKNOWLEDGED, "acknowledged_at": at, "acknowledged_by": actor},
         )
-        _notify(updated, "acknowledged")
+        _notify(updated, "acknowledged", actor=actor, at=at)
         return updated
 
 
@@ -529,7 +562,7 @@ def escalation_respond(
         if current.acknowledged_at is None:
             changes.update(acknowledged_at=at, acknowledged_by=actor)
         updated = record_update(actor=actor, obj=current, changes=changes)
-        _notify(updated, "responded")
+        _notify(updated, "responded", actor=actor, at=at)
         return updated
 
 
@@ -567,5 +600,5 @@ def _close(*, actor: Any, escalation: Escalation, reason: str, at: dt.datetime) 
                 "closure_reason": (reason or "").strip()[:500],
             },
         )
-        _notify(updated, "closed")
+        _notify(updated, "closed", actor=actor, at=at)
         return updated

@@ -20,8 +20,8 @@ from opsdesk.core.roles import Role
 from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.directory.models import User
-from opsdesk.incidents.choices import Priority
-from opsdesk.incidents.models import Incident
+from opsdesk.incidents.choices import EventKind, Priority
+from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
 from opsdesk.notifications.services import notification_enqueue
 
@@ -88,7 +88,7 @@ def rca_due(*, incident: Incident, start: dt.datetime) -> dt.datetime:
     return clock.add_business_days(start, RCA_LEAD_TIME_WORKING_DAYS)
 
 
-def _notify(rca: RootCauseAnalysis, step: str, subject: str, extra: list[str] | None = None) -> None:
+def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = None) -> None:
     """The organisation's service manager (CSDM) and the incident's assignee hear of every step;
     the reporting contact hears when the report is submitted."""
     incident = rca.incident
@@ -107,7 +107,6 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, extra: list[str] | 
         f"Incident: {incident}",
         f"Root-cause analysis due: {due:%a %d %b %Y %H:%M %Z}",
         *(["Possibly chargeable (P2 on request)."] if rca.chargeable else []),
-        *(extra or []),
     ]
     notification_enqueue(
         event=f"rca.{step}",
@@ -117,6 +116,24 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, extra: list[str] | 
         body="\n".join(lines),
         payload={"rca": rca.pk, "incident": incident.pk, "state": rca.state, "due_at": rca.due_at},
         dedup_key=f"rca:{rca.pk}:{step}",
+    )
+    _timeline(incident, actor=actor, detail=f"{subject}; due {due:%a %d %b %Y %H:%M %Z}.")
+
+
+def _timeline(incident: Incident, *, actor: Any, detail: str) -> None:
+    """A C5 timeline entry for an RCA step, once the incidents' EventKind vocabulary has an RCA
+    kind (that vocabulary belongs to the incidents module). Until then each step is still recorded
+    by its audit event and its notifications."""
+    kind = getattr(EventKind, "RCA", None)
+    if kind is None:
+        return
+    IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=timezone.now(),
+        detail=detail[:5000],
+        public=True,
     )
 
 
@@ -145,7 +162,7 @@ def rca_open_for_closed_p1(*, incident: Incident, actor: Any = None) -> RootCaus
             actor=actor,
             obj=RootCauseAnalysis(incident=incident, due_at=rca_due(incident=incident, start=closed_at)),
         )
-        _notify(rca, "opened", "Root-cause analysis opened")
+        _notify(rca, "opened", "Root-cause analysis opened", actor=actor)
         return rca
 
 
@@ -183,7 +200,7 @@ def rca_request(*, actor: Any, incident: Incident, at: dt.datetime | None = None
                 requested_by=actor,
             ),
         )
-        _notify(rca, "requested", "Root-cause analysis requested (possibly chargeable)")
+        _notify(rca, "requested", "Root-cause analysis requested (possibly chargeable)", actor=actor)
         return rca
 
 
@@ -302,7 +319,7 @@ def rca_submit(
                 "submitted_by": actor,
             },
         )
-        _notify(updated, "submitted", "Root-cause analysis submitted")
+        _notify(updated, "submitted", "Root-cause analysis submitted", actor=actor)
         return updated
 
 
@@ -323,5 +340,5 @@ def rca_accept(*, actor: Any, rca: RootCauseAnalysis, at: dt.datetime | None = N
             obj=current,
             changes={"state": RcaState.ACCEPTED, "accepted_at": at or timezone.now(), "accepted_by": actor},
         )
-        _notify(updated, "accepted", "Root-cause analysis accepted")
+        _notify(updated, "accepted", "Root-cause analysis accepted", actor=actor)
         return updated

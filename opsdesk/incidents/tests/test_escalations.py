@@ -448,3 +448,17 @@ def test_another_tenant_sees_nothing(world):
         escalations.escalation_raise(actor=world["customer_b"], incident=inc, criterion="poor_updates")
     assert not escalations.escalation_list(user=world["customer_b"]).exists()
     assert escalations.escalation_list(user=world["customer_a"]).get() == esc
+
+
+def test_steps_reach_the_timeline_once_it_has_an_escalation_kind(world, monkeypatch):
+    from opsdesk.incidents.choices import EventKind
+    from opsdesk.incidents.models import IncidentEvent
+
+    inc = incident(world)
+    raise_(world, inc, at=london(2026, 3, 7, 10))
+    assert not IncidentEvent.objects.filter(incident=inc, kind="escalation").exists()
+    monkeypatch.setattr(EventKind, "ESCALATION", "escalation", raising=False)
+    esc = Escalation.objects.get(incident=inc)
+    escalations.escalation_acknowledge(actor=world["cloud_support_manager"], escalation=esc)
+    event = IncidentEvent.objects.get(incident=inc, kind="escalation")
+    assert event.actor == world["cloud_support_manager"] and "acknowledged" in event.detail

@@ -260,3 +260,14 @@ def test_another_tenant_gets_404(world):
         rca.rca_get(user=world["customer_b"], pk=report.pk)
     with pytest.raises(NotFound):
         rca.rca_request(actor=world["customer_b"], incident=incident(world))
+
+
+def test_steps_reach_the_timeline_once_it_has_an_rca_kind(world, monkeypatch):
+    from opsdesk.incidents.choices import EventKind
+    from opsdesk.incidents.models import IncidentEvent
+
+    monkeypatch.setattr(EventKind, "RCA", "rca", raising=False)
+    inc = incident(world)
+    rca.rca_request(actor=world["customer_a"], incident=inc, at=london(2026, 3, 2, 10))
+    event = IncidentEvent.objects.get(incident=inc, kind="rca")
+    assert event.actor == world["customer_a"] and "Mon 16 Mar 2026 10:00" in event.detail
