@@ -72,7 +72,8 @@ def notify_note(incident: Incident, note: IncidentNote) -> None:
     """C5: a public update reaches the named contact (their own notes are not echoed back)."""
     recipients = _contact_emails(incident)
     contact_id = incident.reported_by_id or incident.contact_to_reach_id
-    if note.author is not None and note.author.contact_id is not None and note.author.contact_id == contact_id:
+    author_contact = note.author.contact_id if note.author is not None else None
+    if author_contact is not None and author_contact == contact_id:
         recipients = []
     notification_enqueue(
         event="incident.note",
