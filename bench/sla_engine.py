@@ -23,6 +23,7 @@ Prints a summary table; exits non-zero if anything disagrees.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time as clock
@@ -30,7 +31,12 @@ import warnings
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-import numpy as np
+# bench/ holds queue.py, named like the standard library's queue module: keep this folder at the
+# end of the path so `import queue` (pandas may import it) finds the standard library first.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE] + [_HERE]
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from opsdesk.core.models import BaseModel
 from opsdesk.incidents.choices import (
+    OPEN_STATES,
     EventKind,
     IncidentState,
     Priority,
@@ -47,7 +48,10 @@ class Incident(BaseModel):
         max_length=20, unique=True, null=True, blank=True, editable=False, help_text="e.g. INC-000123"
     )
     organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, related_name="incidents"
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        db_index=False,
     )
     service = models.ForeignKey(
         "directory.Service",
@@ -67,6 +71,7 @@ class Incident(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="incidents_reported",
+        db_index=False,
     )
     contact_to_reach = models.ForeignKey(
         "directory.NamedContact",
@@ -75,6 +80,7 @@ class Incident(BaseModel):
         on_delete=models.PROTECT,
         related_name="incidents_to_reach",
         help_text="C3: the technical contact (in or out of hours) to reach about a proactive incident.",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -82,6 +88,7 @@ class Incident(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="incidents_created",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -99,7 +106,9 @@ class Incident(BaseModel):
 
     # -- the SLA clock (B3–B6) ----------------------------------------------------------------
     logged_at = models.DateTimeField()
-    sla_calendar = models.ForeignKey("calendars.Calendar", on_delete=models.PROTECT, related_name="incidents")
+    sla_calendar = models.ForeignKey(
+        "calendars.Calendar", on_delete=models.PROTECT, related_name="incidents", db_index=False
+    )
     initial_response_due = models.DateTimeField()
     considered_response_due = models.DateTimeField()
     initial_response_at = models.DateTimeField(null=True, blank=True)
@@ -130,8 +139,20 @@ class Incident(BaseModel):
     class Meta:
         ordering = ["-logged_at", "-id"]
         indexes = [
-            models.Index(fields=["state", "next_target_at"], name="incident_queue"),
-            models.Index(fields=["next_target_at", "logged_at"], name="incident_next_target"),
+            # The staff queue: ORDER BY next_target_at NULLS LAST, logged_at, id — each index below
+            # gives that order for one shape of filter, so a first page reads a few index entries.
+            # Every index costs on every target recomputation (B5), so there are no more than needed.
+            models.Index(fields=["next_target_at", "logged_at", "id"], name="incident_next_target"),
+            models.Index(
+                fields=["next_target_at", "logged_at", "id"],
+                condition=Q(state__in=sorted(OPEN_STATES)),
+                name="incident_open_queue",
+            ),
+            models.Index(
+                fields=["priority", "next_target_at", "logged_at", "id"],
+                condition=Q(state__in=sorted(OPEN_STATES)),
+                name="incident_open_priority",
+            ),
             models.Index(fields=["organisation", "state"], name="incident_org_state"),
             models.Index(fields=["sla_calendar", "state"], name="incident_calendar_state"),
             # B6: the sweep looks only at unmet targets, by their warning instant.
@@ -164,6 +185,21 @@ class Incident(BaseModel):
     @property
     def is_paused(self) -> bool:
         return self.paused_at is not None
+
+
+class IncidentSearch(models.Model):
+    """The searchable text of an incident (reference, title, description), kept beside the incident
+    rather than in it: the incident row is rewritten whenever its targets are recomputed (B5), and a
+    text index on it would be rewritten with every one of those updates. On PostgreSQL a trigram
+    index on UPPER(document) serves `icontains` searches (migration 0007)."""
+
+    incident = models.OneToOneField(
+        Incident, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    document = models.TextField()
+
+    def __str__(self) -> str:
+        return f"search text of incident {self.incident_id}"
 
 
 class IncidentNote(BaseModel):

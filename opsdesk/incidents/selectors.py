@@ -7,12 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents.choices import OPEN_STATES
-from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident, IncidentEvent, IncidentNote
+from opsdesk.incidents.models import (
+    DiagnosticsChecklistItem,
+    Incident,
+    IncidentEvent,
+    IncidentNote,
+    IncidentSearch,
+)
 
 #: The `state` filter value meaning "not resolved or closed".
 OPEN = "open"
@@ -55,7 +61,8 @@ def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("q"):
         q = filters["q"].strip()
-        qs = qs.filter(Q(reference__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q))
+        matches = IncidentSearch.objects.filter(document__icontains=q).values("incident_id")
+        qs = qs.filter(pk__in=matches)
     return qs.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")
 
 
