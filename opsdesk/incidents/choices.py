@@ -81,3 +81,5 @@ class EventKind(models.TextChoices):
     TARGETS_RECOMPUTED = "targets_recomputed", "Targets recomputed"
     RESPONSE_MET = "response_met", "Response target met"
     CLOSED = "closed", "Closed"
+    ESCALATION = "escalation", "Escalation"
+    RCA = "rca", "Root-cause analysis"

@@ -320,15 +320,10 @@ def _notify(escalation: Escalation, step: str, *, actor: Any, at: dt.datetime) -
 
 
 def _timeline(incident: Incident, *, actor: Any, at: dt.datetime, detail: str) -> None:
-    """A C5 timeline entry for an escalation step, once the incidents' EventKind vocabulary has an
-    ESCALATION kind (that vocabulary belongs to the incidents module). Until then each step is
-    still recorded by its audit event and its notifications."""
-    kind = getattr(EventKind, "ESCALATION", None)
-    if kind is None:
-        return
+    """A C5 timeline entry for an escalation step."""
     IncidentEvent.objects.create(
         incident=incident,
-        kind=kind,
+        kind=EventKind.ESCALATION,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         at=at,
         detail=detail[:5000],

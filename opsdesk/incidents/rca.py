@@ -121,15 +121,10 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = Non
 
 
 def _timeline(incident: Incident, *, actor: Any, detail: str) -> None:
-    """A C5 timeline entry for an RCA step, once the incidents' EventKind vocabulary has an RCA
-    kind (that vocabulary belongs to the incidents module). Until then each step is still recorded
-    by its audit event and its notifications."""
-    kind = getattr(EventKind, "RCA", None)
-    if kind is None:
-        return
+    """A C5 timeline entry for an RCA step."""
     IncidentEvent.objects.create(
         incident=incident,
-        kind=kind,
+        kind=EventKind.RCA,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         at=timezone.now(),
         detail=detail[:5000],

@@ -728,6 +728,13 @@ def incident_close(
             kind=EventKind.CLOSED,
             detail=detail,
         )
+        # C6: closing a P1 opens its RCA (due 10 working days later); C7: an escalation still in
+        # force ends with the incident. Same transaction: both happen or neither.
+        from opsdesk.incidents.escalations import escalations_close_for_incident
+        from opsdesk.incidents.rca import rca_open_for_closed_p1
+
+        rca_open_for_closed_p1(incident=updated, actor=actor)
+        escalations_close_for_incident(incident=updated, actor=actor)
         return _reload(updated)
 
 
