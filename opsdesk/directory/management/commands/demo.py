@@ -28,6 +28,8 @@ from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.directory import services as directory
 from opsdesk.directory.choices import Environment, OnboardingState
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
+from opsdesk.incidents.demo import build_incidents
+from opsdesk.statuspage.demo import build_status
 
 DEMO_PASSWORD = "opsdesk-demo-2026"
 STAFF_DOMAIN = "provider.example"
@@ -452,6 +454,8 @@ STEPS: list[Callable[[Demo], None]] = [
     build_contacts,
     build_services,
     build_customer_users,
+    build_incidents,
+    build_status,
 ]
 
 
