@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsdesk.incidents import views
+from opsdesk.incidents import rca_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -26,4 +26,13 @@ urlpatterns = [
     path("escalations/<int:pk>/acknowledge/", views.escalation_acknowledge, name="escalation_acknowledge"),
     path("escalations/<int:pk>/respond/", views.escalation_respond, name="escalation_respond"),
     path("escalations/<int:pk>/close/", views.escalation_close, name="escalation_close"),
+    path("rcas/", rca_views.rca_list, name="rca_list"),
+    path("rcas/<int:pk>/", rca_views.rca_detail, name="rca_detail"),
+    path("rcas/<int:pk>/edit/", rca_views.rca_edit, name="rca_edit"),
+    path("rcas/<int:pk>/history/", rca_views.rca_history, name="rca_history"),
+    path("rcas/<int:pk>/actions/", rca_views.rca_action_add, name="rca_action_add"),
+    path("rcas/<int:pk>/submit/", rca_views.rca_submit, name="rca_submit"),
+    path("rcas/<int:pk>/accept/", rca_views.rca_accept, name="rca_accept"),
+    path("rca-actions/<int:pk>/done/", rca_views.rca_action_done, name="rca_action_done"),
+    path("escalation-matrix/", rca_views.escalation_matrix, name="escalation_matrix"),
 ]
