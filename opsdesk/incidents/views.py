@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,16 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import object_history
 from opsdesk.incidents import escalations, forms, rca, selectors, services
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
-from opsdesk.web.ui import Column, render_history, render_list, require, run_form, sorted_page, ui_view
+from opsdesk.web.ui import (
+    Column,
+    NullsLast,
+    render_history,
+    render_list,
+    require,
+    run_form,
+    sorted_page,
+    ui_view,
+)
 
 MANAGE = "incidents.manage"
 UPDATE = "incidents.update"
@@ -152,14 +160,15 @@ CUSTOMER_COLUMNS = [
 ]
 #: "next": the earliest unmet target first, incidents without one last (whatever the database's
 #: NULL ordering), then the oldest.
+NEXT = NullsLast("next_target_at")
 ORDERINGS = {
-    "next": ("no_target", "next_target_at", "logged_at"),
+    "next": (NEXT, "logged_at"),
     "reference": ("reference",),
-    "priority": ("priority", "no_target", "next_target_at"),
-    "organisation": ("organisation__name", "no_target", "next_target_at"),
-    "service": ("service__reference", "no_target", "next_target_at"),
-    "state": ("state", "no_target", "next_target_at"),
-    "assignee": ("assignee__full_name", "no_target", "next_target_at"),
+    "priority": ("priority", NEXT),
+    "organisation": ("organisation__name", NEXT),
+    "service": ("service__reference", NEXT),
+    "state": ("state", NEXT),
+    "assignee": ("assignee__full_name", NEXT),
     "logged": ("logged_at",),
 }
 
@@ -170,11 +179,7 @@ def queue(request):
     form = forms.IncidentFilterForm(
         request.GET, user=request.user, default_state=forms.STATE_OPEN if staff else forms.STATE_ALL
     )
-    qs = selectors.incident_list(user=request.user, filters=form.filters()).annotate(
-        no_target=Case(
-            When(next_target_at__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()
-        )
-    )
+    qs = selectors.incident_list(user=request.user, filters=form.filters())
     listing = sorted_page(
         request,
         qs,

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
@@ -108,6 +108,28 @@ class ListPage:
     sort: str
     columns: list[Column]
     total: int
+    total_exact: bool = True
+
+
+@dataclass(frozen=True)
+class NullsLast:
+    """An ordering on a nullable column with the empty values last whichever way it is sorted
+    (NULLS LAST ascending, NULLS FIRST descending: the reverse order). Unlike a CASE expression,
+    it is an ORDER BY that an index on the column can answer."""
+
+    field: str
+
+
+class CappedPaginator(Paginator):
+    """Counts exactly up to core.api.COUNT_CAP rows, then stops: a page of a million-row list
+    should not cost a count of a million rows."""
+
+    @functools.cached_property
+    def count(self) -> int:
+        from opsdesk.core.api import capped_count
+
+        total, self.count_exact = capped_count(self.object_list)
+        return total
 
 
 def sorted_page(
@@ -125,10 +147,18 @@ def sorted_page(
         sort, key = default, default.removeprefix("-")
     fields = orderings[key]
     descending = sort.startswith("-")
-    order = [f"-{f}" if descending else f for f in fields] + (["-pk"] if descending else ["pk"])
-    paginator = Paginator(qs.order_by(*order), PAGE_SIZE)
+    order: list[Any] = []
+    for f in fields:
+        if isinstance(f, NullsLast):
+            order.append(F(f.field).desc(nulls_first=True) if descending else F(f.field).asc(nulls_last=True))
+        else:
+            order.append(f"-{f}" if descending else f)
+    order.append("-pk" if descending else "pk")
+    paginator = CappedPaginator(qs.order_by(*order), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return ListPage(page=page, sort=sort, columns=columns, total=paginator.count)
+    return ListPage(
+        page=page, sort=sort, columns=columns, total=paginator.count, total_exact=paginator.count_exact
+    )
 
 
 def render_list(
