@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib.auth import views as auth_views
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import rca
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import Priority
@@ -60,9 +62,21 @@ def _incident_panels(user: Any) -> dict[str, Any]:
     }
 
 
+def _customer_incidents(user: Any) -> dict[str, Any]:
+    """The portal's "Your open incidents" panel (C4): the five with the earliest next target, from the
+    same restricted selector as the incident list, and the way to log another."""
+    open_incidents = incidents.incident_list(user=user, filters={"state": incidents.OPEN})
+    return {
+        "open_incidents": list(open_incidents.order_by("next_target_at", "logged_at", "pk")[:5]),
+        "open_incident_total": open_incidents.count(),
+        "log_incident_url": reverse("incidents:log") if has_permission(user, "incidents.log") else None,
+    }
+
+
 @ui_view
 def home(request):
     if request.user.is_provider_staff:
         context = {**selectors.staff_dashboard(user=request.user), **_incident_panels(request.user)}
         return render(request, "web/home_staff.html", context)
-    return render(request, "web/home_customer.html", selectors.customer_home(user=request.user))
+    context = {**selectors.customer_home(user=request.user), **_customer_incidents(request.user)}
+    return render(request, "web/home_customer.html", context)
