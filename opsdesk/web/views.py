@@ -67,7 +67,9 @@ def _customer_incidents(user: Any) -> dict[str, Any]:
     same restricted selector as the incident list, and the way to log another."""
     open_incidents = incidents.incident_list(user=user, filters={"state": incidents.OPEN})
     return {
-        "open_incidents": list(open_incidents.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")[:5]),
+        "open_incidents": list(
+            open_incidents.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")[:5]
+        ),
         "open_incident_total": open_incidents.count(),
         "log_incident_url": reverse("incidents:log") if has_permission(user, "incidents.log") else None,
     }
