@@ -102,7 +102,8 @@ def insert_incidents(
         'BENCH-' || g,
         ({orgs})[1 + (g % {len(organisation_ids)})],
         initcap(w[1 + (g * 7) % {len(WORDS)}]) || ' ' || w[1 + (g * 13) % {len(WORDS)}] || ' on '
-            || w[1 + (g * 3) % {len(WORDS)}] || ' #' || g,
+            || w[1 + (g * 3) % {len(WORDS)}] || ' #' || g
+            || CASE WHEN g % 997 = 0 THEN ' kinesis shard iterator' ELSE '' END,
         'Customer reports ' || w[1 + (g * 11) % {len(WORDS)}] || ' and ' || w[1 + (g * 17) % {len(WORDS)}]
             || ' since the last ' || w[1 + (g * 5) % {len(WORDS)}] || ' change.',
         (ARRAY['P1','P2','P3','P4'])[1 + (g % 4)],
@@ -122,5 +123,11 @@ def insert_incidents(
     """
     with connection.cursor() as cursor:
         cursor.execute(sql)
+        cursor.execute(
+            "INSERT INTO incidents_incidentsearch (incident_id, document) "
+            f"SELECT id, reference || ' ' || title || ' ' || description FROM {table} "
+            "WHERE reference LIKE 'BENCH-%%' ON CONFLICT DO NOTHING"
+        )
+        cursor.execute("VACUUM ANALYZE incidents_incidentsearch")
         # What autovacuum does to a table soon after a bulk load: statistics and the visibility map.
         cursor.execute(f"VACUUM ANALYZE {table}")

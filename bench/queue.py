@@ -109,8 +109,9 @@ def measure(runs: int) -> int:
         ("open, priority P1", "state=open&priority=P1"),
         ("state new", "state=new"),
         ("open, org + P2 + new", f"state=new&organisation={org}&priority=P2"),
-        ("text search 'certificate'", "q=certificate"),
-        ("open + text search 'dns'", "state=open&q=dns"),
+        ("search, rare word (0.1 %)", "q=kinesis"),
+        ("open + rare word", "state=open&q=kinesis"),
+        ("search, common word (~20 %)", "q=certificate"),
     ]
     paths = [("API", "/api/v1/incidents?limit={limit}&{query}")]
     try:

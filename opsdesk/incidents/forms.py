@@ -15,6 +15,7 @@ from opsdesk.directory.forms import ServiceErrorsForm
 from opsdesk.incidents import escalations
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
+from opsdesk.web.forms import FastSelect
 
 ANY = [("", "Any")]
 
@@ -65,8 +66,8 @@ class IncidentFilterForm(forms.Form):
         choices=[(STATE_OPEN, "Open (not resolved)"), (STATE_ALL, "All")] + list(IncidentState.choices),
     )
     priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES)
-    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
+    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
 
     def __init__(self, data: Any, *, user: Any, default_state: str):
         data = data.copy()

@@ -61,9 +61,26 @@ def incident_list(*, user: Any, filters: dict[str, Any] | None = None) -> QueryS
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("q"):
         q = filters["q"].strip()
-        matches = IncidentSearch.objects.filter(document__icontains=q).values("incident_id")
-        qs = qs.filter(pk__in=matches)
+        qs = qs.filter(pk__in=_search_matches(q))
     return qs.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")
+
+
+#: A search matching at most this many incidents is resolved to ids first (see _search_matches).
+SEARCH_ID_LIMIT = 5_000
+
+
+def _search_matches(q: str) -> list[int] | QuerySet:
+    """Ids of the incidents whose text contains q, for `pk__in`.
+
+    Two plans, chosen by how many incidents match, because the database cannot estimate a
+    '%word%' match: a rare word (the usual search) is looked up once through the trigram index and
+    the page is then read by id; a common word stays a subquery, which the database answers by
+    walking the queue order and stopping at the first page. One extra query either way."""
+    matches = IncidentSearch.objects.filter(document__icontains=q)
+    ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
+    if len(ids) <= SEARCH_ID_LIMIT:
+        return ids
+    return matches.values("incident_id")
 
 
 def incident_get(*, user: Any, pk: Any) -> Incident:
