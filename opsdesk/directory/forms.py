@@ -123,6 +123,7 @@ class OrganisationForm(VersionedForm):
     name = forms.CharField(max_length=200)
     service_plan = forms.ChoiceField(label="Service plan")
     calendar = forms.ChoiceField(label="Business calendar", initial="uk")
+    sla_policy = forms.TypedChoiceField(label="SLA policy", required=False, coerce=int, empty_value=None)
     csdm = forms.TypedChoiceField(label="CSDM", required=False, coerce=int, empty_value=None)
     account_manager = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     solutions_architect = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
@@ -137,6 +138,13 @@ class OrganisationForm(VersionedForm):
         self.fields["calendar"].choices = [
             (c.name, f"{c.name} ({c.timezone})") for c in Calendar.objects.order_by("name")
         ]
+        from opsdesk.sla.models import SlaPolicy  # provider reference data, like calendars (B3)
+
+        policies = list(SlaPolicy.objects.order_by("name"))
+        default = next((p.name for p in policies if p.is_default), "none")
+        self.fields["sla_policy"].choices = [("", f"The default policy ({default})")] + [
+            (str(p.pk), p.name) for p in policies if not p.is_default
+        ]
         self.fields["csdm"].choices = _staff_choices(Role.CSDM)
         self.fields["account_manager"].choices = _staff_choices(Role.ACCOUNT_MANAGER)
         self.fields["solutions_architect"].choices = _staff_choices(Role.SOLUTIONS_ARCHITECT)
@@ -147,6 +155,7 @@ class OrganisationForm(VersionedForm):
             "name": org.name,
             "service_plan": org.service_plan.code,
             "calendar": org.calendar.name,
+            "sla_policy": org.sla_policy_id,
             "csdm": org.csdm_id,
             "account_manager": org.account_manager_id,
             "solutions_architect": org.solutions_architect_id,
