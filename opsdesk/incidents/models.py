@@ -154,7 +154,7 @@ class Incident(BaseModel):
                 name="incident_open_priority",
             ),
             models.Index(fields=["organisation", "state"], name="incident_org_state"),
-            models.Index(fields=["sla_calendar", "state"], name="incident_calendar_state"),
+            # B5 finds the open incidents of a calendar through incident_open_queue (few calendars).
             # B6: the sweep looks only at unmet targets, by their warning instant.
             models.Index(
                 fields=["initial_warning_at"],
