@@ -8,9 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from opsdesk.core.api import ErrorOut
-from opsdesk.core.errors import NotFound
-from opsdesk.sla import services
-from opsdesk.sla.models import SlaPolicy
+from opsdesk.sla import selectors, services
 
 router = Router(tags=["sla"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -90,14 +88,12 @@ def sla_targets(request: HttpRequest, query: Query[TargetsQuery]):
 
 @router.get("/sla-policies", response={200: list[SlaPolicyOut], **ERRORS})
 def sla_policy_list(request: HttpRequest):
-    return list(SlaPolicy.objects.prefetch_related("targets"))
+    return list(selectors.sla_policy_list(user=request.auth))
 
 
 @router.get("/sla-policies/{policy_id}", response={200: SlaPolicyOut, **ERRORS})
 def sla_policy_get(request: HttpRequest, response: HttpResponse, policy_id: int):
-    policy = SlaPolicy.objects.prefetch_related("targets").filter(pk=policy_id).first()
-    if policy is None:
-        raise NotFound()
+    policy = selectors.sla_policy_get(user=request.auth, pk=policy_id)
     response["ETag"] = policy.etag
     return policy
 
@@ -106,4 +102,4 @@ def sla_policy_get(request: HttpRequest, response: HttpResponse, policy_id: int)
 def sla_policy_create(request: HttpRequest, payload: SlaPolicyIn):
     data = payload.dict()
     policy = services.policy_create(actor=request.auth, **data)
-    return Status(201, SlaPolicy.objects.prefetch_related("targets").get(pk=policy.pk))
+    return Status(201, selectors.sla_policy_get(user=request.auth, pk=policy.pk))
