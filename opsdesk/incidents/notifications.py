@@ -89,8 +89,9 @@ def notify_note(incident: Incident, note: IncidentNote) -> None:
 def notify_event(incident: Incident, event: IncidentEvent) -> None:
     """C4/C5: a public lifecycle step (acknowledged, awaiting you, resolved, closed…)."""
     label = event.get_kind_display()
-    if event.to_state:
-        label = f"{label}: {incident.get_state_display()}"
+    state = incident.get_state_display()
+    if event.to_state and state.lower() != label.lower():
+        label = f"{label}: {state}"
     body = f"{label}\n\n{event.detail}".strip() + "\n"
     notification_enqueue(
         event=f"incident.{event.kind}",
