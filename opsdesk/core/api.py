@@ -162,7 +162,7 @@ def csv_response(qs: models.QuerySet, schema: type[Schema], filename: str) -> St
 
 #: Lists count exactly up to this many rows; past it, `count` is this number and `count_exact` is
 #: false (counting a million rows on every page would cost more than the page itself).
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 
 
 def capped_count(qs: models.QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
