@@ -103,6 +103,21 @@ def _group(rows: list[WorkingHours]) -> dict[int, list[tuple[dt.time, dt.time]]]
     return grouped
 
 
+def _check_holiday_source(country: str, subdivision: str) -> None:
+    import holidays
+
+    supported = holidays.list_supported_countries()
+    if country not in supported:
+        raise ValidationFailed.field(
+            "holiday_country", f"No holidays known for '{country}' (e.g. GB, IE, US)."
+        )
+    if subdivision and subdivision not in supported[country]:
+        raise ValidationFailed.field(
+            "holiday_subdivision",
+            f"'{subdivision}' is not a subdivision of {country} (e.g. {supported[country][0]}).",
+        )
+
+
 def calendar_create(
     *,
     actor: Any,
@@ -122,10 +137,7 @@ def calendar_create(
             "weekly_hours", "A calendar that is not always open needs working hours."
         )
     if holiday_country:
-        try:
-            _holidays(holiday_country, holiday_subdivision)
-        except NotImplementedError:
-            raise ValidationFailed.field("holiday_country", f"No holidays known for '{holiday_country}'.")
+        _check_holiday_source(holiday_country, holiday_subdivision)
     with transaction.atomic():
         calendar = record_create(
             actor=actor,

@@ -96,6 +96,8 @@ def test_custom_calendar_with_split_days(world):
         ({"weekly_hours": {9: [(dt.time(9), dt.time(17))]}}, "weekly_hours"),
         ({"weekly_hours": {}}, "weekly_hours"),
         ({"name": "Bad Name!"}, "name"),
+        ({"holiday_country": "XX"}, "holiday_country"),
+        ({"holiday_country": "GB", "holiday_subdivision": "ZZZ"}, "holiday_subdivision"),
     ],
 )
 def test_bad_calendars_are_refused(world, kwargs, field):
