@@ -9,7 +9,7 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from opsdesk.calendars import selectors, services
-from opsdesk.core.api import ErrorOut, expected_version
+from opsdesk.core.api import ErrorOut, expected_version, with_etag
 from opsdesk.core.errors import ValidationFailed
 
 router = Router(tags=["calendars"])
@@ -81,11 +81,6 @@ def _weekly(spans: list[Span]) -> dict[int, list[tuple[dt.time, dt.time]]]:
     return weekly
 
 
-def _one(response: HttpResponse, calendar):
-    response["ETag"] = calendar.etag
-    return calendar
-
-
 @router.get("/calendars", response={200: list[CalendarOut], **ERRORS})
 def calendar_list(request: HttpRequest):
     return list(selectors.calendar_list(user=request.auth))
@@ -103,7 +98,7 @@ def calendar_create(request: HttpRequest, response: HttpResponse, payload: Calen
 
 @router.get("/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
 def calendar_get(request: HttpRequest, response: HttpResponse, calendar_id: int):
-    return _one(response, selectors.calendar_get(user=request.auth, pk=calendar_id))
+    return with_etag(response, selectors.calendar_get(user=request.auth, pk=calendar_id))
 
 
 @router.patch("/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
@@ -120,7 +115,7 @@ def calendar_update(request: HttpRequest, response: HttpResponse, calendar_id: i
         calendar = services.working_hours_set(
             actor=request.auth, calendar=calendar, weekly_hours=_weekly(payload.working_hours)
         )
-    return _one(response, selectors.calendar_get(user=request.auth, pk=calendar.pk))
+    return with_etag(response, selectors.calendar_get(user=request.auth, pk=calendar.pk))
 
 
 @router.get("/calendars/{calendar_id}/closures", response={200: list[ClosureOut], **ERRORS})

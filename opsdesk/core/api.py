@@ -205,8 +205,17 @@ def list_response(
 
 
 def with_etag(response: HttpResponse, obj: Any) -> Any:
+    """One object in a response, with its ETag for a later If-Match (L3)."""
     response["ETag"] = obj.etag
     return obj
+
+
+def created_with_etag(response: HttpResponse, obj: Any) -> Any:
+    """A 201 for a create, with the new object's ETag."""
+    from ninja import Status
+
+    response["ETag"] = obj.etag
+    return Status(201, obj)
 
 
 def expected_version(request: HttpRequest, obj: Any) -> int:

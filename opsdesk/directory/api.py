@@ -9,9 +9,11 @@ from opsdesk.core.api import (
     CSV_NOTE,
     ErrorOut,
     ListParams,
+    created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
+    with_etag,
 )
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.directory import selectors, services
@@ -56,16 +58,6 @@ ERRORS = {
 }
 
 
-def _one(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return obj
-
-
-def _created(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return Status(201, obj)
-
-
 # --- organisations ---------------------------------------------------------------------------
 
 
@@ -84,12 +76,12 @@ def organisation_list(request: HttpRequest, filters: Query[OrganisationFilter], 
 
 @router.post("/organisations", response={201: OrganisationOut, **ERRORS})
 def organisation_create(request: HttpRequest, response: HttpResponse, payload: OrganisationIn):
-    return _created(response, services.organisation_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.organisation_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
 def organisation_get(request: HttpRequest, response: HttpResponse, organisation_id: int):
-    return _one(response, selectors.organisation_get(user=request.auth, pk=organisation_id))
+    return with_etag(response, selectors.organisation_get(user=request.auth, pk=organisation_id))
 
 
 @router.patch("/organisations/{organisation_id}", response={200: OrganisationOut, **ERRORS})
@@ -103,7 +95,7 @@ def organisation_update(
         expected_version=expected_version(request, org),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, selectors.organisation_get(user=request.auth, pk=org.pk))
+    return with_etag(response, selectors.organisation_get(user=request.auth, pk=org.pk))
 
 
 # --- cloud accounts --------------------------------------------------------------------------
@@ -124,12 +116,12 @@ def account_list(request: HttpRequest, filters: Query[AccountFilter], params: Qu
 
 @router.post("/accounts", response={201: AccountOut, **ERRORS})
 def account_create(request: HttpRequest, response: HttpResponse, payload: AccountIn):
-    return _created(response, services.account_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.account_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/accounts/{account_pk}", response={200: AccountOut, **ERRORS})
 def account_get(request: HttpRequest, response: HttpResponse, account_pk: int):
-    return _one(response, selectors.account_get(user=request.auth, pk=account_pk))
+    return with_etag(response, selectors.account_get(user=request.auth, pk=account_pk))
 
 
 @router.patch("/accounts/{account_pk}", response={200: AccountOut, **ERRORS})
@@ -141,7 +133,7 @@ def account_update(request: HttpRequest, response: HttpResponse, account_pk: int
         expected_version=expected_version(request, account),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, account)
+    return with_etag(response, account)
 
 
 @router.delete("/accounts/{account_pk}", response={204: None, **ERRORS})
@@ -173,12 +165,12 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilter], params: Qu
 
 @router.post("/contacts", response={201: ContactOut, **ERRORS})
 def contact_create(request: HttpRequest, response: HttpResponse, payload: ContactIn):
-    return _created(response, services.contact_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.contact_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def contact_get(request: HttpRequest, response: HttpResponse, contact_id: int):
-    return _one(response, selectors.contact_get(user=request.auth, pk=contact_id))
+    return with_etag(response, selectors.contact_get(user=request.auth, pk=contact_id))
 
 
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
@@ -190,7 +182,7 @@ def contact_update(request: HttpRequest, response: HttpResponse, contact_id: int
         expected_version=expected_version(request, contact),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, contact)
+    return with_etag(response, contact)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS})
@@ -220,12 +212,12 @@ def service_list(request: HttpRequest, filters: Query[ServiceFilter], params: Qu
 
 @router.post("/services", response={201: ServiceOut, **ERRORS})
 def service_create(request: HttpRequest, response: HttpResponse, payload: ServiceIn):
-    return _created(response, services.service_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.service_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/services/{service_id}", response={200: ServiceOut, **ERRORS})
 def service_get(request: HttpRequest, response: HttpResponse, service_id: int):
-    return _one(response, selectors.service_get(user=request.auth, pk=service_id))
+    return with_etag(response, selectors.service_get(user=request.auth, pk=service_id))
 
 
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS})
@@ -237,7 +229,7 @@ def service_update(request: HttpRequest, response: HttpResponse, service_id: int
         expected_version=expected_version(request, service),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, selectors.service_get(user=request.auth, pk=service.pk))
+    return with_etag(response, selectors.service_get(user=request.auth, pk=service.pk))
 
 
 @router.delete("/services/{service_id}", response={204: None, **ERRORS})
@@ -257,12 +249,14 @@ def runbook_list(request: HttpRequest, service_id: int):
 @router.post("/services/{service_id}/runbooks", response={201: RunbookOut, **ERRORS})
 def runbook_create(request: HttpRequest, response: HttpResponse, service_id: int, payload: RunbookIn):
     service = selectors.service_get(user=request.auth, pk=service_id)
-    return _created(response, services.runbook_create(actor=request.auth, service=service, **payload.dict()))
+    return created_with_etag(
+        response, services.runbook_create(actor=request.auth, service=service, **payload.dict())
+    )
 
 
 @router.get("/runbooks/{runbook_id}", response={200: RunbookOut, **ERRORS})
 def runbook_get(request: HttpRequest, response: HttpResponse, runbook_id: int):
-    return _one(response, selectors.runbook_get(user=request.auth, pk=runbook_id))
+    return with_etag(response, selectors.runbook_get(user=request.auth, pk=runbook_id))
 
 
 @router.patch("/runbooks/{runbook_id}", response={200: RunbookOut, **ERRORS})
@@ -274,7 +268,7 @@ def runbook_update(request: HttpRequest, response: HttpResponse, runbook_id: int
         expected_version=expected_version(request, runbook),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, runbook)
+    return with_etag(response, runbook)
 
 
 @router.delete("/runbooks/{runbook_id}", response={204: None, **ERRORS})
@@ -299,17 +293,17 @@ def user_list(request: HttpRequest, filters: Query[UserFilter], params: Query[Li
 
 @router.get("/users/me", response={200: UserOut, **ERRORS})
 def user_me(request: HttpRequest, response: HttpResponse):
-    return _one(response, request.auth)
+    return with_etag(response, request.auth)
 
 
 @router.post("/users", response={201: UserOut, **ERRORS})
 def user_create(request: HttpRequest, response: HttpResponse, payload: UserIn):
-    return _created(response, services.user_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.user_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/users/{user_id}", response={200: UserOut, **ERRORS})
 def user_get(request: HttpRequest, response: HttpResponse, user_id: int):
-    return _one(response, selectors.user_get(user=request.auth, pk=user_id))
+    return with_etag(response, selectors.user_get(user=request.auth, pk=user_id))
 
 
 @router.patch("/users/{user_id}", response={200: UserOut, **ERRORS})
@@ -321,4 +315,4 @@ def user_update(request: HttpRequest, response: HttpResponse, user_id: int, payl
         expected_version=expected_version(request, user),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, user)
+    return with_etag(response, user)

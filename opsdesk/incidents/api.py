@@ -13,9 +13,11 @@ from opsdesk.core.api import (
     CSV_NOTE,
     ErrorOut,
     ListParams,
+    created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
+    with_etag,
 )
 from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
@@ -240,9 +242,7 @@ def checklist_list(request: HttpRequest, include_inactive: bool = False):
 
 @router.post("/diagnostics-checklist", response={201: ChecklistItemOut, **ERRORS})
 def checklist_item_create(request: HttpRequest, response: HttpResponse, payload: ChecklistItemIn):
-    item = services.checklist_item_create(actor=request.auth, **payload.dict())
-    response["ETag"] = item.etag
-    return Status(201, item)
+    return created_with_etag(response, services.checklist_item_create(actor=request.auth, **payload.dict()))
 
 
 @router.patch("/diagnostics-checklist/{item_id}", response={200: ChecklistItemOut, **ERRORS})
@@ -256,5 +256,4 @@ def checklist_item_update(
         expected_version=expected_version(request, item),
         **payload.dict(exclude_unset=True),
     )
-    response["ETag"] = item.etag
-    return item
+    return with_etag(response, item)

@@ -4,15 +4,17 @@ service, answer."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
     ErrorOut,
     ListParams,
+    created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
+    with_etag,
 )
 from opsdesk.incidents import escalations, rca
 from opsdesk.incidents.escalation_schemas import (
@@ -46,16 +48,6 @@ ERRORS = {
 }
 
 
-def _one(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return obj
-
-
-def _created(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return Status(201, obj)
-
-
 # --- the matrix (C7) ---------------------------------------------------------------------------
 
 
@@ -81,7 +73,7 @@ def escalation_raise(request: HttpRequest, response: HttpResponse, incident_id: 
     """Escalate an incident (level 2), or move the escalation in force up a level."""
     incident = escalations.escalation_incident_get(user=request.auth, pk=incident_id)
     escalation = escalations.escalation_raise(actor=request.auth, incident=incident, **payload.dict())
-    return _created(response, escalations.escalation_get(user=request.auth, pk=escalation.pk))
+    return created_with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation.pk))
 
 
 @router.get(
@@ -96,7 +88,7 @@ def incident_escalation_list(request: HttpRequest, incident_id: int):
 
 @router.get("/escalations/{escalation_id}", response={200: EscalationOut, **ERRORS}, tags=["escalations"])
 def escalation_get(request: HttpRequest, response: HttpResponse, escalation_id: int):
-    return _one(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
+    return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 @router.post(
@@ -108,7 +100,7 @@ def escalation_raise_level(
     """Move the escalation up one level, when the criteria are met at its current level."""
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
     raised = escalations.escalation_raise_level(actor=request.auth, escalation=escalation, **payload.dict())
-    return _created(response, escalations.escalation_get(user=request.auth, pk=raised.pk))
+    return created_with_etag(response, escalations.escalation_get(user=request.auth, pk=raised.pk))
 
 
 @router.post(
@@ -117,7 +109,7 @@ def escalation_raise_level(
 def escalation_acknowledge(request: HttpRequest, response: HttpResponse, escalation_id: int):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
     escalations.escalation_acknowledge(actor=request.auth, escalation=escalation)
-    return _one(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
+    return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 @router.post(
@@ -128,7 +120,7 @@ def escalation_respond(
 ):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
     escalations.escalation_respond(actor=request.auth, escalation=escalation, response=payload.response)
-    return _one(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
+    return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 @router.post(
@@ -139,7 +131,7 @@ def escalation_close(
 ):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
     escalations.escalation_close(actor=request.auth, escalation=escalation, reason=payload.reason)
-    return _one(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
+    return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 # --- root-cause analyses (C6) ------------------------------------------------------------------
@@ -158,12 +150,12 @@ def rca_request(request: HttpRequest, response: HttpResponse, incident_id: int):
     """Request a root-cause analysis of a P2 (possibly chargeable)."""
     incident = escalations.escalation_incident_get(user=request.auth, pk=incident_id)
     created = rca.rca_request(actor=request.auth, incident=incident)
-    return _created(response, rca.rca_get(user=request.auth, pk=created.pk))
+    return created_with_etag(response, rca.rca_get(user=request.auth, pk=created.pk))
 
 
 @router.get("/rcas/{rca_id}", response={200: RcaOut, **ERRORS}, tags=["rca"])
 def rca_get(request: HttpRequest, response: HttpResponse, rca_id: int):
-    return _one(response, rca.rca_get(user=request.auth, pk=rca_id))
+    return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))
 
 
 @router.patch("/rcas/{rca_id}", response={200: RcaOut, **ERRORS}, tags=["rca"])
@@ -175,14 +167,14 @@ def rca_update(request: HttpRequest, response: HttpResponse, rca_id: int, payloa
         expected_version=expected_version(request, report),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, rca.rca_get(user=request.auth, pk=rca_id))
+    return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))
 
 
 @router.post("/rcas/{rca_id}/actions", response={201: RcaActionOut, **ERRORS}, tags=["rca"])
 def rca_action_add(request: HttpRequest, response: HttpResponse, rca_id: int, payload: RcaActionIn):
     report = rca.rca_get(user=request.auth, pk=rca_id)
     action = rca.rca_action_add(actor=request.auth, rca=report, **payload.dict())
-    return _created(response, rca.rca_action_get(user=request.auth, pk=action.pk))
+    return created_with_etag(response, rca.rca_action_get(user=request.auth, pk=action.pk))
 
 
 @router.patch("/rca-actions/{action_id}", response={200: RcaActionOut, **ERRORS}, tags=["rca"])
@@ -194,7 +186,7 @@ def rca_action_update(request: HttpRequest, response: HttpResponse, action_id: i
         expected_version=expected_version(request, action),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, rca.rca_action_get(user=request.auth, pk=action_id))
+    return with_etag(response, rca.rca_action_get(user=request.auth, pk=action_id))
 
 
 @router.post("/rcas/{rca_id}/submit", response={200: RcaOut, **ERRORS}, tags=["rca"])
@@ -202,11 +194,11 @@ def rca_submit(request: HttpRequest, response: HttpResponse, rca_id: int):
     """Submit the report: every section written and at least one action."""
     report = rca.rca_get(user=request.auth, pk=rca_id)
     rca.rca_submit(actor=request.auth, rca=report)
-    return _one(response, rca.rca_get(user=request.auth, pk=rca_id))
+    return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))
 
 
 @router.post("/rcas/{rca_id}/accept", response={200: RcaOut, **ERRORS}, tags=["rca"])
 def rca_accept(request: HttpRequest, response: HttpResponse, rca_id: int):
     report = rca.rca_get(user=request.auth, pk=rca_id)
     rca.rca_accept(actor=request.auth, rca=report)
-    return _one(response, rca.rca_get(user=request.auth, pk=rca_id))
+    return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))

@@ -10,9 +10,11 @@ from opsdesk.core.api import (
     CSV_NOTE,
     ErrorOut,
     ListParams,
+    created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
+    with_etag,
 )
 from opsdesk.notifications import selectors, services
 from opsdesk.notifications.schemas import (
@@ -37,16 +39,6 @@ ERRORS = {
     422: ErrorOut,
     428: ErrorOut,
 }
-
-
-def _one(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return obj
-
-
-def _created(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return Status(201, obj)
 
 
 # --- webhook subscriptions -------------------------------------------------------------------
@@ -75,12 +67,14 @@ def webhook_subscription_list(
     description="The response carries the signing `secret`; it is never shown again.",
 )
 def webhook_subscription_create(request: HttpRequest, response: HttpResponse, payload: WebhookSubscriptionIn):
-    return _created(response, services.webhook_subscription_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(
+        response, services.webhook_subscription_create(actor=request.auth, **payload.dict())
+    )
 
 
 @router.get("/webhook-subscriptions/{subscription_id}", response={200: WebhookSubscriptionOut, **ERRORS})
 def webhook_subscription_get(request: HttpRequest, response: HttpResponse, subscription_id: int):
-    return _one(response, selectors.webhook_subscription_get(user=request.auth, pk=subscription_id))
+    return with_etag(response, selectors.webhook_subscription_get(user=request.auth, pk=subscription_id))
 
 
 @router.patch("/webhook-subscriptions/{subscription_id}", response={200: WebhookSubscriptionOut, **ERRORS})
@@ -94,7 +88,7 @@ def webhook_subscription_update(
         expected_version=expected_version(request, subscription),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, subscription)
+    return with_etag(response, subscription)
 
 
 @router.delete("/webhook-subscriptions/{subscription_id}", response={204: None, **ERRORS})
@@ -126,4 +120,4 @@ def notification_list(request: HttpRequest, filters: Query[NotificationFilter], 
 
 @router.get("/notifications/{notification_id}", response={200: NotificationOut, **ERRORS})
 def notification_get(request: HttpRequest, response: HttpResponse, notification_id: int):
-    return _one(response, selectors.notification_get(user=request.auth, pk=notification_id))
+    return with_etag(response, selectors.notification_get(user=request.auth, pk=notification_id))

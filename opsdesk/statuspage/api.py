@@ -4,15 +4,17 @@ Thin: parse, call one selector or service, answer."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
     ErrorOut,
     ListParams,
+    created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
+    with_etag,
 )
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.statuspage import selectors, services
@@ -44,16 +46,6 @@ ERRORS = {
     428: ErrorOut,
 }
 INCIDENT_FILTER_STATES = ("ongoing", *StatusIncidentState.values)
-
-
-def _one(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return obj
-
-
-def _created(response: HttpResponse, obj):
-    response["ETag"] = obj.etag
-    return Status(201, obj)
 
 
 # --- public (C8) -------------------------------------------------------------------------------
@@ -94,12 +86,12 @@ def status_incident_list(
 
 @router.post("/status/incidents", response={201: StatusIncidentOut, **ERRORS})
 def status_incident_create(request: HttpRequest, response: HttpResponse, payload: StatusIncidentIn):
-    return _created(response, services.status_incident_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(response, services.status_incident_create(actor=request.auth, **payload.dict()))
 
 
 @router.get("/status/incidents/{incident_id}", response={200: StatusIncidentOut, **ERRORS})
 def status_incident_get(request: HttpRequest, response: HttpResponse, incident_id: int):
-    return _one(response, selectors.status_incident_get(user=request.auth, pk=incident_id))
+    return with_etag(response, selectors.status_incident_get(user=request.auth, pk=incident_id))
 
 
 @router.patch("/status/incidents/{incident_id}", response={200: StatusIncidentOut, **ERRORS})
@@ -113,7 +105,7 @@ def status_incident_update(
         expected_version=expected_version(request, incident),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, selectors.status_incident_get(user=request.auth, pk=incident.pk))
+    return with_etag(response, selectors.status_incident_get(user=request.auth, pk=incident.pk))
 
 
 @router.post("/status/incidents/{incident_id}/updates", response={201: StatusUpdateOut, **ERRORS})
@@ -123,7 +115,7 @@ def status_incident_post_update(
     """Post a timeline entry; a new state here is how an incident moves (forward only)."""
     incident = selectors.status_incident_get(user=request.auth, pk=incident_id)
     update = services.status_incident_post_update(actor=request.auth, incident=incident, **payload.dict())
-    return _created(response, update)
+    return created_with_etag(response, update)
 
 
 # --- maintenance (staff, E4) -------------------------------------------------------------------
@@ -146,12 +138,14 @@ def status_maintenance_list(
 
 @router.post("/status/maintenance", response={201: StatusMaintenanceOut, **ERRORS})
 def status_maintenance_create(request: HttpRequest, response: HttpResponse, payload: StatusMaintenanceIn):
-    return _created(response, services.status_maintenance_create(actor=request.auth, **payload.dict()))
+    return created_with_etag(
+        response, services.status_maintenance_create(actor=request.auth, **payload.dict())
+    )
 
 
 @router.get("/status/maintenance/{maintenance_id}", response={200: StatusMaintenanceOut, **ERRORS})
 def status_maintenance_get(request: HttpRequest, response: HttpResponse, maintenance_id: int):
-    return _one(response, selectors.status_maintenance_get(user=request.auth, pk=maintenance_id))
+    return with_etag(response, selectors.status_maintenance_get(user=request.auth, pk=maintenance_id))
 
 
 @router.patch("/status/maintenance/{maintenance_id}", response={200: StatusMaintenanceOut, **ERRORS})
@@ -166,4 +160,4 @@ def status_maintenance_update(
         expected_version=expected_version(request, maintenance),
         **payload.dict(exclude_unset=True),
     )
-    return _one(response, maintenance)
+    return with_etag(response, maintenance)
