@@ -21,7 +21,6 @@ from opsdesk.calendars import forms, selectors, services
 from opsdesk.calendars.engine import public_holidays
 from opsdesk.calendars.models import Weekday
 from opsdesk.core.permissions import has_permission
-from opsdesk.core.selectors import object_history
 from opsdesk.web.ui import render_history, require, run_form, ui_view
 
 MANAGE = "calendars.manage"
@@ -225,7 +224,6 @@ def calendar_history(request, pk: int):
     return render_history(
         request,
         obj=calendar,
-        events=object_history(user=request.user, obj=calendar),
         back_url=_detail_url(calendar),
         title=f"Calendar {calendar.name}",
     )

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.core.selectors import object_history
 from opsdesk.directory import forms, selectors, services
 from opsdesk.web.selectors import stale_contacts
 from opsdesk.web.ui import (
@@ -173,7 +172,6 @@ def organisation_history(request, pk: int):
     return render_history(
         request,
         obj=org,
-        events=object_history(user=request.user, obj=org),
         back_url=reverse("directory:organisation_detail", args=[org.pk]),
         title=org.name,
     )
@@ -309,7 +307,6 @@ def account_history(request, pk: int):
     return render_history(
         request,
         obj=account,
-        events=object_history(user=request.user, obj=account),
         back_url=reverse("directory:account_detail", args=[account.pk]),
         title=f"Account {account.account_id}",
     )
@@ -441,7 +438,6 @@ def contact_history(request, pk: int):
     return render_history(
         request,
         obj=contact,
-        events=object_history(user=request.user, obj=contact),
         back_url=reverse("directory:contact_detail", args=[contact.pk]),
         title=contact.name,
     )
@@ -556,7 +552,6 @@ def service_history(request, pk: int):
     return render_history(
         request,
         obj=service,
-        events=object_history(user=request.user, obj=service),
         back_url=reverse("directory:service_detail", args=[service.pk]),
         title=str(service),
     )
@@ -612,7 +607,6 @@ def runbook_history(request, pk: int):
     return render_history(
         request,
         obj=runbook,
-        events=object_history(user=request.user, obj=runbook),
         back_url=reverse("directory:service_detail", args=[runbook.service_id]),
         title=f"Runbook “{runbook.title}”",
     )
@@ -713,7 +707,6 @@ def user_history(request, pk: int):
     return render_history(
         request,
         obj=person,
-        events=object_history(user=request.user, obj=person),
         back_url=reverse("directory:user_detail", args=[person.pk]),
         title=str(person),
     )

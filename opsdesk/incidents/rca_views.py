@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.core.errors import Conflict
 from opsdesk.core.permissions import has_permission
-from opsdesk.core.selectors import object_history
 from opsdesk.incidents import escalations, rca
 from opsdesk.incidents import rca_forms as forms
 from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaState
@@ -257,7 +256,6 @@ def rca_history(request, pk: int):
     return render_history(
         request,
         obj=report,
-        events=object_history(user=request.user, obj=report),
         back_url=_detail_url(report),
         title=f"Root-cause analysis of {report.incident.reference}",
     )

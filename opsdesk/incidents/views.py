@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.core.errors import Conflict
 from opsdesk.core.permissions import has_permission
-from opsdesk.core.selectors import object_history
 from opsdesk.incidents import escalations, forms, rca, selectors, services
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
 from opsdesk.web.ui import (
@@ -585,7 +584,6 @@ def history(request, pk: int):
     return render_history(
         request,
         obj=incident,
-        events=object_history(user=request.user, obj=incident),
         back_url=_detail_url(incident),
         title=f"{incident.reference} {incident.title}",
     )

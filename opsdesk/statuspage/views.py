@@ -19,7 +19,6 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.core.errors import NotFound, PreconditionFailed, ValidationFailed
-from opsdesk.core.selectors import object_history
 from opsdesk.statuspage import forms, selectors, services
 from opsdesk.statuspage.services import allowed_next_states
 from opsdesk.web.ui import (
@@ -223,7 +222,6 @@ def incident_history(request, pk: int):
     return render_history(
         request,
         obj=incident,
-        events=object_history(user=request.user, obj=incident),
         back_url=reverse("statuspage:incident_detail", args=[incident.pk]),
         title=incident.title,
     )
@@ -348,7 +346,6 @@ def maintenance_history(request, pk: int):
     return render_history(
         request,
         obj=maintenance,
-        events=object_history(user=request.user, obj=maintenance),
         back_url=reverse("statuspage:maintenance_update", args=[maintenance.pk]),
         title=maintenance.title,
     )

@@ -186,8 +186,14 @@ def filter_values(form: forms.Form) -> dict[str, Any]:
 
 
 def render_history(
-    request: HttpRequest, *, obj: Any, events: QuerySet, back_url: str, title: str
+    request: HttpRequest, *, obj: Any, back_url: str, title: str, events: QuerySet | None = None
 ) -> HttpResponse:
+    """An object's audit history (L1) as the user may see it: staff every event, customers the
+    public ones (core.selectors.object_history). Fetch `obj` through its restricted selector first."""
+    if events is None:
+        from opsdesk.core.selectors import object_history
+
+        events = object_history(user=request.user, obj=obj)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
