@@ -312,6 +312,21 @@ def test_far_dates_and_long_intervals_grow_the_table():
     assert cal.business_time_between(start, end) == two_years
     assert cal.add_business_time(end, -two_years) == start
     assert cal.next_opening(london("1990-06-02 12:00")) == london("1990-06-04 09:00")
+    # A century-wide table indexes coarser buckets; answers must not change.
+    for t, hours in ((start, 1), (london("2026-12-24 16:30"), 4), (london("2090-01-06 20:00"), 80)):
+        epoch, seconds = int(t.timestamp()), hours * 3600
+        expected = cal.add_business_time(t, timedelta(seconds=seconds))
+        assert cal.add_business_seconds(epoch, seconds) == expected.timestamp()
+        assert expected == uk_calendar().add_business_time(t, timedelta(seconds=seconds))
+
+
+def test_epoch_seconds_add_outside_the_table_and_on_24x7():
+    cal = uk_calendar()
+    friday = int(london("2031-03-07 16:30").timestamp())  # beyond a fresh table: it grows
+    assert cal.add_business_seconds(friday, 3600) == london("2031-03-10 09:30").timestamp()
+    assert cal.add_business_seconds(friday, 0) == friday
+    assert cal.add_business_seconds(friday, -1800) == london("2031-03-07 16:00").timestamp()
+    assert H24.add_business_seconds(friday, 3600) == friday + 3600
 
 
 def test_bulk_matches_scalar_on_examples():

@@ -154,6 +154,8 @@ def test_random_calendars_match_reference(cal, t, data):
     b = t + timedelta(minutes=data.draw(st.integers(0, 3 * 1440)))
     assert cal.business_time_between(t, b) == timedelta(minutes=ref.between(cal, t, b))
     assert same(cal.day_close(t), ref.day_close(cal, t))
+    epoch = int(t.timestamp())
+    assert cal.add_business_seconds(epoch, minutes * 60) == ref.add(cal, t, minutes).timestamp()
 
 
 # -- invariants at microsecond precision --------------------------------------------------------------
@@ -222,6 +224,7 @@ def test_bulk_add_matches_scalar(cases):
     for start, amount, result in zip(starts.tolist(), seconds.tolist(), got.tolist(), strict=True):
         t = datetime.fromtimestamp(start, UTC)
         assert result == UK.add_business_time(t, timedelta(seconds=amount)).timestamp()
+        assert result == UK.add_business_seconds(start, amount)
 
 
 @FAST
