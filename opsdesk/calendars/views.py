@@ -9,6 +9,7 @@ calendar's version, and the open targets on it are recomputed (B5) — said on t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from opsdesk.calendars import forms, selectors, services
 from opsdesk.calendars.engine import public_holidays
 from opsdesk.calendars.models import Weekday
 from opsdesk.core.permissions import has_permission
-from opsdesk.web.ui import render_history, require, run_form, ui_view
+from opsdesk.web.ui import form_page, render_history, require, ui_view
 
 MANAGE = "calendars.manage"
 RECOMPUTE_NOTE = "Open incident targets on this calendar are being recomputed."
@@ -35,21 +36,11 @@ def _detail_url(calendar) -> str:
     return reverse("calendars:detail", args=[calendar.pk])
 
 
-def _form_page(request, form, *, calendar=None, title: str, submit: str, intro: str = "", multipart=False):
-    return render(
-        request,
-        "calendars/form.html",
-        {
-            "form": form,
-            "calendar": calendar,
-            "title": title,
-            "submit_label": submit,
-            "intro": intro,
-            "multipart": multipart,
-            "week_help": forms.WEEK_HELP,
-            "cancel_url": _detail_url(calendar) if calendar else reverse("calendars:list"),
-        },
-    )
+#: The calendar forms' page: breadcrumbs through the calendar, the weekly-hours grid with its help,
+#: and a multipart form where a file is uploaded.
+_calendar_form_page = functools.partial(
+    form_page, template="calendars/form.html", week_help=forms.WEEK_HELP, calendar=None, multipart=False
+)
 
 
 def _week(calendar) -> list[dict[str, Any]]:
@@ -115,18 +106,15 @@ def calendar_detail(request, pk: int):
 def calendar_create(request):
     require(request.user, MANAGE)
     form = forms.CalendarForm(_bound(request))
-    done = run_form(
+    return _calendar_form_page(
         request,
         form,
         lambda d: services.calendar_create(actor=request.user, **form.service_arguments()),
         success=_detail_url,
         message=lambda c: f"Calendar {c.name} created.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New business calendar",
         submit="Create calendar",
+        cancel_url=reverse("calendars:list"),
         intro="A time zone, weekly working hours and closed days (public holidays plus your own closures).",
     )
 
@@ -136,7 +124,7 @@ def working_hours_edit(request, pk: int):
     calendar = selectors.calendar_get(user=request.user, pk=pk)
     require(request.user, MANAGE)
     form = forms.WorkingHoursForm(_bound(request), initial=forms.WorkingHoursForm.initial_hours(calendar))
-    done = run_form(
+    return _calendar_form_page(
         request,
         form,
         lambda d: services.working_hours_set(
@@ -144,11 +132,8 @@ def working_hours_edit(request, pk: int):
         ),
         success=_detail_url,
         message=lambda c: f"Working hours of {c.name} saved. {RECOMPUTE_NOTE}",
-    )
-    return done or _form_page(
-        request,
-        form,
         calendar=calendar,
+        cancel_url=_detail_url(calendar),
         title=f"Working hours of {calendar.name}",
         submit="Save working hours",
         intro=f"Opening spans per weekday in {calendar.timezone} local time.",
@@ -160,17 +145,14 @@ def closure_add(request, pk: int):
     calendar = selectors.calendar_get(user=request.user, pk=pk)
     require(request.user, MANAGE)
     form = forms.ClosureForm(_bound(request))
-    done = run_form(
+    return _calendar_form_page(
         request,
         form,
         lambda d: services.closure_add(actor=request.user, calendar=calendar, **d),
         success=lambda c: f"{_detail_url(calendar)}?year={c.date.year}",
         message=lambda c: f"{calendar.name} is closed on {c.date:%a %d %b %Y}. {RECOMPUTE_NOTE}",
-    )
-    return done or _form_page(
-        request,
-        form,
         calendar=calendar,
+        cancel_url=_detail_url(calendar),
         title=f"Add a closed day to {calendar.name}",
         submit="Add closure",
         intro="A whole local day on which no business time counts, beyond the public holidays.",
@@ -200,17 +182,14 @@ def closures_import(request, pk: int):
             return "Every day in the file was already closed; nothing to import."
         return f"{len(created)} closed day{'s' if len(created) != 1 else ''} imported. {RECOMPUTE_NOTE}"
 
-    done = run_form(
+    return _calendar_form_page(
         request,
         form,
         lambda d: services.closures_import_ics(actor=request.user, calendar=calendar, content=d["file"]),
         success=lambda created: _detail_url(calendar) + (f"?year={created[0].date.year}" if created else ""),
         message=message,
-    )
-    return done or _form_page(
-        request,
-        form,
         calendar=calendar,
+        cancel_url=_detail_url(calendar),
         title=f"Import closed days into {calendar.name}",
         submit="Import",
         intro="Upload an iCalendar (.ics) file, e.g. an office closure calendar exported from a mail system.",

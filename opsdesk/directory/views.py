@@ -20,20 +20,16 @@ from opsdesk.web.selectors import stale_contacts
 from opsdesk.web.ui import (
     Column,
     filter_values,
+    form_page,
     render_history,
     render_list,
     require,
-    run_form,
     sorted_page,
     ui_view,
+    versioned,
 )
 
 LIST_TEMPLATE = "web/list.html"
-FORM_TEMPLATE = "web/form.html"
-
-
-def _without(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in names}
 
 
 def _bound(request) -> Any:
@@ -43,20 +39,6 @@ def _bound(request) -> Any:
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name) or request.POST.get(name) or ""
     return int(value) if value.isdigit() else None
-
-
-def _form_page(request, form, *, title: str, cancel_url: str, submit: str, intro: str = "") -> Any:
-    return render(
-        request,
-        FORM_TEMPLATE,
-        {
-            "form": form,
-            "title": title,
-            "cancel_url": cancel_url,
-            "submit_label": submit,
-            "intro": intro,
-        },
-    )
 
 
 def _create_url(user: Any, permission: str, name: str) -> str | None:
@@ -125,16 +107,12 @@ def organisation_detail(request, pk: int):
 def organisation_create(request):
     require(request.user, "directory.change_organisation")
     form = forms.OrganisationForm(_bound(request), user=request.user, creating=True)
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.organisation_create(actor=request.user, **d),
         success=lambda o: reverse("directory:organisation_detail", args=[o.pk]),
         message=lambda o: f"Organisation {o.name} created.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New organisation",
         submit="Create organisation",
         cancel_url=reverse("directory:organisation_list"),
@@ -148,18 +126,12 @@ def organisation_update(request, pk: int):
     form = forms.OrganisationForm(
         _bound(request), initial=forms.OrganisationForm.initial_for(org), user=request.user, creating=False
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.organisation_update(
-            actor=request.user, organisation=org, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.organisation_update, actor=request.user, organisation=org),
         success=lambda o: reverse("directory:organisation_detail", args=[o.pk]),
         message=lambda o: f"Organisation {o.name} saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit {org.name}",
         submit="Save changes",
         cancel_url=reverse("directory:organisation_detail", args=[org.pk]),
@@ -256,16 +228,12 @@ def account_create(request):
         creating=True,
         organisation=organisation,
     )
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.account_create(actor=request.user, **d),
         success=lambda a: reverse("directory:account_detail", args=[a.pk]),
         message=lambda a: f"Account {a.account_id} created.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New cloud account",
         submit="Create account",
         cancel_url=reverse("directory:account_list"),
@@ -283,18 +251,12 @@ def account_update(request, pk: int):
         creating=False,
         organisation=account.organisation_id,
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.account_update(
-            actor=request.user, account=account, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.account_update, actor=request.user, account=account),
         success=lambda a: reverse("directory:account_detail", args=[a.pk]),
         message=lambda a: f"Account {a.account_id} saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit account {account.account_id}",
         submit="Save changes",
         cancel_url=reverse("directory:account_detail", args=[account.pk]),
@@ -381,16 +343,12 @@ def contact_create(request):
         user=request.user,
         creating=True,
     )
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.contact_create(actor=request.user, **d),
         success=lambda c: reverse("directory:contact_detail", args=[c.pk]),
         message=lambda c: f"Contact {c.name} created.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New named contact",
         submit="Create contact",
         cancel_url=reverse("directory:contact_list"),
@@ -404,18 +362,12 @@ def contact_update(request, pk: int):
     form = forms.ContactForm(
         _bound(request), initial=forms.ContactForm.initial_for(contact), user=request.user, creating=False
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.contact_update(
-            actor=request.user, contact=contact, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.contact_update, actor=request.user, contact=contact),
         success=lambda c: reverse("directory:contact_detail", args=[c.pk]),
         message=lambda c: f"Contact {c.name} saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit {contact.name}",
         submit="Save changes",
         cancel_url=reverse("directory:contact_detail", args=[contact.pk]),
@@ -500,16 +452,12 @@ def service_create(request):
         creating=True,
         organisation=organisation,
     )
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.service_create(actor=request.user, **d),
         success=lambda s: reverse("directory:service_detail", args=[s.pk]),
         message=lambda s: f"Service {s.reference} created.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New service",
         submit="Create service",
         cancel_url=reverse("directory:service_list"),
@@ -528,18 +476,12 @@ def service_update(request, pk: int):
         creating=False,
         organisation=service.organisation_id,
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.service_update(
-            actor=request.user, service=service, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.service_update, actor=request.user, service=service),
         success=lambda s: reverse("directory:service_detail", args=[s.pk]),
         message=lambda s: f"Service {s.reference} saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit {service.reference}",
         submit="Save changes",
         cancel_url=reverse("directory:service_detail", args=[service.pk]),
@@ -562,16 +504,12 @@ def runbook_create(request, service_pk: int):
     service = selectors.service_get(user=request.user, pk=service_pk)
     require(request.user, "directory.change_service")
     form = forms.RunbookForm(_bound(request), creating=True)
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.runbook_create(actor=request.user, service=service, **d),
         success=lambda r: reverse("directory:service_detail", args=[service.pk]) + f"#runbook-{r.pk}",
         message=lambda r: f"Runbook “{r.title}” added.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"New runbook for {service.reference}",
         submit="Add runbook",
         cancel_url=reverse("directory:service_detail", args=[service.pk]),
@@ -583,18 +521,12 @@ def runbook_update(request, pk: int):
     runbook = selectors.runbook_get(user=request.user, pk=pk)
     require(request.user, "directory.change_service")
     form = forms.RunbookForm(_bound(request), initial=forms.RunbookForm.initial_for(runbook), creating=False)
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.runbook_update(
-            actor=request.user, runbook=runbook, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.runbook_update, actor=request.user, runbook=runbook),
         success=lambda r: reverse("directory:service_detail", args=[r.service_id]) + f"#runbook-{r.pk}",
         message=lambda r: f"Runbook “{r.title}” saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit runbook “{runbook.title}”",
         submit="Save runbook",
         cancel_url=reverse("directory:service_detail", args=[runbook.service_id]),
@@ -663,15 +595,15 @@ def user_detail(request, pk: int):
 def user_create(request):
     require(request.user, "directory.change_user")
     form = forms.UserForm(_bound(request), user=request.user, creating=True)
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.user_create(actor=request.user, **d),
         success=lambda u: reverse("directory:user_detail", args=[u.pk]),
         message=lambda u: f"User {u.email} created.",
-    )
-    return done or _form_page(
-        request, form, title="New user", submit="Create user", cancel_url=reverse("directory:user_list")
+        title="New user",
+        submit="Create user",
+        cancel_url=reverse("directory:user_list"),
     )
 
 
@@ -682,18 +614,12 @@ def user_update(request, pk: int):
     form = forms.UserForm(
         _bound(request), initial=forms.UserForm.initial_for(person), user=request.user, creating=False
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.user_update(
-            actor=request.user, user=person, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.user_update, actor=request.user, user=person),
         success=lambda u: reverse("directory:user_detail", args=[u.pk]),
         message=lambda u: f"User {u.email} saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit {person}",
         submit="Save changes",
         cancel_url=reverse("directory:user_detail", args=[person.pk]),

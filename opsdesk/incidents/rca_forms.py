@@ -68,9 +68,6 @@ class RcaSectionsForm(ServiceErrorsForm):
     def initial_for(report: Any) -> dict[str, Any]:
         return {"version": report.version, **{name: getattr(report, name) for name, _ in RCA_SECTIONS}}
 
-    def sections(self) -> dict[str, str]:
-        return {name: self.cleaned_data.get(name) or "" for name, _ in RCA_SECTIONS}
-
 
 class RcaActionForm(ServiceErrorsForm):
     description = forms.CharField(

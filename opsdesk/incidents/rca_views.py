@@ -22,7 +22,17 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import escalations, rca
 from opsdesk.incidents import rca_forms as forms
 from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaState
-from opsdesk.web.ui import Column, render_history, render_list, require, run_form, sorted_page, ui_view
+from opsdesk.web.ui import (
+    Column,
+    form_page,
+    render_history,
+    render_list,
+    require,
+    run_form,
+    sorted_page,
+    ui_view,
+    versioned,
+)
 
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"
@@ -144,25 +154,16 @@ def rca_edit(request, pk: int):
         request.POST if request.method == "POST" else None,
         initial=forms.RcaSectionsForm.initial_for(report),
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: rca.rca_update(
-            actor=request.user, rca=report, expected_version=d["version"], **form.sections()
-        ),
+        versioned(rca.rca_update, actor=request.user, rca=report),
         success=_detail_url,
         message="Root-cause analysis saved.",
-    )
-    return done or render(
-        request,
-        "web/form.html",
-        {
-            "form": form,
-            "title": f"Root-cause analysis of {report.incident.reference}",
-            "submit_label": "Save sections",
-            "cancel_url": _detail_url(report),
-            "intro": "Write each section in Markdown; all five are needed before the report is submitted.",
-        },
+        title=f"Root-cause analysis of {report.incident.reference}",
+        submit="Save sections",
+        cancel_url=_detail_url(report),
+        intro="Write each section in Markdown; all five are needed before the report is submitted.",
     )
 
 

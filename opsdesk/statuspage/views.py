@@ -25,16 +25,16 @@ from opsdesk.web.ui import (
     STALE_EDIT_MESSAGE,
     Column,
     filter_values,
+    form_page,
     render_history,
     render_list,
     require,
-    run_form,
     sorted_page,
     ui_view,
+    versioned,
 )
 
 PERMISSION = "statuspage.manage"
-FORM_TEMPLATE = "web/form.html"
 LIST_TEMPLATE = "statuspage/list.html"
 #: Readers reload a status page often during an incident; a short shared cache absorbs that.
 PUBLIC_MAX_AGE = 30
@@ -55,18 +55,6 @@ def public_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def _bound(request) -> Any:
     return request.POST if request.method == "POST" else None
-
-
-def _without(data: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k not in names}
-
-
-def _form_page(request, form, *, title: str, cancel_url: str, submit: str, intro: str = "") -> Any:
-    return render(
-        request,
-        FORM_TEMPLATE,
-        {"form": form, "title": title, "cancel_url": cancel_url, "submit_label": submit, "intro": intro},
-    )
 
 
 # --- public (C8) -------------------------------------------------------------------------------
@@ -129,7 +117,7 @@ def incident_list(request):
 def incident_create(request):
     require(request.user, PERMISSION)
     form = forms.StatusIncidentCreateForm(_bound(request))
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.status_incident_create(actor=request.user, **d),
@@ -137,10 +125,6 @@ def incident_create(request):
         message=lambda i: (
             f"Incident “{i.title}” created" + (" and published." if i.published else " as a draft.")
         ),
-    )
-    return done or _form_page(
-        request,
-        form,
         title="New status incident",
         submit="Create incident",
         cancel_url=reverse("statuspage:incident_list"),
@@ -166,18 +150,12 @@ def incident_update(request, pk: int):
     form = forms.StatusIncidentEditForm(
         _bound(request), initial=forms.StatusIncidentEditForm.initial_for(incident)
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.status_incident_update(
-            actor=request.user, incident=incident, expected_version=d["version"], **_without(d, "version")
-        ),
+        versioned(services.status_incident_update, actor=request.user, incident=incident),
         success=lambda i: reverse("statuspage:incident_detail", args=[i.pk]),
         message=lambda i: f"Incident “{i.title}” saved.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Edit {incident.title}",
         submit="Save changes",
         cancel_url=reverse("statuspage:incident_detail", args=[incident.pk]),
@@ -193,7 +171,7 @@ def incident_post_update(request, pk: int):
     form = forms.StatusUpdateForm(
         _bound(request), initial={"state": incident.state}, allowed=allowed or [incident.state]
     )
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.status_incident_post_update(
@@ -201,10 +179,6 @@ def incident_post_update(request, pk: int):
         ),
         success=lambda u: reverse("statuspage:incident_detail", args=[u.incident_id]) + f"#update-{u.pk}",
         message=lambda u: f"Update posted ({u.get_state_display().lower()}).",
-    )
-    return done or _form_page(
-        request,
-        form,
         title=f"Post an update · {incident.title}",
         submit="Post update",
         cancel_url=reverse("statuspage:incident_detail", args=[incident.pk]),
@@ -271,16 +245,12 @@ def maintenance_list(request):
 def maintenance_create(request):
     require(request.user, PERMISSION)
     form = forms.StatusMaintenanceForm(_bound(request), creating=True)
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.status_maintenance_create(actor=request.user, **d),
         success=lambda m: reverse("statuspage:maintenance_list"),
         message=lambda m: f"Maintenance “{m.title}” scheduled.",
-    )
-    return done or _form_page(
-        request,
-        form,
         title="Schedule maintenance",
         submit="Schedule",
         cancel_url=reverse("statuspage:maintenance_list"),
@@ -294,29 +264,18 @@ def maintenance_update(request, pk: int):
     form = forms.StatusMaintenanceForm(
         _bound(request), initial=forms.StatusMaintenanceForm.initial_for(maintenance), creating=False
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.status_maintenance_update(
-            actor=request.user,
-            maintenance=maintenance,
-            expected_version=d["version"],
-            **_without(d, "version"),
-        ),
+        versioned(services.status_maintenance_update, actor=request.user, maintenance=maintenance),
         success=lambda m: reverse("statuspage:maintenance_list"),
         message=lambda m: f"Maintenance “{m.title}” saved.",
-    )
-    return done or render(
-        request,
-        "statuspage/maintenance/edit.html",
-        {
-            "form": form,
-            "maintenance": maintenance,
-            "cancel_form": forms.CancelForm(initial={"version": maintenance.version}),
-            "title": f"Edit {maintenance.title}",
-            "cancel_url": reverse("statuspage:maintenance_list"),
-            "submit_label": "Save changes",
-        },
+        title=f"Edit {maintenance.title}",
+        submit="Save changes",
+        cancel_url=reverse("statuspage:maintenance_list"),
+        template="statuspage/maintenance/edit.html",
+        maintenance=maintenance,
+        cancel_form=forms.CancelForm(initial={"version": maintenance.version}),
     )
 
 

@@ -26,6 +26,8 @@ from opsdesk.core.errors import NotFound, PermissionDenied, PreconditionFailed, 
 from opsdesk.core.permissions import require_permission
 
 PAGE_SIZE = 25
+#: The one create/edit page: title, intro, the form with its errors, submit and cancel.
+FORM_TEMPLATE = "web/form.html"
 
 STALE_EDIT_MESSAGE = (
     "This record was changed by someone else since you opened it. "
@@ -88,6 +90,53 @@ def run_form(
         return None
     messages.success(request, message(obj) if callable(message) else message)
     return redirect(success(obj))
+
+
+def form_page(
+    request: HttpRequest,
+    form: forms.Form,
+    action: Callable[[Mapping[str, Any]], Any],
+    /,
+    *,
+    success: Callable[[Any], str],
+    message: str | Callable[[Any], str],
+    title: str,
+    submit: str,
+    cancel_url: str,
+    intro: str = "",
+    template: str = FORM_TEMPLATE,
+    **context: Any,
+) -> HttpResponse:
+    """A whole create/edit page: `run_form`, or else the form (again, with its errors). Every such
+    page names the same things, so it is declared once per view instead of written out each time;
+    a page with a template of its own passes it, and what that template needs besides, here."""
+    done = run_form(request, form, action, success=success, message=message)
+    return done or render(
+        request,
+        template,
+        {
+            "form": form,
+            "title": title,
+            "cancel_url": cancel_url,
+            "submit_label": submit,
+            "intro": intro,
+            **context,
+        },
+    )
+
+
+def versioned(
+    service: Callable[..., Any], /, *, actor: Any, **target: Any
+) -> Callable[[Mapping[str, Any]], Any]:
+    """The action of an edit form: the service gets the version the form was opened at as
+    `expected_version` (a stale edit fails with STALE_EDIT_MESSAGE instead of overwriting someone
+    else's change) and the other cleaned fields as the changes."""
+
+    def action(data: Mapping[str, Any]) -> Any:
+        changes = {k: v for k, v in data.items() if k != "version"}
+        return service(actor=actor, **target, expected_version=data["version"], **changes)
+
+    return action
 
 
 # --- lists -------------------------------------------------------------------------------------

@@ -124,3 +124,19 @@ def test_parse_spans():
     ]
     with pytest.raises(Exception, match="not a valid time"):
         parse_spans("25:00-26:00")
+
+
+def test_form_pages_lead_back_to_their_calendar(manager, uk):
+    create = manager.post(url("create"), {"name": ""})
+    assert create.status_code == 200 and "name" in create.context["form"].errors
+    assert create.context["cancel_url"] == url("list") and create.context["calendar"] is None
+    hours = manager.get(url("hours", uk.pk))
+    assert hours.context["calendar"] == uk and hours.context["cancel_url"] == url("detail", uk.pk)
+    assert hours.context["intro"] == f"Opening spans per weekday in {uk.timezone} local time."
+    assert str(hours.context["week_help"]) in hours.content.decode()
+    closure = manager.post(url("closure_add", uk.pk), {"date": "not a date"})
+    assert closure.status_code == 200 and closure.context["title"] == f"Add a closed day to {uk.name}"
+    assert f'<a href="{url("detail", uk.pk)}">{uk.name}</a>' in closure.content.decode()
+    upload = manager.get(url("closures_import", uk.pk)).content.decode()
+    assert 'enctype="multipart/form-data"' in upload
+    assert 'enctype="multipart/form-data"' not in closure.content.decode()

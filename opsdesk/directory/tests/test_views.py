@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opsdesk.core.models import AuditEvent
 from opsdesk.core.testing.world import CANARY_A, CANARY_B
 from opsdesk.directory import services
-from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
 from opsdesk.web.ui import STALE_EDIT_MESSAGE
 
 pytestmark = pytest.mark.django_db
@@ -282,6 +284,79 @@ def test_service_create_rejects_accounts_not_onboarded(staff, world):
     )
     assert response.status_code == 200
     assert "onboarded" in " ".join(response.context["form"].errors["accounts"])
+
+
+def as_post(form) -> dict:
+    """What the browser sends back for a form as it was shown (unchecked boxes and empty values left out)."""
+    data = {}
+    for field in form:
+        value = field.value()
+        if value not in (None, "", False, []):
+            data[field.html_name] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "submit", "cancel"),
+    [
+        ("organisation_create", "New organisation", "Create organisation", "organisation_list"),
+        ("account_create", "New cloud account", "Create account", "account_list"),
+        ("contact_create", "New named contact", "Create contact", "contact_list"),
+        ("service_create", "New service", "Create service", "service_list"),
+        ("user_create", "New user", "Create user", "user_list"),
+    ],
+)
+def test_an_invalid_create_shows_its_page_again_with_the_errors(admin_client, name, title, submit, cancel):
+    response = admin_client.post(url(name), {})
+    assert response.status_code == 200 and response.context["form"].errors
+    assert [t.name for t in response.templates][0] == "web/form.html"
+    context = response.context
+    assert (context["title"], context["submit_label"], context["cancel_url"]) == (title, submit, url(cancel))
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_an_invalid_runbook_is_shown_again_on_its_service(admin_client, world):
+    service = world["service_a"]
+    response = admin_client.post(url("runbook_create", service.pk), {"title": "", "body": "x"})
+    assert response.status_code == 200 and "title" in response.context["form"].errors
+    assert response.context["title"] == f"New runbook for {service.reference}"
+    assert response.context["cancel_url"] == url("service_detail", service.pk)
+    assert not Runbook.objects.filter(body="x").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "model", "field", "saved"),
+    [
+        ("organisation_update", "org_a", Organisation, "notes", "Organisation {o.name} saved."),
+        ("account_update", "member_a", CloudAccount, "name", "Account {o.account_id} saved."),
+        ("contact_update", "contact_a", NamedContact, "job_title", "Contact {o.name} saved."),
+        ("service_update", "service_a", Service, "description", "Service {o.reference} saved."),
+        ("runbook_update", "runbook_a", Runbook, "body", "Runbook “{o.title}” saved."),
+        ("user_update", "engineer", User, "full_name", "User {o.email} saved."),
+    ],
+)
+def test_every_edit_page_refuses_a_stale_version_then_saves(
+    admin_client, world, name, key, model, field, saved
+):
+    obj = world[key]
+    page = admin_client.get(url(name, obj.pk))
+    assert page.context["submit_label"] in ("Save changes", "Save runbook")
+    data = {**as_post(page.context["form"]), field: "Edited through the page"}
+    model.objects.filter(pk=obj.pk).update(version=F("version") + 1)  # someone else saved meanwhile
+
+    stale = admin_client.post(url(name, obj.pk), data)
+    assert stale.status_code == 200
+    assert STALE_EDIT_MESSAGE in stale.context["form"].non_field_errors()
+    assert stale.context["title"] == page.context["title"]
+    assert getattr(model.objects.get(pk=obj.pk), field) != "Edited through the page"
+
+    data["version"] = model.objects.get(pk=obj.pk).version
+    response = admin_client.post(url(name, obj.pk), data)
+    obj = model.objects.get(pk=obj.pk)
+    assert response.status_code == 302 and getattr(obj, field) == "Edited through the page"
+    detail = f"{url('service_detail', obj.service_id)}#runbook-{obj.pk}" if model is Runbook else None
+    assert response["Location"] == (detail or page.context["cancel_url"])
+    assert [m.message for m in get_messages(response.wsgi_request)] == [saved.format(o=obj)]
 
 
 # --- tenancy and permissions ----------------------------------------------------------------------

@@ -101,6 +101,24 @@ def test_stale_edit_is_refused(desk, report):
     assert fresh(report).impact == "First"
 
 
+def test_edit_saves_with_its_message_and_a_submitted_report_refuses_edits_on_the_form(world, desk, report):
+    page = desk.get(url("rca_edit", report.pk))
+    assert page.context["title"] == f"Root-cause analysis of {report.incident.reference}"
+    assert page.context["cancel_url"] == url("rca_detail", report.pk)
+    saved = desk.post(url("rca_edit", report.pk), {"version": report.version, **SECTIONS}, follow=True)
+    assert saved.redirect_chain == [(url("rca_detail", report.pk), 302)]
+    assert "Root-cause analysis saved." in saved.content.decode()
+
+    rca.rca_action_add(actor=world["service_desk"], rca=fresh(report), description="Alarm on the pool")
+    rca.rca_submit(actor=world["service_desk"], rca=fresh(report))
+    data = {**SECTIONS, "impact": "Rewritten after submission", "version": fresh(report).version}
+    refused = desk.post(url("rca_edit", report.pk), data)
+    assert refused.status_code == 200
+    assert "can no longer be edited" in " ".join(refused.context["form"].non_field_errors())
+    assert "Save sections" in refused.content.decode()
+    assert fresh(report).impact == SECTIONS["impact"]
+
+
 def test_action_add_errors_and_done(world, desk, report):
     response = desk.post(url("rca_action_add", report.pk), {"description": ""})
     assert response.status_code == 200

@@ -180,3 +180,38 @@ def test_lists_filter_and_the_status_nav_link(make_incident, make_maintenance, m
     nav = f'href="{url("incident_list")}" aria-current="page">Status</a>'
     assert nav in listing.content.decode()
     assert ">Status</a>" not in login(engineer).get("/").content.decode()
+
+
+def test_invalid_edits_are_shown_again_on_their_own_pages(make_incident, make_maintenance, manager):
+    client = login(manager)
+    incident = make_incident()
+    response = client.post(url("incident_update", incident.pk), {"title": "", "version": incident.version})
+    assert response.status_code == 200 and "title" in response.context["form"].errors
+    assert response.context["intro"] == "The state moves by posting an update, not here."
+    assert response.context["cancel_url"] == url("incident_detail", incident.pk)
+
+    maintenance = make_maintenance(title="Window one")
+    page = client.get(url("maintenance_update", maintenance.pk))
+    data = {
+        "title": "Window one",
+        "starts_at": "2030-05-01T10:00",
+        "ends_at": "2030-05-01T09:00",
+        "state": "scheduled",
+        "version": maintenance.version,
+    }
+    response = client.post(url("maintenance_update", maintenance.pk), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["ends_at"] == ["The maintenance must end after it starts."]
+    for shown in (page, response):
+        assert [t.name for t in shown.templates][0] == "statuspage/maintenance/edit.html"
+        assert shown.context["maintenance"] == maintenance and shown.context["title"] == "Edit Window one"
+        assert 'data-testid="cancel-maintenance"' in shown.content.decode()
+    assert StatusMaintenance.objects.get().title == "Window one"
+
+
+def test_a_resolved_incident_says_so_on_the_update_form(make_incident, manager):
+    incident = make_incident()
+    services.status_incident_post_update(actor=manager, incident=incident, state="resolved", body="r")
+    page = login(manager).get(url("incident_post_update", incident.pk))
+    assert page.context["intro"] == "This incident is resolved; a resolved incident is final."
+    assert page.context["title"] == f"Post an update · {incident.title}"
