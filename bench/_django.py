@@ -123,10 +123,14 @@ def insert_incidents(
     """
     with connection.cursor() as cursor:
         cursor.execute(sql)
+        # The words of incidents.search.search_document (for this ASCII text: lower-cased runs of
+        # letters and digits, one space apart; repeats are left to the index).
         cursor.execute(
-            "INSERT INTO incidents_incidentsearch (incident_id, document) "
-            f"SELECT id, reference || ' ' || title || ' ' || description FROM {table} "
-            "WHERE reference LIKE 'BENCH-%%' ON CONFLICT DO NOTHING"
+            "INSERT INTO incidents_incidentsearch (incident_id, document, is_open) "
+            "SELECT id, btrim(lower(regexp_replace(reference || ' ' || title || ' ' || description, "
+            "'[^[:alnum:]]+', ' ', 'g'))), "
+            "state IN ('new', 'acknowledged', 'investigating', 'awaiting_customer') "
+            f"FROM {table} WHERE reference LIKE 'BENCH-%%' ON CONFLICT DO NOTHING"
         )
         cursor.execute("VACUUM ANALYZE incidents_incidentsearch")
         # What autovacuum does to a table soon after a bulk load: statistics and the visibility map.

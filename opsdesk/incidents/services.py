@@ -52,6 +52,7 @@ from opsdesk.incidents.models import (
     IncidentSearch,
     SlaEvent,
 )
+from opsdesk.incidents.search import search_document
 from opsdesk.sla import services as sla
 
 #: C4/C5: a public note by staff at least this long (ignoring surrounding space) is a considered
@@ -246,7 +247,9 @@ def _insert(*, actor: Any, incident: Incident) -> Incident:
     incident.reference = f"INC-{incident.pk:06d}"
     Incident.objects.filter(pk=incident.pk).update(reference=incident.reference)
     IncidentSearch.objects.create(
-        incident=incident, document=f"{incident.reference} {incident.title} {incident.description}"
+        incident=incident,
+        document=search_document(incident.reference, incident.title, incident.description),
+        is_open=incident.is_open,
     )
     audit_record(actor=actor, action=AuditAction.CREATE, obj=incident)
     return incident
@@ -519,6 +522,8 @@ def _move(
     changes = _with_next_target(current, {"state": to_state, **(changes or {})})
     from_state = current.state
     updated = record_update(actor=actor, obj=current, changes=changes)
+    if updated.is_open != (from_state in OPEN_STATES):
+        IncidentSearch.objects.filter(incident_id=updated.pk).update(is_open=updated.is_open)
     _event(
         updated,
         kind=kind,

@@ -1,0 +1,147 @@
+"""Incident search (the queue's and the API's `q`): words and the beginnings of words, in any order
+and case, in the reference, title or description; the same answers on SQLite and PostgreSQL, and
+whichever plan the selector picks for a rare or a common search."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from opsdesk.incidents import selectors, services
+from opsdesk.incidents.models import IncidentSearch
+from opsdesk.incidents.search import MAX_TERMS, MAX_WORD, search_document, search_terms
+from opsdesk.incidents.tests.conftest import log
+
+API = "/api/v1"
+
+
+def test_the_document_is_the_words_lower_cased_each_once():
+    assert search_document("INC-000123", "Certificate expired: api.example.com", "CERTIFICATE again") == (
+        "inc 000123 123 certificate expired api example com again"
+    )
+    assert search_document("snake_case Zoë 42", "") == "snake case zoë 42"
+    assert search_document("x" * 300) == "x" * MAX_WORD
+
+
+def test_the_terms_are_the_words_of_the_query():
+    assert search_terms("  Cert, EXP!  cert ") == ["cert", "exp"]
+    assert search_terms("#-- ?") == []
+    assert len(search_terms(" ".join(f"w{i}" for i in range(20)))) == MAX_TERMS
+
+
+@pytest.fixture
+def incidents(world):
+    return {
+        "cert": log(world, title="Certificate expired on the gateway", description="TLS handshake fails."),
+        "disk": log(world, title="Disk full", description="The database volume of api.example.com is full."),
+        "late": log(world, title="Late certificates", description="Renewal did not run."),
+    }
+
+
+def found(desk, q: str, **filters) -> set[int]:
+    return {i.pk for i in selectors.incident_list(user=desk, filters={"q": q, **filters})}
+
+
+def test_words_and_their_beginnings_in_any_order_and_case(desk, incidents):
+    cert, disk, late = incidents["cert"], incidents["disk"], incidents["late"]
+    assert found(desk, "certificate") == {cert.pk, late.pk}
+    assert found(desk, "CERT") == {cert.pk, late.pk}
+    assert found(desk, "gate cert") == {cert.pk}
+    assert found(desk, "certificate renewal") == {late.pk}
+    assert found(desk, "example") == {disk.pk}  # a host name's parts are words
+    assert found(desk, "tificate") == set()  # not any substring: the beginning of a word
+    assert found(desk, "certificate disk") == set()  # every word must be there
+
+
+def test_a_reference_is_found_with_or_without_its_leading_zeros(desk, incidents):
+    disk = incidents["disk"]
+    number = disk.reference.removeprefix("INC-")
+    assert found(desk, disk.reference) == {disk.pk}
+    assert found(desk, number) == {disk.pk}
+    assert found(desk, f"INC-{int(number)}") == {disk.pk}
+
+
+def test_a_query_without_words_filters_nothing(desk, incidents):
+    assert found(desk, "?!") == {i.pk for i in incidents.values()}
+
+
+def test_the_search_follows_the_state_of_the_incident(desk, incidents):
+    cert = incidents["cert"]
+    services.incident_acknowledge(actor=desk, incident=cert)
+    assert found(desk, "gateway", state="open") == {cert.pk}
+    services.incident_resolve(actor=desk, incident=cert, summary="Renewed the certificate.")
+    assert IncidentSearch.objects.get(incident=cert).is_open is False
+    assert found(desk, "gateway", state="open") == set()
+    assert found(desk, "gateway", state="resolved") == {cert.pk}
+    assert found(desk, "gateway") == {cert.pk}
+    services.incident_start_investigating(actor=desk, incident=cert)  # reopened
+    assert IncidentSearch.objects.get(incident=cert).is_open is True
+    assert found(desk, "gateway", state="open") == {cert.pk}
+    assert found(desk, "gateway", state="resolved") == set()
+
+
+def test_customers_search_only_their_own_incidents(world, desk, incidents):
+    other = log(
+        world,
+        who="customer_b",
+        title="Certificate expired too",
+        service_reference=world["service_b"].reference,
+    )
+    assert found(world["customer_a"], "certificate") == {incidents["cert"].pk, incidents["late"].pk}
+    assert found(world["customer_b"], "certificate") == {other.pk}
+    assert found(desk, "certificate") == {incidents["cert"].pk, incidents["late"].pk, other.pk}
+
+
+@pytest.mark.parametrize("state", ["open", "", "resolved"])
+def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, state):
+    """A search matching more than SEARCH_ID_LIMIT incidents is not resolved to ids: the page walks
+    the queue's order (PostgreSQL) and the count asks the index. Same rows, same order, same count."""
+    services.incident_resolve(
+        actor=desk,
+        incident=services.incident_acknowledge(actor=desk, incident=incidents["late"]),
+        summary="Done.",
+    )
+    filters = {"q": "cert", "state": state}
+
+    def listing():
+        qs = selectors.incident_list(user=desk, filters=filters)
+        return [i.pk for i in qs[:25]], qs.order_by()[:1001].count(), list(qs.values_list("pk", flat=True))
+
+    rare = listing()
+    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
+    common = listing()
+    assert common == rare
+    expected = {"open": [incidents["cert"].pk], "resolved": [incidents["late"].pk]}
+    assert rare[0] == expected.get(state, [incidents["cert"].pk, incidents["late"].pk])
+
+
+def test_the_api_and_the_queue_search_by_words(world, desk, incidents, client):
+    staff = client
+    staff.force_login(desk)
+    r = staff.get(f"{API}/incidents", {"q": "cert gate"})
+    assert [i["id"] for i in r.json()["results"]] == [incidents["cert"].pk]
+    assert r.json()["count"] == 1
+    r = staff.get(f"{API}/incidents", {"q": "tificate"})
+    assert r.json()["count"] == 0
+    page = staff.get("/incidents/", {"q": "late cert"}).content.decode()
+    assert incidents["late"].reference in page and incidents["cert"].reference not in page
+
+
+@pytest.mark.parametrize("limit", [None, 0])
+def test_a_search_page_costs_the_same_queries_for_more_rows(monkeypatch, world, desk, client, limit):
+    if limit is not None:
+        monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", limit)
+    client.force_login(desk)
+    for i in range(3):
+        log(world, title=f"Certificate {i}")
+
+    def count(n: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"{API}/incidents", {"q": "certificate", "limit": n}).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count(1)
+    for i in range(5):
+        log(world, title=f"Certificate {i}")
+    assert count(100) == few
