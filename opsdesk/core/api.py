@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -46,6 +46,21 @@ def error_body(detail: str, errors: Iterable[dict] = ()) -> dict:
 class ErrorOut(Schema):
     detail: str
     errors: list[dict[str, str]]
+
+
+#: What an endpoint on one object may answer besides success, all in the one error shape: a bad
+#: request, no credentials, not allowed, not found (or another tenant's), a conflict, a stale or
+#: missing If-Match, invalid input. Declared once so that every router documents the same answers.
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    422: ErrorOut,
+    428: ErrorOut,
+}
 
 
 def _field_of(loc: Sequence[Any]) -> str:
@@ -212,8 +227,6 @@ def with_etag(response: HttpResponse, obj: Any) -> Any:
 
 def created_with_etag(response: HttpResponse, obj: Any) -> Any:
     """A 201 for a create, with the new object's ETag."""
-    from ninja import Status
-
     response["ETag"] = obj.etag
     return Status(201, obj)
 
@@ -231,6 +244,34 @@ def expected_version(request: HttpRequest, obj: Any) -> int:
         if tag == obj.etag:
             return obj.version
     raise PreconditionFailed()
+
+
+def updated_with_etag(
+    request: HttpRequest,
+    response: HttpResponse,
+    update: Callable[..., Any],
+    payload: Schema,
+    /,
+    *,
+    reread: Callable[..., Any] | None = None,
+    **target: Any,
+) -> Any:
+    """A PATCH (L3), the same on every router: `update` gets the one object (`target`), the fields
+    the client sent and the version its If-Match names (428 without one, 412 when stale); the answer
+    carries the new ETag. `reread` is the object's selector, where the answer must be read the way a
+    GET reads it (related rows, annotations) rather than be the saved row."""
+    (obj,) = target.values()
+    version = expected_version(request, obj)
+    changes = payload.dict(exclude_unset=True)
+    updated = update(actor=request.auth, **target, expected_version=version, **changes)
+    return with_etag(response, reread(user=request.auth, pk=updated.pk) if reread else updated)
+
+
+def deleted(request: HttpRequest, delete: Callable[..., Any], /, **target: Any) -> Status:
+    """A DELETE (L3): `delete` gets the one object (`target`) and the version from If-Match; a 204."""
+    (obj,) = target.values()
+    delete(actor=request.auth, **target, expected_version=expected_version(request, obj))
+    return Status(204, None)
 
 
 def page_response_schema(item: type[Schema]) -> dict:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
-    ErrorOut,
+    ERRORS,
     ListParams,
     created_with_etag,
-    expected_version,
+    deleted,
     list_response,
     page_response_schema,
+    updated_with_etag,
     with_etag,
 )
 from opsdesk.core.errors import ValidationFailed
@@ -46,17 +47,6 @@ from opsdesk.directory.schemas import (
 
 router = Router(tags=["directory"])
 
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    412: ErrorOut,
-    422: ErrorOut,
-    428: ErrorOut,
-}
-
 
 # --- organisations ---------------------------------------------------------------------------
 
@@ -89,13 +79,14 @@ def organisation_update(
     request: HttpRequest, response: HttpResponse, organisation_id: int, payload: OrganisationPatch
 ):
     org = selectors.organisation_get(user=request.auth, pk=organisation_id)
-    org = services.organisation_update(
-        actor=request.auth,
+    return updated_with_etag(
+        request,
+        response,
+        services.organisation_update,
+        payload,
+        reread=selectors.organisation_get,
         organisation=org,
-        expected_version=expected_version(request, org),
-        **payload.dict(exclude_unset=True),
     )
-    return with_etag(response, selectors.organisation_get(user=request.auth, pk=org.pk))
 
 
 # --- cloud accounts --------------------------------------------------------------------------
@@ -127,22 +118,13 @@ def account_get(request: HttpRequest, response: HttpResponse, account_pk: int):
 @router.patch("/accounts/{account_pk}", response={200: AccountOut, **ERRORS})
 def account_update(request: HttpRequest, response: HttpResponse, account_pk: int, payload: AccountPatch):
     account = selectors.account_get(user=request.auth, pk=account_pk)
-    account = services.account_update(
-        actor=request.auth,
-        account=account,
-        expected_version=expected_version(request, account),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, account)
+    return updated_with_etag(request, response, services.account_update, payload, account=account)
 
 
 @router.delete("/accounts/{account_pk}", response={204: None, **ERRORS})
 def account_delete(request: HttpRequest, account_pk: int):
     account = selectors.account_get(user=request.auth, pk=account_pk)
-    services.account_delete(
-        actor=request.auth, account=account, expected_version=expected_version(request, account)
-    )
-    return Status(204, None)
+    return deleted(request, services.account_delete, account=account)
 
 
 # --- named contacts --------------------------------------------------------------------------
@@ -176,22 +158,13 @@ def contact_get(request: HttpRequest, response: HttpResponse, contact_id: int):
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
 def contact_update(request: HttpRequest, response: HttpResponse, contact_id: int, payload: ContactPatch):
     contact = selectors.contact_get(user=request.auth, pk=contact_id)
-    contact = services.contact_update(
-        actor=request.auth,
-        contact=contact,
-        expected_version=expected_version(request, contact),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, contact)
+    return updated_with_etag(request, response, services.contact_update, payload, contact=contact)
 
 
 @router.delete("/contacts/{contact_id}", response={204: None, **ERRORS})
 def contact_delete(request: HttpRequest, contact_id: int):
     contact = selectors.contact_get(user=request.auth, pk=contact_id)
-    services.contact_delete(
-        actor=request.auth, contact=contact, expected_version=expected_version(request, contact)
-    )
-    return Status(204, None)
+    return deleted(request, services.contact_delete, contact=contact)
 
 
 # --- services and runbooks -------------------------------------------------------------------
@@ -223,22 +196,15 @@ def service_get(request: HttpRequest, response: HttpResponse, service_id: int):
 @router.patch("/services/{service_id}", response={200: ServiceOut, **ERRORS})
 def service_update(request: HttpRequest, response: HttpResponse, service_id: int, payload: ServicePatch):
     service = selectors.service_get(user=request.auth, pk=service_id)
-    service = services.service_update(
-        actor=request.auth,
-        service=service,
-        expected_version=expected_version(request, service),
-        **payload.dict(exclude_unset=True),
+    return updated_with_etag(
+        request, response, services.service_update, payload, reread=selectors.service_get, service=service
     )
-    return with_etag(response, selectors.service_get(user=request.auth, pk=service.pk))
 
 
 @router.delete("/services/{service_id}", response={204: None, **ERRORS})
 def service_delete(request: HttpRequest, service_id: int):
     service = selectors.service_get(user=request.auth, pk=service_id)
-    services.service_delete(
-        actor=request.auth, service=service, expected_version=expected_version(request, service)
-    )
-    return Status(204, None)
+    return deleted(request, services.service_delete, service=service)
 
 
 @router.get("/services/{service_id}/runbooks", response={200: list[RunbookOut], **ERRORS})
@@ -262,22 +228,13 @@ def runbook_get(request: HttpRequest, response: HttpResponse, runbook_id: int):
 @router.patch("/runbooks/{runbook_id}", response={200: RunbookOut, **ERRORS})
 def runbook_update(request: HttpRequest, response: HttpResponse, runbook_id: int, payload: RunbookPatch):
     runbook = selectors.runbook_get(user=request.auth, pk=runbook_id)
-    runbook = services.runbook_update(
-        actor=request.auth,
-        runbook=runbook,
-        expected_version=expected_version(request, runbook),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, runbook)
+    return updated_with_etag(request, response, services.runbook_update, payload, runbook=runbook)
 
 
 @router.delete("/runbooks/{runbook_id}", response={204: None, **ERRORS})
 def runbook_delete(request: HttpRequest, runbook_id: int):
     runbook = selectors.runbook_get(user=request.auth, pk=runbook_id)
-    services.runbook_delete(
-        actor=request.auth, runbook=runbook, expected_version=expected_version(request, runbook)
-    )
-    return Status(204, None)
+    return deleted(request, services.runbook_delete, runbook=runbook)
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -309,10 +266,4 @@ def user_get(request: HttpRequest, response: HttpResponse, user_id: int):
 @router.patch("/users/{user_id}", response={200: UserOut, **ERRORS})
 def user_update(request: HttpRequest, response: HttpResponse, user_id: int, payload: UserPatch):
     user = selectors.user_get(user=request.auth, pk=user_id)
-    user = services.user_update(
-        actor=request.auth,
-        user=user,
-        expected_version=expected_version(request, user),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, user)
+    return updated_with_etag(request, response, services.user_update, payload, user=user)

@@ -11,13 +11,13 @@ from ninja import Query, Router, Status
 
 from opsdesk.core.api import (
     CSV_NOTE,
-    ErrorOut,
+    ERRORS,
     ListParams,
     created_with_etag,
     expected_version,
     list_response,
     page_response_schema,
-    with_etag,
+    updated_with_etag,
 )
 from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
@@ -47,16 +47,6 @@ from opsdesk.incidents.schemas import (
 
 router = Router(tags=["incidents"])
 
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    412: ErrorOut,
-    422: ErrorOut,
-    428: ErrorOut,
-}
 DETAIL = {200: IncidentDetailOut, **ERRORS}
 
 
@@ -250,10 +240,4 @@ def checklist_item_update(
     request: HttpRequest, response: HttpResponse, item_id: int, payload: ChecklistItemPatch
 ):
     item = selectors.checklist_item_get(user=request.auth, pk=item_id)
-    item = services.checklist_item_update(
-        actor=request.auth,
-        item=item,
-        expected_version=expected_version(request, item),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, item)
+    return updated_with_etag(request, response, services.checklist_item_update, payload, item=item)

@@ -8,12 +8,12 @@ from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
-    ErrorOut,
+    ERRORS,
     ListParams,
     created_with_etag,
-    expected_version,
     list_response,
     page_response_schema,
+    updated_with_etag,
     with_etag,
 )
 from opsdesk.incidents import escalations, rca
@@ -35,17 +35,6 @@ from opsdesk.incidents.escalation_schemas import (
 )
 
 router = Router(tags=["escalations", "rca"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    412: ErrorOut,
-    422: ErrorOut,
-    428: ErrorOut,
-}
 
 
 # --- the matrix (C7) ---------------------------------------------------------------------------
@@ -161,13 +150,7 @@ def rca_get(request: HttpRequest, response: HttpResponse, rca_id: int):
 @router.patch("/rcas/{rca_id}", response={200: RcaOut, **ERRORS}, tags=["rca"])
 def rca_update(request: HttpRequest, response: HttpResponse, rca_id: int, payload: RcaPatch):
     report = rca.rca_get(user=request.auth, pk=rca_id)
-    rca.rca_update(
-        actor=request.auth,
-        rca=report,
-        expected_version=expected_version(request, report),
-        **payload.dict(exclude_unset=True),
-    )
-    return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))
+    return updated_with_etag(request, response, rca.rca_update, payload, reread=rca.rca_get, rca=report)
 
 
 @router.post("/rcas/{rca_id}/actions", response={201: RcaActionOut, **ERRORS}, tags=["rca"])
@@ -180,13 +163,9 @@ def rca_action_add(request: HttpRequest, response: HttpResponse, rca_id: int, pa
 @router.patch("/rca-actions/{action_id}", response={200: RcaActionOut, **ERRORS}, tags=["rca"])
 def rca_action_update(request: HttpRequest, response: HttpResponse, action_id: int, payload: RcaActionPatch):
     action = rca.rca_action_get(user=request.auth, pk=action_id)
-    rca.rca_action_update(
-        actor=request.auth,
-        action=action,
-        expected_version=expected_version(request, action),
-        **payload.dict(exclude_unset=True),
+    return updated_with_etag(
+        request, response, rca.rca_action_update, payload, reread=rca.rca_action_get, action=action
     )
-    return with_etag(response, rca.rca_action_get(user=request.auth, pk=action_id))
 
 
 @router.post("/rcas/{rca_id}/submit", response={200: RcaOut, **ERRORS}, tags=["rca"])

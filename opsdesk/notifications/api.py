@@ -4,16 +4,17 @@ Thin: parse, call one selector or service, answer."""
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
-    ErrorOut,
+    ERRORS,
     ListParams,
     created_with_etag,
-    expected_version,
+    deleted,
     list_response,
     page_response_schema,
+    updated_with_etag,
     with_etag,
 )
 from opsdesk.notifications import selectors, services
@@ -28,17 +29,6 @@ from opsdesk.notifications.schemas import (
 )
 
 router = Router(tags=["notifications"])
-
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    412: ErrorOut,
-    422: ErrorOut,
-    428: ErrorOut,
-}
 
 
 # --- webhook subscriptions -------------------------------------------------------------------
@@ -82,24 +72,15 @@ def webhook_subscription_update(
     request: HttpRequest, response: HttpResponse, subscription_id: int, payload: WebhookSubscriptionPatch
 ):
     subscription = selectors.webhook_subscription_get(user=request.auth, pk=subscription_id)
-    subscription = services.webhook_subscription_update(
-        actor=request.auth,
-        subscription=subscription,
-        expected_version=expected_version(request, subscription),
-        **payload.dict(exclude_unset=True),
+    return updated_with_etag(
+        request, response, services.webhook_subscription_update, payload, subscription=subscription
     )
-    return with_etag(response, subscription)
 
 
 @router.delete("/webhook-subscriptions/{subscription_id}", response={204: None, **ERRORS})
 def webhook_subscription_delete(request: HttpRequest, subscription_id: int):
     subscription = selectors.webhook_subscription_get(user=request.auth, pk=subscription_id)
-    services.webhook_subscription_delete(
-        actor=request.auth,
-        subscription=subscription,
-        expected_version=expected_version(request, subscription),
-    )
-    return Status(204, None)
+    return deleted(request, services.webhook_subscription_delete, subscription=subscription)
 
 
 # --- the outbox ------------------------------------------------------------------------------

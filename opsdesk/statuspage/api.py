@@ -8,12 +8,12 @@ from ninja import Query, Router
 
 from opsdesk.core.api import (
     CSV_NOTE,
-    ErrorOut,
+    ERRORS,
     ListParams,
     created_with_etag,
-    expected_version,
     list_response,
     page_response_schema,
+    updated_with_etag,
     with_etag,
 )
 from opsdesk.core.errors import ValidationFailed
@@ -35,16 +35,6 @@ from opsdesk.statuspage.schemas import (
 
 router = Router(tags=["status"])
 
-ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    412: ErrorOut,
-    422: ErrorOut,
-    428: ErrorOut,
-}
 INCIDENT_FILTER_STATES = ("ongoing", *StatusIncidentState.values)
 
 
@@ -99,13 +89,14 @@ def status_incident_update(
     request: HttpRequest, response: HttpResponse, incident_id: int, payload: StatusIncidentPatch
 ):
     incident = selectors.status_incident_get(user=request.auth, pk=incident_id)
-    incident = services.status_incident_update(
-        actor=request.auth,
+    return updated_with_etag(
+        request,
+        response,
+        services.status_incident_update,
+        payload,
+        reread=selectors.status_incident_get,
         incident=incident,
-        expected_version=expected_version(request, incident),
-        **payload.dict(exclude_unset=True),
     )
-    return with_etag(response, selectors.status_incident_get(user=request.auth, pk=incident.pk))
 
 
 @router.post("/status/incidents/{incident_id}/updates", response={201: StatusUpdateOut, **ERRORS})
@@ -154,10 +145,6 @@ def status_maintenance_update(
 ):
     """Edits and state moves; `{"state": "cancelled"}` cancels."""
     maintenance = selectors.status_maintenance_get(user=request.auth, pk=maintenance_id)
-    maintenance = services.status_maintenance_update(
-        actor=request.auth,
-        maintenance=maintenance,
-        expected_version=expected_version(request, maintenance),
-        **payload.dict(exclude_unset=True),
+    return updated_with_etag(
+        request, response, services.status_maintenance_update, payload, maintenance=maintenance
     )
-    return with_etag(response, maintenance)
