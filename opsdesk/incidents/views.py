@@ -157,6 +157,8 @@ CUSTOMER_COLUMNS = [
     Column("Logged", "logged"),
     Column("Next target", "next"),
 ]
+#: What the queue's rows show of other objects (selectors.incident_list fetches them in the same query).
+ROW_RELATED = ("organisation", "service", "assignee")
 #: "next": the earliest unmet target first, incidents without one last (whatever the database's
 #: NULL ordering), then the oldest.
 NEXT = NullsLast("next_target_at")
@@ -178,7 +180,7 @@ def queue(request):
     form = forms.IncidentFilterForm(
         request.GET, user=request.user, default_state=forms.STATE_OPEN if staff else forms.STATE_ALL
     )
-    qs = selectors.incident_list(user=request.user, filters=form.filters())
+    qs = selectors.incident_list(user=request.user, filters=form.filters(), related=ROW_RELATED)
     listing = sorted_page(
         request,
         qs,

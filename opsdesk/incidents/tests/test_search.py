@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from opsdesk.incidents import selectors, services
+from opsdesk.incidents import search, selectors, services
 from opsdesk.incidents.models import IncidentSearch
 from opsdesk.incidents.search import MAX_TERMS, MAX_WORD, search_document, search_terms
 from opsdesk.incidents.tests.conftest import log
@@ -94,9 +94,11 @@ def test_customers_search_only_their_own_incidents(world, desk, incidents):
 
 
 @pytest.mark.parametrize("state", ["open", "", "resolved"])
-def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, state):
+@pytest.mark.parametrize("plan", ["common", "very common"])
+def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, state, plan):
     """A search matching more than SEARCH_ID_LIMIT incidents is not resolved to ids: the page walks
-    the queue's order (PostgreSQL) and the count asks the index. Same rows, same order, same count."""
+    the queue's order (PostgreSQL) and the count asks the text index — or walks too, when
+    statistics say the words are very common. Same rows, same order, same count."""
     services.incident_resolve(
         actor=desk,
         incident=services.incident_acknowledge(actor=desk, incident=incidents["late"]),
@@ -110,10 +112,25 @@ def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, s
 
     rare = listing()
     monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
-    common = listing()
-    assert common == rare
+    if plan == "very common":
+        monkeypatch.setattr(selectors, "DENSE_SHARE", 0.0)
+    assert listing() == rare
     expected = {"open": [incidents["cert"].pk], "resolved": [incidents["late"].pk]}
     assert rare[0] == expected.get(state, [incidents["cert"].pk, incidents["late"].pk])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_how_common_a_search_is_comes_from_the_statistics_of_the_words(world, desk):
+    for i in range(40):
+        log(world, title=f"Certificate expired #{i}" if i % 4 == 0 else f"Disk full #{i}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE incidents_incidentsearch")
+    search._statistics.clear()
+    assert search.share_matching(["certificate"]) == pytest.approx(0.25, abs=0.01)
+    assert search.share_matching(["cert"]) == pytest.approx(0.25, abs=0.01)
+    assert search.share_matching(["cert", "disk"]) == pytest.approx(0.25 * 0.75, abs=0.01)
+    assert search.share_matching(["nothing"]) == 0.0
+    search._statistics.clear()
 
 
 def test_the_api_and_the_queue_search_by_words(world, desk, incidents, client):
@@ -141,6 +158,7 @@ def test_a_search_page_costs_the_same_queries_for_more_rows(monkeypatch, world, 
             assert client.get(f"{API}/incidents", {"q": "certificate", "limit": n}).status_code == 200
         return len(ctx.captured_queries)
 
+    count(1)  # once to read what a process keeps (the statistics of the words)
     few = count(1)
     for i in range(5):
         log(world, title=f"Certificate {i}")
