@@ -192,14 +192,11 @@ def test_invalid_edits_are_shown_again_on_their_own_pages(make_incident, make_ma
 
     maintenance = make_maintenance(title="Window one")
     page = client.get(url("maintenance_update", maintenance.pk))
-    data = {
-        "title": "Window one",
-        "starts_at": "2030-05-01T10:00",
-        "ends_at": "2030-05-01T09:00",
-        "state": "scheduled",
-        "version": maintenance.version,
-    }
-    response = client.post(url("maintenance_update", maintenance.pk), data)
+    ends_first = {"starts_at": "2030-05-01T10:00", "ends_at": "2030-05-01T09:00", "state": "scheduled"}
+    response = client.post(
+        url("maintenance_update", maintenance.pk),
+        {**ends_first, "title": "Window one", "version": maintenance.version},
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["ends_at"] == ["The maintenance must end after it starts."]
     for shown in (page, response):
