@@ -210,7 +210,11 @@ class IncidentFilter(FilterSchema):
     organisation: int | None = None
     service: int | None = None
     assignee: int | None = None
-    q: str | None = Field(None, description="Text in the reference, title or description.")
+    q: str | None = Field(
+        None,
+        description="Words, or the beginnings of words, all in the reference, title or description "
+        "(any order and case).",
+    )
 
 
 class ChecklistItemOut(Schema):
