@@ -20,10 +20,19 @@ from opsdesk.incidents.models import (
     IncidentNote,
     IncidentSearch,
 )
-from opsdesk.incidents.search import IncidentsMatching, WordsStartWith, search_terms, share_matching
+from opsdesk.incidents.search import (
+    IncidentsMatching,
+    WordsStartWith,
+    common_words,
+    search_terms,
+    share_matching,
+)
 
 #: The `state` filter value meaning "not resolved or closed".
 OPEN = "open"
+
+#: The queue's order leads with this field, and so do indexes (Incident.Meta.indexes).
+QUEUE_INDEX = "next_target_at"
 
 #: What an API list row and the incident page show, fetched with the incidents. Each relation is
 #: one more join to plan, and planning time grows fast with their number (at a million incidents
@@ -69,7 +78,7 @@ def incident_list(
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("q"):
         qs = _search(qs, filters["q"], state=state)
-    return qs.order_by(F("next_target_at").asc(nulls_last=True), "logged_at", "pk")
+    return qs.order_by(F(QUEUE_INDEX).asc(nulls_last=True), "logged_at", "pk")
 
 
 #: A search matching at most this many incidents is resolved to ids first (see _search).
@@ -103,13 +112,17 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
         scope = scope.filter(is_open=True)
     elif state in IncidentState.values:
         scope = scope.filter(is_open=False)
-    matches = scope.filter(WordsStartWith(F("document"), terms))
-    if not open_only and (share_matching(terms, using=qs.db) or 0.0) >= DENSE_SHARE:
-        return qs.filter(IncidentsMatching(matches, terms, walk_counts=True))
+    common = common_words(terms, using=qs.db) or []
+    # Hints (search._tsquery) cost an index lookup each, cheap among the open incidents only; and
+    # there the estimate needs them most: the state filter on both sides is counted twice.
+    hints = [found[0] if found else None for found in common] if open_only else []
+    matches = scope.filter(WordsStartWith(F("document"), terms, hints))
+    if not open_only and common and share_matching(common) >= DENSE_SHARE:
+        return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_INDEX, walk_counts=True))
     ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) <= SEARCH_ID_LIMIT:
         return qs.filter(pk__in=ids)
-    return qs.filter(IncidentsMatching(matches, terms))
+    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_INDEX))
 
 
 def incident_get(*, user: Any, pk: Any) -> Incident:

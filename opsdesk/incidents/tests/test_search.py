@@ -126,10 +126,13 @@ def test_how_common_a_search_is_comes_from_the_statistics_of_the_words(world, de
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE incidents_incidentsearch")
     search._statistics.clear()
-    assert search.share_matching(["certificate"]) == pytest.approx(0.25, abs=0.01)
-    assert search.share_matching(["cert"]) == pytest.approx(0.25, abs=0.01)
-    assert search.share_matching(["cert", "disk"]) == pytest.approx(0.25 * 0.75, abs=0.01)
-    assert search.share_matching(["nothing"]) == 0.0
+    [(word, share)] = search.common_words(["cert"])
+    assert word == "certificate" and share == pytest.approx(0.25, abs=0.01)
+    assert search.share_matching(search.common_words(["cert", "disk"])) == pytest.approx(
+        0.25 * 0.75, abs=0.01
+    )
+    assert search.common_words(["nothing", "disk"])[0] is None
+    assert search.share_matching(search.common_words(["nothing", "disk"])) == 0.0
     search._statistics.clear()
 
 
