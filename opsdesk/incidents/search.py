@@ -176,8 +176,8 @@ class IncidentsMatching(Expression):
     """A condition on incidents: their search document is in `scope` (a queryset of
     IncidentSearch rows whose words match `terms`), written for the query that uses it.
 
-    A page read along `walk_along` (ORDER BY that field, either way, … LIMIT: the queue's first
-    page, and the field leads an index) checks each incident as it walks that index — one
+    A page read along `walk_along` (ORDER BY exactly those columns of an index, one way or the
+    other, … LIMIT: the queue's first page) checks each incident as it walks the index — one
     primary-key lookup per row — and stops once the page is full, which is cheap when matches are
     common (the selector only uses this expression then). Any other query — a count, an export, a
     page in another order, which would have to check every incident before sorting — is a
@@ -206,11 +206,17 @@ class IncidentsMatching(Expression):
         order = list(query.order_by or (query.get_meta().ordering if query.default_ordering else ()))
         if not order:
             return self.walk_counts
-        first = order[0]
-        if isinstance(first, OrderBy):
-            first = first.expression
-        name = first.name if isinstance(first, F) else str(first).removeprefix("-")
-        return name == self.walk_along and query.high_mark is not None
+        keys = []
+        for item in order:
+            if isinstance(item, OrderBy) and isinstance(item.expression, F):
+                keys.append((item.expression.name, item.descending))
+            elif isinstance(item, str):
+                keys.append((item.removeprefix("-"), item.startswith("-")))
+            else:
+                return False
+        names = ["pk" if name == "id" else name for name, _descending in keys]
+        one_way = len({descending for _name, descending in keys}) == 1
+        return names == list(self.walk_along) and one_way and query.high_mark is not None
 
     def as_sql(self, compiler, connection, **extra):
         walks = connection.vendor == "postgresql" and self._walks(compiler.query)

@@ -31,8 +31,8 @@ from opsdesk.incidents.search import (
 #: The `state` filter value meaning "not resolved or closed".
 OPEN = "open"
 
-#: The queue's order leads with this field, and so do indexes (Incident.Meta.indexes).
-QUEUE_INDEX = "next_target_at"
+#: The queue's order: the columns of its indexes (Incident.Meta.indexes).
+QUEUE_ORDER = ("next_target_at", "logged_at", "pk")
 
 #: What an API list row and the incident page show, fetched with the incidents. Each relation is
 #: one more join to plan, and planning time grows fast with their number (at a million incidents
@@ -78,7 +78,7 @@ def incident_list(
         qs = qs.filter(assignee_id=filters["assignee"])
     if filters.get("q"):
         qs = _search(qs, filters["q"], state=state)
-    return qs.order_by(F(QUEUE_INDEX).asc(nulls_last=True), "logged_at", "pk")
+    return qs.order_by(F(QUEUE_ORDER[0]).asc(nulls_last=True), *QUEUE_ORDER[1:])
 
 
 #: A search matching at most this many incidents is resolved to ids first (see _search).
@@ -118,11 +118,11 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
     hints = [found[0] if found else None for found in common] if open_only else []
     matches = scope.filter(WordsStartWith(F("document"), terms, hints))
     if not open_only and common and share_matching(common) >= DENSE_SHARE:
-        return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_INDEX, walk_counts=True))
+        return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER, walk_counts=True))
     ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) <= SEARCH_ID_LIMIT:
         return qs.filter(pk__in=ids)
-    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_INDEX))
+    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER))
 
 
 def incident_get(*, user: Any, pk: Any) -> Incident:

@@ -108,7 +108,12 @@ def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, s
 
     def listing():
         qs = selectors.incident_list(user=desk, filters=filters)
-        return [i.pk for i in qs[:25]], qs.order_by()[:1001].count(), list(qs.values_list("pk", flat=True))
+        return (
+            [i.pk for i in qs[:25]],
+            [i.pk for i in qs.order_by("-logged_at", "-pk")[:25]],
+            qs.order_by()[:1001].count(),
+            list(qs.values_list("pk", flat=True)),
+        )
 
     rare = listing()
     monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
@@ -117,6 +122,7 @@ def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, s
     assert listing() == rare
     expected = {"open": [incidents["cert"].pk], "resolved": [incidents["late"].pk]}
     assert rare[0] == expected.get(state, [incidents["cert"].pk, incidents["late"].pk])
+    assert rare[1] == rare[0][::-1]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
