@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -127,18 +127,32 @@ class ListParams(Schema):
     format: str | None = None
 
 
-def apply_ordering(qs: models.QuerySet, ordering: str | None, allowed: Sequence[str]) -> models.QuerySet:
+def apply_ordering(
+    qs: models.QuerySet, ordering: str | None, allowed: Sequence[str] | Mapping[str, Sequence[str]]
+) -> models.QuerySet:
+    """?ordering=a,-b. `allowed` names the keys, or maps each to the fields it stands for: the
+    order an index gives (next target, then logged-at), so that a page is read off that index.
+    Descending reverses the whole chain and the id that breaks ties, so the index is read
+    backwards rather than the table sorted. An empty value sorts as later than any other on both
+    databases (last ascending, first descending), as "never" would."""
     if not ordering:
         return qs
-    keys = []
+    chains = allowed if isinstance(allowed, Mapping) else {key: (key,) for key in allowed}
+    terms = []
+    descending = False
     for raw in ordering.split(","):
         key = raw.strip()
-        if key.lstrip("-") not in allowed:
-            raise ValidationFailed.field(
-                "ordering", f"Cannot order by '{key}'. Allowed: {', '.join(allowed)}."
-            )
-        keys.append(key)
-    return qs.order_by(*keys, "pk")
+        name = key.removeprefix("-")
+        if name not in chains:
+            allowed_keys = ", ".join(chains)
+            raise ValidationFailed.field("ordering", f"Cannot order by '{key}'. Allowed: {allowed_keys}.")
+        descending = key.startswith("-")
+        terms.extend(
+            models.F(field).desc(nulls_first=True) if descending else models.F(field).asc(nulls_last=True)
+            for field in chains[name]
+        )
+    terms.append(models.F("pk").desc() if descending else models.F("pk").asc())
+    return qs.order_by(*terms)
 
 
 def _csv_value(value: Any) -> str:
@@ -191,7 +205,7 @@ def list_response(
     params: ListParams,
     schema: type[Schema],
     *,
-    ordering: Sequence[str],
+    ordering: Sequence[str] | Mapping[str, Sequence[str]],
     name: str,
 ) -> Any:
     """Paginate, order, or stream as CSV — the one way every list endpoint answers."""

@@ -58,6 +58,13 @@ def _detail(request: HttpRequest, response: HttpResponse, incident: Incident, st
     return Status(status, incident) if status != 200 else incident
 
 
+#: ?ordering keys; next_target_at is the queue's whole order (selectors.QUEUE_ORDER), either way.
+INCIDENT_ORDERING = {
+    "next_target_at": selectors.QUEUE_ORDER[:-1],
+    **{key: (key,) for key in ("logged_at", "priority", "state", "reference", "updated_at")},
+}
+
+
 def _get(request: HttpRequest, incident_id: int) -> Incident:
     return selectors.incident_get(user=request.auth, pk=incident_id)
 
@@ -78,7 +85,7 @@ def incident_list(request: HttpRequest, filters: Query[IncidentFilter], params: 
         qs,
         params,
         IncidentOut,
-        ordering=("next_target_at", "logged_at", "priority", "state", "reference", "updated_at"),
+        ordering=INCIDENT_ORDERING,
         name="incidents",
     )
 

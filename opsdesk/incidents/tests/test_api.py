@@ -4,6 +4,7 @@ updates, tenancy (A4), internal notes kept from customers (C5) and a list withou
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -177,6 +178,35 @@ def test_list_filters_and_orders_like_the_queue(world, staff, customer):
     assert customer.get(f"{API}/incidents").json()["count"] == 2
     csv = staff.get(f"{API}/incidents?format=csv")
     assert csv.status_code == 200 and a.reference in b"".join(csv.streaming_content).decode()
+
+
+def test_ordering_by_next_target_is_the_queue_order_either_way(world, staff):
+    """?ordering=next_target_at is the queue's order (next target, none last, then oldest, then
+    id); -next_target_at its exact reverse, so incidents with no unmet target come first — the same
+    on SQLite and PostgreSQL."""
+    from opsdesk.incidents import services
+
+    monday = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+    early = log(world, at=monday)
+    twin = log(world, at=monday)  # same targets and logged-at as `early`: the id breaks the tie
+    later = log(world, at=monday + timedelta(hours=1))
+    done = log(world, at=monday - timedelta(hours=1))
+    services.incident_acknowledge(actor=world["service_desk"], incident=done)
+    services.incident_resolve(actor=world["service_desk"], incident=done, summary="Fixed the gateway.")
+    queue = [early.pk, twin.pk, later.pk, done.pk]
+
+    def ids(ordering):
+        r = staff.get(f"{API}/incidents", {"ordering": ordering})
+        assert r.status_code == 200, r.content
+        return [i["id"] for i in r.json()["results"]]
+
+    assert ids("next_target_at") == queue
+    assert staff.get(f"{API}/incidents").json()["results"][0]["id"] == early.pk
+    assert ids("-next_target_at") == queue[::-1]
+    assert ids("-logged_at")[:2] == [later.pk, twin.pk]
+    bad = staff.get(f"{API}/incidents", {"ordering": "-title"})
+    assert bad.status_code == 422
+    assert "Allowed: next_target_at, logged_at" in bad.json()["errors"][0]["message"]
 
 
 def test_the_list_costs_the_same_number_of_queries_for_more_rows(world, staff):
