@@ -27,12 +27,14 @@ from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, Incid
 from opsdesk.web.ui import (
     Column,
     NullsLast,
+    form_page,
     render_history,
     render_list,
     require,
     run_form,
     sorted_page,
     ui_view,
+    versioned,
 )
 
 MANAGE = "incidents.manage"
@@ -594,18 +596,8 @@ def history(request, pk: int):
 # --- the diagnostics checklist (C1) ----------------------------------------------------------------
 
 
-def _checklist_form_page(request, form, *, title: str, submit: str):
-    return render(
-        request,
-        "web/form.html",
-        {
-            "form": form,
-            "title": title,
-            "submit_label": submit,
-            "cancel_url": reverse("incidents:checklist"),
-            "intro": "Named contacts confirm every active check before they log an incident (C1).",
-        },
-    )
+#: What the checklist's create and edit pages say besides their title.
+CHECKLIST_INTRO = "Named contacts confirm every active check before they log an incident (C1)."
 
 
 @ui_view
@@ -622,14 +614,17 @@ def checklist(request):
 def checklist_create(request):
     require(request.user, CHECKLIST)
     form = forms.ChecklistItemForm(_bound(request), creating=True)
-    done = run_form(
+    return form_page(
         request,
         form,
         lambda d: services.checklist_item_create(actor=request.user, **d),
         success=lambda _item: reverse("incidents:checklist"),
         message=lambda item: f"Check “{item.text}” added.",
+        title="New diagnostics check",
+        submit="Add check",
+        cancel_url=reverse("incidents:checklist"),
+        intro=CHECKLIST_INTRO,
     )
-    return done or _checklist_form_page(request, form, title="New diagnostics check", submit="Add check")
 
 
 @ui_view
@@ -639,16 +634,14 @@ def checklist_update(request, pk: int):
     form = forms.ChecklistItemForm(
         _bound(request), initial=forms.ChecklistItemForm.initial_for(item), creating=False
     )
-    done = run_form(
+    return form_page(
         request,
         form,
-        lambda d: services.checklist_item_update(
-            actor=request.user,
-            item=item,
-            expected_version=d["version"],
-            **{k: v for k, v in d.items() if k != "version"},
-        ),
+        versioned(services.checklist_item_update, actor=request.user, item=item),
         success=lambda _item: reverse("incidents:checklist"),
         message=lambda item: f"Check “{item.text}” saved.",
+        title="Edit diagnostics check",
+        submit="Save check",
+        cancel_url=reverse("incidents:checklist"),
+        intro=CHECKLIST_INTRO,
     )
-    return done or _checklist_form_page(request, form, title="Edit diagnostics check", submit="Save check")

@@ -336,12 +336,23 @@ def test_checklist_admin(desk, w):
     assert response.status_code == 302
     item = checklist_list().last()
     assert item.text == "Checked the VPC flow logs"
+    page = desk.get(url("checklist_update", item.pk)).content.decode()
+    assert "Edit diagnostics check" in page and "confirm every active check" in page
+    assert f'href="{url("checklist")}"' in page
     edit = desk.post(
         url("checklist_update", item.pk), {"text": item.text, "position": 1, "version": item.version}
     )
     assert edit.status_code == 302
     item.refresh_from_db()
     assert item.active is False and item.position == 1
+    stale = desk.post(
+        url("checklist_update", item.pk), {"text": "Renamed", "position": 2, "version": item.version - 1}
+    )
+    assert stale.status_code == 200 and "changed by someone else" in stale.content.decode()
+    item.refresh_from_db()
+    assert item.text == "Checked the VPC flow logs"
+    empty = desk.post(url("checklist_create"), {"text": "", "active": "on"})
+    assert empty.status_code == 200 and "New diagnostics check" in empty.content.decode()
     customer = Client()
     customer.force_login(w["customer_a"])
     assert customer.get(url("checklist")).status_code == 403
