@@ -209,11 +209,25 @@ def _target_fields(*, organisation: Organisation, priority: str, logged_at: date
     }
 
 
+REQUIRED = "This field is required."
+
+
+def _required_text(errors: list[dict[str, str]], **texts: str | None) -> list[str]:
+    """The texts stripped, in order; an error naming each one left empty."""
+    stripped = []
+    for field, value in texts.items():
+        value = (value or "").strip()
+        if not value:
+            errors.append({"field": field, "message": REQUIRED})
+        stripped.append(value)
+    return stripped
+
+
 def _check_priority(priority: Any, errors: list[dict[str, str]]) -> bool:
     if priority in Priority.values:
         return True
     if priority in (None, ""):
-        errors.append({"field": "priority", "message": "This field is required."})
+        errors.append({"field": "priority", "message": REQUIRED})
     else:
         errors.append(
             {
@@ -356,18 +370,11 @@ def incident_log(
         else:
             organisation = reporter.organisation
 
-    title = (title or "").strip()
-    description = (description or "").strip()
-    if not title:
-        errors.append({"field": "title", "message": "This field is required."})
-    if not description:
-        errors.append({"field": "description", "message": "This field is required."})
+    title, description = _required_text(errors, title=title, description=description)
 
     if service is None:
-        reference = (service_reference or "").strip()
-        if not reference:
-            errors.append({"field": "service_reference", "message": "This field is required."})
-        elif organisation is not None:
+        (reference,) = _required_text(errors, service_reference=service_reference)
+        if reference and organisation is not None:
             service = Service.objects.filter(organisation=organisation, reference__iexact=reference).first()
             if service is None:
                 errors.append(
@@ -380,8 +387,10 @@ def incident_log(
     _errors(errors)
     assert organisation is not None and reporter is not None and service is not None
 
-    at = _instant(logged_at)
-    incident = Incident(
+    who = "by the customer" if customer else f"by the service desk on behalf of {reporter}"
+    return _store_new(
+        actor=actor,
+        detail=f"Logged {who} as {priority} on {service.reference}.",
         organisation=organisation,
         service=service,
         title=title,
@@ -389,24 +398,33 @@ def incident_log(
         priority=priority,
         source=Source.CUSTOMER if customer else Source.STAFF,
         reported_by=reporter,
-        created_by=actor,
-        state=IncidentState.NEW,
         telephone_follow_up_required=priority in PRODUCTION_ONLY_PRIORITIES,
         diagnostics_confirmed=confirmed,
-        logged_at=at,
-        **_target_fields(organisation=organisation, priority=priority, logged_at=at),
+        logged_at=_instant(logged_at),
+    )
+
+
+def _store_new(*, actor: Any, detail: str, **fields: Any) -> Incident:
+    """A new incident however it came in (C1 logged, C3 raised): its targets stored (B3) with the
+    queue's sort key, the "logged" timeline event and the notification, in one transaction."""
+    incident = Incident(
+        created_by=actor,
+        state=IncidentState.NEW,
+        **fields,
+        **_target_fields(
+            organisation=fields["organisation"], priority=fields["priority"], logged_at=fields["logged_at"]
+        ),
     )
     incident.next_target_at = _next_target(incident.state, _fields(incident, {}))
     with transaction.atomic():
         _insert(actor=actor, incident=incident)
-        who = "by the customer" if customer else f"by the service desk on behalf of {reporter}"
         _event(
             incident,
             kind=EventKind.LOGGED,
             actor=actor,
-            at=at,
+            at=incident.logged_at,
             to_state=IncidentState.NEW,
-            detail=f"Logged {who} as {priority} on {service.reference}.",
+            detail=detail,
         )
         incident = _reload(incident)
         notifications.notify_logged(incident)
@@ -448,12 +466,7 @@ def incident_raise_proactive(
         require_permission(actor, "incidents.manage")
     reject_nul(title=title, description=description)
     errors: list[dict[str, str]] = []
-    title = (title or "").strip()
-    description = (description or "").strip()
-    if not title:
-        errors.append({"field": "title", "message": "This field is required."})
-    if not description:
-        errors.append({"field": "description", "message": "This field is required."})
+    title, description = _required_text(errors, title=title, description=description)
     if source not in (Source.STAFF, Source.API, Source.ALARM):
         errors.append({"field": "source", "message": "Must be one of: staff, api, alarm."})
     if service is not None and service.organisation_id != organisation.pk:
@@ -467,7 +480,9 @@ def incident_raise_proactive(
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     _errors(errors)
-    incident = Incident(
+    return _store_new(
+        actor=actor,
+        detail=f"Raised proactively ({source}) as {priority}; contact to reach: {reach}.",
         organisation=organisation,
         service=service,
         title=title,
@@ -475,25 +490,8 @@ def incident_raise_proactive(
         priority=priority,
         source=source,
         contact_to_reach=reach,
-        created_by=actor,
-        state=IncidentState.NEW,
         logged_at=logged,
-        **_target_fields(organisation=organisation, priority=priority, logged_at=logged),
     )
-    incident.next_target_at = _next_target(incident.state, _fields(incident, {}))
-    with transaction.atomic():
-        _insert(actor=actor, incident=incident)
-        _event(
-            incident,
-            kind=EventKind.LOGGED,
-            actor=actor,
-            at=logged,
-            to_state=IncidentState.NEW,
-            detail=f"Raised proactively ({source}) as {priority}; contact to reach: {reach}.",
-        )
-        incident = _reload(incident)
-        notifications.notify_logged(incident)
-    return incident
 
 
 # --- lifecycle (C4) --------------------------------------------------------------------------
@@ -508,16 +506,15 @@ def _response_detail(label: str, due: datetime, at: datetime) -> str:
 def _move(
     *,
     actor: Any,
-    incident: Incident,
+    current: Incident,
     to_state: str,
     at: datetime,
     changes: dict[str, Any] | None = None,
     kind: str = EventKind.STATE_CHANGED,
     detail: str = "",
-    current: Incident | None = None,
 ) -> Incident:
-    """Apply one allowed move: state, timestamps, next target; audit, timeline, notification."""
-    current = current or _lock(incident)
+    """Apply one allowed move to the locked row `current`: state, timestamps, next target; audit,
+    timeline, notification."""
     _check_transition(current, to_state)
     changes = _with_next_target(current, {"state": to_state, **(changes or {})})
     from_state = current.state
@@ -580,7 +577,6 @@ def incident_acknowledge(*, actor: Any, incident: Incident, at: datetime | None 
             detail = _response_detail("Initial response", current.initial_response_due, now)
         return _move(
             actor=actor,
-            incident=current,
             current=current,
             to_state=IncidentState.ACKNOWLEDGED,
             at=now,
@@ -603,7 +599,7 @@ def incident_start_investigating(
             updated = incident_resume(actor=actor, incident=current, at=now)
         else:
             updated = _move(
-                actor=actor, incident=current, current=current, to_state=IncidentState.INVESTIGATING, at=now
+                actor=actor, current=current, to_state=IncidentState.INVESTIGATING, at=now
             )
         if note.strip():
             _note(actor=actor, incident=updated, body=note, public=True, at=now)
@@ -627,7 +623,6 @@ def incident_await_customer(
         current = _lock(incident)
         updated = _move(
             actor=actor,
-            incident=current,
             current=current,
             to_state=IncidentState.AWAITING_CUSTOMER,
             at=now,
@@ -651,7 +646,6 @@ def incident_resume(*, actor: Any, incident: Incident, at: datetime | None = Non
         changes, paused = _unpause(current, now)
         updated = _move(
             actor=actor,
-            incident=current,
             current=current,
             to_state=IncidentState.INVESTIGATING,
             at=now,
@@ -683,7 +677,6 @@ def incident_resolve(*, actor: Any, incident: Incident, summary: str, at: dateti
         current = _lock(incident)
         updated = _move(
             actor=actor,
-            incident=current,
             current=current,
             to_state=IncidentState.RESOLVED,
             at=now,
@@ -726,7 +719,6 @@ def incident_close(
         detail = f"Closed; service resumption confirmed {who}." + (f" {reason}" if reason else "")
         updated = _move(
             actor=actor,
-            incident=current,
             current=current,
             to_state=IncidentState.CLOSED,
             at=now,
@@ -789,7 +781,6 @@ def _note(
             if updated.state == IncidentState.ACKNOWLEDGED:
                 _move(
                     actor=actor,
-                    incident=updated,
                     current=_lock(updated),
                     to_state=IncidentState.INVESTIGATING,
                     at=at,
@@ -815,7 +806,7 @@ def incident_add_note(
         require_permission(actor, "incidents.manage")
     reject_nul(body=body)
     if not (body or "").strip():
-        raise ValidationFailed.field("body", "This field is required.")
+        raise ValidationFailed.field("body", REQUIRED)
     if incident.state == IncidentState.CLOSED:
         raise ValidationFailed.field("state", "The incident is closed; log a new one.")
     now = _instant(at)
