@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from opsdesk.core.errors import Conflict
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import escalations, rca
 from opsdesk.incidents import rca_forms as forms
@@ -176,11 +175,7 @@ def _post(
     message: str | Callable[[Any], str],
 ):
     """POST one form of the report page: the service decides; errors come back onto that form."""
-    try:
-        done = run_form(request, form, call, success=lambda _obj: _detail_url(report), message=message)
-    except Conflict as exc:
-        form.add_error(None, exc.detail)
-        done = None
+    done = run_form(request, form, call, success=lambda _obj: _detail_url(report), message=message)
     return done or _page(request, rca.rca_get(user=request.user, pk=report.pk), failed=form, failed_name=name)
 
 

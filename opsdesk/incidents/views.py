@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from opsdesk.core.errors import Conflict
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import escalations, forms, rca, selectors, services
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
@@ -400,11 +399,7 @@ def _act(
     message: str | Callable[[Any], str],
 ):
     """POST one action form: the service it calls decides; errors come back onto that form."""
-    try:
-        done = run_form(request, form, call, success=lambda _obj: _detail_url(incident), message=message)
-    except Conflict as exc:
-        form.add_error(None, exc.detail)
-        done = None
+    done = run_form(request, form, call, success=lambda _obj: _detail_url(incident), message=message)
     return done or _page(request, selectors.incident_get(user=request.user, pk=incident.pk), failed=form)
 
 

@@ -22,7 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
-from opsdesk.core.errors import NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from opsdesk.core.permissions import require_permission
 
 PAGE_SIZE = 25
@@ -77,7 +77,7 @@ def run_form(
     message: str | Callable[[Any], str],
 ) -> HttpResponse | None:
     """POST: validate, call the one service, redirect with a message. Returns None when the form must be
-    shown again (GET, invalid input, a service validation error or a stale version)."""
+    shown again (GET, invalid input, a service validation error, a stale version or a conflict)."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
@@ -87,6 +87,9 @@ def run_form(
         return None
     except PreconditionFailed:
         form.add_error(None, STALE_EDIT_MESSAGE)
+        return None
+    except Conflict as exc:  # the state forbids it now (e.g. an RCA already requested)
+        form.add_error(None, exc.detail)
         return None
     messages.success(request, message(obj) if callable(message) else message)
     return redirect(success(obj))

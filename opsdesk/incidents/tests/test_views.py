@@ -266,6 +266,18 @@ def test_action_errors_come_back_inline_on_their_form(desk, w):
     assert "cannot move from Acknowledged" in wrong.content.decode()
 
 
+def test_a_second_rca_request_is_refused_on_the_page(desk, w):
+    from opsdesk.incidents.rca_models import RootCauseAnalysis
+
+    incident = log(w, priority="P2")
+    first = desk.post(url("rca_request", incident.pk))
+    assert first.status_code == 302
+    again = desk.post(url("rca_request", incident.pk))
+    assert again.status_code == 200
+    assert "already requested for this incident" in again.content.decode()
+    assert RootCauseAnalysis.objects.filter(incident=incident).count() == 1
+
+
 def test_internal_note_call_assign_and_priority_call_through(desk, w):
     incident = w["incident_a"]
     assert desk.post(url("note", incident.pk), {"body": "Checked the ALB"}).status_code == 302
