@@ -401,19 +401,25 @@ def escalation_raise(
             raise ValidationFailed.field(
                 "level", f"The escalation matrix has no level {FIRST_ESCALATION_LEVEL}."
             )
-        escalation = Escalation(
-            incident=incident,
+        return _open(
+            actor=actor,
+            at=at,
+            event="raised",
             level=level,
+            incident=incident,
             criterion=found,
             details=details or "",
-            raised_by=actor,
             raised_by_contact=person,
-            raised_at=at,
-            **_targets(level, at),
         )
-        record_create(actor=actor, obj=escalation)
-        _notify(escalation, "raised", actor=actor, at=at)
-        return escalation
+
+
+def _open(*, actor: Any, at: dt.datetime, event: str, level: Any, **fields: Any) -> Escalation:
+    """A new escalation at `level` (raised, or the next level up): its targets by the engine (C7),
+    stored with its audit event, and the level's people notified."""
+    escalation = Escalation(level=level, raised_by=actor, raised_at=at, **fields, **_targets(level, at))
+    record_create(actor=actor, obj=escalation)
+    _notify(escalation, event, actor=actor, at=at)
+    return escalation
 
 
 def escalation_raise_level(
@@ -490,21 +496,18 @@ def _move_up(
             "satisfied with the response.",
         )
     record_update(actor=actor, obj=current, changes={"state": EscalationState.ESCALATED, "closed_at": at})
-    raised = Escalation(
-        incident=current.incident,
+    return _open(
+        actor=actor,
+        at=at,
+        event="level_raised",
         level=following,
+        incident=current.incident,
         criterion=criterion,
         details=details or "",
         grounds=grounds[:300],
         previous=current,
-        raised_by=actor,
         raised_by_contact=contact,
-        raised_at=at,
-        **_targets(following, at),
     )
-    record_create(actor=actor, obj=raised)
-    _notify(raised, "level_raised", actor=actor, at=at)
-    return raised
 
 
 def escalation_acknowledge(
