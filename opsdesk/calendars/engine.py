@@ -44,6 +44,7 @@ __all__ = [
     "ResponseTarget",
     "TargetExplanation",
     "add_business_seconds_bulk",
+    "business_seconds_between_bulk",
     "always_open_calendar",
     "public_holidays",
     "response_due",
@@ -822,6 +823,24 @@ def add_business_seconds_bulk(calendar: BusinessCalendar, starts, seconds) -> np
         j = np.where(d > 0, np.minimum(forward, len(st) - 1), np.maximum(backward, 0))
         result = st[j] + (target - cs[j])
         return np.where(d == 0, t, result).astype(dtype, copy=False)
+
+
+def business_seconds_between_bulk(calendar: BusinessCalendar, starts, ends) -> np.ndarray:
+    """business_time_between over arrays of epoch seconds: the business seconds from each start to
+    its end (negative when the end is earlier), as int64. Recomputation measures each target's
+    length with it, to place its warning (B6)."""
+    a, b = np.broadcast_arrays(np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+    if calendar.always_open or a.size == 0:
+        return b - a
+    both = np.concatenate([a.ravel(), b.ravel()])
+    tab = calendar._covered(int(both.min()) * _US, (int(both.max()) + 1) * _US)
+    arrays = tab.arrays()
+    st, en, cs, ce = arrays["starts"], arrays["ends"], arrays["cum_start"], arrays["cum_end"]
+    i = np.searchsorted(st, both, side="right") - 1
+    before_first = i < 0
+    i = np.maximum(i, 0)
+    offsets = np.where(before_first, 0, np.where(both < en[i], cs[i] + (both - st[i]), ce[i]))
+    return (offsets[a.size :] - offsets[: a.size]).reshape(a.shape)
 
 
 def _grow_hint(calendar: BusinessCalendar, tab: _Table, forward: bool) -> int:

@@ -20,7 +20,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Exists, F, Func, OuterRef
 from django.utils import timezone
 
-from opsdesk.calendars.engine import BusinessCalendar, add_business_seconds_bulk, response_due_bulk
+from opsdesk.calendars.engine import (
+    BusinessCalendar,
+    add_business_seconds_bulk,
+    business_seconds_between_bulk,
+    response_due_bulk,
+)
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
 from opsdesk.core.audit import audit_record
@@ -1036,25 +1041,6 @@ class _Epoch(Func):
         return super().as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
 
 
-def _business_offsets(clock: BusinessCalendar, instants: np.ndarray) -> np.ndarray:
-    """B(t) for an array of epoch seconds: business seconds from the start of the engine's span table
-    up to each t. Only differences are meaningful (business time between two instants), and only
-    within one call. Mirrors calendars.engine.add_business_seconds_bulk."""
-    t = np.asarray(instants, dtype=np.int64)
-    if clock.always_open or t.size == 0:
-        return t
-    lo, hi = int(t.min()), int(t.max())
-    tab = clock._covered(lo * 1_000_000, (hi + 1) * 1_000_000)
-    a = tab.arrays()
-    st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
-    i = np.searchsorted(st, t, side="right") - 1
-    before_first = i < 0
-    i = np.maximum(i, 0)
-    inside = t < en[i]
-    offset = np.where(inside, cs[i] + (t - st[i]), ce[i])
-    return np.where(before_first, 0, offset)
-
-
 def _recomputed(
     clock: BusinessCalendar, rule_for_target, logged: np.ndarray, paused: np.ndarray, fraction: float
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -1064,8 +1050,7 @@ def _recomputed(
     for t in _TARGETS:
         hours, fallback, days = rule_for_target(t)
         base = response_due_bulk(clock, logged, hours=hours, fallback=fallback, business_days=days)
-        offsets = _business_offsets(clock, np.concatenate([logged, base]))
-        total = offsets[len(logged) :] - offsets[: len(logged)]
+        total = business_seconds_between_bulk(clock, logged, base)
         warning = add_business_seconds_bulk(clock, logged, np.floor(total * fraction).astype(np.int64))
         due = add_business_seconds_bulk(clock, base, paused)
         warning = add_business_seconds_bulk(clock, warning, paused)

@@ -228,6 +228,17 @@ def test_bulk_add_matches_scalar(cases):
 
 
 @FAST
+@given(st.lists(st.tuples(instants, instants), min_size=1, max_size=20))
+def test_bulk_between_matches_scalar(pairs):
+    starts = np.array([int(a.timestamp()) for a, _ in pairs], dtype=np.int64)
+    ends = np.array([int(b.timestamp()) for _, b in pairs], dtype=np.int64)
+    got = engine.business_seconds_between_bulk(UK, starts, ends)
+    for a, b, result in zip(starts.tolist(), ends.tolist(), got.tolist(), strict=True):
+        expected = UK.business_time_between(datetime.fromtimestamp(a, UTC), datetime.fromtimestamp(b, UTC))
+        assert result == expected.total_seconds()
+
+
+@FAST
 @given(st.lists(instants, min_size=1, max_size=20), P3_P4_RULES)
 def test_bulk_response_due_matches_scalar(logged, rule):
     seconds = np.array([int(t.timestamp()) for t in logged], dtype=np.int64)
