@@ -20,23 +20,12 @@ def fresh_database(name: str) -> str:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = f"{SERVER}/{name}"
-    os.environ["DATABASE_URL"] = url
-    os.environ["OPSDESK_HUEY_IMMEDIATE"] = "1"
-    os.environ.setdefault("OPSDESK_LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opsdesk.config.settings")
-    os.environ.setdefault("OPSDESK_DATA_DIR", str(ROOT / "var" / "bench"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return url
+    return use_database(name)
 
 
 def use_database(name: str) -> str:
-    """Point Django at an existing benchmark database (kept by an earlier run)."""
+    """Point Django at an existing benchmark database (kept by an earlier run, or just made);
+    migrate."""
     url = f"{SERVER}/{name}"
     os.environ["DATABASE_URL"] = url
     os.environ["OPSDESK_HUEY_IMMEDIATE"] = "1"

@@ -67,6 +67,18 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
 
 
+def _claimed(now: dt.datetime, token: uuid.UUID) -> dict:
+    """The columns of a claim: sending, under a lease and this worker's token, one more attempt."""
+    return {
+        "state": NotificationState.SENDING,
+        "lease_until": now + _lease(),
+        "claim_token": token,
+        "attempts": F("attempts") + 1,
+        "version": F("version") + 1,
+        "updated_at": now,
+    }
+
+
 # --- claiming --------------------------------------------------------------------------------
 
 
@@ -76,14 +88,7 @@ def claim(notification_id: int, *, now: dt.datetime | None = None) -> Notificati
     token = uuid.uuid4()
     taken = Notification.objects.filter(
         pk=notification_id, state=NotificationState.PENDING, next_attempt_at__lte=now
-    ).update(
-        state=NotificationState.SENDING,
-        lease_until=now + _lease(),
-        claim_token=token,
-        attempts=F("attempts") + 1,
-        version=F("version") + 1,
-        updated_at=now,
-    )
+    ).update(**_claimed(now, token))
     if not taken:
         return None
     return (
@@ -108,14 +113,7 @@ def claim_batch(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH_SIZE
             return []
         Notification.objects.filter(
             pk__in=ids, state=NotificationState.PENDING, next_attempt_at__lte=now
-        ).update(
-            state=NotificationState.SENDING,
-            lease_until=now + _lease(),
-            claim_token=token,
-            attempts=F("attempts") + 1,
-            version=F("version") + 1,
-            updated_at=now,
-        )
+        ).update(**_claimed(now, token))
     return list(Notification.objects.select_related("subscription").filter(pk__in=ids, claim_token=token))
 
 
