@@ -22,7 +22,7 @@ from opsdesk.calendars import forms, selectors, services
 from opsdesk.calendars.engine import public_holidays
 from opsdesk.calendars.models import Weekday
 from opsdesk.core.permissions import has_permission
-from opsdesk.web.ui import form_page, render_history, require, ui_view
+from opsdesk.web.ui import form_page, history_page, require, ui_view
 
 MANAGE = "calendars.manage"
 RECOMPUTE_NOTE = "Open incident targets on this calendar are being recomputed."
@@ -197,12 +197,8 @@ def closures_import(request, pk: int):
     )
 
 
-@ui_view
-def calendar_history(request, pk: int):
-    calendar = selectors.calendar_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=calendar,
-        back_url=_detail_url(calendar),
-        title=f"Calendar {calendar.name}",
-    )
+calendar_history = history_page(
+    selectors.calendar_get,
+    back=_detail_url,
+    title=lambda calendar: f"Calendar {calendar.name}",
+)

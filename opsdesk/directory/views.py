@@ -21,7 +21,7 @@ from opsdesk.web.ui import (
     Column,
     filter_values,
     form_page,
-    render_history,
+    history_page,
     render_list,
     require,
     sorted_page,
@@ -138,15 +138,11 @@ def organisation_update(request, pk: int):
     )
 
 
-@ui_view
-def organisation_history(request, pk: int):
-    org = selectors.organisation_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=org,
-        back_url=reverse("directory:organisation_detail", args=[org.pk]),
-        title=org.name,
-    )
+organisation_history = history_page(
+    selectors.organisation_get,
+    back=lambda org: reverse("directory:organisation_detail", args=[org.pk]),
+    title=lambda org: org.name,
+)
 
 
 # --- cloud accounts (A2) -----------------------------------------------------------------------
@@ -263,15 +259,11 @@ def account_update(request, pk: int):
     )
 
 
-@ui_view
-def account_history(request, pk: int):
-    account = selectors.account_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=account,
-        back_url=reverse("directory:account_detail", args=[account.pk]),
-        title=f"Account {account.account_id}",
-    )
+account_history = history_page(
+    selectors.account_get,
+    back=lambda account: reverse("directory:account_detail", args=[account.pk]),
+    title=lambda account: f"Account {account.account_id}",
+)
 
 
 # --- named contacts (A3) -----------------------------------------------------------------------
@@ -384,15 +376,11 @@ def contact_verify(request, pk: int):
     return redirect("directory:contact_detail", pk=contact.pk)
 
 
-@ui_view
-def contact_history(request, pk: int):
-    contact = selectors.contact_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=contact,
-        back_url=reverse("directory:contact_detail", args=[contact.pk]),
-        title=contact.name,
-    )
+contact_history = history_page(
+    selectors.contact_get,
+    back=lambda contact: reverse("directory:contact_detail", args=[contact.pk]),
+    title=lambda contact: contact.name,
+)
 
 
 # --- services and runbooks (A5) ----------------------------------------------------------------
@@ -488,15 +476,11 @@ def service_update(request, pk: int):
     )
 
 
-@ui_view
-def service_history(request, pk: int):
-    service = selectors.service_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=service,
-        back_url=reverse("directory:service_detail", args=[service.pk]),
-        title=str(service),
-    )
+service_history = history_page(
+    selectors.service_get,
+    back=lambda service: reverse("directory:service_detail", args=[service.pk]),
+    title=str,
+)
 
 
 @ui_view
@@ -533,15 +517,11 @@ def runbook_update(request, pk: int):
     )
 
 
-@ui_view
-def runbook_history(request, pk: int):
-    runbook = selectors.runbook_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=runbook,
-        back_url=reverse("directory:service_detail", args=[runbook.service_id]),
-        title=f"Runbook “{runbook.title}”",
-    )
+runbook_history = history_page(
+    selectors.runbook_get,
+    back=lambda runbook: reverse("directory:service_detail", args=[runbook.service_id]),
+    title=lambda runbook: f"Runbook “{runbook.title}”",
+)
 
 
 # --- users (A4) --------------------------------------------------------------------------------
@@ -626,13 +606,9 @@ def user_update(request, pk: int):
     )
 
 
-@ui_view
-def user_history(request, pk: int):
-    require(request.user, "directory.view_user")
-    person = selectors.user_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=person,
-        back_url=reverse("directory:user_detail", args=[person.pk]),
-        title=str(person),
-    )
+user_history = history_page(
+    selectors.user_get,
+    back=lambda person: reverse("directory:user_detail", args=[person.pk]),
+    title=str,
+    permission="directory.view_user",
+)

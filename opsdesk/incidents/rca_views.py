@@ -24,7 +24,7 @@ from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaState
 from opsdesk.web.ui import (
     Column,
     form_page,
-    render_history,
+    history_page,
     render_list,
     require,
     run_form,
@@ -246,15 +246,11 @@ def rca_accept(request, pk: int):
     )
 
 
-@ui_view
-def rca_history(request, pk: int):
-    report = rca.rca_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=report,
-        back_url=_detail_url(report),
-        title=f"Root-cause analysis of {report.incident.reference}",
-    )
+rca_history = history_page(
+    rca.rca_get,
+    back=_detail_url,
+    title=lambda report: f"Root-cause analysis of {report.incident.reference}",
+)
 
 
 # --- the escalation matrix (C7) ----------------------------------------------------------------

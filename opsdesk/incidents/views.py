@@ -27,7 +27,7 @@ from opsdesk.web.ui import (
     Column,
     NullsLast,
     form_page,
-    render_history,
+    history_page,
     render_list,
     require,
     run_form,
@@ -577,15 +577,11 @@ escalation_close = _escalation_action(
 )
 
 
-@ui_view
-def history(request, pk: int):
-    incident = selectors.incident_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=incident,
-        back_url=_detail_url(incident),
-        title=f"{incident.reference} {incident.title}",
-    )
+history = history_page(
+    selectors.incident_get,
+    back=_detail_url,
+    title=lambda incident: f"{incident.reference} {incident.title}",
+)
 
 
 # --- the diagnostics checklist (C1) ----------------------------------------------------------------

@@ -26,7 +26,7 @@ from opsdesk.web.ui import (
     Column,
     filter_values,
     form_page,
-    render_history,
+    history_page,
     render_list,
     require,
     sorted_page,
@@ -190,15 +190,11 @@ def incident_post_update(request, pk: int):
     )
 
 
-@ui_view
-def incident_history(request, pk: int):
-    incident = selectors.status_incident_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=incident,
-        back_url=reverse("statuspage:incident_detail", args=[incident.pk]),
-        title=incident.title,
-    )
+incident_history = history_page(
+    selectors.status_incident_get,
+    back=lambda incident: reverse("statuspage:incident_detail", args=[incident.pk]),
+    title=lambda incident: incident.title,
+)
 
 
 # --- staff: maintenance (E4) -------------------------------------------------------------------
@@ -299,12 +295,8 @@ def maintenance_cancel(request, pk: int):
     return redirect("statuspage:maintenance_list")
 
 
-@ui_view
-def maintenance_history(request, pk: int):
-    maintenance = selectors.status_maintenance_get(user=request.user, pk=pk)
-    return render_history(
-        request,
-        obj=maintenance,
-        back_url=reverse("statuspage:maintenance_update", args=[maintenance.pk]),
-        title=maintenance.title,
-    )
+maintenance_history = history_page(
+    selectors.status_maintenance_get,
+    back=lambda maintenance: reverse("statuspage:maintenance_update", args=[maintenance.pk]),
+    title=lambda maintenance: maintenance.title,
+)

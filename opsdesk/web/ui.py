@@ -237,23 +237,28 @@ def filter_values(form: forms.Form) -> dict[str, Any]:
 # --- audit history (L1) ---------------------------------------------------------------------
 
 
-def render_history(
-    request: HttpRequest, *, obj: Any, back_url: str, title: str, events: QuerySet | None = None
-) -> HttpResponse:
-    """An object's audit history (L1) as the user may see it: staff every event, customers the
-    public ones (core.selectors.object_history). Fetch `obj` through its restricted selector first."""
-    if events is None:
+def history_page(
+    get: Callable[..., Any],
+    *,
+    back: Callable[[Any], str],
+    title: Callable[[Any], str],
+    permission: str | None = None,
+) -> Callable[..., HttpResponse]:
+    """The audit history page (L1) of one kind of object, as the user may see it: staff every
+    event, customers the public ones (core.selectors.object_history). `get` is the object's
+    restricted selector (another tenant's object is a 404), `back` its page, `title` what the
+    history is of."""
+
+    @ui_view
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
         from opsdesk.core.selectors import object_history
 
+        if permission:
+            require(request.user, permission)
+        obj = get(user=request.user, pk=pk)
         events = object_history(user=request.user, obj=obj)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "web/history.html",
-        {
-            "object": obj,
-            "page": page,
-            "back_url": back_url,
-            "title": title,
-        },
-    )
+        page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {"object": obj, "page": page, "back_url": back(obj), "title": title(obj)}
+        return render(request, "web/history.html", context)
+
+    return view
