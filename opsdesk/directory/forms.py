@@ -8,10 +8,11 @@ from typing import Any
 
 from django import forms
 
-from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.selectors import calendar_list
 from opsdesk.core.roles import Role
 from opsdesk.directory import selectors
 from opsdesk.directory.choices import CONTACT_FLAGS, Environment, OnboardingState
+from opsdesk.sla.selectors import sla_policy_list
 
 ANY = [("", "Any")]
 
@@ -134,13 +135,11 @@ class OrganisationForm(VersionedForm):
         if creating:
             del self.fields["version"]
         self.fields["service_plan"].choices = [(p.code, p.name) for p in selectors.service_plan_list()]
-        # Calendars are provider-wide reference data (B1), visible to everyone who may edit an organisation.
+        # Calendars (B1) and SLA policies (B3) are provider-wide reference data.
         self.fields["calendar"].choices = [
-            (c.name, f"{c.name} ({c.timezone})") for c in Calendar.objects.order_by("name")
+            (c.name, f"{c.name} ({c.timezone})") for c in calendar_list(user=user).order_by("name")
         ]
-        from opsdesk.sla.models import SlaPolicy  # provider reference data, like calendars (B3)
-
-        policies = list(SlaPolicy.objects.order_by("name"))
+        policies = list(sla_policy_list(user=user).order_by("name"))
         default = next((p.name for p in policies if p.is_default), "none")
         self.fields["sla_policy"].choices = [("", f"The default policy ({default})")] + [
             (str(p.pk), p.name) for p in policies if not p.is_default
