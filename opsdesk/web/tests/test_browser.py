@@ -1,135 +1,13 @@
-"""Browser flows (L4) in Debian's Chromium against a real `opsdesk runserver` process with demo data.
-
-No live_server/transactional_db here: those flush tables, and the append-only audit triggers (L1)
-refuse that. One server for the whole session, on its own SQLite file in a temporary directory.
-"""
+"""Browser flows of the directory (A, L4) in Debian's Chromium against a real `opsdesk runserver`
+process with demo data (conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "opsdesk-demo-2026"
-ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+from opsdesk.web.tests.browser import BROWSER_FLOWS, login, shot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server did not become healthy:\n{log.read_text()[-3000:]}")
-
-
-@pytest.fixture(scope="session")
-def server_url():
-    tmp = Path(tempfile.mkdtemp(prefix="opsdesk-e2e-"))
-    env = {
-        **os.environ,
-        "OPSDESK_DATA_DIR": str(tmp),
-        "DATABASE_URL": f"sqlite:///{tmp / 'e2e.sqlite3'}",
-        "OPSDESK_HUEY_IMMEDIATE": "1",
-        "OPSDESK_LOG_FORMAT": "text",
-        "OPSDESK_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "opsdesk.config.settings",
-    }
-    env.pop("OPSDESK_TESTING", None)
-    opsdesk = [sys.executable, "-m", "opsdesk"]
-    for command in (["migrate", "--no-input"], ["demo"]):
-        subprocess.run([*opsdesk, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = tmp / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*opsdesk, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "headless": True,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
-    }
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1360, "height": 900}}
-
-
-@pytest.fixture(autouse=True)
-def _short_timeouts(page):
-    page.set_default_timeout(10_000)
-
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def login(page, base: str, email: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+pytestmark = BROWSER_FLOWS
 
 
 def test_login_page_and_bad_password(page, server_url):

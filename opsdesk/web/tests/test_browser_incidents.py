@@ -1,5 +1,5 @@
 """Browser flows of incidents (C1–C7, B3) and calendars (B1) in Debian's Chromium against a real
-`opsdesk runserver` process with demo data (the server and browser fixtures of test_browser.py).
+`opsdesk runserver` process with demo data (conftest.py).
 
 The incident flow is one test so that it runs in order on one server under xdist: a customer logs a
 P3 and fixes the missing description, the service desk acknowledges it from the queue, and the
@@ -11,31 +11,17 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from opsdesk.web.tests.test_browser import (  # noqa: F401 - fixtures reused from the directory flows
-    _short_timeouts,
-    browser_context_args,
-    browser_type_launch_args,
-    login,
-    server_url,
-    shot,
-)
+from opsdesk.web.tests.browser import BROWSER_FLOWS, login, logout, shot
 
-pytestmark = [pytest.mark.browser]
+pytestmark = BROWSER_FLOWS
 
 CUSTOMER = "ops@northwind.example"
 DESK = "service_desk@provider.example"
 
 
-def logout(page) -> None:
-    page.locator(".usermenu summary").click()
-    page.get_by_test_id("logout").click()
-    page.wait_for_url("**/login/")
-
-
-def test_customer_logs_desk_acknowledges_customer_escalates(page, server_url):  # noqa: F811
+def test_customer_logs_desk_acknowledges_customer_escalates(page, server_url):
     # (a) The customer logs a P3 on a production service, forgets the description, fixes it.
     login(page, server_url, CUSTOMER)
     page.locator(".mainnav").get_by_role("link", name="Incidents", exact=True).click()
@@ -130,7 +116,7 @@ def test_customer_logs_desk_acknowledges_customer_escalates(page, server_url):  
     shot(page, "26-customer-incidents")
 
 
-def test_staff_desk_calendars_and_checklist(page, server_url):  # noqa: F811
+def test_staff_desk_calendars_and_checklist(page, server_url):
     login(page, server_url, "cloud_support_manager@provider.example")
     expect(page.get_by_test_id("incidents-by-priority")).to_be_visible()
     expect(page.get_by_test_id("overdue-rcas")).to_be_visible()
