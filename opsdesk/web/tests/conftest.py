@@ -13,10 +13,6 @@ import pytest
 from opsdesk.web.tests.browser import CHROMIUM, ROOT, free_port, wait_healthy
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "browser: end-to-end flows in Chromium against a real server process")
-
-
 @pytest.fixture(scope="session")
 def server_url():
     tmp = Path(tempfile.mkdtemp(prefix="opsdesk-e2e-"))
