@@ -35,8 +35,8 @@ class VersionedForm(ServiceErrorsForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-def _organisation_choices(user: Any) -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in selectors.organisation_list(user=user).values_list("pk", "name")]
+def _choose_organisation(user: Any) -> list[tuple[str, str]]:
+    return [("", "Choose…"), *selectors.organisation_choices(user=user)]
 
 
 def _staff_choices(role: str) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ class _OrganisationScopedFilter(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if user.is_provider_staff:
-            self.fields["organisation"].choices = ANY + _organisation_choices(user)
+            self.fields["organisation"].choices = ANY + selectors.organisation_choices(user=user)
         else:
             del self.fields["organisation"]
 
@@ -197,7 +197,7 @@ class AccountForm(VersionedForm):
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["version"]
-            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+            self.fields["organisation"].choices = _choose_organisation(user)
         else:
             del self.fields["organisation"]
         managers = selectors.account_list(user=user, is_management_account=True, organisation=organisation)
@@ -251,7 +251,7 @@ class ContactForm(VersionedForm):
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["version"]
-            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+            self.fields["organisation"].choices = _choose_organisation(user)
         else:
             del self.fields["organisation"]
 
@@ -297,7 +297,7 @@ class ServiceForm(VersionedForm):
         super().__init__(*args, **kwargs)
         if creating:
             del self.fields["version"]
-            self.fields["organisation"].choices = [("", "Choose…")] + _organisation_choices(user)
+            self.fields["organisation"].choices = _choose_organisation(user)
         else:
             del self.fields["organisation"]
         accounts = selectors.account_list(user=user, organisation=organisation)

@@ -40,6 +40,13 @@ def organisation_list(*, user: Any, q: str | None = None, service_plan: str | No
     return qs
 
 
+def organisation_choices(*, user: Any) -> list[tuple[str, str]]:
+    """(id, name) of the organisations `user` may see, by name: for choosing one in a form or filter
+    (without organisation_list's counts, which join accounts and contacts)."""
+    rows = Organisation.objects.restrict(user).order_by("name", "pk").values_list("pk", "name")
+    return [(str(pk), name) for pk, name in rows]
+
+
 def organisation_get(*, user: Any, pk: Any) -> Organisation:
     return _get(organisation_list(user=user), pk)
 

@@ -15,7 +15,7 @@ from opsdesk.directory.forms import ServiceErrorsForm
 from opsdesk.incidents import escalations
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
-from opsdesk.web.forms import FastSelect
+from opsdesk.web.forms import FastChoiceField, FastSelect
 
 ANY = [("", "Any")]
 
@@ -45,7 +45,7 @@ def _active_workers(user: Any) -> list[tuple[str, str]]:
     people = (
         directory.user_list(user=user).filter(role__in=roles, is_active=True).order_by("full_name", "email")
     )
-    return [(str(u.pk), u.full_name or u.email) for u in people]
+    return [(str(pk), name or email) for pk, name, email in people.values_list("pk", "full_name", "email")]
 
 
 # --- the queue ----------------------------------------------------------------------------------
@@ -64,10 +64,11 @@ class IncidentFilterForm(forms.Form):
     state = forms.ChoiceField(
         required=False,
         choices=[(STATE_OPEN, "Open (not resolved)"), (STATE_ALL, "All")] + list(IncidentState.choices),
+        widget=FastSelect,
     )
-    priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES)
-    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
-    assignee = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
+    priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES, widget=FastSelect)
+    organisation = FastChoiceField(required=False, coerce=int)
+    assignee = FastChoiceField(required=False, coerce=int)
 
     def __init__(self, data: Any, *, user: Any, default_state: str):
         data = data.copy()
@@ -75,10 +76,7 @@ class IncidentFilterForm(forms.Form):
             data["state"] = default_state
         super().__init__(data)
         if user.is_provider_staff:
-            self.fields["organisation"].choices = ANY + [
-                (str(pk), name)
-                for pk, name in directory.organisation_list(user=user).values_list("pk", "name")
-            ]
+            self.fields["organisation"].choices = ANY + directory.organisation_choices(user=user)
             self.fields["assignee"].choices = ANY + _active_workers(user)
         else:
             del self.fields["organisation"]

@@ -143,6 +143,51 @@ def test_queue_costs_a_constant_number_of_queries(desk, w):
     assert count() == before
 
 
+def test_queue_countdown_writes_the_due_time_as_django_would(desk, w):
+    """The countdown tag formats dates itself (for speed); it must say what the date filter says,
+    in winter (GMT) and summer (BST) alike."""
+    from django.template.defaultfilters import date as date_filter
+
+    from opsdesk.incidents.templatetags.incident_ui import countdown
+    from opsdesk.incidents.views import _annotate_next
+
+    incident = log(w, priority="P1", title="Countdown")
+    for due in (dt.datetime(2026, 1, 5, 9, 5, tzinfo=dt.UTC), dt.datetime(2026, 7, 3, 23, 30, tzinfo=dt.UTC)):
+        incident.next_target_at = due
+        html = countdown(_annotate_next(incident, due - dt.timedelta(hours=1)))
+        local = timezone.localtime(due)
+        assert f'data-deadline="{local.isoformat()}"' in html
+        # In a template the date filter is given the local time (expects_localtime).
+        assert f'due {date_filter(local, "D j M Y H:i T")}"' in html
+        assert f">{date_filter(local, 'D j M H:i')}</time>" in html
+        assert f"Initial response · {date_filter(local, 'D j M H:i')}</small>" in html
+    assert "Sat 4 Jul 00:30" in html and "BST" in html
+    incident.paused_at = timezone.now()
+    assert ">paused<" in countdown(incident)
+    incident.next_target_at = None
+    assert "—" in countdown(incident)
+
+
+def test_queue_filters_refuse_an_organisation_or_assignee_not_offered(desk, w, customer_a):
+    from opsdesk.incidents.forms import STATE_OPEN, IncidentFilterForm
+
+    form = IncidentFilterForm(
+        {"organisation": str(w["org_b"].pk)}, user=w["service_desk"], default_state=STATE_OPEN
+    )
+    assert form.is_valid() and form.filters()["organisation"] == w["org_b"].pk
+    for field, value in (
+        ("organisation", "999999"),
+        ("organisation", "x"),
+        ("assignee", str(w["customer_a"].pk)),
+    ):
+        form = IncidentFilterForm({field: value}, user=w["service_desk"], default_state=STATE_OPEN)
+        assert not form.is_valid() and list(form.errors) == [field]
+        assert form.filters() == {"state": STATE_OPEN}
+    page = desk.get(url("queue"), {"organisation": w["org_b"].pk}).content.decode()
+    assert f'<option value="{w["org_b"].pk}" selected>' in page
+    assert f'<option value="{w["org_a"].pk}">' in page
+
+
 def test_customer_sees_only_their_organisations_incidents(customer_a, w):
     log(w, tag="b", title=f"Bravo {CANARY_B}")
     response = customer_a.get(url("queue"))
