@@ -21,6 +21,7 @@ from opsdesk.incidents.models import (
     IncidentSearch,
 )
 from opsdesk.incidents.search import (
+    IdIn,
     IncidentsMatching,
     WordsStartWith,
     common_words,
@@ -120,7 +121,7 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
         return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER, walk_counts=True))
     ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) <= SEARCH_ID_LIMIT:
-        return qs.filter(pk__in=ids)
+        return qs.filter(IdIn(ids))
     return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER))
 
 
