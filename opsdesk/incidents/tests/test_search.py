@@ -125,6 +125,28 @@ def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, s
     assert rare[1] == rare[0][::-1]
 
 
+ROW_BY_ROW = ["cert", "gate cert", "certificate renewal", "tificate", "certificate disk", "cert CERT"]
+
+
+@pytest.mark.parametrize("q", ROW_BY_ROW)
+def test_the_row_by_row_check_finds_what_the_text_index_finds(monkeypatch, world, desk, incidents, q):
+    """The walking plan checks each row with a string search per term (PostgreSQL): every term must
+    start a word, in any order, exactly as the text index's prefix query has it ("cert" is inside
+    "concert" but starts no word of it)."""
+    log(world, title="Concert hall gateway down", description="Lights and sound.")
+
+    def first_page_and_count(state: str) -> tuple[list[int], int]:
+        qs = selectors.incident_list(user=desk, filters={"q": q, "state": state})
+        return [i.pk for i in qs[:25]], qs.order_by()[:1001].count()
+
+    rare = [first_page_and_count(state) for state in ("", "open")]
+    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
+    assert [first_page_and_count(state) for state in ("", "open")] == rare
+    monkeypatch.setattr(selectors, "DENSE_SHARE", 0.0)
+    assert [first_page_and_count(state) for state in ("", "open")] == rare
+    assert bool(rare[0][0]) == (q in ("cert", "gate cert", "certificate renewal", "cert CERT"))
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
 def test_how_common_a_search_is_comes_from_the_statistics_of_the_words(world, desk):
     for i in range(40):
