@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents.choices import OPEN_STATES, IncidentState
+from opsdesk.incidents.choices import OPEN_STATES, IncidentState, SlaTarget
 from opsdesk.incidents.models import (
     DiagnosticsChecklistItem,
     Incident,
@@ -42,6 +42,43 @@ QUEUE_ORDER = ("next_target_at", "logged_at", "pk")
 #: query each for the whole page (prefetch): a constant number of queries, whatever the page size.
 JOINED = ("organisation", "service", "assignee")
 RELATED = (*JOINED, "reported_by", "contact_to_reach", "sla_calendar")
+
+
+def target_status(
+    incident: Any, *, due: datetime, warning_at: datetime | None, met_at: datetime | None, now: datetime
+) -> str:
+    """Where a response target stands (B4, B6): met | late | stopped (closed unmet) | paused |
+    breached (past due) | warning (past the warning instant) | running."""
+    if met_at is not None:
+        return "met" if met_at <= due else "late"
+    if incident.state not in OPEN_STATES:
+        return "stopped"
+    if incident.paused_at is not None:
+        return "paused"
+    if now >= due:
+        return "breached"
+    if warning_at is not None and now >= warning_at:
+        return "warning"
+    return "running"
+
+
+def annotate_next_target(incident: Any, now: datetime) -> Any:
+    """A queue row's next target: its label, its warning instant and its status, "" while running
+    (amber past the warning, red past due)."""
+    incident.next_warning_at = None
+    incident.sla_status = ""
+    if incident.next_target_at is None:
+        return incident
+    for target in SlaTarget:
+        if getattr(incident, f"{target.value}_response_at") is None:
+            incident.next_warning_at = getattr(incident, f"{target.value}_warning_at")
+            incident.next_label = target.label
+            break
+    status = target_status(
+        incident, due=incident.next_target_at, warning_at=incident.next_warning_at, met_at=None, now=now
+    )
+    incident.sla_status = "" if status == "running" else status
+    return incident
 
 
 def sees_internal(user: Any) -> bool:

@@ -81,20 +81,6 @@ class TargetView:
         }[self.status]
 
 
-def _target_status(incident: Any, due: datetime, warning_at: datetime, met_at: datetime | None, now) -> str:
-    if met_at is not None:
-        return "met" if met_at <= due else "late"
-    if incident.state not in OPEN_STATES:
-        return "stopped"
-    if incident.paused_at is not None:
-        return "paused"
-    if now >= due:
-        return "breached"
-    if now >= warning_at:
-        return "warning"
-    return "running"
-
-
 def targets_of(incident: Any, now: datetime | None = None) -> list[TargetView]:
     now = now or timezone.now()
     explanation = incident.explanation or {}
@@ -111,31 +97,13 @@ def targets_of(incident: Any, now: datetime | None = None) -> list[TargetView]:
                 due=due,
                 warning_at=warning_at,
                 met_at=met_at,
-                status=_target_status(incident, due, warning_at, met_at, now),
+                status=selectors.target_status(
+                    incident, due=due, warning_at=warning_at, met_at=met_at, now=now
+                ),
                 steps=list(explanation.get(key) or []),
             )
         )
     return out
-
-
-def _annotate_next(incident: Any, now: datetime) -> Any:
-    """The queue row's next target: its warning instant and status (amber past warning, red past due)."""
-    incident.next_warning_at = None
-    incident.sla_status = ""
-    if incident.next_target_at is None:
-        return incident
-    for key in ("initial", "considered"):
-        if getattr(incident, f"{key}_response_at") is None:
-            incident.next_warning_at = getattr(incident, f"{key}_warning_at")
-            incident.next_label = SlaTarget(key).label
-            break
-    if incident.paused_at is not None:
-        incident.sla_status = "paused"
-    elif now >= incident.next_target_at:
-        incident.sla_status = "breached"
-    elif incident.next_warning_at is not None and now >= incident.next_warning_at:
-        incident.sla_status = "warning"
-    return incident
 
 
 # --- the queue (L4) ------------------------------------------------------------------------------
@@ -191,7 +159,7 @@ def queue(request):
     )
     now = timezone.now()
     for incident in listing.page:
-        _annotate_next(incident, now)
+        selectors.annotate_next_target(incident, now)
     return render_list(
         request,
         template="incidents/queue.html",

@@ -34,7 +34,7 @@ def state_badge(incident: Any) -> str:
 def countdown(incident: Any) -> str:
     """The next target as a <time> that countdown.js turns into "in 3 h 12 min" (data-deadline, and
     data-warning for the amber), with the due time written out beneath; "paused" while the SLA clock
-    waits on the customer (B4). Needs the view's _annotate_next (next_label, next_warning_at)."""
+    waits on the customer (B4). Needs selectors.annotate_next_target (next_label, next_warning_at)."""
     due = incident.next_target_at
     if due is None:
         return format_html('<span class="muted">{}</span>', "—")

@@ -148,13 +148,13 @@ def test_queue_countdown_writes_the_due_time_as_django_would(desk, w):
     in winter (GMT) and summer (BST) alike."""
     from django.template.defaultfilters import date as date_filter
 
+    from opsdesk.incidents.selectors import annotate_next_target
     from opsdesk.incidents.templatetags.incident_ui import countdown
-    from opsdesk.incidents.views import _annotate_next
 
     incident = log(w, priority="P1", title="Countdown")
     for due in (dt.datetime(2026, 1, 5, 9, 5, tzinfo=dt.UTC), dt.datetime(2026, 7, 3, 23, 30, tzinfo=dt.UTC)):
         incident.next_target_at = due
-        html = countdown(_annotate_next(incident, due - dt.timedelta(hours=1)))
+        html = countdown(annotate_next_target(incident, due - dt.timedelta(hours=1)))
         local = timezone.localtime(due)
         assert f'data-deadline="{local.isoformat()}"' in html
         # In a template the date filter is given the local time (expects_localtime).
