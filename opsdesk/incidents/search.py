@@ -81,7 +81,7 @@ def _tsquery(terms: Sequence[str], hints: Sequence[str | None] = ()) -> str:
 
 class WordsStartWith(Func):
     """True when each term starts a word of `document` (a search document, or an expression
-    giving one). PostgreSQL: the indexed text-search vector; elsewhere one LIKE per term.
+    giving one). PostgreSQL: the indexed text-search vector; elsewhere a string search per term.
     `hints`: see _tsquery."""
 
     output_field = BooleanField()
@@ -94,12 +94,7 @@ class WordsStartWith(Func):
         self.hints = list(hints)
 
     def as_sql(self, compiler, connection, **extra):
-        document, params = compiler.compile(self.source_expressions[0])
-        clauses, all_params = [], []
-        for term in self.terms:
-            clauses.append(f"(' ' || {document}) LIKE %s")
-            all_params += [*params, f"% {term}%"]
-        return "(" + " AND ".join(clauses) + ")", all_params
+        return compiler.compile(GreaterThan(_WordStarts(self.source_expressions[0], self.terms), 0))
 
     def as_postgresql(self, compiler, connection, **extra):
         document, params = compiler.compile(self.source_expressions[0])
@@ -111,13 +106,13 @@ class WordsStartWith(Func):
 
 
 class _WordStarts(Func):
-    """For a check made row by row (PostgreSQL): where the first term starts a word of `document`
-    (the least such position over all terms), 0 when some term starts none, so `> 0` means every
-    term does, as with WordsStartWith. A string search per term costs less than half of building
-    the row's text-search vector; and PostgreSQL estimates `function > 0` at a third, whatever the
-    number of terms, where the `@@` operator's estimate for a prefix query shrinks with every term
-    (2 % each) until walking an index in order looks worse than reading and sorting every
-    candidate."""
+    """Where the first term starts a word of `document` (the least such position over all terms),
+    0 when some term starts none: `> 0` means every term does. SQLite's check of WordsStartWith,
+    and PostgreSQL's when it checks row by row: there a string search per term costs less than half
+    of building the row's text-search vector, and PostgreSQL estimates `function > 0` at a third,
+    whatever the number of terms, where the `@@` operator's estimate for a prefix query shrinks with
+    every term (2 % each) until walking an index in order looks worse than reading and sorting
+    every candidate."""
 
     output_field = IntegerField()
 
@@ -125,14 +120,21 @@ class _WordStarts(Func):
         super().__init__(document)
         self.terms = list(terms)
 
-    def as_sql(self, compiler, connection, **extra):
+    def _positions(self, compiler, find: str, least: str):
         document, params = compiler.compile(self.source_expressions[0])
         positions, all_params = [], []
         for term in self.terms:
-            positions.append(f"strpos(' ' || {document}, %s)")
+            # Words are separated by single spaces: " term" found in " " || document starts a word.
+            positions.append(f"{find}(' ' || {document}, %s)")
             all_params += [*params, f" {term}"]
-        sql = positions[0] if len(positions) == 1 else f"LEAST({', '.join(positions)})"
+        sql = positions[0] if len(positions) == 1 else f"{least}({', '.join(positions)})"
         return sql, all_params
+
+    def as_sql(self, compiler, connection, **extra):
+        return self._positions(compiler, "instr", "MIN")  # SQLite: MIN of several is the least
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._positions(compiler, "strpos", "LEAST")
 
 
 class IdIn(Func):
