@@ -241,8 +241,7 @@ def with_etag(response: HttpResponse, obj: Any) -> Any:
 
 def created_with_etag(response: HttpResponse, obj: Any) -> Any:
     """A 201 for a create, with the new object's ETag."""
-    response["ETag"] = obj.etag
-    return Status(201, obj)
+    return Status(201, with_etag(response, obj))
 
 
 def expected_version(request: HttpRequest, obj: Any) -> int:
