@@ -182,10 +182,6 @@ class Incident(BaseModel):
 
         return self.state in OPEN_STATES
 
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
-
 
 class IncidentSearch(models.Model):
     """The searchable words of an incident (reference, title, description; see incidents.search),

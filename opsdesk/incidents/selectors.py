@@ -249,8 +249,3 @@ def checklist_item_get(*, user: Any, pk: Any) -> DiagnosticsChecklistItem:
         return DiagnosticsChecklistItem.objects.get(pk=pk)
     except (DiagnosticsChecklistItem.DoesNotExist, ValueError, TypeError):
         raise NotFound()
-
-
-def staff_queue(*, user: Any) -> QuerySet:
-    """The service desk's queue: open incidents, the earliest unmet target first."""
-    return incident_list(user=user, filters={"state": OPEN})
