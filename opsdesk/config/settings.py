@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "opsdesk.core.middleware.RequestLogMiddleware",
+    "opsdesk.core.edge.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -168,6 +169,8 @@ WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPSDESK_WEBHOOK_TIMEOUT_SECONDS"
 # API (L3)
 API_PAGE_SIZE_DEFAULT = 50
 API_PAGE_SIZE_MAX = 500
+#: The largest JSON body the API reads (413 above it); forms and uploads keep DATA_UPLOAD_MAX_MEMORY_SIZE.
+API_MAX_BODY_BYTES = int(os.environ.get("OPSDESK_API_MAX_BODY_BYTES", str(1024 * 1024)))
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("OPSDESK_IDEMPOTENCY_TTL_HOURS", "48"))
 
 # Structured logs (L6): JSON lines by default, OPSDESK_LOG_FORMAT=text for humans.

@@ -11,13 +11,14 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from ninja import NinjaAPI, Schema, Status
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
 from opsdesk.core.errors import ApplicationError, PreconditionFailed, PreconditionRequired, ValidationFailed
+from opsdesk.core.limits import OFFSET_MAX
 
 
 class BearerToken(HttpBearer):
@@ -121,8 +122,8 @@ def page_of(item: type[Schema]) -> type[Schema]:
 
 
 class ListParams(Schema):
-    limit: int = settings.API_PAGE_SIZE_DEFAULT
-    offset: int = 0
+    limit: int = Field(settings.API_PAGE_SIZE_DEFAULT, ge=1, le=settings.API_PAGE_SIZE_MAX)
+    offset: int = Field(0, ge=0, le=OFFSET_MAX, description="At most 1,000,000: narrow with filters instead.")
     ordering: str | None = None
     format: str | None = None
 
@@ -216,10 +217,6 @@ def list_response(
         raise ValidationFailed.field("format", "Must be 'json' or 'csv'.")
     if params.format == "csv":
         return csv_response(qs, schema, name)
-    if params.limit < 1 or params.limit > settings.API_PAGE_SIZE_MAX:
-        raise ValidationFailed.field("limit", f"Must be between 1 and {settings.API_PAGE_SIZE_MAX}.")
-    if params.offset < 0:
-        raise ValidationFailed.field("offset", "Must be zero or more.")
     count, exact = capped_count(qs)
     return {
         "count": count,
