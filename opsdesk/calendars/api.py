@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from opsdesk.calendars import selectors, services
 from opsdesk.core.api import ErrorOut, expected_version, with_etag
 from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.limits import WallTime
 
 router = Router(tags=["calendars"])
 ERRORS = {
@@ -26,8 +27,8 @@ ERRORS = {
 
 class Span(Schema):
     weekday: int
-    start: dt.time
-    end: dt.time
+    start: WallTime
+    end: WallTime
 
 
 class CalendarOut(Schema):

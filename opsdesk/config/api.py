@@ -1,10 +1,8 @@
 """The REST API root (L3): /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
 
-from ninja import NinjaAPI
+from opsdesk.core.api import API_AUTH, OpsdeskAPI, install_error_handlers
 
-from opsdesk.core.api import API_AUTH, install_error_handlers
-
-api = NinjaAPI(
+api = OpsdeskAPI(
     title="opsdesk API",
     version="1.0.0",
     description=(

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import REF_TEMPLATE
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
@@ -47,6 +48,44 @@ def error_body(detail: str, errors: Iterable[dict] = ()) -> dict:
 class ErrorOut(Schema):
     detail: str
     errors: list[dict[str, str]]
+    request_id: str | None = Field(None, description="On a 500: the id to quote when reporting it.")
+
+
+#: Answers any operation may give at the edge (core.edge), whatever its own declaration says.
+_EDGE_ANSWERS = {
+    "400": "Bad request: the body is not valid JSON, or is nested too deeply.",
+    "401": "No valid credentials.",
+    "403": "Not allowed.",
+    "413": "The body is larger than the limit.",
+    "415": "The body is not application/json.",
+    "422": "Invalid input; each error names its field.",
+    "429": "Too many requests; retry after the number of seconds in Retry-After.",
+    "500": "Unexpected error; the answer carries the request id.",
+}
+_BODY_ONLY = {"413", "415"}
+
+
+class OpsdeskAPI(NinjaAPI):
+    """The API root, whose OpenAPI document declares on every operation the errors the edge may
+    answer (in the one shape), so a client and schemathesis know every status it can see."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                has_body = "requestBody" in operation or method in ("post", "put", "patch")
+                answers = dict(_EDGE_ANSWERS)
+                if any(p.get("in") == "path" for p in operation.get("parameters", ())):
+                    answers["404"] = "Not found (or another tenant's)."
+                for status, description in answers.items():
+                    declared = status in responses or int(status) in responses
+                    if not declared and (has_body or status not in _BODY_ONLY):
+                        responses[int(status)] = {"description": description, "content": error}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template=REF_TEMPLATE))
+        return schema
 
 
 #: What an endpoint on one object may answer besides success, all in the one error shape: a bad

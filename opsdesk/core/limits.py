@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 #: Instants accepted from a client: 1970-01-01T00:00:00Z up to, not including, 2101-01-01T00:00:00Z.
 INSTANT_MIN = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -60,3 +60,17 @@ Day = Annotated[dt.date, AfterValidator(_date)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 #: An id or other whole number a client sends that names a stored row.
 Id = Annotated[int, Field(ge=1, le=INT_MAX)]
+
+#: A local wall-clock time ("09:00" or "09:00:00", no UTC offset: it is read in a calendar's own
+#: time zone). OpenAPI's `format: time` would promise an offset, so the document says what it is.
+WallTime = Annotated[
+    dt.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "description": "Local wall-clock time, HH:MM or HH:MM:SS, in the calendar's zone (no offset).",
+            "example": "09:00:00",
+        }
+    ),
+]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from opsdesk.core.api import ErrorOut
+from opsdesk.core.limits import WallTime
 from opsdesk.sla import selectors, services
 
 router = Router(tags=["sla"])
@@ -39,10 +38,10 @@ class SlaTargetIn(Schema):
     meaning: str = ""
     clock: str
     initial_hours: float | None = None
-    initial_fallback: dt.time | None = None
+    initial_fallback: WallTime | None = None
     initial_business_days: int | None = None
     considered_hours: float | None = None
-    considered_fallback: dt.time | None = None
+    considered_fallback: WallTime | None = None
     considered_business_days: int | None = None
 
 
