@@ -121,9 +121,17 @@ def _query_problem(request: HttpRequest) -> JsonResponse | None:
         if text_problem(key):
             return field_error(400, "query", "Null characters are not allowed in parameter names.")
         for value in values:
-            problem = text_problem(value)
+            problem = text_problem(value) or _number_problem(value)
             if problem:
                 return field_error(422, key, problem)
+    return None
+
+
+def _number_problem(value: str) -> str | None:
+    """A whole number in a query that no id, count or year could be (the database holds 64 bits)."""
+    digits = value.lstrip("+-")
+    if len(digits) >= 19 and digits.isdigit() and abs(int(value)) > INT_MAX:
+        return f"Must be between {-INT_MAX} and {INT_MAX}."
     return None
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from ninja import Field, FilterSchema, Schema
 
+from opsdesk.core.limits import Instant
 from opsdesk.directory.choices import Environment, OnboardingState
 
 
@@ -140,7 +141,7 @@ class ContactIn(Schema):
     availability_in_hours: str = ""
     availability_out_of_hours: str = ""
     gdpr_consent: bool = False
-    last_verified_at: datetime | None = None
+    last_verified_at: Instant | None = None
 
 
 class ContactPatch(Schema):
@@ -157,7 +158,7 @@ class ContactPatch(Schema):
     availability_in_hours: str | None = None
     availability_out_of_hours: str | None = None
     gdpr_consent: bool | None = None
-    last_verified_at: datetime | None = None
+    last_verified_at: Instant | None = None
 
 
 CONTACT_FLAG_FILTERS = (

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ninja import FilterSchema, Schema
 
+from opsdesk.core.limits import Instant
 from opsdesk.core.richtext import render_markdown
 from opsdesk.directory.schemas import UserRef
 from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState, StatusMaintenanceState
@@ -113,7 +114,7 @@ class StatusIncidentIn(Schema):
     body: str
     components: list[str] = []
     published: bool = True
-    started_at: datetime | None = None
+    started_at: Instant | None = None
 
 
 class StatusIncidentPatch(Schema):
@@ -121,7 +122,7 @@ class StatusIncidentPatch(Schema):
     impact: StatusImpact | None = None
     components: list[str] | None = None
     published: bool | None = None
-    started_at: datetime | None = None
+    started_at: Instant | None = None
 
 
 class StatusUpdateIn(Schema):
@@ -145,8 +146,8 @@ class StatusMaintenanceOut(PublicMaintenanceOut):
 class StatusMaintenanceIn(Schema):
     title: str
     description: str = ""
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     components: list[str] = []
     published: bool = True
 
@@ -154,8 +155,8 @@ class StatusMaintenanceIn(Schema):
 class StatusMaintenancePatch(Schema):
     title: str | None = None
     description: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
     state: StatusMaintenanceState | None = None
     components: list[str] | None = None
     published: bool | None = None
