@@ -13,3 +13,5 @@ urlpatterns = [
     path("incidents/", include("opsdesk.incidents.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
 ]
+
+handler500 = "opsdesk.core.edge.api_server_error"

@@ -218,6 +218,30 @@ def server_error(request: HttpRequest, exception: BaseException) -> JsonResponse
     )
 
 
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    """Django's handler500: an exception outside the API's views (in a middleware, say) still
+    answers the API's shape with the request id; Django has logged it (see RequestIdFilter)."""
+    if not request.path.startswith(API_PREFIX):
+        from django.views.defaults import server_error as html_server_error
+
+        return html_server_error(request)
+    request_id = getattr(request, "request_id", "")
+    return error_response(
+        500, f"Internal server error. Quote request id {request_id} when reporting it.", request_id=request_id
+    )
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the request id on Django's own request log records (an error logged by Django's
+    handler carries the request, not the id)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if request is not None and not hasattr(record, "request_id"):
+            record.request_id = getattr(request, "request_id", None)
+        return True
+
+
 def _plain(response: JsonResponse) -> HttpResponse:
     """Outside the API a refused query is answered in plain text with the same message."""
     detail = json.loads(response.content)["detail"]

@@ -141,3 +141,16 @@ def test_nul_in_a_page_query_is_refused_outside_the_api_too(world):
     client.force_login(world["admin"])
     r = client.get("/incidents/?q=a%00b")
     assert r.status_code == 422 and b"Null characters" in r.content
+
+
+def test_an_error_outside_the_api_views_still_answers_the_shape_with_the_request_id(staff, monkeypatch):
+    from opsdesk.core import middleware
+
+    def broken(secret):
+        raise RuntimeError("token store down")
+
+    monkeypatch.setattr(middleware, "token_authenticate", broken)
+    client = Client(raise_request_exception=False, HTTP_AUTHORIZATION="Bearer opsd_x")
+    r = client.get("/api/v1/services", HTTP_X_REQUEST_ID="req-456")
+    assert r.status_code == 500
+    assert r.json()["request_id"] == "req-456" and "token store" not in r.content.decode()
