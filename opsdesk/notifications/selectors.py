@@ -64,6 +64,8 @@ def notification_list(
 
 
 def notification_get(*, user: Any, pk: Any) -> Notification:
-    obj = _get(Notification.objects.restrict(user), pk)
-    _require_staff(user)
-    return obj
+    """The outbox is provider staff's: to anyone else every notification is absent, whether it
+    exists or not, so the answer cannot tell which ids are real (404, not 403)."""
+    if not getattr(user, "is_provider_staff", False):
+        raise NotFound()
+    return _get(Notification.objects.restrict(user), pk)

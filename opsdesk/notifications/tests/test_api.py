@@ -154,5 +154,9 @@ def test_notifications_list_for_staff(engineer, customer_a, customer_b, org_a, o
     assert staff.get(f"{API}/notifications?state=nonsense").status_code == 422
 
     assert _client(customer_a).get(f"{API}/notifications").status_code == 403
-    assert _client(customer_a).get(f"{API}/notifications/{one_id}").status_code == 403
+    # Issue 7: a customer cannot tell an existing notification from a missing one.
+    existing = _client(customer_a).get(f"{API}/notifications/{one_id}")
+    missing = _client(customer_a).get(f"{API}/notifications/999999")
+    assert existing.status_code == missing.status_code == 404
+    assert existing.content == missing.content
     assert _client(customer_b).get(f"{API}/notifications/{one_id}").status_code == 404
