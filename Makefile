@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/opsdesk
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install clean test-sqlite test-postgres
+.PHONY: run test lint bench fuzz install clean test-sqlite test-postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }
@@ -44,6 +44,9 @@ test: lint test-sqlite test-postgres
 
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f =="; $(BIN)/python $$f || exit 1; done
+
+fuzz: $(STAMP)
+	bash scripts/fuzz.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
