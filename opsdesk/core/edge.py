@@ -3,10 +3,11 @@ error the API gives is the one JSON shape (issue 7).
 
 Refused for every request: a NUL character in the path or in any query parameter (PostgreSQL
 cannot store one, and no name or filter needs one). Refused for the API: a body over
-`OPSDESK_API_MAX_BODY_BYTES` (413), a body that is not `application/json` (415), JSON that does not
-parse or nests deeper than `MAX_JSON_DEPTH` (400), and inside the JSON a string with a NUL or an
-unpaired surrogate, a whole number outside the database's 64-bit range or a number that is not
-finite (422, naming the field by its path, e.g. `lines.0.blocks`).
+`OPSDESK_API_MAX_BODY_BYTES` (413; an upload: `DATA_UPLOAD_MAX_MEMORY_SIZE`), a body that is
+neither `application/json` nor a multipart upload (415), JSON that does not parse or nests deeper
+than `MAX_JSON_DEPTH` (400), and inside the JSON a string with a NUL or an unpaired surrogate, a
+whole number outside the database's 64-bit range or a number that is not finite (422, naming the
+field by its path, e.g. `lines.0.blocks`).
 
 Every API answer of 400 or more that a view, Django or another middleware produced as HTML or
 plain text (an unknown path, a wrong method, a CSRF refusal) is rewritten into
@@ -140,15 +141,15 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return error_response(400, "Content-Length is not a number.")
-    limit = settings.API_MAX_BODY_BYTES
+    content_type = request.content_type or ""
+    upload = content_type == "multipart/form-data"
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if upload else settings.API_MAX_BODY_BYTES
     if length > limit:
         return error_response(413, f"Request body too large: at most {limit} bytes are accepted.")
-    if length <= 0 and request.method != "DELETE":
+    if length <= 0:
         return None
-    body = request.body
-    if not body:
-        return None
-    content_type = request.content_type or ""
+    if upload:
+        return _form_problem(request)
     if content_type != "application/json" and not content_type.endswith("+json"):
         return error_response(
             415,
@@ -156,7 +157,7 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
             [{"field": "Content-Type", "message": "Must be application/json."}],
         )
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
+        data = json.loads(request.body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         return error_response(400, f"Cannot parse request body: {reason}")
@@ -166,6 +167,16 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
     if problems:
         errors = [{"field": field, "message": message} for field, message in problems]
         return error_response(422, "; ".join(f"{f}: {m}" for f, m in problems), errors)
+    return None
+
+
+def _form_problem(request: HttpRequest) -> JsonResponse | None:
+    """A file upload (an .ics import): its text fields are held to the same rules as JSON strings."""
+    for key, values in request.POST.lists():
+        for value in values:
+            problem = text_problem(value)
+            if problem:
+                return field_error(422, key, problem)
     return None
 
 

@@ -154,3 +154,20 @@ def test_an_error_outside_the_api_views_still_answers_the_shape_with_the_request
     r = client.get("/api/v1/services", HTTP_X_REQUEST_ID="req-456")
     assert r.status_code == 500
     assert r.json()["request_id"] == "req-456" and "token store" not in r.content.decode()
+
+
+def test_a_file_upload_still_passes_the_edge(staff, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opsdesk.calendars.models import Calendar
+
+    ics = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+        b"DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261230\r\nDTEND;VALUE=DATE:20261231\r\n"
+        b"SUMMARY:Shutdown\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    uk = Calendar.objects.get(name="uk")
+    upload = SimpleUploadedFile("closed.ics", ics, content_type="text/calendar")
+    r = staff.post(f"/api/v1/calendars/{uk.pk}/closures/import", {"file": upload})
+    assert r.status_code == 201, r.content
+    assert [c["date"] for c in r.json()] == ["2026-12-30"]
