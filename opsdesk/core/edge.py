@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from opsdesk.core.limits import INT_MAX
 
@@ -172,7 +173,11 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
 
 def _form_problem(request: HttpRequest) -> JsonResponse | None:
     """A file upload (an .ics import): its text fields are held to the same rules as JSON strings."""
-    for key, values in request.POST.lists():
+    try:
+        fields = request.POST
+    except MultiPartParserError as exc:
+        return error_response(400, f"Cannot parse request body: {exc}")
+    for key, values in fields.lists():
         for value in values:
             problem = text_problem(value)
             if problem:

@@ -171,3 +171,12 @@ def test_a_file_upload_still_passes_the_edge(staff, world):
     r = staff.post(f"/api/v1/calendars/{uk.pk}/closures/import", {"file": upload})
     assert r.status_code == 201, r.content
     assert [c["date"] for c in r.json()] == ["2026-12-30"]
+
+
+def test_a_broken_multipart_body_is_400(staff, world):
+    from opsdesk.calendars.models import Calendar
+
+    uk = Calendar.objects.get(name="uk")
+    url = f"/api/v1/calendars/{uk.pk}/closures/import"
+    r = staff.post(url, data=b"--x\r\n", content_type="multipart/form-data")
+    assert r.status_code == 400 and r.json()["detail"].startswith("Cannot parse request body")
