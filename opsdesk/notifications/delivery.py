@@ -273,13 +273,12 @@ def classify(exc: httpx.HTTPError) -> str:
     return "network error"
 
 
-def _post(destination: destinations.Destination, address, url: str, body: bytes, headers: dict):
+def _post(address, url: str, body: bytes, headers: dict) -> httpx.Response:
     """POST to `address` exactly (the one that was checked), naming the host in Host and in TLS's
     SNI, so the certificate is checked against the name; redirects are answers, never followed."""
-    target = httpx.URL(url).copy_with(host=str(address))
-    host_header = f"[{destination.host}]" if ":" in destination.host else destination.host
-    if destination.port != (443 if destination.scheme == "https" else 80):
-        host_header += f":{destination.port}"
+    original = httpx.URL(url)
+    target = original.copy_with(host=str(address))
+    host_header = original.netloc.decode("ascii")  # IDNA-encoded name (IPv6 in brackets), port if given
     with httpx.Client(
         verify=_verify(),
         trust_env=False,  # no proxy from the environment: it would connect to the name itself
@@ -291,7 +290,7 @@ def _post(destination: destinations.Destination, address, url: str, body: bytes,
             target,
             content=body,
             headers={**headers, "Host": host_header},
-            extensions={"sni_hostname": destination.host},
+            extensions={"sni_hostname": original.raw_host.decode("ascii")},
         )
         return client.send(request)
 
@@ -303,7 +302,7 @@ def send_webhook(notification: Notification) -> None:
     if not subscription.active:
         raise PermanentDeliveryError("The webhook subscription is inactive.")
     try:
-        destination, addresses = destinations.addresses_for_delivery(subscription.url)
+        _, addresses = destinations.addresses_for_delivery(subscription.url)
     except destinations.DestinationRefused as exc:
         raise PermanentDeliveryError(exc.reason) from exc
     except destinations.DestinationUnresolved as exc:
@@ -318,7 +317,7 @@ def send_webhook(notification: Notification) -> None:
     }
     for index, address in enumerate(addresses):
         try:
-            response = _post(destination, address, subscription.url, body, headers)
+            response = _post(address, subscription.url, body, headers)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             if index + 1 < len(addresses):
                 continue  # the name has another (checked) address: try it

@@ -145,7 +145,7 @@ def test_serve_runs_web_and_worker_until_terminated(tmp_path: Path):
     env.update(OPSDESK_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
                DJANGO_SETTINGS_MODULE="opsdesk.config.settings", OPSDESK_LOG_LEVEL="WARNING")
     opsdesk = [sys.executable, "-m", "opsdesk"]
-    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=60)
+    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
     port = _free_port()
     # The worker command belongs to the notifications app; without it, serve runs the web server alone.
     worker = "worker" in get_commands()
@@ -171,7 +171,7 @@ def test_serve_runs_web_and_worker_until_terminated(tmp_path: Path):
             time.sleep(0.1)
     finally:
         process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=15)
+        code = process.wait(timeout=30)  # gunicorn stops gracefully (up to 8 s), on a busy machine
     output = (tmp_path / "serve.log").read_text()
     assert f"running at http://127.0.0.1:{port}/" in output
     assert code == 0, output
