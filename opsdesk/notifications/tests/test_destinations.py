@@ -131,7 +131,7 @@ def test_public_addresses_and_names_are_accepted(administrator, org_a):
 @pytest.mark.parametrize(
     "template, reason",
     [
-        ("http://localhost:{port}/hooks", "loopback address"),  # a name, refused by what it resolves to
+        ("http://localhost:{port}/hooks", "loopback address"),  # a name (see also the rebinding test)
         ("http://[::1]:{port}/hooks", "loopback address"),
         ("http://[::ffff:127.0.0.1]:{port}/hooks", "loopback address"),
         ("http://2130706433:{port}/hooks", "loopback address"),
