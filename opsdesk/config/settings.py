@@ -165,6 +165,9 @@ else:
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OPSDESK_OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_OUTBOX_MAX_ATTEMPTS", "8"))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPSDESK_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Webhooks go to public addresses over HTTPS only (issue 7); these lift that for development and tests.
+WEBHOOK_ALLOW_HTTP = env_bool("OPSDESK_WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE = env_bool("OPSDESK_WEBHOOK_ALLOW_PRIVATE", False)
 
 # API (L3)
 API_PAGE_SIZE_DEFAULT = 50

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import ssl
 import uuid
 from email.utils import parseaddr
 
@@ -33,6 +34,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from opsdesk.notifications import destinations
 from opsdesk.notifications.models import Channel, Notification, NotificationState
 
 logger = logging.getLogger("opsdesk.notifications")
@@ -242,12 +244,69 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def _verify() -> ssl.SSLContext | bool:
+    """How server certificates are checked: httpx's default, the public CAs (tests add their own CA)."""
+    return True
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def classify(exc: httpx.HTTPError) -> str:
+    """A short reason for a failed request, never the receiver's words (which may be anything)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    causes = list(_chain(exc))
+    if any(isinstance(c, ssl.SSLError) for c in causes):
+        return "TLS error"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in str(exc).lower():
+        return "connection refused"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    if isinstance(exc, httpx.ProtocolError):
+        return "protocol error"
+    return "network error"
+
+
+def _post(address, url: str, body: bytes, headers: dict) -> httpx.Response:
+    """POST to `address` exactly (the one that was checked), naming the host in Host and in TLS's
+    SNI, so the certificate is checked against the name; redirects are answers, never followed."""
+    original = httpx.URL(url)
+    target = original.copy_with(host=str(address))
+    host_header = original.netloc.decode("ascii")  # IDNA-encoded name (IPv6 in brackets), port if given
+    with httpx.Client(
+        verify=_verify(),
+        trust_env=False,  # no proxy from the environment: it would connect to the name itself
+        follow_redirects=False,
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+    ) as client:
+        request = client.build_request(
+            "POST",
+            target,
+            content=body,
+            headers={**headers, "Host": host_header},
+            extensions={"sni_hostname": original.raw_host.decode("ascii")},
+        )
+        return client.send(request)
+
+
 def send_webhook(notification: Notification) -> None:
     subscription = notification.subscription
     if subscription is None:
         raise PermanentDeliveryError("The webhook subscription was deleted.")
     if not subscription.active:
         raise PermanentDeliveryError("The webhook subscription is inactive.")
+    try:
+        _, addresses = destinations.addresses_for_delivery(subscription.url)
+    except destinations.DestinationRefused as exc:
+        raise PermanentDeliveryError(exc.reason) from exc
+    except destinations.DestinationUnresolved as exc:
+        raise DeliveryError("name not resolved") from exc
     body = webhook_body(notification)
     headers = {
         "Content-Type": "application/json",
@@ -256,18 +315,21 @@ def send_webhook(notification: Notification) -> None:
         EVENT_HEADER: notification.event,
         DELIVERY_HEADER: str(notification.pk),
     }
-    try:
-        response = httpx.post(
-            subscription.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
-    except httpx.HTTPError as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+    for index, address in enumerate(addresses):
+        try:
+            response = _post(address, subscription.url, body, headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            if index + 1 < len(addresses):
+                continue  # the name has another (checked) address: try it
+            raise DeliveryError(classify(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(classify(exc)) from exc
+        break
+    # Only the status is kept: the answer's body is the receiver's (or an internal service's) words.
+    if 300 <= response.status_code < 400:
+        raise DeliveryError(f"HTTP {response.status_code} (redirect not followed)")
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise DeliveryError(f"HTTP {response.status_code}")
 
 
 def _send_and_mark(notification: Notification, now: dt.datetime | None) -> bool:
@@ -280,11 +342,13 @@ def _send_and_mark(notification: Notification, now: dt.datetime | None) -> bool:
         mark_failed(notification, str(exc), permanent=True, now=now)
         return False
     except Exception as exc:
-        mark_failed(
-            notification,
-            str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}",
-            now=now,
-        )
+        if isinstance(exc, DeliveryError):
+            error = str(exc)
+        elif notification.channel == Channel.WEBHOOK:
+            error = f"unexpected error ({type(exc).__name__})"  # its text may quote the receiver
+        else:
+            error = f"{type(exc).__name__}: {exc}"
+        mark_failed(notification, error, now=now)
         return False
     marked = mark_sent(notification.pk, notification.claim_token, now=now)
     if not marked:

@@ -17,6 +17,7 @@ from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create, record_delete, record_update
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import Organisation
+from opsdesk.notifications import destinations
 from opsdesk.notifications.models import Channel, Notification, WebhookSubscription
 
 SECRET_PREFIX = "whsec_"
@@ -135,6 +136,16 @@ def _resolve_organisation(actor: Any, value: Any) -> Organisation | None:
     return org
 
 
+def _check_destination(url: Any) -> None:
+    """Issue 7: HTTPS to a public address only (delivery checks again after resolving the name)."""
+    if not isinstance(url, str):
+        return  # the model's own validation reports it
+    try:
+        destinations.check_url(url)
+    except destinations.DestinationRefused as exc:
+        raise ValidationFailed.field("url", exc.message)
+
+
 def generate_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
@@ -150,6 +161,7 @@ def webhook_subscription_create(
 ) -> WebhookSubscription:
     """L2: the secret is generated here and returned on this object only; callers show it once."""
     require_permission(actor, "notifications.manage_webhooks")
+    _check_destination((url or "").strip())
     subscription = WebhookSubscription(
         organisation=_resolve_organisation(actor, organisation),
         url=(url or "").strip(),
@@ -173,6 +185,7 @@ def webhook_subscription_update(
         changes["organisation"] = _resolve_organisation(actor, changes["organisation"])
     if "url" in changes and isinstance(changes["url"], str):
         changes["url"] = changes["url"].strip()
+        _check_destination(changes["url"])
     if "event_types" in changes and changes["event_types"] is None:
         changes["event_types"] = []
     with transaction.atomic():

@@ -63,15 +63,23 @@ def customer_b(administrator, org_b) -> User:
 
 @dataclass
 class Receiver:
-    """A webhook receiver on 127.0.0.1 answering with the queued statuses (then 200)."""
+    """A webhook receiver on 127.0.0.1 answering with the queued statuses (then 200), with `reply`
+    as the body when set and `reply_headers` as extra headers."""
 
     url: str
+    port: int = 0
     statuses: list[int] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
+    reply: bytes | None = None
+    reply_headers: dict[str, str] = field(default_factory=dict)
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(settings) -> Iterator[Receiver]:
+    """The receiver is plain HTTP on loopback, which webhooks refuse outside development (issue 7):
+    the tests that use it allow both explicitly."""
+    settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
     state = Receiver(url="")
     lock = threading.Lock()
 
@@ -81,9 +89,11 @@ def receiver() -> Iterator[Receiver]:
             with lock:
                 state.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                 status = state.statuses.pop(0) if state.statuses else 200
-            reply = json.dumps({"ok": status < 300}).encode()
+            reply = state.reply if state.reply is not None else json.dumps({"ok": status < 300}).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            for name, value in state.reply_headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)
@@ -94,7 +104,8 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/opsdesk"
+    state.port = server.server_address[1]
+    state.url = f"http://127.0.0.1:{state.port}/hooks/opsdesk"
     try:
         yield state
     finally:

@@ -1,10 +1,10 @@
 """`opsdesk serve`: the web server and the task worker together, for `make run` (L5).
 
-Two child processes — `opsdesk runserver HOST:PORT --noreload --insecure` (it serves /static/ from
-the apps' static folders, with DEBUG off too) and `opsdesk worker` — supervised by this one:
-Ctrl-C or SIGTERM is passed on to both, and when either exits the other is stopped, so the pair
-lives and dies together. At scale the two are run separately instead (gunicorn and several
-`opsdesk worker` processes, see README).
+Two child processes — gunicorn with threaded workers (configured by opsdesk/config/gunicorn_conf.py:
+a fixed thread pool, so a bounded number of database connections, and a listen backlog of 2048;
+WhiteNoise serves /static/) and `opsdesk worker` — supervised by this one: Ctrl-C or SIGTERM is passed
+on to both, and when either exits the other is stopped, so the pair lives and dies together. At
+scale the same gunicorn configuration and several `opsdesk worker` processes run separately (README).
 """
 
 from __future__ import annotations
@@ -51,6 +51,17 @@ def _local_url(host: str, port: int) -> str:
     return f"http://{_bind_address(host, port)}/"
 
 
+def _web_config():
+    """The gunicorn configuration module; a bad OPSDESK_WEB_* value is a clear error, not a traceback."""
+    try:
+        from opsdesk.config import gunicorn_conf
+
+        gunicorn_conf.web_connection_bound()  # reads OPSDESK_WEB_WORKERS/THREADS now, as gunicorn will
+    except ValueError as exc:
+        raise CommandError(str(exc))
+    return gunicorn_conf
+
+
 def _child_setup() -> None:  # pragma: no cover - runs in the child between fork and exec
     """Own process group, so a terminal's Ctrl-C reaches only the supervisor, which passes it on
     exactly once; and on Linux a SIGTERM if the supervisor itself is killed, so no orphan keeps
@@ -66,7 +77,7 @@ def _child_setup() -> None:  # pragma: no cover - runs in the child between fork
 
 class Command(BaseCommand):
     help = "Run the web server and the task worker together; Ctrl-C stops both."
-    requires_system_checks: list[str] = []  # runserver runs them in its own process
+    # Django's system checks run here, once: gunicorn does not run them (runserver did).
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
@@ -77,7 +88,13 @@ class Command(BaseCommand):
 
     def commands(self, host: str, port: int, worker: bool) -> dict[str, list[str]]:
         opsdesk = [sys.executable, "-m", "opsdesk"]
-        web = [*opsdesk, "runserver", _bind_address(host, port), "--noreload", "--insecure"]
+        gunicorn_conf = _web_config()
+        web = [
+            sys.executable, "-m", "gunicorn",
+            "--config", f"python:{gunicorn_conf.__name__}",
+            "--bind", _bind_address(host, port),
+            gunicorn_conf.wsgi_app,
+        ]
         commands = {"web server": web}
         if worker:
             commands["worker"] = [*opsdesk, "worker"]
@@ -132,6 +149,11 @@ class Command(BaseCommand):
 
         what = "web server and task worker" if worker else "web server only"
         self.stdout.write(self.style.SUCCESS(f"\nopsdesk is running at {url} ({what}). Ctrl-C stops it.\n"))
+        conf = _web_config()
+        self.stdout.write(
+            f"Web server: gunicorn, {conf.web_workers()} process(es) × {conf.web_threads()} threads; "
+            f"at most {conf.web_connection_bound()} database connections from it.\n"
+        )
         try:
             rows = demo_logins()
         except DatabaseError as exc:
