@@ -164,3 +164,130 @@ def test_services_writing_in_one_transaction_keep_one_chain(world):
         )
         services.contact_update(actor=admin, contact=contact, phone="+44 20 7946 0001")
     assert verify().startswith("ok, ")
+
+
+# --- migration 0004 on a log that already has rows -------------------------------------------------
+
+OLD_ROWS = [  # as migration 0003's schema stored them, in id order
+    (
+        "2024-01-02 03:04:05.123456",
+        None,
+        "system",
+        "create",
+        "directory.organisation",
+        "1",
+        "Org",
+        1,
+        None,
+        '{"name": "Org", "ratio": 1.0, "big": 1e20, "tiny": 1.5e-07}',
+        1,
+        "",
+    ),
+    (
+        "2024-01-02 03:04:06",
+        7,
+        "a@b.test",
+        "update",
+        "directory.organisation",
+        "1",
+        "Org ünïcode",
+        1,
+        '{"name": "Org"}',
+        '{"name": "Org ✓", "tags": [1, 2.5, null, true]}',
+        0,
+        "renamed",
+    ),
+    (
+        "2024-01-03 00:00:00",
+        None,
+        "system",
+        "delete",
+        "directory.namedcontact",
+        "9",
+        "",
+        None,
+        '{"x": {"nested": [1, 2]}}',
+        None,
+        1,
+        "",
+    ),
+]
+INSERT_OLD_ROW = (
+    "INSERT INTO core_auditevent (at, actor_id, actor_label, action, object_type, object_id, object_repr, "
+    "organisation_id, before, after, public, note) VALUES ({})"
+)
+
+
+def _opsdesk_env(tmp_path) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "OPSDESK_"))}
+    env.update(
+        OPSDESK_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'old.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="opsdesk.config.settings",
+        OPSDESK_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def test_migration_chains_existing_rows_and_the_cli_reports_tampering(tmp_path):
+    """SQLite, as real processes: a database at migration 0003 with rows in it is migrated; the
+    rows are chained in id order and `opsdesk audit verify` exits 0; after a row is deleted by
+    the owner (trigger dropped), it exits 1 naming the row after the gap."""
+    import sqlite3
+    import subprocess
+    import sys
+
+    env = _opsdesk_env(tmp_path)
+    opsdesk = [sys.executable, "-m", "opsdesk"]
+    subprocess.run(
+        [*opsdesk, "migrate", "core", "0003", "--no-input", "-v0"], env=env, check=True, timeout=120
+    )
+    db = sqlite3.connect(tmp_path / "old.sqlite3")
+    for row in OLD_ROWS:
+        db.execute(INSERT_OLD_ROW.format(", ".join("?" * len(row))), row)
+    db.commit()
+    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=120)
+    done = subprocess.run([*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "ok, 3 events verified"
+    links = db.execute("SELECT id, prev_hash, hash FROM core_auditevent ORDER BY id").fetchall()
+    assert links[0][1] == auditchain.GENESIS and links[1][1] == links[0][2] and links[2][1] == links[1][2]
+    assert {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")} >= set(
+        SQLITE_TRIGGERS
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM core_auditevent WHERE id = ?", [links[1][0]])
+    db.execute("DROP TRIGGER core_auditevent_no_delete")
+    db.execute("DELETE FROM core_auditevent WHERE id = ?", [links[1][0]])
+    db.commit()
+    db.close()
+    broken = subprocess.run(
+        [*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert broken.returncode == 1
+    assert f"audit chain broken at event {links[2][0]}" in broken.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite: see the test above")
+def test_migration_chains_existing_rows_on_postgresql(world):
+    """Inside the test's transaction (PostgreSQL DDL is transactional): back to 0003, add rows the
+    old way, forward again; the chain covers old and new rows and TRUNCATE is refused again."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("core", "0003_audit_append_only")])
+    with connection.cursor() as cursor:
+        for row in OLD_ROWS:
+            values = (f"{row[0]}+00", *row[1:10], bool(row[10]), row[11])
+            cursor.execute(INSERT_OLD_ROW.format(", ".join(["%s"] * len(values))), values)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("core", "0004_audit_chain_and_security_events")])
+    count = AuditEvent.objects.count()
+    assert verify().splitlines()[0] == f"ok, {count} events verified"
+    services.contact_create(actor=world["admin"], organisation=world["org_a"], name="After", email="n@a.test")
+    assert verify().splitlines()[0] == f"ok, {count + 1} events verified"
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE core_auditevent")
