@@ -206,3 +206,17 @@ def test_audit_security_event_is_callable_by_other_apps(world):
     assert event.public is False and event.actor_label == "system" and event.hash
     with pytest.raises(ValueError):
         audit_security_event(action=AuditAction.CREATE)
+
+
+def test_staff_see_an_accounts_security_events_on_its_history_page(world):
+    customer = world["customer_a"]
+    client_from().post("/login/", {"username": customer.email, "password": "wrong-password-2"})
+    signed_in = client_from()
+    signed_in.post("/login/", {"username": customer.email, "password": PASSWORD})
+    signed_in.post("/logout/")
+    staff = Client()
+    staff.force_login(world["admin"])
+    page = staff.get(reverse("directory:user_history", args=[customer.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Sign-in failed" in text and "Signed in" in text and "Signed out" in text
