@@ -242,14 +242,14 @@ def test_migration_chains_existing_rows_and_the_cli_reports_tampering(tmp_path):
     env = _opsdesk_env(tmp_path)
     opsdesk = [sys.executable, "-m", "opsdesk"]
     subprocess.run(
-        [*opsdesk, "migrate", "core", "0003", "--no-input", "-v0"], env=env, check=True, timeout=120
+        [*opsdesk, "migrate", "core", "0003", "--no-input", "-v0"], env=env, check=True, timeout=300
     )
     db = sqlite3.connect(tmp_path / "old.sqlite3")
     for row in OLD_ROWS:
         db.execute(INSERT_OLD_ROW.format(", ".join("?" * len(row))), row)
     db.commit()
-    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=120)
-    done = subprocess.run([*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
+    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
+    done = subprocess.run([*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "ok, 3 events verified"
     links = db.execute("SELECT id, prev_hash, hash FROM core_auditevent ORDER BY id").fetchall()
@@ -264,7 +264,7 @@ def test_migration_chains_existing_rows_and_the_cli_reports_tampering(tmp_path):
     db.commit()
     db.close()
     broken = subprocess.run(
-        [*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
+        [*opsdesk, "audit", "verify"], env=env, capture_output=True, text=True, timeout=120
     )
     assert broken.returncode == 1
     assert f"audit chain broken at event {links[2][0]}" in broken.stderr
