@@ -210,3 +210,14 @@ SESSION_COOKIE_SECURE = env_bool("OPSDESK_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Audit (L1): how many reverse proxies in front of opsdesk append to X-Forwarded-For. 0 (default):
+# the source address recorded in the audit log is REMOTE_ADDR and X-Forwarded-For is ignored.
+try:
+    OPSDESK_TRUSTED_PROXY_HOPS = int(os.environ.get("OPSDESK_TRUSTED_PROXY_HOPS", "0"))
+except ValueError:
+    OPSDESK_TRUSTED_PROXY_HOPS = -1
+if not 0 <= OPSDESK_TRUSTED_PROXY_HOPS <= 10:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("OPSDESK_TRUSTED_PROXY_HOPS must be a whole number from 0 to 10.")

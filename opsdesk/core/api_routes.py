@@ -9,6 +9,8 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 
 from opsdesk.core import selectors
 from opsdesk.core.api import CSV_NOTE, ErrorOut, ListParams, list_response, page_response_schema
+from opsdesk.core.models import AuditAction
+from opsdesk.core.permissions import has_permission
 from opsdesk.core.tokens import token_create, token_revoke
 
 router = Router(tags=["core"])
@@ -46,12 +48,30 @@ class AuditEventOut(Schema):
     before: dict | None
     after: dict | None
     note: str
+    request_id: str = Field("", description="The X-Request-ID of the request that caused it (staff only).")
+    source_address: str = Field("", description="The client address it came from (staff only).")
+
+    # Where staff work from is not the customer's business: only staff see these two.
+    @staticmethod
+    def resolve_request_id(obj, context) -> str:
+        return obj.request_id if _sees_internal(context) else ""
+
+    @staticmethod
+    def resolve_source_address(obj, context) -> str:
+        return obj.source_address if _sees_internal(context) else ""
+
+
+def _sees_internal(context) -> bool:
+    request = (context or {}).get("request")
+    user = getattr(request, "auth", None) if request is not None else None
+    return has_permission(user, "core.view_internal_history")
 
 
 class AuditFilter(FilterSchema):
     object_type: str | None = None
     object_id: str | None = None
     organisation: int | None = None
+    action: AuditAction | None = Field(None, description="e.g. sign_in_failed, permission_denied.")
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS})

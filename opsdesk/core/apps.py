@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "opsdesk.core"
     label = "core"
     verbose_name = "opsdesk core"
+
+    def ready(self) -> None:
+        from opsdesk.core.audit import connect_signals
+
+        connect_signals()

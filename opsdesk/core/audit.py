@@ -1,17 +1,71 @@
 """Recording audit events (L1). Services call these inside their transaction, so the event and the
-change commit together or not at all."""
+change commit together or not at all. Every row carries the request it came from (id and source
+address, bound by RequestLogMiddleware) and is hash-chained by AuditEvent itself."""
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import decimal
+import ipaddress
+import json
+import logging
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 
-from opsdesk.core.models import AuditAction, AuditEvent
+from opsdesk.core.models import SECURITY_ACTIONS, AuditAction, AuditEvent
 from opsdesk.core.tenancy import organisation_id_of
+
+logger = logging.getLogger(__name__)
+
+#: (request id, source address) of the request being served; ("", "") outside one.
+_request_context: contextvars.ContextVar[tuple[str, str]] = contextvars.ContextVar(
+    "opsdesk_audit_request", default=("", "")
+)
+
+
+def _ip(value: str) -> str:
+    """A normalised IP address, or "" when `value` is not one (IPv4-mapped IPv6 as IPv4)."""
+    try:
+        address = ipaddress.ip_address(value.strip().split("%")[0])
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def source_address(request: HttpRequest) -> str:
+    """Where a request came from: REMOTE_ADDR, or with OPSDESK_TRUSTED_PROXY_HOPS = n > 0 the
+    address the outermost trusted proxy saw, i.e. the n-th X-Forwarded-For entry from the right
+    (entries further left are whatever the client sent and can be forged)."""
+    remote = _ip(request.META.get("REMOTE_ADDR", ""))
+    hops = getattr(settings, "OPSDESK_TRUSTED_PROXY_HOPS", 0)
+    forwarded = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if hops <= 0 or not forwarded:
+        return remote
+    return _ip(forwarded[-min(hops, len(forwarded))]) or remote
+
+
+def bind_request(request_id: str, address: str) -> contextvars.Token:
+    """Called by RequestLogMiddleware; every audit row written while serving carries these."""
+    return _request_context.set((request_id[:64], address[:45]))
+
+
+def unbind_request(token: contextvars.Token) -> None:
+    _request_context.reset(token)
+
+
+def _request_fields(request: HttpRequest | None = None) -> dict[str, str]:
+    request_id, address = _request_context.get()
+    if request is not None:
+        request_id = getattr(request, "request_id", "") or request_id
+        address = address or source_address(request)
+    return {"request_id": request_id[:64], "source_address": address[:45]}
 
 
 def _json_value(value: Any) -> Any:
@@ -72,6 +126,7 @@ def audit_record(
         after=after,
         public=public,
         note=note[:255],
+        **_request_fields(),
     )
 
 
@@ -95,6 +150,7 @@ def audit_bulk_update(*, actor: Any, queryset: models.QuerySet, note: str = "", 
         count = model._default_manager.filter(pk__in=pks).update(**changes, **extra)
         events = []
         actor_fields = _actor_fields(actor)
+        request_fields = _request_fields()
         for row in model._default_manager.filter(pk__in=pks):
             events.append(
                 AuditEvent(
@@ -107,7 +163,116 @@ def audit_bulk_update(*, actor: Any, queryset: models.QuerySet, note: str = "", 
                     before=befores[row.pk],
                     after=snapshot(row),
                     note=note[:255],
+                    **request_fields,
                 )
             )
         AuditEvent.objects.bulk_create(events, batch_size=1000)
         return count
+
+
+# --- security events --------------------------------------------------------------------------
+
+
+def audit_security_event(
+    *,
+    action: str,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+    note: str = "",
+    obj: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Record a sign-in, failed sign-in, sign-out, token use, permission refusal or lockout.
+
+    Never public (customers do not see them); staff find them in the audit API by `action`. The
+    object is the actor's user record unless `obj` says otherwise (the token for a token use), so
+    the user's history shows them; `details` lands in `after` (never put a password in it).
+    """
+    if action not in SECURITY_ACTIONS:
+        raise ValueError(f"{action!r} is not a security audit action.")
+    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    if obj is None and signed_in:
+        obj = actor
+    actor_fields = _actor_fields(actor)
+    if not signed_in and request is not None:
+        actor_fields["actor_label"] = "anonymous"
+    return AuditEvent.objects.create(
+        **actor_fields,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:255] if obj is not None else "",
+        organisation_id=organisation_id_of(obj) if obj is not None else None,
+        after=details or None,
+        public=False,
+        note=note[:255],
+        **_request_fields(request),
+    )
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def audit_refused_write(request: HttpRequest, response: HttpResponse) -> None:
+    """A 403 answer to a write, from anywhere (API error handlers, UI views, CSRF): recorded once,
+    by RequestLogMiddleware, after the view's own transaction has ended (rolled back or not)."""
+    if response.status_code != 403 or request.method not in WRITE_METHODS:
+        return
+    note = ""
+    if response.get("Content-Type", "").startswith("application/json") and not response.streaming:
+        try:
+            note = str(json.loads(response.content).get("detail", ""))
+        except (ValueError, AttributeError):
+            note = ""
+    try:
+        audit_security_event(
+            action=AuditAction.PERMISSION_DENIED,
+            actor=getattr(request, "user", None),
+            request=request,
+            note=note,
+            details={"method": request.method, "path": request.path[:1000]},
+        )
+    except Exception:  # the refusal stands; a failed audit write must not turn it into a 500
+        logger.exception("could not record a permission refusal in the audit log")
+
+
+def _on_logged_in(sender: Any, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
+    audit_security_event(action=AuditAction.SIGN_IN, actor=user, request=request)
+
+
+def _on_logged_out(sender: Any, request: HttpRequest | None = None, user: Any = None, **kwargs: Any) -> None:
+    if user is not None:  # logging out without a session is not an event
+        audit_security_event(action=AuditAction.SIGN_OUT, actor=user, request=request)
+
+
+def _on_login_failed(
+    sender: Any, credentials: dict | None = None, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """The identifier tried (never the password: Django has already masked it, and only the
+    identifier is read here); the account's history shows it when that account exists."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    credentials = credentials or {}
+    tried = str(credentials.get("username") or credentials.get(user_model.USERNAME_FIELD) or "")[:254]
+    account = (
+        user_model._base_manager.filter(**{f"{user_model.USERNAME_FIELD}__iexact": tried}).first()
+        if tried
+        else None
+    )
+    audit_security_event(
+        action=AuditAction.SIGN_IN_FAILED,
+        request=request,
+        obj=account,
+        note=f"sign-in failed for {tried!r}"[:255],
+        details={"email": tried},
+    )
+
+
+def connect_signals() -> None:
+    """Called from CoreConfig.ready: Django's own sign-in signals feed the audit log."""
+    from django.contrib.auth import signals
+
+    signals.user_logged_in.connect(_on_logged_in, dispatch_uid="opsdesk.audit.sign_in")
+    signals.user_logged_out.connect(_on_logged_out, dispatch_uid="opsdesk.audit.sign_out")
+    signals.user_login_failed.connect(_on_login_failed, dispatch_uid="opsdesk.audit.sign_in_failed")

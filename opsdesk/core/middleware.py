@@ -9,7 +9,7 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from opsdesk.core import idempotency
+from opsdesk.core import audit, idempotency
 from opsdesk.core.tokens import token_authenticate
 
 request_log = logging.getLogger("opsdesk.request")
@@ -78,7 +78,9 @@ class IdempotencyMiddleware:
 
 
 class RequestLogMiddleware:
-    """One structured log line per request, with a request id echoed in X-Request-ID."""
+    """One structured log line per request, with a request id echoed in X-Request-ID. The id and
+    the source address are bound for audit rows written while serving it, and a refused write
+    (403) is recorded in the audit log."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,7 +89,12 @@ class RequestLogMiddleware:
         request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         request.request_id = request_id
         started = time.perf_counter()
-        response = self.get_response(request)
+        bound = audit.bind_request(request_id, audit.source_address(request))
+        try:
+            response = self.get_response(request)
+            audit.audit_refused_write(request, response)
+        finally:
+            audit.unbind_request(bound)
         response["X-Request-ID"] = request_id
         user = getattr(request, "user", None)
         request_log.info(

@@ -18,6 +18,7 @@ def audit_event_list(
     object_type: str | None = None,
     object_id: str | None = None,
     organisation: int | None = None,
+    action: str | None = None,
 ) -> QuerySet:
     """Staff see every event; customers see the public history of their own organisation's objects."""
     qs = AuditEvent.objects.all()
@@ -34,6 +35,8 @@ def audit_event_list(
         qs = qs.filter(object_id=str(object_id))
     if organisation is not None:
         qs = qs.filter(organisation_id=organisation)
+    if action:
+        qs = qs.filter(action=action)
     return qs
 
 

@@ -8,13 +8,16 @@ import secrets
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from opsdesk.core.audit import audit_record
+from opsdesk.core.audit import audit_record, audit_security_event
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.models import ApiToken, AuditAction
 
 TOKEN_PREFIX = "opsd_"
+#: last_used_at is written, and a token_used audit event recorded, at most this often per token.
+TOKEN_USE_INTERVAL = dt.timedelta(minutes=5)
 
 
 def _digest(secret: str) -> str:
@@ -58,6 +61,13 @@ def token_authenticate(secret: str) -> Any | None:
         return None
     if not token.user.is_active:
         return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_INTERVAL:
+        # At most one write (and one audit event) per token per interval: the conditional UPDATE
+        # lets only one of several concurrent requests through.
+        with transaction.atomic():
+            stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_INTERVAL)
+            if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
+                audit_security_event(
+                    action=AuditAction.TOKEN_USED, actor=token.user, obj=token, note=f"token {token.prefix}…"
+                )
     return token.user
