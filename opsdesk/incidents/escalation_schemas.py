@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Field, FilterSchema, Schema
 
+from opsdesk.core.limits import Day
 from opsdesk.incidents.escalation_models import EscalationState
 from opsdesk.incidents.rca_models import RcaState
 
@@ -159,13 +160,13 @@ class RcaFilter(FilterSchema):
 class RcaActionIn(Schema):
     description: str
     owner: int | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     runbook_update: bool = False
 
 
 class RcaActionPatch(Schema):
     description: str | None = None
     owner: int | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     runbook_update: bool | None = None
     done: bool | None = Field(None, description="Mark the action done (true) or not done (false).")

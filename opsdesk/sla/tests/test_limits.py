@@ -206,3 +206,20 @@ def test_the_engine_calendar_cache_is_bounded(world, monkeypatch):
     calendars.business_calendar(made[0])
     assert len(calendars._cache) == 3
     assert sum(1 for pk, _ in calendars._cache if pk == made[0].pk) == 1
+
+
+def test_an_rca_action_due_date_outside_the_window_is_refused(world):
+    from opsdesk.incidents import rca
+    from opsdesk.incidents.tests.conftest import log
+
+    report = rca.rca_request(actor=world["service_desk"], incident=log(world, priority="P2"))
+    client = Client()
+    client.force_login(world["service_desk"])
+    r = client.post(
+        f"/api/v1/rcas/{report.pk}/actions",
+        {"description": "Alarm on pool usage.", "due_date": "0001-01-01"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422, r.content
+    assert [e["field"] for e in r.json()["errors"]] == ["due_date"]
+    assert not report.actions.exists()
