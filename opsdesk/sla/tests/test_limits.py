@@ -223,3 +223,13 @@ def test_an_rca_action_due_date_outside_the_window_is_refused(world):
     assert r.status_code == 422, r.content
     assert [e["field"] for e in r.json()["errors"]] == ["due_date"]
     assert not report.actions.exists()
+
+
+def test_the_closure_form_shows_the_window_as_a_field_error(admin):
+    from django.urls import reverse
+
+    uk = Calendar.objects.get(name="uk")
+    r = admin.post(reverse("calendars:closure_add", args=[uk.pk]), {"date": "2101-01-01", "reason": "x"})
+    assert r.status_code == 200
+    assert "out of range" in r.context["form"].errors["date"][0]
+    assert not Closure.objects.filter(calendar=uk, date=dt.date(2101, 1, 1)).exists()
