@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from opsdesk.calendars import selectors, services
 from opsdesk.core.api import ErrorOut, expected_version, with_etag
 from opsdesk.core.errors import ValidationFailed
-from opsdesk.core.limits import WallTime
+from opsdesk.core.limits import Day, WallTime, Year
 
 router = Router(tags=["calendars"])
 ERRORS = {
@@ -71,7 +71,7 @@ class ClosureOut(Schema):
 
 
 class ClosureIn(Schema):
-    date: dt.date
+    date: Day
     reason: str = ""
 
 
@@ -120,7 +120,7 @@ def calendar_update(request: HttpRequest, response: HttpResponse, calendar_id: i
 
 
 @router.get("/calendars/{calendar_id}/closures", response={200: list[ClosureOut], **ERRORS})
-def closure_list(request: HttpRequest, calendar_id: int, year: int | None = None):
+def closure_list(request: HttpRequest, calendar_id: int, year: Year | None = None):
     calendar = selectors.calendar_get(user=request.auth, pk=calendar_id)
     return list(selectors.closure_list(user=request.auth, calendar=calendar, year=year))
 

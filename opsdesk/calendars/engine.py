@@ -22,6 +22,11 @@ adding 15 minutes does), and closed dates are a set consulted once per date when
 never scanned per query. The table grows forward or backward by whole years when a question falls
 outside it (it is replaced, never mutated, so concurrent readers stay consistent).
 
+Bounded whatever is asked: instants outside WINDOW_FIRST_YEAR–WINDOW_LAST_YEAR (1960–2110) raise
+OutsideWindow, a question far from the kept table starts a small table near it instead of widening
+the kept one, and a table wider than KEPT_YEARS_MAX years answers its question and is dropped. So a
+calendar keeps at most KEPT_YEARS_MAX years of spans, and one question builds at most the window.
+
 An always-open (24x7) calendar is plain elapsed time.
 
 Inputs are timezone-aware datetimes in any offset; outputs are in the calendar's zone.
@@ -39,6 +44,10 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
+    "KEPT_YEARS_MAX",
+    "WINDOW_FIRST_YEAR",
+    "WINDOW_LAST_YEAR",
+    "OutsideWindow",
     "BusinessCalendar",
     "ClosedPeriod",
     "ResponseTarget",
@@ -56,7 +65,21 @@ __all__ = [
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = 1_000_000  # microseconds per second
 _MIDNIGHT = time(0)
-_MIN_YEAR, _MAX_YEAR = 2, 9997
+
+#: The window the engine works in: instants from WINDOW_FIRST_YEAR-01-01 up to, not including,
+#: (WINDOW_LAST_YEAR + 1)-01-01, UTC. Asking about an instant outside it (or for an answer beyond
+#: it) raises OutsideWindow instead of building spans for thousands of years. Wider than the
+#: 1970–2100 a client may send (opsdesk.core.limits), so that a target a few business days after
+#: a late-2100 instant, or a clock paused for a while, still has room.
+WINDOW_FIRST_YEAR, WINDOW_LAST_YEAR = 1960, 2110
+WINDOW_LO_US = (datetime(WINDOW_FIRST_YEAR, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+WINDOW_HI_US = (datetime(WINDOW_LAST_YEAR + 1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+# Span tables cover local years, a year either side of the window for the zone offsets.
+_TABLE_FIRST, _TABLE_LAST = WINDOW_FIRST_YEAR - 1, WINDOW_LAST_YEAR + 1
+#: The widest span table a calendar keeps between questions, in years. A question that needs a
+#: wider one (business time from 1970 to 2100) builds it, answers and drops it. So a calendar
+#: holds at most this many years of spans: with one span a weekday, about 5,200 spans, ~3 MB.
+KEPT_YEARS_MAX = 20
 
 Span = tuple[time, time]
 
@@ -91,6 +114,20 @@ def _fmt_duration(delta: timedelta) -> str:
     if seconds or not parts:
         parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
     return " ".join(parts)
+
+
+class OutsideWindow(ValueError):
+    """An instant, or an answer, outside the years the engine covers (WINDOW_FIRST_YEAR to
+    WINDOW_LAST_YEAR)."""
+
+
+def _year_of(us: int) -> int:
+    """The UTC year of an instant in microseconds, refusing one outside the window."""
+    if not WINDOW_LO_US <= us < WINDOW_HI_US:
+        raise OutsideWindow(
+            f"Instants from {WINDOW_FIRST_YEAR} to {WINDOW_LAST_YEAR} only, the years the engine covers."
+        )
+    return (_EPOCH + timedelta(microseconds=us)).year
 
 
 class _NeedMore(Exception):
@@ -381,42 +418,63 @@ class BusinessCalendar:
             tab = self._table = _Table(self, year - 1, year + 2)
         return tab
 
+    def _keep(self, tab: _Table) -> None:
+        """Keep `tab` for the next question, unless it is wider than KEPT_YEARS_MAX (then it
+        answered one question and is dropped): what a calendar holds stays bounded."""
+        if tab is not self._table and tab.last - tab.first + 1 <= KEPT_YEARS_MAX:
+            self._table = tab
+
     def _run(self, op, *args):
-        """Run op(table, *args), growing the table by whole years until it reaches far enough."""
-        tab = self._tab()
+        """Run op(table, *args), growing the table by whole years until it reaches far enough. The
+        first step away from the kept table may start afresh near the instant asked about (see
+        _grow); the op is re-run from scratch on each new table, so it never mixes two."""
+        tab = kept = self._tab()
         while True:
             try:
-                return op(tab, *args)
+                result = op(tab, *args)
             except _NeedMore as need:
-                tab = self._grow(tab, need.forward, need.near)
+                tab = self._grow(tab, need.forward, need.near, fresh=tab is kept)
+                continue
+            self._keep(tab)
+            return result
 
-    def _grow(self, tab: _Table, forward: bool, near: int | None = None) -> _Table:
-        """A wider table: to the year of `near` if given, else twice as wide, at least a year more."""
+    def _grow(self, tab: _Table, forward: bool, near: int | None = None, fresh: bool = False) -> _Table:
+        """A wider table: to the year of `near` if given, else twice as wide, at least a year more;
+        never beyond the window (OutsideWindow). With `fresh`, when reaching `near` would make the
+        table wider than KEPT_YEARS_MAX, a new four-year table around `near` instead: one question
+        about 2099 costs four years of spans, not the eighty between."""
         first, last = tab.first, tab.last
         width = last - first + 1
         year = None
         if near is not None:
-            seconds = min(max(near // _US, -62_000_000_000), 253_000_000_000)
-            year = (_EPOCH + timedelta(seconds=seconds)).year
+            year = _year_of(near)
+            if fresh and max(last, year + 1) - min(first, year - 1) + 1 > KEPT_YEARS_MAX:
+                return _Table(self, max(year - 1, _TABLE_FIRST), min(year + 2, _TABLE_LAST))
         if forward:
             last = year + 1 if year is not None and year >= last else last + width
         else:
             first = year - 1 if year is not None and year <= first else first - width
-        first, last = max(first, _MIN_YEAR), min(last, _MAX_YEAR)
+        first, last = max(first, _TABLE_FIRST), min(last, _TABLE_LAST)
         if (first, last) == (tab.first, tab.last):
-            raise OverflowError("The calendar has no opening within the supported years.")
-        new = _Table(self, first, last)
-        if self._table is tab:
-            self._table = new
-        return new
+            raise OutsideWindow(
+                f"The answer lies outside {WINDOW_FIRST_YEAR}–{WINDOW_LAST_YEAR}, the years the engine"
+                " covers."
+            )
+        return _Table(self, first, last)
 
     def _covered(self, lo_us: int, hi_us: int) -> _Table:
-        """A table reaching from before lo_us to past hi_us (for the bulk paths)."""
+        """A table reaching from before lo_us to past hi_us (for the bulk paths): the kept one if it
+        does, else the kept one widened, else (wider than KEPT_YEARS_MAX) just lo_us..hi_us."""
+        first, last = _year_of(lo_us) - 1, _year_of(min(hi_us, WINDOW_HI_US - 1)) + 1
+        if hi_us > WINDOW_HI_US:
+            _year_of(hi_us)  # raises OutsideWindow
         tab = self._tab()
-        while tab.lo > lo_us:
-            tab = self._grow(tab, False, lo_us)
-        while tab.hi <= hi_us:
-            tab = self._grow(tab, True, hi_us)
+        if tab.lo <= lo_us and tab.hi > hi_us:
+            return tab
+        if max(last, tab.last) - min(first, tab.first) + 1 <= KEPT_YEARS_MAX:
+            first, last = min(first, tab.first), max(last, tab.last)
+        tab = _Table(self, max(first, _TABLE_FIRST), min(last, _TABLE_LAST))
+        self._keep(tab)
         return tab
 
     # -- operations (B2) ---------------------------------------------------------------------------

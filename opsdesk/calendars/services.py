@@ -1,7 +1,9 @@
 """Calendars in the database turned into engine calendars, and the writes that change them (B1, B5).
 
 Every write that changes when a calendar is open bumps the calendar's version. Engine calendars
-are cached per (id, version), so every process sees a change as soon as it reads the row again.
+are cached per (id, version), so every process sees a change as soon as it reads the row again;
+the cache holds the CALENDAR_CACHE_SIZE most recently used calendars (each engine calendar keeps
+a bounded span table, see engine.KEPT_YEARS_MAX), so neither many calendars nor many changes grow it.
 The open targets on a changed calendar are recomputed after commit by a task; a periodic sweep
 re-runs any recomputation that a dead worker left undone (recomputed_version < version).
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,11 +24,14 @@ from django.db.models import F
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.models import Calendar, Closure, ClosureSource, WorkingHours
 from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.limits import instant_problem
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create, record_delete, record_update
 
 HOLIDAY_YEARS = range(2015, 2046)
-_cache: dict[tuple[int, int], BusinessCalendar] = {}
+#: How many engine calendars a process keeps (least recently used dropped first).
+CALENDAR_CACHE_SIZE = 32
+_cache: OrderedDict[tuple[int, int], BusinessCalendar] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -43,9 +49,11 @@ def _holidays(country: str, subdivision: str) -> dict[dt.date, str]:
 def business_calendar(calendar: Calendar) -> BusinessCalendar:
     """The engine calendar of a database calendar, cached until the calendar's version changes."""
     key = (calendar.pk, calendar.version)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
     if calendar.always_open:
         built = BusinessCalendar(calendar.timezone, {}, (), always_open=True)
     else:
@@ -60,6 +68,8 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
         for stale in [k for k in _cache if k[0] == calendar.pk]:
             del _cache[stale]
         _cache[key] = built
+        while len(_cache) > CALENDAR_CACHE_SIZE:
+            _cache.popitem(last=False)
     return built
 
 
@@ -177,12 +187,20 @@ def working_hours_set(
         return _changed(calendar)
 
 
+def _check_day(day: dt.date, field: str) -> None:
+    """Closed days are held to 1970–2100 (core.limits), the years a target can be asked about."""
+    problem = instant_problem(day)
+    if problem:
+        raise ValidationFailed.field(field, f"{day:%Y-%m-%d} is out of range. {problem}")
+
+
 def closure_add(
     *, actor: Any, calendar: Calendar, date: dt.date, reason: str = "", source: str = ClosureSource.MANUAL
 ) -> Closure:
     require_permission(actor, "calendars.manage")
     if calendar.always_open:
         raise ValidationFailed.field("calendar", "A 24x7 calendar cannot close.")
+    _check_day(date, "date")
     if Closure.objects.filter(calendar=calendar, date=date).exists():
         raise ValidationFailed.field("date", f"{calendar} is already closed on {date:%Y-%m-%d}.")
     with transaction.atomic():
@@ -218,16 +236,21 @@ def closures_import_ics(*, actor: Any, calendar: Calendar, content: bytes) -> li
         start = event.get("DTSTART")
         if start is None:
             continue
-        first = start.dt
+        timed = isinstance(start.dt, dt.datetime)
+        first = start.dt.date() if timed else start.dt
+        _check_day(first, "file")
         end = event.get("DTEND")
-        last = end.dt if end is not None else None
-        if isinstance(first, dt.datetime):
-            first = first.date()
-            last = last.date() + dt.timedelta(days=1) if isinstance(last, dt.datetime) else None
-        last = last or first + dt.timedelta(days=1)
+        end = end.dt if end is not None else None
+        if isinstance(end, dt.datetime):  # a timed event closes every day it touches
+            final = end.date()
+        elif isinstance(end, dt.date) and not timed and end > first:  # an all-day DTEND is exclusive
+            final = end - dt.timedelta(days=1)
+        else:
+            final = first
+        _check_day(final, "file")
         summary = str(event.get("SUMMARY", "")).strip()[:200]
         day = first
-        while day < last and len(wanted) <= 3660:
+        while day <= final and len(wanted) <= 3660:
             wanted.setdefault(day, summary)
             day += dt.timedelta(days=1)
     if not wanted:

@@ -280,19 +280,71 @@ def created_with_etag(response: HttpResponse, obj: Any) -> Any:
     return Status(201, with_etag(response, obj))
 
 
-def expected_version(request: HttpRequest, obj: Any) -> int:
-    """The version the client last saw, from If-Match; 428 without it, 412 when stale."""
+#: The version an If-Match names when none of its tags is an ETag of the object: no row has it,
+#: so the service's compare under lock refuses it (412).
+NO_VERSION = -1
+
+
+def if_match_version(request: HttpRequest, obj: Any) -> int | None:
+    """The version of `obj` the client's If-Match names, not compared with anything yet: None
+    without the header (or with `*`, any version), NO_VERSION when no tag is an ETag of `obj`.
+
+    Actions on an object (POST …/acknowledge, …/close) pass it to their service as
+    `expected_version`; the service checks permission first, then compares it with the row it
+    locks (core.services.lock_for_update), so concurrent actions sent with one ETag give one
+    success and 412 for the rest, and a user who may not act gets 403 whatever the header says."""
     header = request.headers.get("If-Match")
     if not header:
-        raise PreconditionRequired()
-    tags = [t.strip() for t in header.split(",")]
+        return None
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     if "*" in tags:
+        return None
+    if obj.etag in tags:  # of several, the one naming the version read just now
         return obj.version
+    prefix = f'"{obj.pk}-'
     for tag in tags:
-        tag = tag.removeprefix("W/")
-        if tag == obj.etag:
-            return obj.version
-    raise PreconditionFailed()
+        number = tag[len(prefix) : -1] if tag.startswith(prefix) and tag.endswith('"') else ""
+        if number.isdigit() and f"{prefix}{int(number)}\"" == tag:
+            return int(number)
+    return NO_VERSION
+
+
+def expected_version(request: HttpRequest, obj: Any) -> int:
+    """The version the client last saw, from If-Match, for an update (PATCH, DELETE, assignment):
+    428 without it, 412 at once when stale against `obj` (the service compares again under lock)."""
+    if not request.headers.get("If-Match"):
+        raise PreconditionRequired()
+    version = if_match_version(request, obj)
+    if version is None:
+        return obj.version
+    if version != obj.version:
+        raise PreconditionFailed()
+    return version
+
+
+def _if_match_parameter(required: bool) -> dict:
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": required,
+                "schema": {"type": "string"},
+                "description": (
+                    "The ETag from the last read of the object"
+                    + ("" if required else " (optional)")
+                    + ": the request is refused with 412 if the object changed since"
+                    + (", 428 without it." if required else "; without it, it acts on the object as it is.")
+                ),
+            }
+        ]
+    }
+
+
+#: `openapi_extra` of an action that honours an optional If-Match (412 when stale; ERRORS lists it).
+IF_MATCH_OPTIONAL = _if_match_parameter(False)
+#: `openapi_extra` of an action that needs If-Match (428 without, 412 when stale).
+IF_MATCH_REQUIRED = _if_match_parameter(True)
 
 
 def updated_with_etag(

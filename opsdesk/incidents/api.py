@@ -1,8 +1,9 @@
 """Incident endpoints (C1–C5, B3–B6, L3). Thin: parse, call one selector or service, answer.
 
-Lifecycle steps are commands (POST …/acknowledge, …/close) and need no If-Match: the transition
-table refuses a step that no longer applies. Assignment and priority change fields, so they need
-If-Match like every update."""
+Lifecycle steps are commands (POST …/acknowledge, …/close): If-Match is optional, and when sent the
+step acts only on that version (412 otherwise, compared under lock in the service, so of several
+steps sent with one ETag one acts). Assignment and priority change fields, so they need If-Match
+like every update. Permission is checked before the precondition: who may not act gets 403."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from ninja import Query, Router, Status
 from opsdesk.core.api import (
     CSV_NOTE,
     ERRORS,
+    IF_MATCH_OPTIONAL,
+    IF_MATCH_REQUIRED,
     ListParams,
     created_with_etag,
     expected_version,
+    if_match_version,
     list_response,
     page_response_schema,
     updated_with_etag,
@@ -131,53 +135,73 @@ def incident_get(request: HttpRequest, response: HttpResponse, incident_id: int)
 # --- lifecycle (C4) --------------------------------------------------------------------------
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response=DETAIL)
+@router.post("/incidents/{incident_id}/acknowledge", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_acknowledge(request: HttpRequest, response: HttpResponse, incident_id: int):
-    incident = services.incident_acknowledge(actor=request.auth, incident=_get(request, incident_id))
+    incident = _get(request, incident_id)
+    incident = services.incident_acknowledge(
+        actor=request.auth, incident=incident, expected_version=if_match_version(request, incident)
+    )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/investigate", response=DETAIL)
+@router.post("/incidents/{incident_id}/investigate", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_investigate(
     request: HttpRequest, response: HttpResponse, incident_id: int, payload: InvestigateIn
 ):
+    incident = _get(request, incident_id)
     incident = services.incident_start_investigating(
-        actor=request.auth, incident=_get(request, incident_id), note=payload.note
+        actor=request.auth,
+        incident=incident,
+        note=payload.note,
+        expected_version=if_match_version(request, incident),
     )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/await-customer", response=DETAIL)
+@router.post("/incidents/{incident_id}/await-customer", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_await_customer(
     request: HttpRequest, response: HttpResponse, incident_id: int, payload: AwaitCustomerIn
 ):
+    incident = _get(request, incident_id)
     incident = services.incident_await_customer(
-        actor=request.auth, incident=_get(request, incident_id), note=payload.note
+        actor=request.auth,
+        incident=incident,
+        note=payload.note,
+        expected_version=if_match_version(request, incident),
     )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/resume", response=DETAIL)
+@router.post("/incidents/{incident_id}/resume", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_resume(request: HttpRequest, response: HttpResponse, incident_id: int):
-    incident = services.incident_resume(actor=request.auth, incident=_get(request, incident_id))
-    return _detail(request, response, incident)
-
-
-@router.post("/incidents/{incident_id}/resolve", response=DETAIL)
-def incident_resolve(request: HttpRequest, response: HttpResponse, incident_id: int, payload: ResolveIn):
-    incident = services.incident_resolve(
-        actor=request.auth, incident=_get(request, incident_id), summary=payload.summary
+    incident = _get(request, incident_id)
+    incident = services.incident_resume(
+        actor=request.auth, incident=incident, expected_version=if_match_version(request, incident)
     )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/close", response=DETAIL)
+@router.post("/incidents/{incident_id}/resolve", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
+def incident_resolve(request: HttpRequest, response: HttpResponse, incident_id: int, payload: ResolveIn):
+    incident = _get(request, incident_id)
+    incident = services.incident_resolve(
+        actor=request.auth,
+        incident=incident,
+        summary=payload.summary,
+        expected_version=if_match_version(request, incident),
+    )
+    return _detail(request, response, incident)
+
+
+@router.post("/incidents/{incident_id}/close", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_close(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CloseIn):
+    incident = _get(request, incident_id)
     incident = services.incident_close(
         actor=request.auth,
-        incident=_get(request, incident_id),
+        incident=incident,
         customer_confirmed=payload.customer_confirmed,
         reason=payload.reason,
+        expected_version=if_match_version(request, incident),
     )
     return _detail(request, response, incident)
 
@@ -185,35 +209,53 @@ def incident_close(request: HttpRequest, response: HttpResponse, incident_id: in
 # --- notes, calls, assignment, priority (C2, C5) ------------------------------------------------
 
 
-@router.post("/incidents/{incident_id}/notes", response={201: NoteOut, **ERRORS})
+@router.post(
+    "/incidents/{incident_id}/notes", response={201: NoteOut, **ERRORS}, openapi_extra=IF_MATCH_OPTIONAL
+)
 def incident_add_note(request: HttpRequest, incident_id: int, payload: NoteIn):
+    incident = _get(request, incident_id)
     note = services.incident_add_note(
-        actor=request.auth, incident=_get(request, incident_id), body=payload.body, public=payload.public
+        actor=request.auth,
+        incident=incident,
+        body=payload.body,
+        public=payload.public,
+        expected_version=if_match_version(request, incident),
     )
     return Status(201, note)
 
 
-@router.post("/incidents/{incident_id}/calls", response=DETAIL)
+@router.post("/incidents/{incident_id}/calls", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
 def incident_record_call(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CallIn):
+    incident = _get(request, incident_id)
     incident = services.incident_record_call(
-        actor=request.auth, incident=_get(request, incident_id), summary=payload.summary
+        actor=request.auth,
+        incident=incident,
+        summary=payload.summary,
+        expected_version=if_match_version(request, incident),
     )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/assign", response=DETAIL)
+def _assignment_version(request: HttpRequest, incident: Incident) -> int:
+    """Assignment and priority need If-Match (428/412), but only from someone who may make them:
+    anyone else gets the 403 the service would give, not a precondition error."""
+    require_permission(request.auth, "incidents.manage")
+    return expected_version(request, incident)
+
+
+@router.post("/incidents/{incident_id}/assign", response=DETAIL, openapi_extra=IF_MATCH_REQUIRED)
 def incident_assign(request: HttpRequest, response: HttpResponse, incident_id: int, payload: AssignIn):
     incident = _get(request, incident_id)
     incident = services.incident_assign(
         actor=request.auth,
         incident=incident,
         assignee=payload.assignee,
-        expected_version=expected_version(request, incident),
+        expected_version=_assignment_version(request, incident),
     )
     return _detail(request, response, incident)
 
 
-@router.post("/incidents/{incident_id}/priority", response=DETAIL)
+@router.post("/incidents/{incident_id}/priority", response=DETAIL, openapi_extra=IF_MATCH_REQUIRED)
 def incident_change_priority(
     request: HttpRequest, response: HttpResponse, incident_id: int, payload: PriorityIn
 ):
@@ -223,7 +265,7 @@ def incident_change_priority(
         incident=incident,
         priority=payload.priority,
         reason=payload.reason,
-        expected_version=expected_version(request, incident),
+        expected_version=_assignment_version(request, incident),
     )
     return _detail(request, response, incident)
 

@@ -9,8 +9,10 @@ from ninja import Query, Router
 from opsdesk.core.api import (
     CSV_NOTE,
     ERRORS,
+    IF_MATCH_OPTIONAL,
     ListParams,
     created_with_etag,
+    if_match_version,
     list_response,
     page_response_schema,
     updated_with_etag,
@@ -81,45 +83,74 @@ def escalation_get(request: HttpRequest, response: HttpResponse, escalation_id: 
 
 
 @router.post(
-    "/escalations/{escalation_id}/raise-level", response={201: EscalationOut, **ERRORS}, tags=["escalations"]
+    "/escalations/{escalation_id}/raise-level",
+    response={201: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def escalation_raise_level(
     request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationLevelIn
 ):
     """Move the escalation up one level, when the criteria are met at its current level."""
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
-    raised = escalations.escalation_raise_level(actor=request.auth, escalation=escalation, **payload.dict())
+    raised = escalations.escalation_raise_level(
+        actor=request.auth,
+        escalation=escalation,
+        expected_version=if_match_version(request, escalation),
+        **payload.dict(),
+    )
     return created_with_etag(response, escalations.escalation_get(user=request.auth, pk=raised.pk))
 
 
 @router.post(
-    "/escalations/{escalation_id}/acknowledge", response={200: EscalationOut, **ERRORS}, tags=["escalations"]
+    "/escalations/{escalation_id}/acknowledge",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def escalation_acknowledge(request: HttpRequest, response: HttpResponse, escalation_id: int):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
-    escalations.escalation_acknowledge(actor=request.auth, escalation=escalation)
+    escalations.escalation_acknowledge(
+        actor=request.auth, escalation=escalation, expected_version=if_match_version(request, escalation)
+    )
     return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 @router.post(
-    "/escalations/{escalation_id}/respond", response={200: EscalationOut, **ERRORS}, tags=["escalations"]
+    "/escalations/{escalation_id}/respond",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def escalation_respond(
     request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationResponseIn
 ):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
-    escalations.escalation_respond(actor=request.auth, escalation=escalation, response=payload.response)
+    escalations.escalation_respond(
+        actor=request.auth,
+        escalation=escalation,
+        response=payload.response,
+        expected_version=if_match_version(request, escalation),
+    )
     return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
 @router.post(
-    "/escalations/{escalation_id}/close", response={200: EscalationOut, **ERRORS}, tags=["escalations"]
+    "/escalations/{escalation_id}/close",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
 )
 def escalation_close(
     request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationCloseIn
 ):
     escalation = escalations.escalation_get(user=request.auth, pk=escalation_id)
-    escalations.escalation_close(actor=request.auth, escalation=escalation, reason=payload.reason)
+    escalations.escalation_close(
+        actor=request.auth,
+        escalation=escalation,
+        reason=payload.reason,
+        expected_version=if_match_version(request, escalation),
+    )
     return with_etag(response, escalations.escalation_get(user=request.auth, pk=escalation_id))
 
 
@@ -168,16 +199,20 @@ def rca_action_update(request: HttpRequest, response: HttpResponse, action_id: i
     )
 
 
-@router.post("/rcas/{rca_id}/submit", response={200: RcaOut, **ERRORS}, tags=["rca"])
+@router.post(
+    "/rcas/{rca_id}/submit", response={200: RcaOut, **ERRORS}, tags=["rca"], openapi_extra=IF_MATCH_OPTIONAL
+)
 def rca_submit(request: HttpRequest, response: HttpResponse, rca_id: int):
     """Submit the report: every section written and at least one action."""
     report = rca.rca_get(user=request.auth, pk=rca_id)
-    rca.rca_submit(actor=request.auth, rca=report)
+    rca.rca_submit(actor=request.auth, rca=report, expected_version=if_match_version(request, report))
     return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))
 
 
-@router.post("/rcas/{rca_id}/accept", response={200: RcaOut, **ERRORS}, tags=["rca"])
+@router.post(
+    "/rcas/{rca_id}/accept", response={200: RcaOut, **ERRORS}, tags=["rca"], openapi_extra=IF_MATCH_OPTIONAL
+)
 def rca_accept(request: HttpRequest, response: HttpResponse, rca_id: int):
     report = rca.rca_get(user=request.auth, pk=rca_id)
-    rca.rca_accept(actor=request.auth, rca=report)
+    rca.rca_accept(actor=request.auth, rca=report, expected_version=if_match_version(request, report))
     return with_etag(response, rca.rca_get(user=request.auth, pk=rca_id))

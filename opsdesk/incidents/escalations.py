@@ -430,6 +430,7 @@ def escalation_raise_level(
     details: str = "",
     contact: Any = None,
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Escalation:
     """C7: move an escalation in force up ONE level; level 4 is the top (error on "level").
 
@@ -461,7 +462,13 @@ def escalation_raise_level(
         person = _contact(actor=actor, incident=incident, contact=contact)
         _raise([e for e in (found, person) if isinstance(e, dict)])
         return _move_up(
-            actor=actor, escalation=escalation, criterion=found, details=details, contact=person, at=at
+            actor=actor,
+            escalation=escalation,
+            criterion=found,
+            details=details,
+            contact=person,
+            at=at,
+            expected_version=expected_version,
         )
 
 
@@ -473,8 +480,9 @@ def _move_up(
     details: str,
     contact: NamedContact,
     at: dt.datetime,
+    expected_version: int | None = None,
 ) -> Escalation:
-    current = lock_for_update(escalation, None)
+    current = lock_for_update(escalation, expected_version)
     if current.state not in ACTIVE_ESCALATION_STATES:
         raise ValidationFailed.field(
             "escalation",
@@ -511,13 +519,14 @@ def _move_up(
 
 
 def escalation_acknowledge(
-    *, actor: Any, escalation: Escalation, at: dt.datetime | None = None
+    *, actor: Any, escalation: Escalation, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Escalation:
-    """C7: the level's people acknowledge the escalation (level 2: within 1 working hour)."""
+    """C7: the level's people acknowledge the escalation (level 2: within 1 working hour).
+    `expected_version` (an If-Match) is compared with the row under lock: 412 when it moved on."""
     _check_handler(actor, escalation)
     at = _instant(at)
     with transaction.atomic():
-        current = lock_for_update(escalation, None)
+        current = lock_for_update(escalation, expected_version)
         if current.state != EscalationState.OPEN:
             raise ValidationFailed.field(
                 "state",
@@ -534,7 +543,12 @@ def escalation_acknowledge(
 
 
 def escalation_respond(
-    *, actor: Any, escalation: Escalation, response: str, at: dt.datetime | None = None
+    *,
+    actor: Any,
+    escalation: Escalation,
+    response: str,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Escalation:
     """C7: the level's considered response (level 2: 2, level 3: 3, level 4: 4 working hours). A
     response without an acknowledgement first acknowledges too."""
@@ -544,7 +558,7 @@ def escalation_respond(
     if not (response or "").strip():
         raise ValidationFailed.field("response", "Write the considered response.")
     with transaction.atomic():
-        current = lock_for_update(escalation, None)
+        current = lock_for_update(escalation, expected_version)
         if current.state not in (EscalationState.OPEN, EscalationState.ACKNOWLEDGED):
             raise ValidationFailed.field(
                 "state",
@@ -565,11 +579,18 @@ def escalation_respond(
 
 
 def escalation_close(
-    *, actor: Any, escalation: Escalation, reason: str = "", at: dt.datetime | None = None
+    *,
+    actor: Any,
+    escalation: Escalation,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
 ) -> Escalation:
     """The escalation is resolved to the customer's satisfaction (or overtaken by events)."""
     _check_handler(actor, escalation)
-    return _close(actor=actor, escalation=escalation, reason=reason, at=_instant(at))
+    return _close(
+        actor=actor, escalation=escalation, reason=reason, at=_instant(at), expected_version=expected_version
+    )
 
 
 def escalations_close_for_incident(*, incident: Incident, actor: Any = None) -> Escalation | None:
@@ -581,10 +602,12 @@ def escalations_close_for_incident(*, incident: Incident, actor: Any = None) -> 
     return _close(actor=actor, escalation=current, reason="The incident was closed.", at=timezone.now())
 
 
-def _close(*, actor: Any, escalation: Escalation, reason: str, at: dt.datetime) -> Escalation:
+def _close(
+    *, actor: Any, escalation: Escalation, reason: str, at: dt.datetime, expected_version: int | None = None
+) -> Escalation:
     reject_nul(reason=reason)
     with transaction.atomic():
-        current = lock_for_update(escalation, None)
+        current = lock_for_update(escalation, expected_version)
         if current.state not in ACTIVE_ESCALATION_STATES:
             raise ValidationFailed.field(
                 "state", f"This escalation is already {current.get_state_display().lower()}."

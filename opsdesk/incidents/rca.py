@@ -318,12 +318,18 @@ def rca_submit(
         return updated
 
 
-def rca_accept(*, actor: Any, rca: RootCauseAnalysis, at: dt.datetime | None = None) -> RootCauseAnalysis:
+def rca_accept(
+    *,
+    actor: Any,
+    rca: RootCauseAnalysis,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> RootCauseAnalysis:
     """The customer (or staff on their behalf) accepts a submitted report."""
     require_permission(actor, "incidents.request_rca")
     _check_scope(actor, rca)
     with transaction.atomic():
-        current = lock_for_update(rca, None)
+        current = lock_for_update(rca, expected_version)
         if current.state != RcaState.SUBMITTED:
             raise ValidationFailed.field(
                 "state",

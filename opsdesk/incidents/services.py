@@ -164,8 +164,10 @@ def _reload(incident: Incident) -> Incident:
     ).get(pk=incident.pk)
 
 
-def _lock(incident: Incident) -> Incident:
-    return lock_for_update(incident, None)
+def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
+    """The incident row, locked; with `expected_version` (an action's If-Match), 412 unless the
+    locked row is still that version, so of two actions sent with one ETag only the first acts."""
+    return lock_for_update(incident, expected_version)
 
 
 def _is_customer(actor: Any) -> bool:
@@ -569,12 +571,14 @@ def _duration(seconds: int) -> str:
     return " ".join(parts)
 
 
-def incident_acknowledge(*, actor: Any, incident: Incident, at: datetime | None = None) -> Incident:
+def incident_acknowledge(
+    *, actor: Any, incident: Incident, at: datetime | None = None, expected_version: int | None = None
+) -> Incident:
     """C4: new → acknowledged, the initial response (B3)."""
     require_permission(actor, "incidents.manage")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         changes: dict[str, Any] = {"acknowledged_at": now}
         detail = ""
         if current.initial_response_at is None:
@@ -592,14 +596,19 @@ def incident_acknowledge(*, actor: Any, incident: Incident, at: datetime | None 
 
 
 def incident_start_investigating(
-    *, actor: Any, incident: Incident, note: str = "", at: datetime | None = None
+    *,
+    actor: Any,
+    incident: Incident,
+    note: str = "",
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
     """C4: acknowledged → investigating. A public `note` goes to the customer and, if substantive,
     is the considered response; the move alone does not meet it."""
     require_permission(actor, "incidents.manage")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         if current.state == IncidentState.AWAITING_CUSTOMER:
             updated = incident_resume(actor=actor, incident=current, at=now)
         else:
@@ -612,7 +621,12 @@ def incident_start_investigating(
 
 
 def incident_await_customer(
-    *, actor: Any, incident: Incident, note: str, at: datetime | None = None
+    *,
+    actor: Any,
+    incident: Incident,
+    note: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
     """C4/B4: waiting on the customer pauses the SLA clock. `note` says what is needed from them, as
     a public note; a question is not the considered response (the pause covers the wait for it)."""
@@ -622,7 +636,7 @@ def incident_await_customer(
         raise ValidationFailed.field("note", "Say what you need from the customer.")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         _check_transition(current, IncidentState.AWAITING_CUSTOMER)
         _note(actor=actor, incident=current, body=note, public=True, at=now, response=False)
         current = _lock(incident)
@@ -638,13 +652,15 @@ def incident_await_customer(
         return _reload(updated)
 
 
-def incident_resume(*, actor: Any, incident: Incident, at: datetime | None = None) -> Incident:
+def incident_resume(
+    *, actor: Any, incident: Incident, at: datetime | None = None, expected_version: int | None = None
+) -> Incident:
     """C4/B4: awaiting customer → investigating, when the customer has answered. The paused business
     time moves every unmet target forward. Staff call it, and a customer's public note calls it."""
     require_permission(actor, "incidents.update" if _is_customer(actor) else "incidents.manage")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         _check_transition(current, IncidentState.INVESTIGATING)
         if current.state != IncidentState.AWAITING_CUSTOMER:
             raise ValidationFailed.field("state", "Only an incident awaiting the customer can resume.")
@@ -665,7 +681,14 @@ def incident_resume(*, actor: Any, incident: Incident, at: datetime | None = Non
 incident_customer_replied = incident_resume
 
 
-def incident_resolve(*, actor: Any, incident: Incident, summary: str, at: datetime | None = None) -> Incident:
+def incident_resolve(
+    *,
+    actor: Any,
+    incident: Incident,
+    summary: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Incident:
     """C4: → resolved, with a public resolution summary (which is also the considered response if
     none was made yet). Resolving while awaiting the customer ends the pause first."""
     require_permission(actor, "incidents.manage")
@@ -673,7 +696,7 @@ def incident_resolve(*, actor: Any, incident: Incident, summary: str, at: dateti
         raise ValidationFailed.field("summary", "Say how the incident was resolved.")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         _check_transition(current, IncidentState.RESOLVED)
         changes, _paused = _unpause(current, now)
         if changes:
@@ -692,7 +715,13 @@ def incident_resolve(*, actor: Any, incident: Incident, summary: str, at: dateti
 
 
 def incident_close(
-    *, actor: Any, incident: Incident, customer_confirmed: bool, reason: str = "", at: datetime | None = None
+    *,
+    actor: Any,
+    incident: Incident,
+    customer_confirmed: bool,
+    reason: str = "",
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
     """C4: resolved → closed, only with the customer's confirmation that service is resumed: a
     customer user confirming, or staff recording it on their behalf with a reason."""
@@ -717,7 +746,7 @@ def incident_close(
     reject_nul(reason=reason)
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         _check_transition(current, IncidentState.CLOSED)
         _errors(errors)
         who = "by the customer" if customer else f"by {actor} on the customer's behalf"
@@ -796,7 +825,13 @@ def _note(
 
 
 def incident_add_note(
-    *, actor: Any, incident: Incident, body: str, public: bool = True, at: datetime | None = None
+    *,
+    actor: Any,
+    incident: Incident,
+    body: str,
+    public: bool = True,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> IncidentNote:
     """C5: a public or internal note. Customers add public notes only (on their own incidents, which
     the selector that fetched `incident` guarantees). The first substantive public note by staff is
@@ -816,7 +851,7 @@ def incident_add_note(
         raise ValidationFailed.field("state", "The incident is closed; log a new one.")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         note = _note(actor=actor, incident=current, body=body, public=public, at=now)
         if customer and current.state == IncidentState.AWAITING_CUSTOMER:
             incident_resume(actor=actor, incident=current, at=now)
@@ -824,7 +859,12 @@ def incident_add_note(
 
 
 def incident_record_call(
-    *, actor: Any, incident: Incident, summary: str, at: datetime | None = None
+    *,
+    actor: Any,
+    incident: Incident,
+    summary: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
     """C2: a telephone call with the customer; clears "telephone follow-up required"."""
     require_permission(actor, "incidents.manage")
@@ -833,7 +873,7 @@ def incident_record_call(
         raise ValidationFailed.field("summary", "Summarise the call.")
     now = _instant(at)
     with transaction.atomic():
-        current = _lock(incident)
+        current = _lock(incident, expected_version)
         updated = record_update(
             actor=actor,
             obj=current,

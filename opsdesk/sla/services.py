@@ -8,11 +8,12 @@ from typing import Any
 
 from django.db import transaction
 
-from opsdesk.calendars.engine import BusinessCalendar, TargetExplanation, response_target
+from opsdesk.calendars.engine import BusinessCalendar, OutsideWindow, TargetExplanation, response_target
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.services import business_calendar
 from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.limits import instant_problem
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create
 from opsdesk.sla.choices import Clock, Priority, TargetKind
@@ -90,13 +91,19 @@ def _targets(policy: SlaPolicy, priority: str, logged_at: dt.datetime, business:
         raise ValidationFailed.field(
             "logged_at", "A timestamp needs a UTC offset, e.g. 2026-12-01T16:30:00+00:00."
         )
+    check_window(logged_at)
     row = target_row(policy, priority)
     calendar = _clock(row, business)
     clock = business_calendar(calendar)
     results = {}
     for kind in TargetKind.values:
         hours, fallback, days = row.rule(kind)
-        results[kind] = response_target(clock, logged_at, hours=hours, fallback=fallback, business_days=days)
+        try:
+            results[kind] = response_target(
+                clock, logged_at, hours=hours, fallback=fallback, business_days=days
+            )
+        except OutsideWindow as exc:  # a target beyond the engine's years, from a rule's huge amount
+            raise ValidationFailed.field("logged_at", str(exc))
     return IncidentTargets(
         priority=priority,
         calendar=calendar,
@@ -121,14 +128,24 @@ def targets_on_calendar(
     return _targets(policy or default_policy(), priority, logged_at, calendar_by_name(calendar))
 
 
+def check_window(value: dt.datetime, *, field: str = "logged_at", shown: str | None = None) -> dt.datetime:
+    """Refuse an instant outside 1970–2100 (core.limits): no question may ask the engine for spans
+    across thousands of years."""
+    problem = instant_problem(value)
+    if problem:
+        raise ValidationFailed.field(field, f"'{shown or value.isoformat()}' is out of range. {problem}")
+    return value
+
+
 def parse_instant(value: str, *, field: str = "logged_at") -> dt.datetime:
+    """A client's ISO 8601 instant: with a UTC offset and inside 1970–2100 (core.limits)."""
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
         raise ValidationFailed.field(field, f"'{value}' is not an ISO 8601 timestamp.")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValidationFailed.field(field, f"'{value}' has no UTC offset, e.g. 2026-12-01T16:30:00+00:00.")
-    return parsed
+    return check_window(parsed, field=field, shown=value.strip())
 
 
 def targets_as_dict(targets: IncidentTargets, logged_at: dt.datetime) -> dict[str, str]:
