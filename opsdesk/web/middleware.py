@@ -19,6 +19,20 @@ SIGNED_IN_AT = "opsdesk_signed_in_at"
 ACTIVITY_RESOLUTION_SECONDS = 60
 
 
+def start_session_clock(session) -> None:
+    """Both limits start at sign-in: the end is a fixed date, so later writes of the session (the
+    activity stamp) do not push it back."""
+    session[SIGNED_IN_AT] = session[LAST_ACTIVITY] = int(time.time())
+    session.set_expiry(timezone.now() + timedelta(hours=settings.SESSION_MAX_HOURS))
+
+
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
+    """Receiver of `user_logged_in`: stamps the session in the same save as the sign-in, so the first
+    page after it costs no extra session write."""
+    if request is not None and hasattr(request, "session"):
+        start_session_clock(request.session)
+
+
 class SessionTimeoutMiddleware:
     """Signs a browser session out after SESSION_IDLE_MINUTES without a request, and fixes its end at
     SESSION_MAX_HOURS after sign-in: Django's expiry alone would slide forward with every write.
@@ -32,9 +46,8 @@ class SessionTimeoutMiddleware:
             return self.get_response(request)
         session = request.session
         now = int(time.time())
-        if SIGNED_IN_AT not in session:
-            session[SIGNED_IN_AT] = now
-            session.set_expiry(timezone.now() + timedelta(hours=settings.SESSION_MAX_HOURS))
+        if SIGNED_IN_AT not in session:  # signed in before this middleware was deployed
+            start_session_clock(session)
         last = session.get(LAST_ACTIVITY)
         idle_limit = settings.SESSION_IDLE_MINUTES * 60
         if isinstance(last, int) and now - last > idle_limit:
