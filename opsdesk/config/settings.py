@@ -116,6 +116,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+
 # Sign-in (issue 7)
 # Lockout (django-axes): after OPSDESK_LOCKOUT_FAILURES failed sign-ins within OPSDESK_LOCKOUT_MINUTES,
 # the account (whatever address it is tried from) and the address (whatever account it tries) are
@@ -123,12 +124,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # password from many addresses; per address stops trying a few passwords on many accounts. The cost:
 # anyone can lock an account for a while by failing on purpose (its owner can still reset the
 # password by email, which lifts the account's lock), and people behind one NAT share an address.
+def _env_count(name: str, default: int, minimum: int = 1) -> int:
+    """A whole number from the environment; a bad one stops the start with the variable's name."""
+    raw = os.environ.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {raw!r}.")
+    return int(raw)
+
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("OPSDESK_LOCKOUT_FAILURES", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("OPSDESK_LOCKOUT_MINUTES", "15")))
+AXES_FAILURE_LIMIT = _env_count("OPSDESK_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_count("OPSDESK_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_FORM_FIELD = "username"  # the key the login form passes to authenticate()
 # A success does not clear the count: it would let one valid account reset its address's count.
@@ -142,7 +151,7 @@ AXES_VERBOSE = False
 # Behind N reverse proxies (load balancer, ingress), the client is the Nth address from the right of
 # X-Forwarded-For; with 0 (direct) it is REMOTE_ADDR. Wrong here means every sign-in shares one
 # address (the proxy's), so one person's typos would lock everyone out.
-TRUSTED_PROXY_COUNT = int(os.environ.get("OPSDESK_TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_COUNT = _env_count("OPSDESK_TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Argon2 first; PBKDF2 after it so existing hashes still verify and are re-hashed at sign-in.
 SIGNIN_PASSWORD_HASHERS = [
@@ -155,12 +164,12 @@ PASSWORD_HASHERS = SIGNIN_PASSWORD_HASHERS
 
 # Sessions: signed out after OPSDESK_SESSION_IDLE_MINUTES without a request, and OPSDESK_SESSION_MAX_HOURS
 # after signing in whatever the activity (opsdesk.web.middleware.SessionTimeoutMiddleware).
-SESSION_IDLE_MINUTES = int(os.environ.get("OPSDESK_SESSION_IDLE_MINUTES", "60"))
-SESSION_MAX_HOURS = int(os.environ.get("OPSDESK_SESSION_MAX_HOURS", "12"))
+SESSION_IDLE_MINUTES = _env_count("OPSDESK_SESSION_IDLE_MINUTES", 60)
+SESSION_MAX_HOURS = _env_count("OPSDESK_SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
 # Password reset links work once, for OPSDESK_PASSWORD_RESET_MINUTES.
-PASSWORD_RESET_TIMEOUT = int(os.environ.get("OPSDESK_PASSWORD_RESET_MINUTES", "60")) * 60
+PASSWORD_RESET_TIMEOUT = _env_count("OPSDESK_PASSWORD_RESET_MINUTES", 60) * 60
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

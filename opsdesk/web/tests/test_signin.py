@@ -300,6 +300,15 @@ def test_production_settings_store_new_passwords_with_argon2(tmp_path):
     assert out.stdout.strip().startswith("argon2$")
 
 
+def test_a_bad_sign_in_setting_stops_the_start_naming_it(tmp_path):
+    env = {**os.environ, "OPSDESK_DATA_DIR": str(tmp_path), "OPSDESK_LOCKOUT_FAILURES": "none"}
+    out = subprocess.run(
+        [sys.executable, "-m", "opsdesk", "check"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode != 0
+    assert "OPSDESK_LOCKOUT_FAILURES must be a whole number" in out.stderr
+
+
 def test_an_old_pbkdf2_hash_still_signs_in_and_is_upgraded(client, world, settings):
     settings.PASSWORD_HASHERS = settings.SIGNIN_PASSWORD_HASHERS
     user = world["customer_a"]
