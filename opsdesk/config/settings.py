@@ -6,6 +6,7 @@ OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_prometheus",
     "huey.contrib.djhuey",
+    "axes",
     "opsdesk.core",
     "opsdesk.calendars",
     "opsdesk.sla",
@@ -63,7 +65,9 @@ MIDDLEWARE = [
     "opsdesk.core.middleware.TokenAuthenticationMiddleware",
     "opsdesk.core.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "opsdesk.web.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -112,6 +116,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+
+# Sign-in (issue 7)
+# Lockout (django-axes): after OPSDESK_LOCKOUT_FAILURES failed sign-ins within OPSDESK_LOCKOUT_MINUTES,
+# the account (whatever address it is tried from) and the address (whatever account it tries) are
+# locked until OPSDESK_LOCKOUT_MINUTES pass without another failure. Per account stops guessing one
+# password from many addresses; per address stops trying a few passwords on many accounts. The cost:
+# anyone can lock an account for a while by failing on purpose (its owner can still reset the
+# password by email, which lifts the account's lock), and people behind one NAT share an address.
+def _env_count(name: str, default: int, minimum: int = 1) -> int:
+    """A whole number from the environment; a bad one stops the start with the variable's name."""
+    raw = os.environ.get(name, str(default)).strip()
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {raw!r}.")
+    return int(raw)
+
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env_count("OPSDESK_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_env_count("OPSDESK_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # the key the login form passes to authenticate()
+# A success does not clear the count: it would let one valid account reset its address's count.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "opsdesk.web.views.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "opsdesk.web.signin.client_ip"
+# Nothing reads axes' per-login AccessLog (no admin site) and it would grow without end.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Behind N reverse proxies (load balancer, ingress), the client is the Nth address from the right of
+# X-Forwarded-For; with 0 (direct) it is REMOTE_ADDR. Wrong here means every sign-in shares one
+# address (the proxy's), so one person's typos would lock everyone out.
+TRUSTED_PROXY_COUNT = _env_count("OPSDESK_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# Argon2 first; PBKDF2 after it so existing hashes still verify and are re-hashed at sign-in.
+SIGNIN_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_HASHERS = SIGNIN_PASSWORD_HASHERS
+
+# Sessions: signed out after OPSDESK_SESSION_IDLE_MINUTES without a request, and OPSDESK_SESSION_MAX_HOURS
+# after signing in whatever the activity (opsdesk.web.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_MINUTES = _env_count("OPSDESK_SESSION_IDLE_MINUTES", 60)
+SESSION_MAX_HOURS = _env_count("OPSDESK_SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
+# Password reset links work once, for OPSDESK_PASSWORD_RESET_MINUTES.
+PASSWORD_RESET_TIMEOUT = _env_count("OPSDESK_PASSWORD_RESET_MINUTES", 60) * 60
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

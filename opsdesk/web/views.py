@@ -2,18 +2,22 @@
 
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.db import transaction
 from django.db.models import Count, F, Q
+from django.http import HttpRequest
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import rca
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import Priority
-from opsdesk.web import selectors
-from opsdesk.web.forms import LoginForm
+from opsdesk.web import selectors, signin
+from opsdesk.web.forms import LoginForm, OutboxPasswordResetForm
 from opsdesk.web.ui import ui_view
 
 
@@ -25,6 +29,82 @@ class LoginView(auth_views.LoginView):
 
 login = LoginView.as_view()
 logout = auth_views.LogoutView.as_view()
+
+
+def lockout_message() -> str:
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return (
+        f"Too many failed sign-in attempts. Sign-in is paused for {minutes} minutes; "
+        "try again later, or reset your password by email."
+    )
+
+
+def login_locked_out(request: HttpRequest, original_response: Any = None, credentials: Any = None):
+    """AXES_LOCKOUT_CALLABLE: the sign-in page again, with the lockout as a form error and HTTP 429.
+    Unknown and existing accounts are locked alike, so the page says nothing about which it was."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = LoginForm(request, initial={"username": username[:254]})
+    context = {"form": form, "next": request.POST.get("next", ""), "lockout_message": lockout_message()}
+    return render(request, "web/login.html", context, status=429)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for an email and always answers the same, whether or not it belongs to an account."""
+
+    template_name = "web/password_reset.html"
+    form_class = OutboxPasswordResetForm
+    email_template_name = "web/email/password_reset.txt"
+    subject_template_name = "web/email/password_reset_subject.txt"
+    success_url = reverse_lazy("web:password_reset_done")
+
+    @property
+    def extra_email_context(self):
+        return {"reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "web/password_reset_done.html"
+
+    @property
+    def extra_context(self):
+        return {"reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link's page: a new password (the project's validators), then back to sign in with it."""
+
+    template_name = "web/password_reset_confirm.html"
+    success_url = reverse_lazy("web:login")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            signin.password_reset_completed(user=form.user, request=self.request)
+        messages.success(self.request, "Your new password is set. Sign in with it.")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Old password, new one twice; the session stays signed in (update_session_auth_hash) while
+    every other session of the user ends (their auth hash no longer matches)."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:home")
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            signin.record_security_event(
+                action="password_changed", actor=form.user, request=self.request, note="by its owner"
+            )
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+password_reset = PasswordResetView.as_view()
+password_reset_done = PasswordResetDoneView.as_view()
+password_reset_confirm = PasswordResetConfirmView.as_view()
+password_change = PasswordChangeView.as_view()
 
 
 def _incident_panels(user: Any) -> dict[str, Any]:
