@@ -149,10 +149,8 @@ AXES_CLIENT_IP_CALLABLE = "opsdesk.web.signin.client_ip"
 # Nothing reads axes' per-login AccessLog (no admin site) and it would grow without end.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
-# Behind N reverse proxies (load balancer, ingress), the client is the Nth address from the right of
-# X-Forwarded-For; with 0 (direct) it is REMOTE_ADDR. Wrong here means every sign-in shares one
-# address (the proxy's), so one person's typos would lock everyone out.
-TRUSTED_PROXY_COUNT = _env_count("OPSDESK_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The client address is core.audit.source_address (OPSDESK_TRUSTED_PROXY_HOPS): wrong behind a load
+# balancer means every sign-in shares the proxy's address, so one person's typos lock everyone out.
 
 # Argon2 first; PBKDF2 after it so existing hashes still verify and are re-hashed at sign-in.
 SIGNIN_PASSWORD_HASHERS = [

@@ -249,7 +249,11 @@ def _on_login_failed(
     sender: Any, credentials: dict | None = None, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """The identifier tried (never the password: Django has already masked it, and only the
-    identifier is read here); the account's history shows it when that account exists."""
+    identifier is read here); the account's history shows it when that account exists. A try
+    while the account or address is locked out (django-axes marks the request) is not recorded:
+    the lockout itself is, once, so an attacker cannot fill the append-only table by retrying."""
+    if request is not None and getattr(request, "axes_locked_out", False):
+        return
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()

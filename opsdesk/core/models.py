@@ -47,6 +47,8 @@ class AuditAction(models.TextChoices):
     TOKEN_USED = "token_used", "API token used"
     PERMISSION_DENIED = "permission_denied", "Permission denied"
     LOCKOUT = "lockout", "Locked out"
+    PASSWORD_RESET = "password_reset", "Password reset by email"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
 
 
 SECURITY_ACTIONS = frozenset(
@@ -57,6 +59,8 @@ SECURITY_ACTIONS = frozenset(
         AuditAction.TOKEN_USED,
         AuditAction.PERMISSION_DENIED,
         AuditAction.LOCKOUT,
+        AuditAction.PASSWORD_RESET,
+        AuditAction.PASSWORD_CHANGED,
     }
 )
 

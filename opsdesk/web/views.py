@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
+from opsdesk.core.audit import audit_security_event
+from opsdesk.core.models import AuditAction
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import rca
 from opsdesk.incidents import selectors as incidents
@@ -94,8 +96,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            signin.record_security_event(
-                action="password_changed", actor=form.user, request=self.request, note="by its owner"
+            audit_security_event(
+                action=AuditAction.PASSWORD_CHANGED,
+                actor=form.user,
+                request=self.request,
+                note="by its owner",
             )
         messages.success(self.request, "Your password has been changed.")
         return response
