@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 
 from opsdesk.notifications import destinations
@@ -149,6 +149,11 @@ def requeue_expired(*, now: dt.datetime | None = None) -> int:
 # --- marking ---------------------------------------------------------------------------------
 
 
+def _erased_if_confidential() -> Case:
+    """A secret body is kept only while it may still be delivered."""
+    return Case(When(confidential=True, then=Value("")), default=F("body"), output_field=TextField())
+
+
 def mark_sent(notification_id: int, claim_token: uuid.UUID | str, *, now: dt.datetime | None = None) -> bool:
     """Only the current claim may mark the row; a stale worker's token matches nothing."""
     now = now or timezone.now()
@@ -158,6 +163,7 @@ def mark_sent(notification_id: int, claim_token: uuid.UUID | str, *, now: dt.dat
         ).update(
             state=NotificationState.SENT,
             sent_at=now,
+            body=_erased_if_confidential(),
             lease_until=None,
             claim_token=None,
             version=F("version") + 1,
@@ -180,7 +186,7 @@ def mark_failed(
         updated_at=now,
     )
     if dead:
-        changes["state"] = NotificationState.FAILED
+        changes.update(state=NotificationState.FAILED, body=_erased_if_confidential())
     else:
         changes.update(state=NotificationState.PENDING, next_attempt_at=now + backoff(notification.attempts))
     updated = Notification.objects.filter(

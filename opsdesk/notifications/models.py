@@ -95,6 +95,9 @@ class Notification(BaseModel):
     event = models.CharField(max_length=100)
     subject = models.CharField(max_length=255, blank=True)
     body = models.TextField(blank=True, max_length=100_000)
+    #: The body carries a secret (a password-reset link): never shown to anyone through the API,
+    #: and erased once delivered or given up, so the outbox is no way into someone's account.
+    confidential = models.BooleanField(default=False)
     payload = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     state = models.CharField(
         max_length=10, choices=NotificationState.choices, default=NotificationState.PENDING

@@ -60,7 +60,8 @@ class NotificationOut(Schema):
     subscription_id: int | None
     event: str
     subject: str
-    body: str
+    body: str = Field(..., description="Empty for a confidential notification (e.g. a password-reset link).")
+    confidential: bool
     payload: dict
     state: NotificationState
     attempts: int
@@ -71,6 +72,11 @@ class NotificationOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+    @staticmethod
+    def resolve_body(obj) -> str:
+        return "" if obj.confidential else obj.body
 
 
 class NotificationFilter(FilterSchema):

@@ -46,12 +46,15 @@ def notification_enqueue(
     body: str = "",
     payload: Mapping[str, Any] | None = None,
     dedup_key: str | None = None,
+    confidential: bool = False,
 ) -> list[Notification]:
     """Put one email per recipient and one webhook per matching subscription in the outbox (L2).
 
     Runs inside the caller's transaction, so the deliveries commit with their cause or not at all;
     each is handed to the worker only on commit (and the periodic sweep finds any whose hand-off
     was lost). A repeated `dedup_key` adds nothing and returns the rows already made for it.
+    A `confidential` body (a secret link) goes only to the email recipients, is never shown in the
+    outbox record and is erased once delivered.
     """
     if not event or len(event) > 100:
         raise ValidationFailed.field("event", "An event type of 1–100 characters is required.")
@@ -81,6 +84,7 @@ def notification_enqueue(
             event=event,
             subject=" ".join((subject or "").split())[:255],
             body=body or "",
+            confidential=confidential,
             payload=dict(payload or {}),
             next_attempt_at=now,
         )
@@ -97,7 +101,7 @@ def notification_enqueue(
                 channel=Channel.WEBHOOK,
                 subscription=sub,
                 dedup_key=_row_key(dedup_key, Channel.WEBHOOK, sub.pk) if dedup_key else None,
-                **common,
+                **{**common, "body": "" if confidential else common["body"]},
             )
             for sub in subscriptions
             if sub.matches(event)

@@ -52,6 +52,7 @@ def password_reset_email_enqueue(*, user: Any, subject: str, body: str) -> None:
             subject=subject,
             body=body,
             dedup_key=f"password-reset:{user.pk}:{bucket}",
+            confidential=True,
         )
 
 

@@ -15,7 +15,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -141,9 +141,10 @@ def test_behind_a_proxy_the_forwarded_address_counts_and_cannot_be_spoofed(clien
 # --- password reset ----------------------------------------------------------------------------
 
 
-def _reset_link(notification: Notification) -> str:
-    match = re.search(r"https?://[^/\s]+(/password/reset/[^\s]+/)", notification.body)
-    assert match, notification.body
+def _reset_link(notification_or_text: Notification | str) -> str:
+    text = getattr(notification_or_text, "body", notification_or_text)
+    match = re.search(r"https?://[^/\s]+(/password/reset/[^\s]+/)", text)
+    assert match, text
     return match.group(1)
 
 
@@ -163,8 +164,14 @@ def test_reset_by_email_through_the_outbox(client, world, django_capture_on_comm
     # Delivered by the outbox worker, with the outbox's headers, not sent aside from it.
     [message] = mail.outbox
     assert message.to == [user.email] and message.extra_headers["X-Opsdesk-Event"] == "auth.password_reset"
-    link = _reset_link(note)
-    assert link in message.body
+    link = _reset_link(message.body)
+    # The outbox keeps no copy of the link once it is sent, and never shows it to staff.
+    note.refresh_from_db()
+    assert note.confidential and note.body == ""
+    staff = Client()
+    staff.force_login(world["admin"])
+    shown = staff.get(f"/api/v1/notifications/{note.pk}").json()
+    assert shown["confidential"] is True and shown["body"] == ""
 
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200 and 'name="new_password1"' in form_page.content.decode()
@@ -384,3 +391,15 @@ def test_an_idle_browser_session_on_the_api_gets_401(client, world):
     _set_session(client, **{LAST_ACTIVITY: int(time.time()) - 61 * 60})
     response = client.get("/api/v1/accounts")
     assert response.status_code == 401 and "detail" in response.json()
+
+
+def test_an_unsent_reset_link_is_not_shown_to_staff(client, world):
+    """Before the worker sends it, a provider staff member reading the outbox still cannot use it."""
+    client.post(RESET, {"email": world["admin"].email})
+    note = Notification.objects.get(event="auth.password_reset", channel=Channel.EMAIL)
+    assert "/password/reset/" in note.body  # kept for delivery...
+    engineer = Client()
+    engineer.force_login(world["engineer"])
+    listed = engineer.get("/api/v1/notifications?event=auth.password_reset").json()["results"]
+    shown = engineer.get(f"/api/v1/notifications/{note.pk}").json()
+    assert [r["body"] for r in listed] == [""] and shown["body"] == ""  # ...but never shown
