@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -314,7 +313,6 @@ def test_csrf_failure_is_logged_without_traceback(world, caplog):
 
 def test_api_rate_limit_per_token(world, settings):
     settings.API_RATE_PER_MINUTE = 3
-    cache.clear()
     _a, first = token_create(actor=None, user=world["customer_a"], expires_in_days=1)
     _b, second = token_create(actor=None, user=world["customer_a"], expires_in_days=1)
     client = Client()
@@ -332,7 +330,6 @@ def test_api_rate_limit_per_token(world, settings):
 
 def test_api_rate_limit_for_session_and_anonymous_callers(world, settings):
     settings.API_RATE_PER_MINUTE = 2
-    cache.clear()
     signed_in = Client()
     signed_in.force_login(world["customer_a"])
     assert [signed_in.get("/api/v1/users/me").status_code for _ in range(3)] == [200, 200, 429]
