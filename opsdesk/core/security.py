@@ -89,7 +89,18 @@ class ApiRateLimitMiddleware:
             return "token:" + hashlib.sha256(secret.encode()).hexdigest()
         if request.user.is_authenticated:
             return f"user:{request.user.pk}"
-        return "addr:" + request.META.get("REMOTE_ADDR", "")
+        return "addr:" + client_address(request)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address. Behind the HTTPS proxy (OPSDESK_BEHIND_HTTPS_PROXY) every request comes
+    from the proxy, so the address it appended last to X-Forwarded-For counts instead; earlier entries
+    are the client's own say and are ignored."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1][:64]
+    return request.META.get("REMOTE_ADDR", "")
 
 
 class MetricsTokenMiddleware:

@@ -338,3 +338,15 @@ def test_api_rate_limit_for_session_and_anonymous_callers(world, settings):
     assert other.get("/api/v1/users/me").status_code == 200
     anonymous = Client(REMOTE_ADDR="203.0.113.9")
     assert [anonymous.get("/api/v1/users/me").status_code for _ in range(3)] == [401, 401, 429]
+
+
+def test_api_rate_limit_behind_the_proxy_counts_the_forwarded_address(db, settings):
+    settings.API_RATE_PER_MINUTE = 1
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    proxy = Client(REMOTE_ADDR="10.0.0.2")
+    first = {"HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert proxy.get("/api/v1/users/me", **first).status_code == 401
+    assert proxy.get("/api/v1/users/me", **first).status_code == 429
+    # Another client behind the same proxy; a forged earlier entry does not change who is counted.
+    second = {"HTTP_X_FORWARDED_FOR": "198.51.100.7, 198.51.100.8"}
+    assert proxy.get("/api/v1/users/me", **second).status_code == 401
