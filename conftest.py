@@ -15,3 +15,13 @@ def world(db):
 @pytest.fixture
 def admin(world):
     return world["admin"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the API rate-limit counters (issue 7) are keyed by user
+    id and client address, which repeat from test to test, so counts must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

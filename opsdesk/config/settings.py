@@ -1,7 +1,9 @@
 """Settings, all from environment variables with working defaults for `make run`.
 
 DATABASE_URL, REDIS_URL, EMAIL_URL, OPSDESK_SECRET_KEY, OPSDESK_DEBUG, OPSDESK_ALLOWED_HOSTS,
-OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT.
+OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT; security (issue 7):
+OPSDESK_SECURE_COOKIES, OPSDESK_BEHIND_HTTPS_PROXY, OPSDESK_HSTS_SECONDS, OPSDESK_TOKEN_DEFAULT_DAYS,
+OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN.
 """
 
 import os
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+
+from opsdesk.config.secret_key import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("OPSDESK_DATA_DIR", Path.cwd() / "var"))
@@ -25,7 +29,15 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("OPSDESK_SECRET_KEY", "opsdesk-insecure-development-key-change-me-in-production")
+# No built-in key (issue 7): see config/secret_key.py. The test run may use PostgreSQL without a key.
+SECRET_KEY = secret_key(
+    data_dir=DATA_DIR,
+    embedded=TESTING
+    or (
+        os.environ.get("DATABASE_URL", "sqlite:").startswith("sqlite")
+        and not env_bool("OPSDESK_SECURE_COOKIES", False)
+    ),
+)
 DEBUG = env_bool("OPSDESK_DEBUG", False)
 ALLOWED_HOSTS = [
     h for h in os.environ.get("OPSDESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
@@ -57,12 +69,17 @@ MIDDLEWARE = [
     "opsdesk.core.middleware.RequestLogMiddleware",
     "opsdesk.core.edge.EdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "opsdesk.core.security.DocsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "opsdesk.core.security.MetricsTokenMiddleware",
     "opsdesk.core.middleware.TokenAuthenticationMiddleware",
+    "opsdesk.core.security.NoStoreMiddleware",
+    "opsdesk.core.security.ApiRateLimitMiddleware",
     "opsdesk.core.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "opsdesk.web.middleware.SessionTimeoutMiddleware",
@@ -278,3 +295,64 @@ if not 0 <= OPSDESK_TRUSTED_PROXY_HOPS <= 10:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("OPSDESK_TRUSTED_PROXY_HOPS must be a whole number from 0 to 10.")
+
+# Security (issue 7): headers, secrets, tokens and limits. ---------------------------------------
+# API tokens always expire: after this many days unless asked otherwise, and never later than the max.
+TOKEN_DEFAULT_DAYS = int(os.environ.get("OPSDESK_TOKEN_DEFAULT_DAYS", "90"))
+TOKEN_MAX_DAYS = int(os.environ.get("OPSDESK_TOKEN_MAX_DAYS", "365"))
+
+# Cache: the API rate-limit counters (and anything else cached) live where every web process sees
+# them. Redis when REDIS_URL is set; otherwise local memory, shared by the threads of the single web
+# process `opsdesk serve` runs (run several web processes only with REDIS_URL).
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"], "KEY_PREFIX": "opsdesk"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "opsdesk"}}
+#: API requests a minute per token (per user for session use, per address when anonymous); 0 = no limit.
+API_RATE_PER_MINUTE = int(os.environ.get("OPSDESK_API_RATE_PER_MINUTE", "600"))
+
+#: Bearer token Prometheus sends to scrape /metrics; without it only signed-in staff may read them.
+METRICS_TOKEN = os.environ.get("OPSDESK_METRICS_TOKEN", "")
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. Pico's CSS draws its
+# icons as data: images. htmx's own indicator <style> is switched off in base.html (htmx-config)
+# and its rules live in opsdesk.css. /api/v1/docs relaxes style-src (core.security.DocsPolicyMiddleware).
+# "ninja" in INSTALLED_APPS makes the docs page use django-ninja's bundled Swagger UI from /static/
+# instead of a CDN and an inline script.
+INSTALLED_APPS += ["ninja"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# HTTPS: with OPSDESK_SECURE_COOKIES on, cookies are Secure (above), plain HTTP is redirected to
+# HTTPS (except /healthz, which load balancers probe over HTTP) and browsers are told to use HTTPS
+# for a year (HSTS). Behind a TLS-terminating proxy set OPSDESK_BEHIND_HTTPS_PROXY=true so that the
+# proxy's X-Forwarded-Proto says whether the request was HTTPS; never trust it otherwise, as any
+# client can send it.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+if SESSION_COOKIE_SECURE:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("OPSDESK_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Not preloaded (security.W021): the browsers' preload list binds the domain and every subdomain to
+# HTTPS for good and is slow to leave; that is the domain owner's decision, made outside opsdesk.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if env_bool("OPSDESK_BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# An ordinary 403 is logged as one line without a traceback (core.security.QuietForbidden).
+LOGGING["filters"]["quiet_forbidden"] = {"()": "opsdesk.core.security.QuietForbidden"}
+for _logger in ("django.request", "django.security.csrf"):
+    LOGGING["loggers"].setdefault(_logger, {}).setdefault("filters", []).append("quiet_forbidden")

@@ -6,7 +6,7 @@ from opsdesk.core import views as core_views
 urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
-    path("", include("django_prometheus.urls")),
+    path("metrics", core_views.metrics, name="prometheus-django-metrics"),
     path("", include("opsdesk.web.urls")),
     path("", include("opsdesk.directory.urls", namespace="directory")),
     path("status/", include("opsdesk.statuspage.urls")),

@@ -33,7 +33,11 @@ class TokenCreatedOut(TokenOut):
 
 class TokenIn(Schema):
     name: str = ""
-    expires_in_days: int | None = None
+    expires_in_days: int | None = Field(
+        None,
+        description="Lifetime in days; absent means OPSDESK_TOKEN_DEFAULT_DAYS (90), and more than "
+        "OPSDESK_TOKEN_MAX_DAYS (365) is refused with 422.",
+    )
 
 
 class AuditEventOut(Schema):

@@ -14,7 +14,8 @@ ROUTES = [
         permission="core.view_history",
     ),
     Route("ui", "healthz", public=True),
-    Route("ui", "prometheus-django-metrics", public=True),
+    # Metrics: the scraper's token (test_security.py) or signed-in staff; anonymous callers get 401.
+    Route("ui", "prometheus-django-metrics", staff_only=True, anonymous_status=401),
 ]
 
 

@@ -1,4 +1,5 @@
-"""API tokens (L3): shown once, stored as SHA-256, revocable, optionally expiring."""
+"""API tokens (L3): shown once, stored as SHA-256, revocable, and expiring (issue 7: by default after
+settings.TOKEN_DEFAULT_DAYS, never later than settings.TOKEN_MAX_DAYS)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,16 +26,29 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def expiry_problem(days: int | None) -> str | None:
+    """Why a token lifetime in days is refused, or None (absent means the default)."""
+    if days is None:
+        return None
+    if not 1 <= days <= settings.TOKEN_MAX_DAYS:
+        return f"Must be between 1 and {settings.TOKEN_MAX_DAYS} days."
+    return None
+
+
 def token_create(
     *, actor: Any, user: Any, name: str = "", expires_in_days: int | None = None
 ) -> tuple[ApiToken, str]:
-    """Returns the stored token and the secret, which is never retrievable again."""
-    if expires_in_days is not None and expires_in_days <= 0:
-        raise ValidationFailed.field("expires", "Must be a positive number of days.")
+    """Returns the stored token and the secret, which is never retrievable again. A token without
+    an expiry would stay valid for ever if it leaked, so one is always set."""
+    problem = expiry_problem(expires_in_days)
+    if problem:
+        raise ValidationFailed.field("expires_in_days", problem)
+    if expires_in_days is None:
+        expires_in_days = settings.TOKEN_DEFAULT_DAYS
     if not user.is_active:
         raise ValidationFailed.field("user", "The user is inactive.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires_at = timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+    expires_at = timezone.now() + dt.timedelta(days=expires_in_days)
     with transaction.atomic():
         token = ApiToken.objects.create(
             user=user, name=name[:100], prefix=secret[:12], digest=_digest(secret), expires_at=expires_at

@@ -38,3 +38,6 @@ class Route:
     multipart: bool = False
     #: query string appended to the URL.
     query: str = ""
+    #: what an anonymous caller gets from a UI URL meant for machines (e.g. /metrics: 401 in the JSON
+    #: shape) instead of the redirect to the login page.
+    anonymous_status: int | None = None

@@ -80,8 +80,8 @@ def test_list_and_revoke(user):
 @pytest.mark.parametrize("args, message", [
     (("create", "--user", "nobody@provider.test"), "No user with the email"),
     (("list", "--user", "nobody@provider.test"), "No user with the email"),
-    (("create", "--user", "engineer@provider.test", "--expires", "0"), "positive number of days"),
-    (("create", "--user", "engineer@provider.test", "--expires", "-3"), "positive number of days"),
+    (("create", "--user", "engineer@provider.test", "--expires", "0"), "between 1 and 365 days"),
+    (("create", "--user", "engineer@provider.test", "--expires", "-3"), "between 1 and 365 days"),
     (("create", "--user", "engineer@provider.test", "--expires", "soon"), "not a whole number of days"),
     (("revoke", "--id", "424242"), "No API token with id 424242"),
     (("create",), "--user"),

@@ -22,8 +22,9 @@ def test_healthz_only_answers_get():
     assert Client().post("/healthz").status_code == 405
 
 
-def test_metrics_in_prometheus_text_format():
+def test_metrics_in_prometheus_text_format(world):
     client = Client()
+    client.force_login(world["engineer"])  # staff only (issue 7); the scraper's token: test_security
     client.get("/healthz")
     response = client.get("/metrics")
     assert response.status_code == 200

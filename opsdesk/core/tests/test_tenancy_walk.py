@@ -79,6 +79,8 @@ def _check(route: Route, who: str, world: dict, response, text: str, missing_res
     if who == "anonymous":
         if route.public:
             assert walk.CANARY_A not in text and walk.CANARY_B not in text, label
+        elif route.anonymous_status is not None:
+            assert status == route.anonymous_status, label
         elif route.kind == "api":
             assert status == 401, label
         else:

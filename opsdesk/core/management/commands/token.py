@@ -10,22 +10,24 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from opsdesk.core.errors import ApplicationError
 from opsdesk.core.models import ApiToken
-from opsdesk.core.tokens import token_create, token_revoke
+from opsdesk.core.tokens import expiry_problem, token_create, token_revoke
 from opsdesk.directory.models import User
 
 
-def positive_days(value: str) -> int:
+def expiry_days(value: str) -> int:
     try:
         days = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days.")
-    if days <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of days, not {days}.")
+    problem = expiry_problem(days)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem[0].lower()}{problem[1:-1]}, not {days}.")
     return days
 
 
@@ -56,8 +58,9 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a token for a user and print it once.")
         create.add_argument("--user", required=True, metavar="EMAIL",
                             help="Email of the user the token acts as.")
-        create.add_argument("--expires", type=positive_days, metavar="DAYS",
-                            help="Expire after this many days (default: never).")
+        create.add_argument("--expires", type=expiry_days, metavar="DAYS",
+                            help=f"Expire after this many days (default {settings.TOKEN_DEFAULT_DAYS}, "
+                                 f"at most {settings.TOKEN_MAX_DAYS}).")
         create.add_argument("--name", default="", help="A label, e.g. where the token is used.")
         listing = sub.add_parser("list", help="List a user's tokens (never their secrets).")
         listing.add_argument("--user", required=True, metavar="EMAIL")
@@ -75,9 +78,9 @@ class Command(BaseCommand):
         user = _user(options["user"])
         token, secret = token_create(actor=None, user=user, name=options["name"],
                                      expires_in_days=options["expires"])
-        expiry = f"expires {_when(token.expires_at)}" if token.expires_at else "does not expire"
         self.stderr.write(
-            f"Token {token.pk} for {user.email} ({expiry}). It is shown once; store it now:"
+            f"Token {token.pk} for {user.email} (expires {_when(token.expires_at)}). "
+            "It is shown once; store it now:"
         )
         self.stdout.write(secret)
 
