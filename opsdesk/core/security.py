@@ -17,7 +17,6 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
-from opsdesk.core.audit import source_address
 from opsdesk.core.roles import STAFF_ROLES
 
 
@@ -90,6 +89,8 @@ class ApiRateLimitMiddleware:
             return "token:" + hashlib.sha256(secret.encode()).hexdigest()
         if request.user.is_authenticated:
             return f"user:{request.user.pk}"
+        from opsdesk.core.audit import source_address  # not at import: logging config loads this module
+
         return "addr:" + source_address(request)
 
 

@@ -18,6 +18,8 @@ from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.models import ApiToken, AuditAction
 
 TOKEN_PREFIX = "opsd_"
+#: A name longer than this is refused, not cut: the client would not recognise its token.
+NAME_MAX = 100
 #: last_used_at is written, and a token_used audit event recorded, at most this often per token.
 TOKEN_USE_INTERVAL = dt.timedelta(minutes=5)
 
@@ -47,11 +49,13 @@ def token_create(
         expires_in_days = settings.TOKEN_DEFAULT_DAYS
     if not user.is_active:
         raise ValidationFailed.field("user", "The user is inactive.")
+    if len(name) > NAME_MAX:
+        raise ValidationFailed.field("name", f"At most {NAME_MAX} characters (it has {len(name)}).")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(days=expires_in_days)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, name=name[:100], prefix=secret[:12], digest=_digest(secret), expires_at=expires_at
+            user=user, name=name, prefix=secret[:12], digest=_digest(secret), expires_at=expires_at
         )
         audit_record(actor=actor, action=AuditAction.CREATE, obj=token, public=False)
     return token, secret

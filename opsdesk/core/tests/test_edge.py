@@ -180,3 +180,9 @@ def test_a_broken_multipart_body_is_400(staff, world):
     url = f"/api/v1/calendars/{uk.pk}/closures/import"
     r = staff.post(url, data=b"--x\r\n", content_type="multipart/form-data")
     assert r.status_code == 400 and r.json()["detail"].startswith("Cannot parse request body")
+
+
+def test_an_over_long_token_name_is_refused_not_cut(customer):
+    r = customer.post("/api/v1/tokens", data=json.dumps({"name": "n" * 101}), content_type="application/json")
+    assert r.status_code == 422
+    assert field_errors(r) == {"name": "At most 100 characters (it has 101)."}
