@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from opsdesk.incidents import services
 from opsdesk.incidents.models import DiagnosticsChecklistItem
@@ -39,3 +41,14 @@ def log(world, *, who: str = "customer_a", priority: str = "P3", at: datetime | 
 def desk(world):
     """The service desk agent who works incidents."""
     return world["service_desk"]
+
+
+def client_for(user) -> Client:
+    """A browser session signed in as `user` (the API's session authentication)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def post(client, url, body=None, **headers):
+    return client.post(url, data=json.dumps(body or {}), content_type="application/json", **headers)

@@ -8,23 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.tests.conftest import all_checks, log
+from opsdesk.incidents.tests.conftest import all_checks, client_for, log, post
 
 API = "/api/v1"
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
-def post(client, url, body=None, **headers):
-    return client.post(url, data=json.dumps(body or {}), content_type="application/json", **headers)
 
 
 @pytest.fixture

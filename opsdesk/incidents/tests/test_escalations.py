@@ -4,13 +4,11 @@ level and its copies, and tenancy (A4)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from opsdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
@@ -18,6 +16,7 @@ from opsdesk.directory import services as directory
 from opsdesk.incidents import escalations, services
 from opsdesk.incidents.escalation_models import Escalation, EscalationLevel, EscalationState
 from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
+from opsdesk.incidents.tests.conftest import client_for, post
 from opsdesk.notifications.models import Notification
 
 API = "/api/v1"
@@ -53,14 +52,8 @@ def fields_of(exc: ValidationFailed) -> set[str]:
     return {e["field"] for e in exc.errors}
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
-def post(client, url, body=None):
-    return client.post(url, data=json.dumps(body or {}), content_type="application/json")
 
 
 # --- the matrix as data ------------------------------------------------------------------------

@@ -5,12 +5,10 @@ service's transaction, so of several actions sent with one ETag the first acts a
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
 from opsdesk.core.errors import PermissionDenied, PreconditionFailed
 from opsdesk.incidents import escalations, rca, services
@@ -18,7 +16,7 @@ from opsdesk.incidents.choices import IncidentState
 from opsdesk.incidents.escalation_models import Escalation, EscalationState
 from opsdesk.incidents.models import Incident, IncidentEvent, IncidentNote
 from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
-from opsdesk.incidents.tests.conftest import log
+from opsdesk.incidents.tests.conftest import client_for, log, post
 
 API = "/api/v1"
 LONDON = ZoneInfo("Europe/London")
@@ -31,14 +29,8 @@ SECTIONS = {
 }
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
-def post(client, url, body=None, **headers):
-    return client.post(url, data=json.dumps(body or {}), content_type="application/json", **headers)
 
 
 def older_etag(obj) -> str:

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -17,6 +16,7 @@ from opsdesk.core.models import AuditEvent
 from opsdesk.incidents import rca, services
 from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
 from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
+from opsdesk.incidents.tests.conftest import client_for
 
 API = "/api/v1"
 LONDON = ZoneInfo("Europe/London")
@@ -60,10 +60,6 @@ def closed_p1(world, *, closed_at: datetime) -> Incident:
     )
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def send(client, method, url, body=None, **headers):

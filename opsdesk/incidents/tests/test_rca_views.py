@@ -14,6 +14,7 @@ from opsdesk.core.testing.world import CANARY_B
 from opsdesk.incidents import rca, services
 from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.selectors import checklist_list
+from opsdesk.incidents.tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -42,10 +43,6 @@ def p2(world, tag: str = "a", title: str = "Checkout degraded"):
     )
 
 
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 @pytest.fixture
