@@ -14,15 +14,11 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from opsdesk.core.edge import error_response
 from opsdesk.core.roles import STAFF_ROLES
-
-
-def error_response(status: int, detail: str) -> JsonResponse:
-    """The one JSON error shape, for answers given before the API's handlers are reached."""
-    return JsonResponse({"detail": detail, "errors": []}, status=status)
 
 
 class NoStoreMiddleware:
