@@ -186,3 +186,15 @@ def test_an_over_long_token_name_is_refused_not_cut(customer):
     r = customer.post("/api/v1/tokens", data=json.dumps({"name": "n" * 101}), content_type="application/json")
     assert r.status_code == 422
     assert field_errors(r) == {"name": "At most 100 characters (it has 101)."}
+
+
+def test_the_openapi_document_declares_what_the_edge_answers_and_local_times_as_they_are(client):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert {"400", "401", "403", "422", "429", "500"} <= declared, (method, path)
+            if method in ("post", "put", "patch"):
+                assert {"413", "415"} <= declared, (method, path)
+    start = document["components"]["schemas"]["Span"]["properties"]["start"]
+    assert "format" not in start and start["pattern"].startswith("^([01][0-9]|2[0-3])")
