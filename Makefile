@@ -36,8 +36,10 @@ test-postgres: $(STAMP)
 	@if $(BIN)/python -c "import socket,sys; s=socket.socket(); s.settimeout(2); sys.exit(s.connect_ex(('127.0.0.1',5432)))"; then \
 		echo "== test suite on PostgreSQL =="; \
 		DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/pytest -n 2 opsdesk; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "== PostgreSQL not answering at 127.0.0.1:5432: CI needs it, failing =="; exit 1; \
 	else \
-		echo "== PostgreSQL not answering at 127.0.0.1:5432: skipped =="; \
+		echo "== PostgreSQL not answering at 127.0.0.1:5432: skipped (CI=true makes this a failure) =="; \
 	fi
 
 test: lint test-sqlite test-postgres
