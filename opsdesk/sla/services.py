@@ -80,12 +80,6 @@ def _clock(row: SlaTarget, business: Calendar) -> Calendar:
     return calendar_by_name(ALWAYS_OPEN_CALENDAR) if row.clock == Clock.ALWAYS else business
 
 
-def clock_for(*, organisation: Any, priority: str) -> tuple[Calendar, BusinessCalendar]:
-    """The calendar an incident's clock runs on: 24x7 for P1/P2, else the organisation's (B1, B3)."""
-    calendar = _clock(target_row(policy_for(organisation), priority), organisation.calendar)
-    return calendar, business_calendar(calendar)
-
-
 def _targets(policy: SlaPolicy, priority: str, logged_at: dt.datetime, business: Calendar) -> IncidentTargets:
     if logged_at.tzinfo is None or logged_at.utcoffset() is None:
         raise ValidationFailed.field(

@@ -20,8 +20,8 @@ def answer(priority: str, logged_at: str, calendar: str) -> str:
 class Command(BaseCommand):
     help = (
         "SLA questions. `sla targets --priority P3 --logged-at 2026-12-01T16:30:00+00:00 [--calendar uk]`; "
+        "without --priority, reads 'PRIORITY TIMESTAMP' lines on standard input and writes JSON lines."
     )
-    "without --priority, reads 'PRIORITY TIMESTAMP' lines on standard input and writes JSON lines."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
