@@ -24,7 +24,8 @@ CUSTOMER=$($BIN/opsdesk token create --user ops@northwind.example --expires 1)
 
 $BIN/opsdesk serve --no-worker --port "$PORT" >"$WORK/serve.out" 2>"$WORK/serve.log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+# The logs are kept in var/fuzz/ (the server's JSON request log with any traceback, schemathesis' output).
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; mkdir -p var/fuzz; cp "$WORK"/*.log var/fuzz/; rm -rf "$WORK"' EXIT
 for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.5; done
 
 status=0
@@ -34,11 +35,14 @@ for who in staff customer; do
   $BIN/schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" --max-examples "$EXAMPLES" --seed 7 \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
-    --continue-on-failure --request-timeout 30 --no-color 2>&1 | tail -n 25 || status=1
+    --continue-on-failure --request-timeout 30 --no-color >"$WORK/st-$who.log" 2>&1 || status=1
+  sed -n '/^Failures:/,$p' "$WORK/st-$who.log"
+  grep -E "^(_+ |E |\[[0-9]{3}\]|    curl )" "$WORK/st-$who.log" | head -n 40 || true
 done
 
 requests=$(grep -c '"message": "request"' "$WORK/serve.log" || true)
 errors=$(grep '"message": "request"' "$WORK/serve.log" | grep -c '"status": 5[0-9][0-9]' || true)
 echo "fuzz: $requests requests answered by the server, $errors server errors (5xx)"
+grep '"message": "request"' "$WORK/serve.log" | grep '"status": 5[0-9][0-9]' | cut -c1-300 || true
 if [ "$errors" -ne 0 ] || [ "$requests" -lt "$MIN_REQUESTS" ]; then status=1; fi
 exit $status

@@ -83,6 +83,8 @@ class OpsdeskAPI(NinjaAPI):
                     declared = status in responses or int(status) in responses
                     if not declared and (has_body or status not in _BODY_ONLY):
                         responses[int(status)] = {"description": description, "content": error}
+                # The web server itself refuses a request line over 4 KiB (gunicorn), before opsdesk.
+                responses.setdefault(414, {"description": "URI too long: answered by the web server."})
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template=REF_TEMPLATE))
         return schema

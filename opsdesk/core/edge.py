@@ -147,10 +147,10 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if upload else settings.API_MAX_BODY_BYTES
     if length > limit:
         return error_response(413, f"Request body too large: at most {limit} bytes are accepted.")
+    if upload:  # even an empty one: the multipart parser refuses a missing boundary
+        return _form_problem(request)
     if length <= 0:
         return None
-    if upload:
-        return _form_problem(request)
     if content_type != "application/json" and not content_type.endswith("+json"):
         return error_response(
             415,
