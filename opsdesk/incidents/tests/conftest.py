@@ -52,3 +52,13 @@ def client_for(user) -> Client:
 
 def post(client, url, body=None, **headers):
     return client.post(url, data=json.dumps(body or {}), content_type="application/json", **headers)
+
+
+#: A complete root-cause report (C6), every required section filled.
+SECTIONS = {
+    "impact": "Checkout unavailable for 40 minutes.",
+    "timeline_of_events": "09:02 alarm; 09:05 acknowledged; 09:42 restored.",
+    "monitoring_assessment": "The latency alarm fired; no alarm on the connection pool.",
+    "lessons_learned": "Pool exhaustion was not visible.",
+    "recommendations": "Alarm on pool usage; raise the pool size.",
+}

@@ -16,17 +16,10 @@ from opsdesk.incidents.choices import IncidentState
 from opsdesk.incidents.escalation_models import Escalation, EscalationState
 from opsdesk.incidents.models import Incident, IncidentEvent, IncidentNote
 from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
-from opsdesk.incidents.tests.conftest import client_for, log, post
+from opsdesk.incidents.tests.conftest import SECTIONS, client_for, log, post
 
 API = "/api/v1"
 LONDON = ZoneInfo("Europe/London")
-SECTIONS = {
-    "impact": "Checkout unavailable for 40 minutes.",
-    "timeline_of_events": "09:02 alarm; 09:05 acknowledged; 09:42 restored.",
-    "monitoring_assessment": "The latency alarm fired; no alarm on the connection pool.",
-    "lessons_learned": "Pool exhaustion was not visible.",
-    "recommendations": "Alarm on pool usage; raise the pool size.",
-}
 
 
 
