@@ -20,6 +20,7 @@ from pydantic import create_model
 
 from opsdesk.core.errors import ApplicationError, PreconditionFailed, PreconditionRequired, ValidationFailed
 from opsdesk.core.limits import OFFSET_MAX
+from opsdesk.core.permissions import require_permission
 
 
 class BearerToken(HttpBearer):
@@ -311,9 +312,12 @@ def if_match_version(request: HttpRequest, obj: Any) -> int | None:
     return NO_VERSION
 
 
-def expected_version(request: HttpRequest, obj: Any) -> int:
+def expected_version(request: HttpRequest, obj: Any, *, permission: str | None = None) -> int:
     """The version the client last saw, from If-Match, for an update (PATCH, DELETE, assignment):
-    428 without it, 412 at once when stale against `obj` (the service compares again under lock)."""
+    428 without it, 412 at once when stale against `obj` (the service compares again under lock).
+    With `permission`, someone without it gets the service's 403 first, not a precondition error."""
+    if permission is not None:
+        require_permission(request.auth, permission)
     if not request.headers.get("If-Match"):
         raise PreconditionRequired()
     version = if_match_version(request, obj)

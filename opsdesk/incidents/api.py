@@ -236,13 +236,6 @@ def incident_record_call(request: HttpRequest, response: HttpResponse, incident_
     return _detail(request, response, incident)
 
 
-def _assignment_version(request: HttpRequest, incident: Incident) -> int:
-    """Assignment and priority need If-Match (428/412), but only from someone who may make them:
-    anyone else gets the 403 the service would give, not a precondition error."""
-    require_permission(request.auth, "incidents.manage")
-    return expected_version(request, incident)
-
-
 @router.post("/incidents/{incident_id}/assign", response=DETAIL, openapi_extra=IF_MATCH_REQUIRED)
 def incident_assign(request: HttpRequest, response: HttpResponse, incident_id: int, payload: AssignIn):
     incident = _get(request, incident_id)
@@ -250,7 +243,7 @@ def incident_assign(request: HttpRequest, response: HttpResponse, incident_id: i
         actor=request.auth,
         incident=incident,
         assignee=payload.assignee,
-        expected_version=_assignment_version(request, incident),
+        expected_version=expected_version(request, incident, permission="incidents.manage"),
     )
     return _detail(request, response, incident)
 
@@ -265,7 +258,7 @@ def incident_change_priority(
         incident=incident,
         priority=payload.priority,
         reason=payload.reason,
-        expected_version=_assignment_version(request, incident),
+        expected_version=expected_version(request, incident, permission="incidents.manage"),
     )
     return _detail(request, response, incident)
 
