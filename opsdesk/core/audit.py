@@ -214,9 +214,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def audit_refused_write(request: HttpRequest, response: HttpResponse) -> None:
-    """A 403 answer to a write, from anywhere (API error handlers, UI views, CSRF): recorded once,
-    by RequestLogMiddleware, after the view's own transaction has ended (rolled back or not)."""
+    """A 403 answer to a signed-in user's write, from anywhere (API error handlers, UI views, CSRF):
+    recorded once, by RequestLogMiddleware, after the view's own transaction has ended (rolled back
+    or not). Anonymous refusals (a CSRF failure without a session) are only in the request log:
+    anyone could otherwise grow the append-only table by sending them."""
     if response.status_code != 403 or request.method not in WRITE_METHODS:
+        return
+    if not getattr(getattr(request, "user", None), "is_authenticated", False):
         return
     note = ""
     if response.get("Content-Type", "").startswith("application/json") and not response.streaming:

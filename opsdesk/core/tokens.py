@@ -18,8 +18,8 @@ from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.models import ApiToken, AuditAction
 
 TOKEN_PREFIX = "opsd_"
-#: A name longer than this is refused, not cut: the client would not recognise its token.
-NAME_MAX = 100
+#: A name longer than the column is refused, not cut: the client would not recognise its token.
+NAME_MAX = ApiToken._meta.get_field("name").max_length
 #: last_used_at is written, and a token_used audit event recorded, at most this often per token.
 TOKEN_USE_INTERVAL = dt.timedelta(minutes=5)
 

@@ -220,3 +220,11 @@ def test_staff_see_an_accounts_security_events_on_its_history_page(world):
     text = page.content.decode()
     assert page.status_code == 200
     assert "Sign-in failed" in text and "Signed in" in text and "Signed out" in text
+
+
+def test_anonymous_refused_writes_are_not_recorded(world):
+    """A CSRF failure without a session costs the sender nothing: it must not grow the audit log."""
+    client = Client(enforce_csrf_checks=True, REMOTE_ADDR=ADDRESS)
+    path = reverse("directory:contact_verify", args=[world["contact_a"].pk])
+    assert client.post(path).status_code == 403
+    assert not AuditEvent.objects.filter(action=AuditAction.PERMISSION_DENIED).exists()
