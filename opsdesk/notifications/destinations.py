@@ -162,12 +162,10 @@ def check_url(url: str) -> None:
     A name that does not resolve now is accepted (it may be registered later); delivery checks again.
     """
     destination = parse(url)
-    if destination.host == "localhost" or destination.host.endswith(".localhost"):
-        _check(destination, [])
     try:
         addresses = resolve(destination)
     except DestinationUnresolved:
-        return
+        addresses = []  # the name itself is still checked (localhost)
     _check(destination, addresses)
 
 
