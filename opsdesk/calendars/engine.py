@@ -465,9 +465,7 @@ class BusinessCalendar:
     def _covered(self, lo_us: int, hi_us: int) -> _Table:
         """A table reaching from before lo_us to past hi_us (for the bulk paths): the kept one if it
         does, else the kept one widened, else (wider than KEPT_YEARS_MAX) just lo_us..hi_us."""
-        first, last = _year_of(lo_us) - 1, _year_of(min(hi_us, WINDOW_HI_US - 1)) + 1
-        if hi_us > WINDOW_HI_US:
-            _year_of(hi_us)  # raises OutsideWindow
+        first, last = _year_of(lo_us) - 1, _year_of(hi_us) + 1  # OutsideWindow beyond the window
         tab = self._tab()
         if tab.lo <= lo_us and tab.hi > hi_us:
             return tab
