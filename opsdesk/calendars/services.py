@@ -24,7 +24,7 @@ from django.db.models import F
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.models import Calendar, Closure, ClosureSource, WorkingHours
 from opsdesk.core.errors import ValidationFailed
-from opsdesk.core.limits import instant_problem
+from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create, record_delete, record_update
 
@@ -187,20 +187,13 @@ def working_hours_set(
         return _changed(calendar)
 
 
-def _check_day(day: dt.date, field: str) -> None:
-    """Closed days are held to 1970–2100 (core.limits), the years a target can be asked about."""
-    problem = instant_problem(day)
-    if problem:
-        raise ValidationFailed.field(field, f"{day:%Y-%m-%d} is out of range. {problem}")
-
-
 def closure_add(
     *, actor: Any, calendar: Calendar, date: dt.date, reason: str = "", source: str = ClosureSource.MANUAL
 ) -> Closure:
     require_permission(actor, "calendars.manage")
     if calendar.always_open:
         raise ValidationFailed.field("calendar", "A 24x7 calendar cannot close.")
-    _check_day(date, "date")
+    check_window(date, field="date")
     if Closure.objects.filter(calendar=calendar, date=date).exists():
         raise ValidationFailed.field("date", f"{calendar} is already closed on {date:%Y-%m-%d}.")
     with transaction.atomic():
@@ -238,7 +231,7 @@ def closures_import_ics(*, actor: Any, calendar: Calendar, content: bytes) -> li
             continue
         timed = isinstance(start.dt, dt.datetime)
         first = start.dt.date() if timed else start.dt
-        _check_day(first, "file")
+        check_window(first, field="file")
         end = event.get("DTEND")
         end = end.dt if end is not None else None
         if isinstance(end, dt.datetime):  # a timed event closes every day it touches
@@ -247,7 +240,7 @@ def closures_import_ics(*, actor: Any, calendar: Calendar, content: bytes) -> li
             final = end - dt.timedelta(days=1)
         else:
             final = first
-        _check_day(final, "file")
+        check_window(final, field="file")
         summary = str(event.get("SUMMARY", "")).strip()[:200]
         day = first
         while day <= final and len(wanted) <= 3660:

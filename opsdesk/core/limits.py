@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, WithJsonSchema
 
+from opsdesk.core.errors import ValidationFailed
+
 #: Instants accepted from a client: 1970-01-01T00:00:00Z up to, not including, 2101-01-01T00:00:00Z.
 INSTANT_MIN = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 INSTANT_MAX = dt.datetime(2101, 1, 1, tzinfo=dt.UTC)
@@ -36,6 +38,16 @@ def instant_problem(value: dt.datetime | dt.date) -> str | None:
     if inside:
         return None
     return f"Must be between {YEAR_MIN}-01-01 and {YEAR_MAX}-12-31."
+
+
+def check_window(value: dt.datetime | dt.date, *, field: str, shown: str | None = None):
+    """The value, or ValidationFailed naming `field` when it lies outside 1970–2100: for services
+    that take instants and dates from elsewhere than a schema (the CLI, an .ics file)."""
+    problem = instant_problem(value)
+    if problem:
+        shown = shown or (value.isoformat() if isinstance(value, dt.datetime) else f"{value:%Y-%m-%d}")
+        raise ValidationFailed.field(field, f"'{shown}' is out of range. {problem}")
+    return value
 
 
 def _instant(value: dt.datetime) -> dt.datetime:

@@ -13,7 +13,7 @@ from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.services import business_calendar
 from opsdesk.core.errors import ValidationFailed
-from opsdesk.core.limits import instant_problem
+from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create
 from opsdesk.sla.choices import Clock, Priority, TargetKind
@@ -85,7 +85,7 @@ def _targets(policy: SlaPolicy, priority: str, logged_at: dt.datetime, business:
         raise ValidationFailed.field(
             "logged_at", "A timestamp needs a UTC offset, e.g. 2026-12-01T16:30:00+00:00."
         )
-    check_window(logged_at)
+    check_window(logged_at, field="logged_at")
     row = target_row(policy, priority)
     calendar = _clock(row, business)
     clock = business_calendar(calendar)
@@ -120,15 +120,6 @@ def targets_on_calendar(
     """ "When is this due?" for a calendar by name (the `opsdesk sla targets` command and its API, L5)."""
     check_priority(priority)
     return _targets(policy or default_policy(), priority, logged_at, calendar_by_name(calendar))
-
-
-def check_window(value: dt.datetime, *, field: str = "logged_at", shown: str | None = None) -> dt.datetime:
-    """Refuse an instant outside 1970–2100 (core.limits): no question may ask the engine for spans
-    across thousands of years."""
-    problem = instant_problem(value)
-    if problem:
-        raise ValidationFailed.field(field, f"'{shown or value.isoformat()}' is out of range. {problem}")
-    return value
 
 
 def parse_instant(value: str, *, field: str = "logged_at") -> dt.datetime:
