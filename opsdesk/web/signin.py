@@ -68,3 +68,10 @@ def password_reset_completed(*, user: Any, request: HttpRequest) -> None:
         request=request,
         note="new password set from an emailed link",
     )
+
+
+def password_changed(*, user: Any, request: HttpRequest) -> None:
+    """A password changed by its owner, signed in: recorded like a reset."""
+    audit.audit_security_event(
+        action=AuditAction.PASSWORD_CHANGED, actor=user, request=request, note="by its owner"
+    )

@@ -12,8 +12,6 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
-from opsdesk.core.audit import audit_security_event
-from opsdesk.core.models import AuditAction
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents import rca
 from opsdesk.incidents import selectors as incidents
@@ -96,12 +94,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            audit_security_event(
-                action=AuditAction.PASSWORD_CHANGED,
-                actor=form.user,
-                request=self.request,
-                note="by its owner",
-            )
+            signin.password_changed(user=form.user, request=self.request)
         messages.success(self.request, "Your password has been changed.")
         return response
 
