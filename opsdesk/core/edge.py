@@ -116,16 +116,17 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON.")
 
 
-def _query_problem(request: HttpRequest) -> JsonResponse | None:
+def _query_problem(request: HttpRequest) -> tuple[int, str, str] | None:
+    """(status, field, message) for a path or query no page or endpoint can take."""
     if "\x00" in request.path:
-        return field_error(400, "path", "Null characters are not allowed.")
+        return 400, "path", "Null characters are not allowed."
     for key, values in request.GET.lists():
         if text_problem(key):
-            return field_error(400, "query", "Null characters are not allowed in parameter names.")
+            return 400, "query", "Null characters are not allowed in parameter names."
         for value in values:
             problem = text_problem(value) or _number_problem(value)
             if problem:
-                return field_error(422, key, problem)
+                return 422, key, problem
     return None
 
 
@@ -205,11 +206,16 @@ class EdgeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         api = request.path.startswith(API_PREFIX)
-        refused = _query_problem(request)
-        if refused is None and api and request.method in _BODY_METHODS:
-            refused = _body_problem(request)
+        query = _query_problem(request)
+        if query is not None:
+            status, field, message = query
+            if not api:  # a page: the same words, as plain text
+                text = f"{field}: {message}"
+                return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+            return field_error(status, field, message)
+        refused = _body_problem(request) if api and request.method in _BODY_METHODS else None
         if refused is not None:
-            return refused if api else _plain(refused)
+            return refused
         response = self.get_response(request)
         return _as_error_shape(request, response) if api else response
 
@@ -256,9 +262,3 @@ class RequestIdFilter(logging.Filter):
         if request is not None and not hasattr(record, "request_id"):
             record.request_id = getattr(request, "request_id", None)
         return True
-
-
-def _plain(response: JsonResponse) -> HttpResponse:
-    """Outside the API a refused query is answered in plain text with the same message."""
-    detail = json.loads(response.content)["detail"]
-    return HttpResponse(detail, status=response.status_code, content_type="text/plain; charset=utf-8")
