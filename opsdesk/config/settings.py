@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "opsdesk.notifications",
     "opsdesk.statuspage",
     "opsdesk.incidents",
+    "opsdesk.incidents.escalations",
+    "opsdesk.incidents.rca",
     "opsdesk.web",
 ]
 

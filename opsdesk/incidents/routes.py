@@ -40,7 +40,8 @@ def world_extras(world: dict[str, Any]) -> None:
     from django.utils import timezone
 
     from opsdesk.directory.services import service_create
-    from opsdesk.incidents import escalations, rca
+    from opsdesk.incidents.escalations import services as escalations
+    from opsdesk.incidents.rca import services as rca
 
     desk = world["service_desk"]
     # A service of its own, so that the walk can still delete service_a.

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from opsdesk.incidents import rca_views, views
+from opsdesk.incidents import views
+from opsdesk.incidents.rca import views as rca_views
 
 app_name = "incidents"
 urlpatterns = [

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsdesk.core.testing.world import CANARY_B
-from opsdesk.incidents import rca, services
-from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
+from opsdesk.incidents import services
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.selectors import checklist_list
 from opsdesk.incidents.tests.conftest import client_for
 
@@ -43,11 +44,9 @@ def p2(world, tag: str = "a", title: str = "Checkout degraded"):
     )
 
 
-
-
 @pytest.fixture
 def report(world):
-    return rca.rca_request(actor=world["service_desk"], incident=p2(world))
+    return rca_services.rca_request(actor=world["service_desk"], incident=p2(world))
 
 
 @pytest.fixture
@@ -106,8 +105,10 @@ def test_edit_saves_with_its_message_and_a_submitted_report_refuses_edits_on_the
     assert saved.redirect_chain == [(url("rca_detail", report.pk), 302)]
     assert "Root-cause analysis saved." in saved.content.decode()
 
-    rca.rca_action_add(actor=world["service_desk"], rca=fresh(report), description="Alarm on the pool")
-    rca.rca_submit(actor=world["service_desk"], rca=fresh(report))
+    rca_services.rca_action_add(
+        actor=world["service_desk"], rca=fresh(report), description="Alarm on the pool"
+    )
+    rca_services.rca_submit(actor=world["service_desk"], rca=fresh(report))
     data = {**SECTIONS, "impact": "Rewritten after submission", "version": fresh(report).version}
     refused = desk.post(url("rca_edit", report.pk), data)
     assert refused.status_code == 200
@@ -150,8 +151,8 @@ def test_action_add_errors_and_done(world, desk, report):
 
 def test_customer_reads_and_accepts_but_cannot_write(world, report):
     desk = world["service_desk"]
-    rca.rca_update(actor=desk, rca=report, **SECTIONS)
-    rca.rca_action_add(actor=desk, rca=report, description="Alarm")
+    rca_services.rca_update(actor=desk, rca=report, **SECTIONS)
+    rca_services.rca_action_add(actor=desk, rca=report, description="Alarm")
     customer = client_for(world["customer_a"])
 
     page = customer.get(url("rca_detail", report.pk)).content.decode()
@@ -159,7 +160,7 @@ def test_customer_reads_and_accepts_but_cannot_write(world, report):
     assert customer.post(url("rca_edit", report.pk), {"version": 1, **SECTIONS}).status_code == 403
     assert customer.post(url("rca_submit", report.pk), {"version": 1}).status_code == 403
 
-    rca.rca_submit(actor=desk, rca=fresh(report))
+    rca_services.rca_submit(actor=desk, rca=fresh(report))
     page = customer.get(url("rca_detail", report.pk)).content.decode()
     assert "Accept this report" in page
     assert customer.post(url("rca_accept", report.pk)).status_code == 302
@@ -172,7 +173,7 @@ def test_customer_reads_and_accepts_but_cannot_write(world, report):
 
 def test_customer_of_another_organisation_gets_404(world, report):
     other = client_for(world["customer_b"])
-    action = rca.rca_action_add(actor=world["service_desk"], rca=report, description="Alarm")
+    action = rca_services.rca_action_add(actor=world["service_desk"], rca=report, description="Alarm")
     assert other.get(url("rca_detail", report.pk)).status_code == 404
     assert other.get(url("rca_history", report.pk)).status_code == 404
     assert other.post(url("rca_accept", report.pk)).status_code == 404
@@ -181,13 +182,13 @@ def test_customer_of_another_organisation_gets_404(world, report):
     assert listing.status_code == 200
     assert list(listing.context["listing"].page.object_list) == []
     # Their own organisation's reports are listed.
-    own = rca.rca_request(actor=world["service_desk"], incident=p2(world, "b", f"B {CANARY_B}"))
+    own = rca_services.rca_request(actor=world["service_desk"], incident=p2(world, "b", f"B {CANARY_B}"))
     listing = other.get(url("rca_list"))
     assert [r.pk for r in listing.context["listing"].page.object_list] == [own.pk]
 
 
 def test_overdue_filter(world, desk, report):
-    late = rca.rca_request(actor=world["service_desk"], incident=p2(world, title="Late one"))
+    late = rca_services.rca_request(actor=world["service_desk"], incident=p2(world, title="Late one"))
     RootCauseAnalysis.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=2))
 
     everything = desk.get(url("rca_list"))

@@ -1,6 +1,6 @@
 """Root-cause analysis pages (C6) and the escalation matrix (C7), server-rendered (L4).
 
-Thin by rule: parse a form, call one service or selector of rca.py/escalations.py, render. The RCA is
+Thin by rule: parse a form, call one service or selector of rca/ or escalations/, render. The RCA is
 looked up through the restricted selector first (another tenant's report is a 404), then the action
 is gated with the permission its service requires (a 403 page); the service decides the rest and its
 errors come back onto the form that was sent, shown in its place on the report page.
@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents import escalations, rca
-from opsdesk.incidents import rca_forms as forms
-from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaState
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.rca import forms
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
 from opsdesk.web.ui import (
     Column,
     form_page,
@@ -69,7 +71,7 @@ def rca_list(request):
     form = forms.RcaFilterForm(request.GET, user=request.user)
     listing = sorted_page(
         request,
-        rca.rca_list(user=request.user, **form.filters()),
+        rca_selectors.rca_list(user=request.user, **form.filters()),
         columns=STAFF_COLUMNS if staff else CUSTOMER_COLUMNS,
         orderings=ORDERINGS,
         default="due",
@@ -141,13 +143,13 @@ def _page(request, report: Any, *, failed: django_forms.Form | None = None, fail
 
 @ui_view
 def rca_detail(request, pk: int):
-    return _page(request, rca.rca_get(user=request.user, pk=pk))
+    return _page(request, rca_selectors.rca_get(user=request.user, pk=pk))
 
 
 @ui_view
 def rca_edit(request, pk: int):
     """The five sections on one page; the hidden version makes a stale edit fail instead of overwrite."""
-    report = rca.rca_get(user=request.user, pk=pk)
+    report = rca_selectors.rca_get(user=request.user, pk=pk)
     require(request.user, WRITE)
     form = forms.RcaSectionsForm(
         request.POST if request.method == "POST" else None,
@@ -156,7 +158,7 @@ def rca_edit(request, pk: int):
     return form_page(
         request,
         form,
-        versioned(rca.rca_update, actor=request.user, rca=report),
+        versioned(rca_services.rca_update, actor=request.user, rca=report),
         success=_detail_url,
         message="Root-cause analysis saved.",
         title=f"Root-cause analysis of {report.incident.reference}",
@@ -176,13 +178,15 @@ def _post(
 ):
     """POST one form of the report page: the service decides; errors come back onto that form."""
     done = run_form(request, form, call, success=lambda _obj: _detail_url(report), message=message)
-    return done or _page(request, rca.rca_get(user=request.user, pk=report.pk), failed=form, failed_name=name)
+    return done or _page(
+        request, rca_selectors.rca_get(user=request.user, pk=report.pk), failed=form, failed_name=name
+    )
 
 
 @require_POST
 @ui_view
 def rca_action_add(request, pk: int):
-    report = rca.rca_get(user=request.user, pk=pk)
+    report = rca_selectors.rca_get(user=request.user, pk=pk)
     require(request.user, WRITE)
     form = forms.RcaActionForm(request.POST, user=request.user, report=report)
     return _post(
@@ -190,7 +194,7 @@ def rca_action_add(request, pk: int):
         report,
         "action",
         form,
-        lambda d: rca.rca_action_add(actor=request.user, rca=report, **d),
+        lambda d: rca_services.rca_action_add(actor=request.user, rca=report, **d),
         "Action added to the plan.",
     )
 
@@ -198,8 +202,8 @@ def rca_action_add(request, pk: int):
 @require_POST
 @ui_view
 def rca_action_done(request, pk: int):
-    action = rca.rca_action_get(user=request.user, pk=pk)
-    report = rca.rca_get(user=request.user, pk=action.rca_id)
+    action = rca_selectors.rca_action_get(user=request.user, pk=pk)
+    report = rca_selectors.rca_get(user=request.user, pk=action.rca_id)
     require(request.user, WRITE)
     form = forms.RcaActionDoneForm(request.POST)
     return _post(
@@ -207,7 +211,7 @@ def rca_action_done(request, pk: int):
         report,
         "done",
         form,
-        lambda d: rca.rca_action_update(
+        lambda d: rca_services.rca_action_update(
             actor=request.user, action=action, expected_version=d["version"], done=True
         ),
         lambda a: f"Action “{a.description[:60]}” marked done.",
@@ -217,7 +221,7 @@ def rca_action_done(request, pk: int):
 @require_POST
 @ui_view
 def rca_submit(request, pk: int):
-    report = rca.rca_get(user=request.user, pk=pk)
+    report = rca_selectors.rca_get(user=request.user, pk=pk)
     require(request.user, WRITE)
     form = forms.RcaSubmitForm(request.POST)
     return _post(
@@ -225,7 +229,7 @@ def rca_submit(request, pk: int):
         report,
         "submit",
         form,
-        lambda d: rca.rca_submit(actor=request.user, rca=report, expected_version=d["version"]),
+        lambda d: rca_services.rca_submit(actor=request.user, rca=report, expected_version=d["version"]),
         "Root-cause analysis submitted to the customer.",
     )
 
@@ -233,7 +237,7 @@ def rca_submit(request, pk: int):
 @require_POST
 @ui_view
 def rca_accept(request, pk: int):
-    report = rca.rca_get(user=request.user, pk=pk)
+    report = rca_selectors.rca_get(user=request.user, pk=pk)
     require(request.user, ACCEPT)
     form = forms.RcaAcceptForm(request.POST)
     return _post(
@@ -241,13 +245,13 @@ def rca_accept(request, pk: int):
         report,
         "accept",
         form,
-        lambda d: rca.rca_accept(actor=request.user, rca=report),
+        lambda d: rca_services.rca_accept(actor=request.user, rca=report),
         "Root-cause analysis accepted. Thank you.",
     )
 
 
 rca_history = history_page(
-    rca.rca_get,
+    rca_selectors.rca_get,
     back=_detail_url,
     title=lambda report: f"Root-cause analysis of {report.incident.reference}",
 )
@@ -266,7 +270,7 @@ def _hours(value: float | None) -> str:
 @ui_view
 def escalation_matrix(request):
     levels = []
-    for level in escalations.escalation_level_list():
+    for level in escalation_selectors.escalation_level_list():
         copied = [f"level {c.level}" for c in sorted(level.copied.all(), key=lambda c: -c.level)]
         if level.copy_service_manager:
             copied.append("service manager")
@@ -281,5 +285,5 @@ def escalation_matrix(request):
     return render(
         request,
         "incidents/escalation_matrix.html",
-        {"levels": levels, "criteria": list(escalations.escalation_criterion_list())},
+        {"levels": levels, "criteria": list(escalation_selectors.escalation_criterion_list())},
     )

@@ -51,6 +51,7 @@ class EscalationLevel(BaseModel):
     )
 
     class Meta:
+        app_label = "incidents"
         ordering = ["level"]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=9), name="escalation_level_1_9"),
@@ -77,6 +78,7 @@ class EscalationCriterion(BaseModel):
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
+        app_label = "incidents"
         ordering = ["position", "id"]
         verbose_name_plural = "escalation criteria"
 
@@ -146,6 +148,7 @@ class Escalation(BaseModel):
     closure_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        app_label = "incidents"
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["incident", "raised_at"], name="escalation_incident_time")]
         constraints = [

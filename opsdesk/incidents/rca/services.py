@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from opsdesk.calendars.services import business_calendar
@@ -22,61 +21,13 @@ from opsdesk.core.tenancy import object_in_scope
 from opsdesk.directory.models import User
 from opsdesk.incidents.choices import EventKind, Priority
 from opsdesk.incidents.models import Incident, IncidentEvent
-from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
+from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
 from opsdesk.notifications.services import notification_enqueue
 
 #: C6/B7: "Standard lead time for an incident RCA report is 10 working days."
 RCA_LEAD_TIME_WORKING_DAYS = 10
 
 SECTION_NAMES = tuple(name for name, _label in RCA_SECTIONS)
-
-
-# --- selectors ---------------------------------------------------------------------------------
-
-
-def rca_list(
-    *,
-    user: Any,
-    overdue: bool | None = None,
-    state: str | None = None,
-    organisation: Any = None,
-    at: dt.datetime | None = None,
-) -> QuerySet:
-    qs = (
-        RootCauseAnalysis.objects.restrict(user)
-        .select_related("incident__organisation", "requested_by", "submitted_by", "accepted_by")
-        .prefetch_related("actions__owner")
-    )
-    if overdue is not None:
-        now = at or timezone.now()
-        late = {"due_at__lt": now, "state": RcaState.DRAFT}
-        qs = qs.filter(**late) if overdue else qs.exclude(**late)
-    if state:
-        qs = qs.filter(state=state)
-    if organisation:
-        qs = qs.filter(incident__organisation_id=organisation)
-    return qs
-
-
-def rca_get(*, user: Any, pk: Any) -> RootCauseAnalysis:
-    try:
-        return rca_list(user=user).get(pk=pk)
-    except (RootCauseAnalysis.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
-
-
-def rca_overdue_list(*, user: Any, at: dt.datetime | None = None) -> QuerySet:
-    """For the staff dashboard: reports past their due instant and not yet submitted (C6)."""
-    return rca_list(user=user, overdue=True, at=at).order_by("due_at", "pk")
-
-
-def rca_action_get(*, user: Any, pk: Any) -> RcaAction:
-    try:
-        return (
-            RcaAction.objects.restrict(user).select_related("rca__incident__organisation", "owner").get(pk=pk)
-        )
-    except (RcaAction.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
 
 
 # --- helpers -----------------------------------------------------------------------------------

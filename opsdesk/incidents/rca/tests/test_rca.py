@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
-from opsdesk.incidents import rca, services
+from opsdesk.incidents import services
 from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
-from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.tests.conftest import SECTIONS, client_for
 
 API = "/api/v1"
@@ -53,8 +55,6 @@ def closed_p1(world, *, closed_at: datetime) -> Incident:
     )
 
 
-
-
 def send(client, method, url, body=None, **headers):
     return getattr(client, method)(
         url, data=json.dumps(body or {}), content_type="application/json", **headers
@@ -77,7 +77,7 @@ def test_closing_a_p1_opens_an_rca_due_10_working_days_later_across_christmas(wo
     assert report.due_at == london(2027, 1, 5, 15)
     assert report.state == RcaState.DRAFT and report.chargeable is False and report.requested_by is None
     # Idempotent: the incident has one RCA.
-    assert rca.rca_open_for_closed_p1(incident=inc) == report
+    assert rca_services.rca_open_for_closed_p1(incident=inc) == report
     assert RootCauseAnalysis.objects.filter(incident=inc).count() == 1
     assert AuditEvent.objects.filter(
         object_type="incidents.rootcauseanalysis", object_id=str(report.pk)
@@ -87,24 +87,24 @@ def test_closing_a_p1_opens_an_rca_due_10_working_days_later_across_christmas(wo
 def test_only_a_p1_gets_one_on_closing(world):
     desk = world["service_desk"]
     inc = services.incident_acknowledge(actor=desk, incident=incident(world, priority="P2"))
-    assert rca.rca_open_for_closed_p1(incident=inc) is None
+    assert rca_services.rca_open_for_closed_p1(incident=inc) is None
     assert not RootCauseAnalysis.objects.exists()
 
 
 def test_a_p2_rca_on_request_is_possibly_chargeable(world):
     inc = incident(world, priority="P2")
-    report = rca.rca_request(actor=world["customer_a"], incident=inc, at=london(2026, 3, 2, 10))
+    report = rca_services.rca_request(actor=world["customer_a"], incident=inc, at=london(2026, 3, 2, 10))
     assert report.chargeable is True and report.requested_by == world["customer_a"]
     assert report.due_at == london(2026, 3, 16, 10)
     with pytest.raises(Conflict):
-        rca.rca_request(actor=world["service_desk"], incident=inc)
+        rca_services.rca_request(actor=world["service_desk"], incident=inc)
 
 
 @pytest.mark.parametrize("priority", ["P1", "P3", "P4"])
 def test_other_priorities_cannot_request_one(world, priority):
     inc = incident(world, priority=priority)
     with pytest.raises(ValidationFailed) as info:
-        rca.rca_request(actor=world["customer_a"], incident=inc)
+        rca_services.rca_request(actor=world["customer_a"], incident=inc)
     assert fields_of(info.value) == {"priority"}
     assert not RootCauseAnalysis.objects.exists()
 
@@ -121,14 +121,14 @@ def test_a_p3_request_over_the_api_is_refused_naming_the_priority(world):
 
 def test_submit_needs_every_section_and_an_action(world):
     desk = world["service_desk"]
-    report = rca.rca_request(actor=desk, incident=incident(world))
+    report = rca_services.rca_request(actor=desk, incident=incident(world))
     with pytest.raises(ValidationFailed) as info:
-        rca.rca_submit(actor=desk, rca=report)
+        rca_services.rca_submit(actor=desk, rca=report)
     assert fields_of(info.value) == {*SECTIONS, "actions"}
 
-    report = rca.rca_update(actor=desk, rca=report, impact=SECTIONS["impact"], lessons_learned="  ")
+    report = rca_services.rca_update(actor=desk, rca=report, impact=SECTIONS["impact"], lessons_learned="  ")
     with pytest.raises(ValidationFailed) as info:
-        rca.rca_submit(actor=desk, rca=report)
+        rca_services.rca_submit(actor=desk, rca=report)
     assert fields_of(info.value) == {
         "timeline_of_events",
         "monitoring_assessment",
@@ -138,8 +138,8 @@ def test_submit_needs_every_section_and_an_action(world):
     }
     assert "Assessment of monitoring and metrics is empty." in info.value.detail
 
-    report = rca.rca_update(actor=desk, rca=report, **SECTIONS)
-    action = rca.rca_action_add(
+    report = rca_services.rca_update(actor=desk, rca=report, **SECTIONS)
+    action = rca_services.rca_action_add(
         actor=desk,
         rca=report,
         description="Alarm on pool usage",
@@ -147,36 +147,38 @@ def test_submit_needs_every_section_and_an_action(world):
         runbook_update=True,
     )
     assert action.runbook_update is True and action.owner == world["engineer"]
-    report = rca.rca_submit(actor=desk, rca=report)
+    report = rca_services.rca_submit(actor=desk, rca=report)
     assert report.state == RcaState.SUBMITTED and report.submitted_at is not None
 
     with pytest.raises(ValidationFailed) as info:
-        rca.rca_update(actor=desk, rca=report, impact="changed")
+        rca_services.rca_update(actor=desk, rca=report, impact="changed")
     assert fields_of(info.value) == {"state"}
     # The action plan is still tracked after submission.
-    action = rca.rca_action_update(actor=desk, action=action, done=True)
+    action = rca_services.rca_action_update(actor=desk, action=action, done=True)
     assert action.done_at is not None
 
-    accepted = rca.rca_accept(actor=world["customer_a"], rca=report)
+    accepted = rca_services.rca_accept(actor=world["customer_a"], rca=report)
     assert accepted.state == RcaState.ACCEPTED and accepted.accepted_by == world["customer_a"]
 
 
 def test_customers_do_not_write_the_report(world):
-    report = rca.rca_request(actor=world["customer_a"], incident=incident(world))
+    report = rca_services.rca_request(actor=world["customer_a"], incident=incident(world))
     with pytest.raises(PermissionDenied):
-        rca.rca_update(actor=world["customer_a"], rca=report, impact="x")
+        rca_services.rca_update(actor=world["customer_a"], rca=report, impact="x")
     with pytest.raises(PermissionDenied):
-        rca.rca_action_add(actor=world["customer_a"], rca=report, description="x")
+        rca_services.rca_action_add(actor=world["customer_a"], rca=report, description="x")
     with pytest.raises(PermissionDenied):
-        rca.rca_submit(actor=world["customer_a"], rca=report)
+        rca_services.rca_submit(actor=world["customer_a"], rca=report)
 
 
 def test_an_action_owner_is_staff_or_a_user_of_the_customer(world):
     desk = world["service_desk"]
-    report = rca.rca_request(actor=desk, incident=incident(world))
-    assert rca.rca_action_add(actor=desk, rca=report, description="x", owner=world["customer_a"].pk).owner
+    report = rca_services.rca_request(actor=desk, incident=incident(world))
+    assert rca_services.rca_action_add(
+        actor=desk, rca=report, description="x", owner=world["customer_a"].pk
+    ).owner
     with pytest.raises(ValidationFailed) as info:
-        rca.rca_action_add(actor=desk, rca=report, description="x", owner=world["customer_b"].pk)
+        rca_services.rca_action_add(actor=desk, rca=report, description="x", owner=world["customer_b"].pk)
     assert fields_of(info.value) == {"owner"}
 
 
@@ -186,17 +188,17 @@ def test_an_action_owner_is_staff_or_a_user_of_the_customer(world):
 def test_overdue_list(world):
     desk = world["service_desk"]
     now = timezone.now()
-    late = rca.rca_request(actor=desk, incident=incident(world), at=now - timedelta(days=30))
-    on_time = rca.rca_request(actor=desk, incident=incident(world), at=now)
-    done = rca.rca_request(actor=desk, incident=incident(world), at=now - timedelta(days=30))
-    done = rca.rca_update(actor=desk, rca=done, **SECTIONS)
-    rca.rca_action_add(actor=desk, rca=done, description="x")
-    rca.rca_submit(actor=desk, rca=done)
+    late = rca_services.rca_request(actor=desk, incident=incident(world), at=now - timedelta(days=30))
+    on_time = rca_services.rca_request(actor=desk, incident=incident(world), at=now)
+    done = rca_services.rca_request(actor=desk, incident=incident(world), at=now - timedelta(days=30))
+    done = rca_services.rca_update(actor=desk, rca=done, **SECTIONS)
+    rca_services.rca_action_add(actor=desk, rca=done, description="x")
+    rca_services.rca_submit(actor=desk, rca=done)
 
-    assert list(rca.rca_overdue_list(user=desk)) == [late]
-    assert set(rca.rca_list(user=desk, overdue=False)) == {on_time, done}
-    assert list(rca.rca_overdue_list(user=world["customer_a"])) == [late]
-    assert not rca.rca_overdue_list(user=world["customer_b"]).exists()
+    assert list(rca_selectors.rca_overdue_list(user=desk)) == [late]
+    assert set(rca_selectors.rca_list(user=desk, overdue=False)) == {on_time, done}
+    assert list(rca_selectors.rca_overdue_list(user=world["customer_a"])) == [late]
+    assert not rca_selectors.rca_overdue_list(user=world["customer_b"]).exists()
 
     body = client_for(desk).get(f"{API}/rcas?overdue=true").json()
     assert [r["id"] for r in body["results"]] == [late.pk] and body["results"][0]["overdue"] is True
@@ -237,8 +239,8 @@ def test_rca_over_the_api(world):
 
 def test_another_tenant_gets_404(world):
     desk = world["service_desk"]
-    report = rca.rca_request(actor=desk, incident=incident(world))
-    action = rca.rca_action_add(actor=desk, rca=report, description="x")
+    report = rca_services.rca_request(actor=desk, incident=incident(world))
+    action = rca_services.rca_action_add(actor=desk, rca=report, description="x")
     client = client_for(world["customer_b"])
     assert client.get(f"{API}/rcas/{report.pk}").status_code == 404
     assert send(client, "post", f"{API}/incidents/{report.incident_id}/rca").status_code == 404
@@ -246,15 +248,15 @@ def test_another_tenant_gets_404(world):
     assert send(client, "patch", f"{API}/rca-actions/{action.pk}", {"done": True}).status_code == 404
     assert client.get(f"{API}/rcas").json()["count"] == 0
     with pytest.raises(NotFound):
-        rca.rca_get(user=world["customer_b"], pk=report.pk)
+        rca_selectors.rca_get(user=world["customer_b"], pk=report.pk)
     with pytest.raises(NotFound):
-        rca.rca_request(actor=world["customer_b"], incident=incident(world))
+        rca_services.rca_request(actor=world["customer_b"], incident=incident(world))
 
 
 def test_rca_steps_reach_the_incident_timeline(world):
     from opsdesk.incidents.models import IncidentEvent
 
     inc = incident(world)
-    rca.rca_request(actor=world["customer_a"], incident=inc, at=london(2026, 3, 2, 10))
+    rca_services.rca_request(actor=world["customer_a"], incident=inc, at=london(2026, 3, 2, 10))
     event = IncidentEvent.objects.get(incident=inc, kind="rca")
     assert event.actor == world["customer_a"] and "Mon 16 Mar 2026 10:00" in event.detail

@@ -13,8 +13,10 @@ from django.core import mail
 from opsdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
 from opsdesk.directory import services as directory
-from opsdesk.incidents import escalations, services
-from opsdesk.incidents.escalation_models import Escalation, EscalationLevel, EscalationState
+from opsdesk.incidents import services
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.escalations.models import Escalation, EscalationLevel, EscalationState
 from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
 from opsdesk.incidents.tests.conftest import client_for, post
 from opsdesk.notifications.models import Notification
@@ -43,17 +45,13 @@ def incident(world, *, priority: str = "P2", at: datetime | None = None) -> Inci
 
 
 def raise_(world, inc, *, at, who="customer_a", criterion="poor_updates", **extra) -> Escalation:
-    return escalations.escalation_raise(
+    return escalation_services.escalation_raise(
         actor=world[who], incident=inc, criterion=criterion, details="Updates are vague.", at=at, **extra
     )
 
 
 def fields_of(exc: ValidationFailed) -> set[str]:
     return {e["field"] for e in exc.errors}
-
-
-
-
 
 
 # --- the matrix as data ------------------------------------------------------------------------
@@ -75,7 +73,7 @@ def test_the_matrix_and_criteria_are_seeded(db):
     copies = {n: sorted(c.level for c in levels[n].copied.all()) for n in levels}
     assert copies == {1: [], 2: [1], 3: [1, 2], 4: [1, 3]}
     assert [levels[n].copy_service_manager for n in (1, 2, 3, 4)] == [False, False, True, True]
-    assert len(escalations.escalation_criterion_list()) == 5
+    assert len(escalation_selectors.escalation_criterion_list()) == 5
 
 
 def test_matrix_and_criteria_over_the_api(world):
@@ -122,7 +120,9 @@ def test_only_a_named_contact_registered_on_the_service_may_escalate(world):
     )
     at = london(2026, 3, 10, 10)
     with pytest.raises(ValidationFailed) as info:
-        escalations.escalation_raise(actor=outsider_user, incident=inc, criterion="poor_updates", at=at)
+        escalation_services.escalation_raise(
+            actor=outsider_user, incident=inc, criterion="poor_updates", at=at
+        )
     assert fields_of(info.value) == {"contact"}
     assert "not registered" in info.value.errors[0]["message"]
 
@@ -195,7 +195,7 @@ def test_a_level_moves_up_only_when_the_criteria_are_met_at_the_current_level(wo
 
     # Within level 2's targets and not answered yet: the criteria are not met at level 2.
     with pytest.raises(ValidationFailed) as info:
-        escalations.escalation_raise_level(
+        escalation_services.escalation_raise_level(
             actor=world["customer_a"],
             escalation=level2,
             criterion="not_satisfied",
@@ -205,7 +205,7 @@ def test_a_level_moves_up_only_when_the_criteria_are_met_at_the_current_level(wo
     assert Escalation.objects.get(pk=level2.pk).state == EscalationState.OPEN
 
     # The considered-response target passed without one: up ONE level, to 3.
-    level3 = escalations.escalation_raise_level(
+    level3 = escalation_services.escalation_raise_level(
         actor=world["customer_a"], escalation=level2, criterion="plan_not_met", at=london(2026, 3, 10, 12, 5)
     )
     assert level3.level.level == 3 and level3.previous_id == level2.pk
@@ -215,13 +215,13 @@ def test_a_level_moves_up_only_when_the_criteria_are_met_at_the_current_level(wo
     assert Escalation.objects.get(pk=level2.pk).state == EscalationState.ESCALATED
 
     # Level 3 answered in time, and the customer is not satisfied with that handling: up to 4.
-    escalations.escalation_respond(
+    escalation_services.escalation_respond(
         actor=world["head_of_customer_engineering"],
         escalation=level3,
         response="We are adding capacity.",
         at=london(2026, 3, 10, 13),
     )
-    level4 = escalations.escalation_raise_level(
+    level4 = escalation_services.escalation_raise_level(
         actor=world["customer_a"],
         escalation=level3,
         criterion="not_satisfied",
@@ -233,7 +233,7 @@ def test_a_level_moves_up_only_when_the_criteria_are_met_at_the_current_level(wo
 
     # Level 4 is the top, even with its target long gone.
     with pytest.raises(ValidationFailed) as info:
-        escalations.escalation_raise_level(
+        escalation_services.escalation_raise_level(
             actor=world["customer_a"],
             escalation=level4,
             criterion="not_satisfied",
@@ -251,7 +251,7 @@ def test_a_level_moves_up_only_when_the_criteria_are_met_at_the_current_level(wo
 
 def test_an_overdue_acknowledgement_also_meets_the_criteria(world):
     level2 = raise_(world, incident(world), at=london(2026, 3, 10, 10))
-    level3 = escalations.escalation_raise_level(
+    level3 = escalation_services.escalation_raise_level(
         actor=world["service_desk"],
         escalation=level2,
         criterion="email_unanswered",
@@ -278,18 +278,20 @@ def test_the_levels_role_acknowledges_and_responds(world):
     esc = raise_(world, incident(world), at=london(2026, 3, 10, 10))
     for who in ("customer_a", "service_desk", "engineer"):
         with pytest.raises(PermissionDenied):
-            escalations.escalation_acknowledge(actor=world[who], escalation=esc)
-    esc = escalations.escalation_acknowledge(
+            escalation_services.escalation_acknowledge(actor=world[who], escalation=esc)
+    esc = escalation_services.escalation_acknowledge(
         actor=world["cloud_support_manager"], escalation=esc, at=london(2026, 3, 10, 10, 20)
     )
     assert esc.state == EscalationState.ACKNOWLEDGED and esc.acknowledged_by == world["cloud_support_manager"]
     with pytest.raises(ValidationFailed) as info:
-        escalations.escalation_acknowledge(actor=world["cloud_support_manager"], escalation=esc)
+        escalation_services.escalation_acknowledge(actor=world["cloud_support_manager"], escalation=esc)
     assert fields_of(info.value) == {"state"}
     with pytest.raises(ValidationFailed) as info:
-        escalations.escalation_respond(actor=world["cloud_support_manager"], escalation=esc, response=" ")
+        escalation_services.escalation_respond(
+            actor=world["cloud_support_manager"], escalation=esc, response=" "
+        )
     assert fields_of(info.value) == {"response"}
-    esc = escalations.escalation_respond(
+    esc = escalation_services.escalation_respond(
         actor=world["cloud_support_manager"],
         escalation=esc,
         response="Root cause found.",
@@ -301,12 +303,14 @@ def test_the_levels_role_acknowledges_and_responds(world):
 
 def test_a_lower_level_cannot_handle_a_higher_level_but_a_more_senior_one_can(world):
     level2 = raise_(world, incident(world), at=london(2026, 3, 10, 10))
-    level3 = escalations.escalation_raise_level(
+    level3 = escalation_services.escalation_raise_level(
         actor=world["customer_a"], escalation=level2, criterion="plan_not_met", at=london(2026, 3, 10, 12, 5)
     )
     with pytest.raises(PermissionDenied):
-        escalations.escalation_respond(actor=world["cloud_support_manager"], escalation=level3, response="x")
-    answered = escalations.escalation_respond(
+        escalation_services.escalation_respond(
+            actor=world["cloud_support_manager"], escalation=level3, response="x"
+        )
+    answered = escalation_services.escalation_respond(
         actor=world["customer_experience_director"], escalation=level3, response="I am on it."
     )
     assert answered.acknowledged_by == world["customer_experience_director"]
@@ -343,7 +347,7 @@ def test_every_step_notifies_the_level_and_its_copies(world, django_capture_on_c
     assert "Acknowledgement due: Tue 10 Mar 2026 11:00" in mail.outbox[0].body
 
     with django_capture_on_commit_callbacks(execute=True):
-        level3 = escalations.escalation_raise_level(
+        level3 = escalation_services.escalation_raise_level(
             actor=world["customer_a"],
             escalation=level2,
             criterion="plan_not_met",
@@ -356,7 +360,7 @@ def test_every_step_notifies_the_level_and_its_copies(world, django_capture_on_c
         staff["csdm"],
         contact,
     }
-    level4 = escalations.escalation_raise_level(
+    level4 = escalation_services.escalation_raise_level(
         actor=world["customer_a"], escalation=level3, criterion="plan_not_met", at=london(2026, 3, 11, 12)
     )
     assert _recipients(level4) == {
@@ -369,7 +373,7 @@ def test_every_step_notifies_the_level_and_its_copies(world, django_capture_on_c
     events = set(Notification.objects.filter(payload__incident=inc.pk).values_list("event", flat=True))
     assert {"escalation.raised", "escalation.level_raised"} <= events
 
-    escalations.escalation_acknowledge(actor=world["customer_experience_director"], escalation=level4)
+    escalation_services.escalation_acknowledge(actor=world["customer_experience_director"], escalation=level4)
     assert Notification.objects.filter(event="escalation.acknowledged", recipient=contact).exists()
 
 
@@ -438,9 +442,11 @@ def test_another_tenant_sees_nothing(world):
         == 404
     )
     with pytest.raises(NotFound):
-        escalations.escalation_raise(actor=world["customer_b"], incident=inc, criterion="poor_updates")
-    assert not escalations.escalation_list(user=world["customer_b"]).exists()
-    assert escalations.escalation_list(user=world["customer_a"]).get() == esc
+        escalation_services.escalation_raise(
+            actor=world["customer_b"], incident=inc, criterion="poor_updates"
+        )
+    assert not escalation_selectors.escalation_list(user=world["customer_b"]).exists()
+    assert escalation_selectors.escalation_list(user=world["customer_a"]).get() == esc
 
 
 def test_escalation_steps_reach_the_incident_timeline(world):
@@ -450,6 +456,6 @@ def test_escalation_steps_reach_the_incident_timeline(world):
     raise_(world, inc, at=london(2026, 3, 7, 10))
     assert IncidentEvent.objects.filter(incident=inc, kind="escalation").count() == 1
     esc = Escalation.objects.get(incident=inc)
-    escalations.escalation_acknowledge(actor=world["cloud_support_manager"], escalation=esc)
+    escalation_services.escalation_acknowledge(actor=world["cloud_support_manager"], escalation=esc)
     event = IncidentEvent.objects.filter(incident=inc, kind="escalation").latest("id")
     assert event.actor == world["cloud_support_manager"] and "acknowledged" in event.detail

@@ -1,5 +1,5 @@
 """Escalations (C7): services that raise an incident into the escalation matrix, move it up a
-level, acknowledge and answer it; and the selectors that read escalations and the matrix.
+level, acknowledge and answer it (the reads are in selectors.py).
 
 The matrix and the criteria are data (EscalationLevel, EscalationCriterion, seeded by migration
 0004); this module is the one place that applies them. Working-hour targets go through the
@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from opsdesk.calendars.engine import BusinessCalendar
@@ -27,13 +26,14 @@ from opsdesk.core.tenancy import object_in_scope
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import NamedContact, User
 from opsdesk.incidents.choices import EventKind, IncidentState
-from opsdesk.incidents.escalation_models import (
+from opsdesk.incidents.escalations.models import (
     ACTIVE_ESCALATION_STATES,
     Escalation,
     EscalationCriterion,
     EscalationLevel,
     EscalationState,
 )
+from opsdesk.incidents.escalations.selectors import active_escalation, escalation_criterion_list
 from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.notifications.services import notification_enqueue
 
@@ -41,81 +41,6 @@ from opsdesk.notifications.services import notification_enqueue
 ESCALATION_CALENDAR = "uk"
 #: C7: level 1 is the service desk's normal handling; an escalation enters the matrix here.
 FIRST_ESCALATION_LEVEL = 2
-
-
-# --- selectors ---------------------------------------------------------------------------------
-
-
-def escalation_level_list() -> QuerySet:
-    """The matrix is provider reference data: every signed-in user may read it."""
-    return EscalationLevel.objects.prefetch_related("copied").order_by("level")
-
-
-def escalation_criterion_list(*, active_only: bool = True) -> QuerySet:
-    qs = EscalationCriterion.objects.all()
-    return qs.filter(active=True) if active_only else qs
-
-
-def escalation_list(
-    *, user: Any, incident: Any = None, state: str | None = None, active: bool | None = None
-) -> QuerySet:
-    qs = Escalation.objects.restrict(user).select_related(
-        "incident__organisation",
-        "level",
-        "criterion",
-        "raised_by",
-        "raised_by_contact",
-        "acknowledged_by",
-        "responded_by",
-    )
-    if incident is not None:
-        qs = qs.filter(incident=incident)
-    if state:
-        qs = qs.filter(state=state)
-    if active is not None:
-        qs = (
-            qs.filter(state__in=ACTIVE_ESCALATION_STATES)
-            if active
-            else qs.exclude(state__in=ACTIVE_ESCALATION_STATES)
-        )
-    return qs
-
-
-def escalation_get(*, user: Any, pk: Any) -> Escalation:
-    try:
-        return escalation_list(user=user).get(pk=pk)
-    except (Escalation.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
-
-
-def escalation_incident_get(*, user: Any, pk: Any) -> Incident:
-    """The incident an escalation or RCA request is about, within the user's tenancy (A4)."""
-    try:
-        return Incident.objects.restrict(user).select_related("organisation", "service").get(pk=pk)
-    except (Incident.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
-
-
-def active_escalation(incident: Incident) -> Escalation | None:
-    """The escalation in force on an incident (at most one, by constraint)."""
-    return (
-        Escalation.objects.select_related("level", "incident__organisation")
-        .filter(incident=incident, state__in=ACTIVE_ESCALATION_STATES)
-        .first()
-    )
-
-
-def incident_escalations(*, user: Any, incident: Incident) -> dict[str, Any]:
-    """An incident's escalations, newest first, with whether escalation is offered: an SLA breach
-    sets `escalation_offered` on the incident (B6 → C7), which is shown, not changed, here."""
-    escalations = list(escalation_list(user=user, incident=incident))
-    active = next((e for e in escalations if e.is_active), None)
-    return {
-        "incident_id": incident.pk,
-        "escalation_offered": incident.escalation_offered,
-        "active_escalation_id": active.pk if active else None,
-        "results": escalations,
-    }
 
 
 def escalation_clock() -> BusinessCalendar:

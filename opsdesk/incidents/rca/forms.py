@@ -11,7 +11,7 @@ from django import forms
 from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.directory import selectors as directory
 from opsdesk.directory.forms import ServiceErrorsForm
-from opsdesk.incidents.rca_models import RCA_SECTIONS, RcaState
+from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
 
 ANY = [("", "Any")]
 SECTION_HELP = {

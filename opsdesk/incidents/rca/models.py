@@ -67,6 +67,7 @@ class RootCauseAnalysis(BaseModel):
     )
 
     class Meta:
+        app_label = "incidents"
         ordering = ["due_at", "id"]
         verbose_name = "root-cause analysis"
         verbose_name_plural = "root-cause analyses"
@@ -91,6 +92,7 @@ class RcaAction(BaseModel):
     runbook_update = models.BooleanField(default=False, help_text="The action updates a runbook.")
 
     class Meta:
+        app_label = "incidents"
         ordering = ["rca", "id"]
 
     def __str__(self) -> str:
