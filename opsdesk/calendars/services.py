@@ -23,6 +23,7 @@ from django.db.models import F
 
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.models import Calendar, Closure, ClosureSource, WorkingHours
+from opsdesk.calendars.tasks import recompute_calendar_targets
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
@@ -74,11 +75,10 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
 
 
 def _changed(calendar: Calendar) -> Calendar:
-    """Bump the version (invalidating caches) and recompute open targets once the change commits."""
+    """Bump the version (invalidating caches) and, once the change commits, have the task send
+    calendar_changed (calendars.signals) so the deadlines on the calendar are recomputed (B5)."""
     Calendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
     calendar.refresh_from_db()
-    from opsdesk.calendars.tasks import recompute_calendar_targets
-
     transaction.on_commit(lambda: recompute_calendar_targets(calendar.pk))
     return calendar
 
@@ -265,10 +265,6 @@ def closures_import_ics(*, actor: Any, calendar: Calendar, content: bytes) -> li
         if created:
             _changed(calendar)
         return created
-
-
-def calendar_mark_recomputed(*, calendar_id: int, version: int) -> None:
-    Calendar.objects.filter(pk=calendar_id, recomputed_version__lt=version).update(recomputed_version=version)
 
 
 def calendar_update(

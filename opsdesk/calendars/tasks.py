@@ -1,30 +1,25 @@
-"""B5: open targets on a changed calendar are recomputed by a task after the change commits; the
-minute sweep finishes any recomputation a dead worker left undone."""
+"""B5: what is kept on a changed calendar is recomputed by a task after the change commits; the
+minute sweep finishes any recomputation a dead worker left undone (recomputed_version < version). Calendars knows nothing of what
+is kept: the task sends calendars.signals.calendar_changed and the layers above receive it."""
 
 from django.db.models import F
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.signals import calendar_changed
 
 
 def recompute_now(calendar_id: int) -> int:
-    """Recompute every open target on the calendar as it is now; returns how many were updated."""
-    from django.apps import apps
-
+    """Have every receiver recompute what it keeps on the calendar as it is now; returns how many
+    rows they updated."""
     calendar = Calendar.objects.filter(pk=calendar_id).first()
     if calendar is None:
         return 0
     version = calendar.version
-    updated = 0
-    if apps.is_installed("opsdesk.incidents"):
-        from opsdesk.incidents.services import incident_targets_recompute
-
-        updated = incident_targets_recompute(calendar=calendar)
-    from opsdesk.calendars.services import calendar_mark_recomputed
-
-    calendar_mark_recomputed(calendar_id=calendar_id, version=version)
-    return updated or 0
+    responses = calendar_changed.send(sender=Calendar, calendar=calendar)
+    Calendar.objects.filter(pk=calendar_id, recomputed_version__lt=version).update(recomputed_version=version)
+    return sum(result for _receiver, result in responses if isinstance(result, int))
 
 
 @db_task()

@@ -16,3 +16,14 @@ class Clock(models.TextChoices):
 class TargetKind(models.TextChoices):
     INITIAL = "initial", "Initial response"
     CONSIDERED = "considered", "Considered response"
+
+
+class DeadlineKind(models.TextChoices):
+    """What a deadline is for. The owning domain names itself in Deadline.owner_type; the kinds of
+    every domain are listed here so that one sweep and one recomputation cover them all."""
+
+    INITIAL_RESPONSE = "initial_response", "Initial response"
+    CONSIDERED_RESPONSE = "considered_response", "Considered response"
+    RCA_DUE = "rca_due", "Root-cause analysis due"
+    ESCALATION_ACKNOWLEDGEMENT = "escalation_acknowledgement", "Escalation acknowledgement"
+    ESCALATION_RESPONSE = "escalation_response", "Escalation considered response"

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from opsdesk.core.models import BaseModel
-from opsdesk.sla.choices import Clock, Priority
+from opsdesk.sla.choices import Clock, DeadlineKind, Priority
 
 
 class SlaPolicy(BaseModel):
@@ -79,3 +79,78 @@ class SlaTarget(BaseModel):
             getattr(self, f"{target}_fallback"),
             getattr(self, f"{target}_business_days"),
         )
+
+
+class Deadline(models.Model):
+    """One due time of any domain (architecture.md › sla): an incident's initial and considered
+    response (B3), an RCA's due date (B7), an escalation level's targets (C7), and the coming
+    domains' notice periods. What it belongs to is (owner_type, owner_id): a name and an id, not a
+    foreign key, so sla stays below the domains and one recomputation reads every kind with one
+    indexed query per calendar.
+
+    The rule is data: `hours` (business hours, with an optional `fallback` "by HH:MM next business
+    day") or `business_days` (P4: the start day's length × n), both the B3 rule of the engine, or
+    `working_days` (B7: add_business_days). `due_at` is the rule applied to `start_at` plus the
+    business time paused so far (B4); `warn_at` is at `warning_fraction` of it (B6). A deadline runs
+    until it is met or closed (its owner ended without meeting it); the sweep records `warned_at`
+    and `breached_at` once each."""
+
+    owner_type = models.CharField(max_length=40)
+    owner_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40, choices=DeadlineKind.choices)
+    calendar = models.ForeignKey("calendars.Calendar", on_delete=models.PROTECT, related_name="+")
+    start_at = models.DateTimeField()
+    hours = models.FloatField(null=True, blank=True)
+    fallback = models.TimeField(null=True, blank=True)
+    business_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    working_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    warning_fraction = models.FloatField(null=True, blank=True)
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.BigIntegerField(default=0, help_text="Business seconds paused so far (B4).")
+    met_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Its owner ended without meeting it: no longer runs."
+    )
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner_type", "owner_id", "kind"], name="deadline_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=False, business_days__isnull=True, working_days__isnull=True)
+                | Q(hours__isnull=True, business_days__isnull=False, working_days__isnull=True)
+                | Q(hours__isnull=True, business_days__isnull=True, working_days__isnull=False),
+                name="deadline_one_rule",
+            ),
+            models.CheckConstraint(condition=Q(paused_seconds__gte=0), name="deadline_paused_not_negative"),
+        ]
+        indexes = [
+            # The recomputation after a calendar change reads the running deadlines of one calendar.
+            models.Index(
+                fields=["calendar", "id"],
+                condition=Q(met_at__isnull=True, closed_at__isnull=True),
+                name="deadline_running_calendar",
+            ),
+            # The sweep: running, not paused, warning or breach not yet recorded.
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(met_at__isnull=True, closed_at__isnull=True, warned_at__isnull=True),
+                name="deadline_warning_due",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(met_at__isnull=True, closed_at__isnull=True, breached_at__isnull=True),
+                name="deadline_breach_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.owner_type} {self.owner_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.met_at is None and self.closed_at is None

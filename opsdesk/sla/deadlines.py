@@ -1,0 +1,498 @@
+"""Deadlines as data (architecture.md › sla): the one service that sets, pauses, resumes, meets,
+closes and explains a due time of any domain, the one sweep that records warnings and breaches
+(B6), and the one recomputation after a calendar change (B5) that covers every kind.
+
+An owner (an incident, an RCA, an escalation level) keeps its own copies of the instants it shows
+or sorts by; sla tells it when they move through the signals in sla.signals, which sla sends and
+never imports a receiver of.
+
+Instants are whole seconds (start, pauses, due times), so the bulk recomputation, which works in
+integer epoch seconds, gives exactly what the scalar engine gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Func, Q
+from django.utils import timezone
+
+from opsdesk.calendars.engine import (
+    BusinessCalendar,
+    add_business_seconds_bulk,
+    business_seconds_between_bulk,
+    response_due,
+    response_due_bulk,
+    response_target,
+)
+from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.services import business_calendar
+from opsdesk.core.audit import audit_record
+from opsdesk.core.models import AuditAction
+from opsdesk.sla import signals
+from opsdesk.sla.models import Deadline
+
+UTC = dt.UTC
+#: B5: deadlines recomputed per transaction.
+RECOMPUTE_BATCH = 10_000
+#: B6: the sweep reads at most this many due deadlines of each sort per query.
+SWEEP_BATCH = 1_000
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a deadline's due time follows from its start: `hours` of business time (with an
+    optional `fallback` "by HH:MM next business day") or `business_days` (the start day's length ×
+    n), both the B3 rule; or `working_days` (B7: n working days, add_business_days)."""
+
+    hours: float | None = None
+    fallback: dt.time | None = None
+    business_days: int | None = None
+    working_days: int | None = None
+
+    def __post_init__(self) -> None:
+        given = [v for v in (self.hours, self.business_days, self.working_days) if v is not None]
+        if len(given) != 1:
+            raise ValueError("A deadline rule is exactly one of hours, business_days, working_days.")
+
+
+class Moved(NamedTuple):
+    """One deadline moved by a recomputation, as its owner needs it (epoch seconds)."""
+
+    owner_id: int
+    kind: str
+    due_at: int
+    warn_at: int | None
+
+
+def _whole(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("A deadline instant needs a UTC offset.")
+    return at.astimezone(UTC).replace(microsecond=0)
+
+
+def _base_due(clock: BusinessCalendar, start: dt.datetime, rule: Rule) -> dt.datetime:
+    if rule.working_days is not None:
+        return clock.add_business_days(start, rule.working_days)
+    return response_due(
+        clock, start, hours=rule.hours, fallback=rule.fallback, business_days=rule.business_days
+    )
+
+
+def warning_instant(
+    clock: BusinessCalendar, start: dt.datetime, due: dt.datetime, fraction: float
+) -> dt.datetime:
+    """B6: the instant at `fraction` of a deadline, in business time from its start to its due."""
+    total = int(clock.business_time_between(start, due).total_seconds())
+    return clock.add_business_time(start, dt.timedelta(seconds=math.floor(total * fraction)))
+
+
+def _rule_of(deadline: Deadline) -> Rule:
+    return Rule(
+        hours=deadline.hours,
+        fallback=deadline.fallback,
+        business_days=deadline.business_days,
+        working_days=deadline.working_days,
+    )
+
+
+def deadline_plan(
+    *,
+    calendar: Calendar,
+    start: dt.datetime,
+    rule: Rule,
+    warning_fraction: float | None = None,
+    paused_seconds: int = 0,
+) -> Deadline:
+    """A deadline computed but not stored (no owner yet): for an owner that needs its due time
+    before it has an id. Store it with deadline_set(plan=...)."""
+    start = _whole(start)
+    clock = business_calendar(calendar)
+    base = _base_due(clock, start, rule)
+    warn = warning_instant(clock, start, base, warning_fraction) if warning_fraction is not None else None
+    paused = dt.timedelta(seconds=paused_seconds)
+    if paused_seconds:
+        base = clock.add_business_time(base, paused)
+        warn = clock.add_business_time(warn, paused) if warn is not None else None
+    return Deadline(
+        calendar=calendar,
+        start_at=start,
+        hours=rule.hours,
+        fallback=rule.fallback,
+        business_days=rule.business_days,
+        working_days=rule.working_days,
+        warning_fraction=warning_fraction,
+        due_at=base.astimezone(UTC),
+        warn_at=warn.astimezone(UTC) if warn is not None else None,
+        paused_seconds=paused_seconds,
+    )
+
+
+def deadline_set(
+    *,
+    owner_type: str,
+    owner_id: int,
+    kind: str,
+    plan: Deadline | None = None,
+    calendar: Calendar | None = None,
+    start: dt.datetime | None = None,
+    rule: Rule | None = None,
+    warning_fraction: float | None = None,
+) -> Deadline:
+    """Store the deadline of `kind` of an owner, from a plan (deadline_plan) or from its calendar,
+    start and rule. Setting it again (a priority change) replaces the rule and due time and keeps
+    what was recorded: pause state, warnings and breaches already sent."""
+    if plan is None:
+        assert calendar is not None and start is not None and rule is not None
+        plan = deadline_plan(calendar=calendar, start=start, rule=rule, warning_fraction=warning_fraction)
+    fields = {
+        name: getattr(plan, name)
+        for name in (
+            "calendar",
+            "start_at",
+            "hours",
+            "fallback",
+            "business_days",
+            "working_days",
+            "warning_fraction",
+            "due_at",
+            "warn_at",
+            "paused_seconds",
+        )
+    }
+    deadline, _created = Deadline.objects.update_or_create(
+        owner_type=owner_type, owner_id=owner_id, kind=kind, defaults=fields
+    )
+    return deadline
+
+
+def deadlines_of(*, owner_type: str, owner_id: int) -> dict[str, Deadline]:
+    """The deadlines of one owner by kind."""
+    return {
+        d.kind: d
+        for d in Deadline.objects.filter(owner_type=owner_type, owner_id=owner_id).select_related("calendar")
+    }
+
+
+def _running(owner_type: str, owner_ids: Iterable[int]):
+    return Deadline.objects.filter(
+        owner_type=owner_type, owner_id__in=list(owner_ids), met_at__isnull=True, closed_at__isnull=True
+    )
+
+
+def deadline_pause(*, owner_type: str, owner_id: int, at: dt.datetime) -> int:
+    """B4: the owner's running deadlines stop counting at `at` (waiting on the customer)."""
+    return _running(owner_type, [owner_id]).filter(paused_at__isnull=True).update(paused_at=_whole(at))
+
+
+def deadline_resume(*, owner_type: str, owner_id: int, at: dt.datetime) -> int:
+    """B4: the business time paused since paused_at moves each paused deadline (and its warning)
+    forward; returns the business seconds paused (the longest, when deadlines differ)."""
+    at = _whole(at)
+    longest = 0
+    for deadline in _running(owner_type, [owner_id]).filter(paused_at__isnull=False).select_related(
+        "calendar"
+    ):
+        clock = business_calendar(deadline.calendar)
+        paused = max(0, int(clock.business_time_between(deadline.paused_at, at).total_seconds()))
+        longest = max(longest, paused)
+        changes: dict[str, Any] = {"paused_at": None, "paused_seconds": deadline.paused_seconds + paused}
+        if paused:
+            delta = dt.timedelta(seconds=paused)
+            changes["due_at"] = clock.add_business_time(deadline.due_at, delta).astimezone(UTC)
+            if deadline.warn_at is not None:
+                changes["warn_at"] = clock.add_business_time(deadline.warn_at, delta).astimezone(UTC)
+        Deadline.objects.filter(pk=deadline.pk).update(**changes)
+    return longest
+
+
+def deadline_meet(*, owner_type: str, owner_id: int, kind: str, at: dt.datetime) -> bool:
+    """The deadline is met at `at` (an acknowledgement, a considered response, a submitted report):
+    it stops running; it keeps its due time. False when it was not running."""
+    return bool(_running(owner_type, [owner_id]).filter(kind=kind).update(met_at=_whole(at), paused_at=None))
+
+
+def deadlines_close(*, owner_type: str, owner_ids: Iterable[int], at: dt.datetime) -> int:
+    """The owners ended without meeting their running deadlines (an incident resolved or closed, an
+    escalation moved up or closed): they stop running and are never warned or breached."""
+    return _running(owner_type, owner_ids).update(closed_at=_whole(at), paused_at=None)
+
+
+def deadline_explain(deadline: Deadline) -> list[str]:
+    """Why the deadline is due when it is, step by step, on the calendar as it is now: the engine's
+    explanation of the rule (TargetExplanation.steps), then the business time paused (B4)."""
+    clock = business_calendar(deadline.calendar)
+    rule = _rule_of(deadline)
+    zone = clock.zone
+    if rule.working_days is not None:
+        due = clock.add_business_days(deadline.start_at, rule.working_days)
+        days = "1 working day" if rule.working_days == 1 else f"{rule.working_days} working days"
+        steps = [
+            f"Started {deadline.start_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z} on the {deadline.calendar} "
+            "calendar.",
+            f"{days.capitalize()} later, closed days not counted: due "
+            f"{due.astimezone(zone):%a %Y-%m-%d %H:%M %Z}.",
+        ]
+        periods = clock.closed_periods(deadline.start_at, due)
+        if periods:
+            listed = "; ".join(
+                f"{p.start:%a %Y-%m-%d %H:%M} to {p.end:%a %Y-%m-%d %H:%M} ({p.reason})" for p in periods
+            )
+            steps.insert(1, f"Closed time not counted: {listed}.")
+    else:
+        target = response_target(
+            clock, deadline.start_at, hours=rule.hours, fallback=rule.fallback, business_days=rule.business_days
+        )
+        steps = list(target.explanation.steps)
+    if deadline.paused_seconds:
+        hours, rest = divmod(deadline.paused_seconds, 3600)
+        steps.append(
+            f"Paused for {hours} h {rest // 60} min of business time (waiting on the customer): due "
+            f"{deadline.due_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}."
+        )
+    if deadline.paused_at is not None:
+        steps.append(f"Paused since {deadline.paused_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}.")
+    return steps
+
+
+# --- warnings and breaches (B6) ------------------------------------------------------------------
+
+
+def _due(kind: str, now: dt.datetime):
+    """Running, unpaused deadlines whose warning (or due) instant has passed and is not yet recorded:
+    one query on a partial index (Deadline.Meta.indexes)."""
+    running = Q(met_at__isnull=True, closed_at__isnull=True, paused_at__isnull=True)
+    if kind == "warning":
+        return Deadline.objects.filter(running, warned_at__isnull=True, warn_at__lte=now)
+    return Deadline.objects.filter(running, breached_at__isnull=True, due_at__lte=now)
+
+
+def deadlines_sweep(*, now: dt.datetime | None = None) -> int:
+    """B6: record each warning and each breach of every kind once, and tell the owner (who records
+    its events and notifies) in the same transaction. The state lives in the rows: a second run, or
+    a concurrent worker (rows claimed with SKIP LOCKED on PostgreSQL), records nothing twice, and a
+    run that died is finished by the next one. Returns how many were recorded."""
+    now = _whole(now or timezone.now())
+    recorded = 0
+    for kind, field, instant, signal in (
+        ("warning", "warned_at", "warn_at", signals.deadline_warned),
+        ("breach", "breached_at", "due_at", signals.deadline_breached),
+    ):
+        while True:
+            ids = list(_due(kind, now).order_by(instant, "pk").values_list("pk", flat=True)[:SWEEP_BATCH])
+            done = 0
+            for pk in ids:
+                done += _record(pk, kind=kind, field=field, instant=instant, signal=signal, now=now)
+            recorded += done
+            if len(ids) < SWEEP_BATCH or not done:
+                break
+    return recorded
+
+
+def _record(pk: int, *, kind: str, field: str, instant: str, signal: Any, now: dt.datetime) -> int:
+    with transaction.atomic():
+        deadline = (
+            _due(kind, now).select_for_update(skip_locked=True).select_related("calendar").filter(pk=pk).first()
+        )
+        if deadline is None:  # recorded, met, paused or moved since it was read, or another worker's
+            return 0
+        setattr(deadline, field, getattr(deadline, instant))
+        Deadline.objects.filter(pk=pk).update(**{field: getattr(deadline, instant)})
+        signal.send(sender=Deadline, deadline=deadline)
+        return 1
+
+
+# --- recomputation after a calendar change (B5) ---------------------------------------------------
+
+
+class Epoch(Func):
+    """A timestamp as integer epoch seconds, in SQL (so bulk jobs read numbers, not datetimes)."""
+
+    output_field = BigIntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template="CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
+
+
+_COLUMNS = (
+    "pk",
+    "owner_type",
+    "owner_id",
+    "kind",
+    "start_epoch",
+    "hours",
+    "fallback",
+    "business_days",
+    "working_days",
+    "warning_fraction",
+    "paused_seconds",
+    "due_epoch",
+    "warn_epoch",
+)
+
+_NONE = -1  # a missing warning instant, in int64 arrays
+
+
+def _compute(clock: BusinessCalendar, rows: list[tuple]) -> list[tuple[int, str, int, str, int, int, int, int]]:
+    """(pk, owner_type, owner_id, kind, new due, new warn, old due, old warn) of the rows whose due or
+    warning instant moves: the same arithmetic as deadline_plan, on arrays, per rule."""
+    col = {name: i for i, name in enumerate(_COLUMNS)}
+    start = np.asarray([r[col["start_epoch"]] for r in rows], dtype=np.int64)
+    paused = np.asarray([r[col["paused_seconds"]] for r in rows], dtype=np.int64)
+    old_due = np.asarray([r[col["due_epoch"]] for r in rows], dtype=np.int64)
+    old_warn = np.asarray([_NONE if r[col["warn_epoch"]] is None else r[col["warn_epoch"]] for r in rows])
+    due = old_due.copy()
+    warn = old_warn.astype(np.int64).copy()
+    groups: dict[tuple, list[int]] = {}
+    for i, r in enumerate(rows):
+        key = tuple(r[col[n]] for n in ("hours", "fallback", "business_days", "working_days", "warning_fraction"))
+        groups.setdefault(key, []).append(i)
+    for (hours, fallback, business_days, working_days, fraction), indexes in groups.items():
+        idx = np.asarray(indexes, dtype=np.int64)
+        s = start[idx]
+        if working_days is not None:
+            # B7 working days: the scalar engine per row (no bulk form of add_business_days; these
+            # are the few RCA-like deadlines, not the many response targets).
+            base = np.asarray(
+                [
+                    int(clock.add_business_days(dt.datetime.fromtimestamp(int(v), UTC), working_days).timestamp())
+                    for v in s
+                ],
+                dtype=np.int64,
+            )
+        else:
+            base = response_due_bulk(
+                clock, s, hours=hours, fallback=fallback, business_days=business_days
+            ).astype(np.int64)
+        due[idx] = add_business_seconds_bulk(clock, base, paused[idx])
+        if fraction is not None:
+            total = business_seconds_between_bulk(clock, s, base)
+            w = add_business_seconds_bulk(clock, s, np.floor(total * fraction).astype(np.int64))
+            warn[idx] = add_business_seconds_bulk(clock, w, paused[idx])
+    changed = np.flatnonzero((due != old_due) | (warn != old_warn))
+    return [
+        (
+            int(rows[i][0]),
+            rows[i][col["owner_type"]],
+            int(rows[i][col["owner_id"]]),
+            rows[i][col["kind"]],
+            int(due[i]),
+            int(warn[i]),
+            int(old_due[i]),
+            int(old_warn[i]),
+        )
+        for i in changed
+    ]
+
+
+def _tell_owners(updates: list[tuple]) -> None:
+    by_owner: dict[str, list[Moved]] = {}
+    for _pk, owner_type, owner_id, kind, due, warn, _old_due, _old_warn in updates:
+        by_owner.setdefault(owner_type, []).append(
+            Moved(owner_id, kind, due, None if warn == _NONE else warn)
+        )
+    for owner_type, moved in by_owner.items():
+        signals.deadlines_moved.send(sender=Deadline, owner_type=owner_type, moved=moved)
+
+
+def _write(updates: list[tuple]) -> set[int]:
+    """One set-based UPDATE per batch, each row written only if its due and warning instants are
+    still those read and it still runs (compare-and-set instead of row locks, so agents are never
+    blocked by a recomputation). Returns the ids written."""
+    table = connection.ops.quote_name(Deadline._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = (
+                f"UPDATE {table} AS t SET due_at = to_timestamp(v.due), "
+                "warn_at = CASE WHEN v.warn < 0 THEN NULL ELSE to_timestamp(v.warn) END "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) "
+                "AS v(id, due, warn, old_due, old_warn) "
+                "WHERE t.id = v.id AND t.met_at IS NULL AND t.closed_at IS NULL "
+                "AND t.due_at = to_timestamp(v.old_due) "
+                "AND COALESCE(t.warn_at, 'epoch') = CASE WHEN v.old_warn < 0 THEN 'epoch' "
+                "ELSE to_timestamp(v.old_warn) END RETURNING t.id"
+            )
+            columns = list(zip(*[(u[0], u[4], u[5], u[6], u[7]) for u in updates], strict=True))
+            cursor.execute(sql, [list(c) for c in columns])
+            return {row[0] for row in cursor.fetchall()}
+        # SQLite: the batch's transaction holds the database's write lock, so nothing changed
+        # between the read and this write.
+        sql = (
+            f"UPDATE {table} SET due_at = datetime(%s, 'unixepoch'), "
+            "warn_at = CASE WHEN %s < 0 THEN NULL ELSE datetime(%s, 'unixepoch') END WHERE id = %s"
+        )
+        cursor.executemany(sql, [(u[4], u[5], u[5], u[0]) for u in updates])
+        return {u[0] for u in updates}
+
+
+def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: int = RECOMPUTE_BATCH) -> int:
+    """B5: recompute the due and warning instants of every running deadline of every kind on
+    `calendar` after it changed (a closure added or removed, hours changed), with the business time
+    already paused re-applied; met and closed deadlines keep theirs. Returns how many moved.
+
+    Set-based: each batch of running deadlines is read as numbers (epoch seconds computed in SQL),
+    computed with numpy through the engine's bulk paths, its owners told (deadlines_moved, so they
+    write their copies set-based first: owners before deadlines, the order of the owners' own
+    services) and written back with one UPDATE; one transaction per batch. Rows that changed
+    meanwhile are read again and written again; an owner whose deadline stopped running meanwhile
+    is told its true instants. One audit event records the recomputation (L1), not one per row."""
+    clock = business_calendar(calendar)
+    base = (
+        Deadline.objects.filter(calendar=calendar)
+        .annotate(start_epoch=Epoch("start_at"), due_epoch=Epoch("due_at"), warn_epoch=Epoch("warn_at"))
+        .order_by("pk")
+    )
+    running = base.filter(met_at__isnull=True, closed_at__isnull=True)
+    moved = 0
+    retry: list[int] = []
+    after = 0
+    while True:
+        with transaction.atomic():
+            rows = list(running.filter(pk__gt=after).values_list(*_COLUMNS)[:batch_size])
+            updates = _compute(clock, rows) if rows else []
+            if updates:
+                _tell_owners(updates)
+                written = _write(updates)
+                moved += len(written)
+                retry.extend(u[0] for u in updates if u[0] not in written)
+        if len(rows) < batch_size:
+            break
+        after = rows[-1][0]
+    for _attempt in range(5):
+        if not retry:
+            break
+        with transaction.atomic():
+            rows = list(running.filter(pk__in=retry).values_list(*_COLUMNS))
+            updates = _compute(clock, rows) if rows else []
+            stopped = [
+                (pk, owner_type, owner_id, kind, due, _NONE if warn is None else warn, 0, 0)
+                for pk, owner_type, owner_id, kind, due, warn in base.filter(pk__in=retry)
+                .exclude(pk__in=[r[0] for r in rows])
+                .values_list("pk", "owner_type", "owner_id", "kind", "due_epoch", "warn_epoch")
+            ]
+            _tell_owners(updates + stopped)
+            written = _write(updates) if updates else set()
+            moved += len(written)
+            retry = [u[0] for u in updates if u[0] not in written]
+    if moved:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                obj=calendar,
+                before=None,
+                after={"deadlines_recomputed": moved, "calendar_version": calendar.version},
+                note="deadlines recomputed after calendar change",
+            )
+    return moved

@@ -1,0 +1,21 @@
+"""The seams through which the owners of deadlines (incidents, escalations, RCAs, and the coming
+domains) hear what happened to them, without sla importing any owner (README › Architecture).
+
+Receivers run synchronously inside sla's transaction, so the copies they keep (an incident's
+next_target_at, an RCA's due_at) and the events they record commit with the deadline or not at
+all. A receiver ignores owner types that are not its own.
+"""
+
+from django.dispatch import Signal
+
+#: Sent by the recomputation after a calendar change (B5), inside each batch's transaction and
+#: before the deadlines themselves are written (owners are locked before deadlines, as in the
+#: owners' services), with `owner_type` and `moved`: a list of `sla.deadlines.Moved` (owner_id,
+#: kind, due_at, warn_at as epoch seconds). One send per owner type and batch: set-based.
+deadlines_moved = Signal()
+
+#: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (warned_at set).
+deadline_warned = Signal()
+
+#: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (breached_at set).
+deadline_breached = Signal()
