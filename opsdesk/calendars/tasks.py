@@ -1,5 +1,6 @@
 """B5: what is kept on a changed calendar is recomputed by a task after the change commits; the
-minute sweep finishes any recomputation a dead worker left undone (recomputed_version < version). Calendars knows nothing of what
+minute sweep finishes any recomputation a dead worker left undone
+(recomputed_version < version). Calendars knows nothing of what
 is kept: the task sends calendars.signals.calendar_changed and the layers above receive it."""
 
 from django.db.models import F

@@ -196,8 +196,8 @@ def deadline_resume(*, owner_type: str, owner_id: int, at: dt.datetime) -> int:
     forward; returns the business seconds paused (the longest, when deadlines differ)."""
     at = _whole(at)
     longest = 0
-    for deadline in _running(owner_type, [owner_id]).filter(paused_at__isnull=False).select_related(
-        "calendar"
+    for deadline in (
+        _running(owner_type, [owner_id]).filter(paused_at__isnull=False).select_related("calendar")
     ):
         clock = business_calendar(deadline.calendar)
         paused = max(0, int(clock.business_time_between(deadline.paused_at, at).total_seconds()))
@@ -247,7 +247,11 @@ def deadline_explain(deadline: Deadline) -> list[str]:
             steps.insert(1, f"Closed time not counted: {listed}.")
     else:
         target = response_target(
-            clock, deadline.start_at, hours=rule.hours, fallback=rule.fallback, business_days=rule.business_days
+            clock,
+            deadline.start_at,
+            hours=rule.hours,
+            fallback=rule.fallback,
+            business_days=rule.business_days,
         )
         steps = list(target.explanation.steps)
     if deadline.paused_seconds:
@@ -298,7 +302,11 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> int:
 def _record(pk: int, *, kind: str, field: str, instant: str, signal: Any, now: dt.datetime) -> int:
     with transaction.atomic():
         deadline = (
-            _due(kind, now).select_for_update(skip_locked=True).select_related("calendar").filter(pk=pk).first()
+            _due(kind, now)
+            .select_for_update(skip_locked=True)
+            .select_related("calendar")
+            .filter(pk=pk)
+            .first()
         )
         if deadline is None:  # recorded, met, paused or moved since it was read, or another worker's
             return 0
@@ -344,7 +352,9 @@ _COLUMNS = (
 _NONE = -1  # a missing warning instant, in int64 arrays
 
 
-def _compute(clock: BusinessCalendar, rows: list[tuple]) -> list[tuple[int, str, int, str, int, int, int, int]]:
+def _compute(
+    clock: BusinessCalendar, rows: list[tuple]
+) -> list[tuple[int, str, int, str, int, int, int, int]]:
     """(pk, owner_type, owner_id, kind, new due, new warn, old due, old warn) of the rows whose due or
     warning instant moves: the same arithmetic as deadline_plan, on arrays, per rule."""
     col = {name: i for i, name in enumerate(_COLUMNS)}
@@ -356,7 +366,9 @@ def _compute(clock: BusinessCalendar, rows: list[tuple]) -> list[tuple[int, str,
     warn = old_warn.astype(np.int64).copy()
     groups: dict[tuple, list[int]] = {}
     for i, r in enumerate(rows):
-        key = tuple(r[col[n]] for n in ("hours", "fallback", "business_days", "working_days", "warning_fraction"))
+        key = tuple(
+            r[col[n]] for n in ("hours", "fallback", "business_days", "working_days", "warning_fraction")
+        )
         groups.setdefault(key, []).append(i)
     for (hours, fallback, business_days, working_days, fraction), indexes in groups.items():
         idx = np.asarray(indexes, dtype=np.int64)
@@ -366,7 +378,11 @@ def _compute(clock: BusinessCalendar, rows: list[tuple]) -> list[tuple[int, str,
             # are the few RCA-like deadlines, not the many response targets).
             base = np.asarray(
                 [
-                    int(clock.add_business_days(dt.datetime.fromtimestamp(int(v), UTC), working_days).timestamp())
+                    int(
+                        clock.add_business_days(
+                            dt.datetime.fromtimestamp(int(v), UTC), working_days
+                        ).timestamp()
+                    )
                     for v in s
                 ],
                 dtype=np.int64,
