@@ -4,7 +4,9 @@ level, acknowledge and answer it (the reads are in selectors.py).
 The matrix and the criteria are data (EscalationLevel, EscalationCriterion, seeded by migration
 0004); this module is the one place that applies them. Working-hour targets go through the
 calendar engine on the `uk` calendar: escalations are handled Mon–Fri 09:00–17:00 Europe/London,
-whatever the organisation's own calendar (C7).
+whatever the organisation's own calendar (C7). Each target is an sla.Deadline (owner
+"escalation"), recomputed by sla when the calendar changes; `acknowledgement_due` and
+`considered_response_due` on the escalation are its copies, kept in step by escalations.receivers.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.calendars.engine import BusinessCalendar
@@ -36,11 +39,22 @@ from opsdesk.incidents.escalations.models import (
 from opsdesk.incidents.escalations.selectors import active_escalation, escalation_criterion_list
 from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.notifications.services import notification_enqueue
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.deadlines import Rule, deadline_meet, deadline_plan, deadline_set, deadlines_close
+from opsdesk.sla.models import Deadline
+from opsdesk.sla.services import warning_fraction
 
 #: C7: "Escalations will be accepted and managed Mon–Fri 09:00–17:00" (UK time).
 ESCALATION_CALENDAR = "uk"
 #: C7: level 1 is the service desk's normal handling; an escalation enters the matrix here.
 FIRST_ESCALATION_LEVEL = 2
+#: The owner type of an escalation's deadlines (sla.Deadline.owner_type).
+DEADLINE_OWNER = "escalation"
+#: Each target: its deadline kind, the level's hours and the escalation's copy of the due time.
+_TARGETS = (
+    (DeadlineKind.ESCALATION_ACKNOWLEDGEMENT, "acknowledgement_hours", "acknowledgement_due"),
+    (DeadlineKind.ESCALATION_RESPONSE, "considered_response_hours", "considered_response_due"),
+)
 
 
 def escalation_clock() -> BusinessCalendar:
@@ -118,19 +132,35 @@ def _raise(errors: list[dict[str, str]]) -> None:
         raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
 
 
-def _targets(level: EscalationLevel, at: dt.datetime) -> dict[str, Any]:
+def _plans(level: EscalationLevel, at: dt.datetime, incident: Incident) -> dict[str, Deadline]:
     """C7 targets of a level in working hours on the escalation calendar, counted from the raise
-    instant (from the next opening when raised outside hours, which is then best endeavours)."""
-    clock = escalation_clock()
-
-    def due(hours: float | None) -> dt.datetime | None:
-        return clock.add_business_time(at, dt.timedelta(hours=hours)) if hours else None
-
+    instant (from the next opening when raised outside hours, which is then best endeavours), as
+    deadlines not yet stored; a level without a target has no deadline of that kind."""
+    calendar = calendar_by_name(ESCALATION_CALENDAR)
+    fraction = warning_fraction(incident.organisation)
     return {
-        "best_endeavours": not clock.is_open(at),
-        "acknowledgement_due": due(level.acknowledgement_hours),
-        "considered_response_due": due(level.considered_response_hours),
+        kind: deadline_plan(
+            calendar=calendar, start=at, rule=Rule(hours=getattr(level, hours)), warning_fraction=fraction
+        )
+        for kind, hours, _copy in _TARGETS
+        if getattr(level, hours)
     }
+
+
+def escalation_due_copy(*, moved: list[Any]) -> int:
+    """B5: the escalations whose deadlines a calendar change moved get the new due times (their
+    copies), set-based; the version moves so an ETag taken before no longer matches."""
+    copies = dict((kind, copy) for kind, _hours, copy in _TARGETS)
+    groups: dict[tuple[str, int], list[int]] = {}
+    for item in moved:
+        groups.setdefault((copies[item.kind], item.due_at), []).append(item.owner_id)
+    now = timezone.now()
+    count = 0
+    for (copy, due), ids in groups.items():
+        count += Escalation.objects.filter(pk__in=ids).update(
+            **{copy: dt.datetime.fromtimestamp(due, dt.UTC)}, version=F("version") + 1, updated_at=now
+        )
+    return count
 
 
 def _check_scope(actor: Any, incident: Incident) -> None:
@@ -341,8 +371,18 @@ def escalation_raise(
 def _open(*, actor: Any, at: dt.datetime, event: str, level: Any, **fields: Any) -> Escalation:
     """A new escalation at `level` (raised, or the next level up): its targets by the engine (C7),
     stored with its audit event, and the level's people notified."""
-    escalation = Escalation(level=level, raised_by=actor, raised_at=at, **fields, **_targets(level, at))
+    plans = _plans(level, at, fields["incident"])
+    escalation = Escalation(
+        level=level,
+        raised_by=actor,
+        raised_at=at,
+        best_endeavours=not escalation_clock().is_open(at),
+        **{copy: plans[kind].due_at if kind in plans else None for kind, _hours, copy in _TARGETS},
+        **fields,
+    )
     record_create(actor=actor, obj=escalation)
+    for kind, plan in plans.items():
+        deadline_set(owner_type=DEADLINE_OWNER, owner_id=escalation.pk, kind=kind, plan=plan)
     _notify(escalation, event, actor=actor, at=at)
     return escalation
 
@@ -429,6 +469,7 @@ def _move_up(
             "satisfied with the response.",
         )
     record_update(actor=actor, obj=current, changes={"state": EscalationState.ESCALATED, "closed_at": at})
+    deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[current.pk], at=at)
     return _open(
         actor=actor,
         at=at,
@@ -462,6 +503,12 @@ def escalation_acknowledge(
             actor=actor,
             obj=current,
             changes={"state": EscalationState.ACKNOWLEDGED, "acknowledged_at": at, "acknowledged_by": actor},
+        )
+        deadline_meet(
+            owner_type=DEADLINE_OWNER,
+            owner_id=updated.pk,
+            kind=DeadlineKind.ESCALATION_ACKNOWLEDGEMENT,
+            at=at,
         )
         _notify(updated, "acknowledged", actor=actor, at=at)
         return updated
@@ -499,6 +546,8 @@ def escalation_respond(
         if current.acknowledged_at is None:
             changes.update(acknowledged_at=at, acknowledged_by=actor)
         updated = record_update(actor=actor, obj=current, changes=changes)
+        for kind, _hours, _copy in _TARGETS:  # a response without an acknowledgement meets both
+            deadline_meet(owner_type=DEADLINE_OWNER, owner_id=updated.pk, kind=kind, at=at)
         _notify(updated, "responded", actor=actor, at=at)
         return updated
 
@@ -546,5 +595,6 @@ def _close(
                 "closure_reason": (reason or "").strip()[:500],
             },
         )
+        deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[updated.pk], at=at)
         _notify(updated, "closed", actor=actor, at=at)
         return updated

@@ -1,7 +1,9 @@
 """Root-cause analyses (C6): services that open, request, write and submit an RCA and its action
 plan; and the selectors that read them (including the overdue list of the staff dashboard).
 
-Deadlines are working days on the organisation's calendar through the calendar engine (B7).
+The due date is an sla.Deadline (owner "rca", 10 working days on the organisation's calendar, B7),
+recomputed by sla when that calendar changes; `due_at` on the report is its copy, kept in step by
+rca.receivers.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.calendars.services import business_calendar
@@ -23,20 +26,53 @@ from opsdesk.incidents.choices import EventKind, Priority
 from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
 from opsdesk.notifications.services import notification_enqueue
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.deadlines import Rule, deadline_meet, deadline_plan, deadline_set
+from opsdesk.sla.models import Deadline
+from opsdesk.sla.services import warning_fraction
 
 #: C6/B7: "Standard lead time for an incident RCA report is 10 working days."
 RCA_LEAD_TIME_WORKING_DAYS = 10
 
 SECTION_NAMES = tuple(name for name, _label in RCA_SECTIONS)
+#: The owner type of an RCA's deadline (sla.Deadline.owner_type).
+DEADLINE_OWNER = "rca"
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def rca_due(*, incident: Incident, start: dt.datetime) -> dt.datetime:
-    """B7: 10 working days after `start` on the organisation's calendar."""
-    clock = business_calendar(incident.organisation.calendar)
-    return clock.add_business_days(start, RCA_LEAD_TIME_WORKING_DAYS)
+def _due_plan(*, incident: Incident, start: dt.datetime) -> Deadline:
+    """B7: due 10 working days after `start` on the organisation's calendar (warned at the
+    organisation's B6 fraction)."""
+    organisation = incident.organisation
+    return deadline_plan(
+        calendar=organisation.calendar,
+        start=start,
+        rule=Rule(working_days=RCA_LEAD_TIME_WORKING_DAYS),
+        warning_fraction=warning_fraction(organisation),
+    )
+
+
+def _create(*, actor: Any, plan: Deadline, **fields: Any) -> RootCauseAnalysis:
+    rca = record_create(actor=actor, obj=RootCauseAnalysis(due_at=plan.due_at, **fields))
+    deadline_set(owner_type=DEADLINE_OWNER, owner_id=rca.pk, kind=DeadlineKind.RCA_DUE, plan=plan)
+    return rca
+
+
+def rca_due_at_copy(*, moved: list[Any]) -> int:
+    """B5: the reports whose deadline a calendar change moved get the new due time (their copy),
+    set-based; the version moves so an ETag taken before no longer matches."""
+    by_due: dict[int, list[int]] = {}
+    for item in moved:
+        by_due.setdefault(item.due_at, []).append(item.owner_id)
+    now = timezone.now()
+    count = 0
+    for due, ids in by_due.items():
+        count += RootCauseAnalysis.objects.filter(pk__in=ids).update(
+            due_at=dt.datetime.fromtimestamp(due, dt.UTC), version=F("version") + 1, updated_at=now
+        )
+    return count
 
 
 def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = None) -> None:
@@ -104,10 +140,7 @@ def rca_open_for_closed_p1(*, incident: Incident, actor: Any = None) -> RootCaus
         return existing
     closed_at = incident.closed_at or timezone.now()
     with transaction.atomic():
-        rca = record_create(
-            actor=actor,
-            obj=RootCauseAnalysis(incident=incident, due_at=rca_due(incident=incident, start=closed_at)),
-        )
+        rca = _create(actor=actor, plan=_due_plan(incident=incident, start=closed_at), incident=incident)
         _notify(rca, "opened", "Root-cause analysis opened", actor=actor)
         return rca
 
@@ -137,14 +170,12 @@ def rca_request(*, actor: Any, incident: Incident, at: dt.datetime | None = None
                 "A root-cause analysis was already requested for this incident.",
                 [{"field": "incident", "message": "This incident already has a root-cause analysis."}],
             )
-        rca = record_create(
+        rca = _create(
             actor=actor,
-            obj=RootCauseAnalysis(
-                incident=locked,
-                due_at=rca_due(incident=locked, start=at),
-                chargeable=True,
-                requested_by=actor,
-            ),
+            plan=_due_plan(incident=locked, start=at),
+            incident=locked,
+            chargeable=True,
+            requested_by=actor,
         )
         _notify(rca, "requested", "Root-cause analysis requested (possibly chargeable)", actor=actor)
         return rca
@@ -256,14 +287,14 @@ def rca_submit(
             raise ValidationFailed(
                 "Cannot submit: " + "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
             )
+        submitted_at = at or timezone.now()
         updated = record_update(
             actor=actor,
             obj=current,
-            changes={
-                "state": RcaState.SUBMITTED,
-                "submitted_at": at or timezone.now(),
-                "submitted_by": actor,
-            },
+            changes={"state": RcaState.SUBMITTED, "submitted_at": submitted_at, "submitted_by": actor},
+        )
+        deadline_meet(
+            owner_type=DEADLINE_OWNER, owner_id=updated.pk, kind=DeadlineKind.RCA_DUE, at=submitted_at
         )
         _notify(updated, "submitted", "Root-cause analysis submitted", actor=actor)
         return updated
