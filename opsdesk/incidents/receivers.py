@@ -1,14 +1,28 @@
-"""Incidents react to the layers below through their seams (README › Architecture)."""
+"""Incidents hear what happened to their deadlines through sla's seams (README › Architecture):
+a calendar change moved them (B5), a warning or a breach came due (B6)."""
 
 from typing import Any
 
 from django.dispatch import receiver
 
-from opsdesk.calendars.signals import calendar_changed
-from opsdesk.incidents.services import incident_targets_recompute
+from opsdesk.incidents.choices import SlaEventKind
+from opsdesk.incidents.services import DEADLINE_OWNER, incident_sla_event_record, incident_targets_copy
+from opsdesk.sla.signals import deadline_breached, deadline_warned, deadlines_moved
 
 
-@receiver(calendar_changed, dispatch_uid="incident_targets_recompute")
-def recompute_incident_targets(*, calendar: Any, **_: Any) -> int:
-    """B5: the open incidents on a changed calendar get their targets recomputed."""
-    return incident_targets_recompute(calendar=calendar)
+@receiver(deadlines_moved, dispatch_uid="incident_targets_copy")
+def copy_targets(*, owner_type: str, moved: list[Any], **_: Any) -> None:
+    if owner_type == DEADLINE_OWNER:
+        incident_targets_copy(moved=moved)
+
+
+@receiver(deadline_warned, dispatch_uid="incident_sla_warning")
+def record_warning(*, deadline: Any, **_: Any) -> None:
+    if deadline.owner_type == DEADLINE_OWNER:
+        incident_sla_event_record(deadline=deadline, kind=SlaEventKind.WARNING)
+
+
+@receiver(deadline_breached, dispatch_uid="incident_sla_breach")
+def record_breach(*, deadline: Any, **_: Any) -> None:
+    if deadline.owner_type == DEADLINE_OWNER:
+        incident_sla_event_record(deadline=deadline, kind=SlaEventKind.BREACH)

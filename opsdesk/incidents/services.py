@@ -4,29 +4,22 @@ Every service is keyword-only, validates before it writes, writes in one transac
 change (L1), adds to the incident's timeline and puts notifications in the outbox in the same
 transaction (L2), so a rollback leaves no trace and a crash loses nothing.
 
-SLA instants are whole seconds (logged_at, pauses, targets), so the bulk recomputation (B5), which
-works in integer epoch seconds, gives exactly what the scalar engine gives.
+The response targets are sla deadlines (owner "incident", one per target): sla sets, pauses,
+resumes, meets, sweeps (B6) and recomputes them (B5); the incident keeps copies of their instants
+(the queue sorts by next_target_at), kept in step here and by incidents.receivers. SLA instants are
+whole seconds (logged_at, pauses, targets), as deadlines are.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef
 from django.utils import timezone
 
-from opsdesk.calendars.engine import (
-    BusinessCalendar,
-    add_business_seconds_bulk,
-    business_seconds_between_bulk,
-    response_due_bulk,
-)
-from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.services import business_calendar
 from opsdesk.core.audit import audit_record
 from opsdesk.core.errors import ValidationFailed
@@ -34,7 +27,6 @@ from opsdesk.core.models import AuditAction
 from opsdesk.core.permissions import has_permission, require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.validation import reject_nul, validate_instance
-from opsdesk.core.writebehind import write_behind, write_behind_possible
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import NamedContact, Organisation, Service, User
 from opsdesk.incidents import notifications, signals
@@ -58,15 +50,24 @@ from opsdesk.incidents.models import (
     SlaEvent,
 )
 from opsdesk.incidents.search import search_document
+from opsdesk.sla import deadlines
 from opsdesk.sla import services as sla
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.models import Deadline
 
 #: C4/C5: a public note by staff at least this long (ignoring surrounding space) is a considered
 #: response; "ok", "looking" and the like are not.
 SUBSTANTIVE_NOTE_CHARS = 20
-#: B5: rows recomputed per transaction.
-RECOMPUTE_BATCH = 10_000
+#: The owner type of an incident's deadlines (sla.Deadline.owner_type).
+DEADLINE_OWNER = "incident"
 
 _TARGETS = (SlaTarget.INITIAL, SlaTarget.CONSIDERED)
+#: The deadline kind of each target, and back.
+_KIND = {
+    SlaTarget.INITIAL: DeadlineKind.INITIAL_RESPONSE,
+    SlaTarget.CONSIDERED: DeadlineKind.CONSIDERED_RESPONSE,
+}
+_TARGET = {kind: target for target, kind in _KIND.items()}
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -97,12 +98,6 @@ def _errors(errors: list[dict[str, str]]) -> None:
 
 def _clock(incident: Incident) -> BusinessCalendar:
     return business_calendar(incident.sla_calendar)
-
-
-def warning_instant(clock: BusinessCalendar, logged_at: datetime, due: datetime, fraction: float) -> datetime:
-    """B6: the instant at `fraction` of a target, in business time from logging to the due time."""
-    total = _seconds(clock.business_time_between(logged_at, due))
-    return clock.add_business_time(logged_at, timedelta(seconds=math.floor(total * fraction)))
 
 
 def _next_target(state: str, values: dict[str, Any]) -> datetime | None:
@@ -191,29 +186,35 @@ def _check_transition(incident: Incident, to_state: str) -> None:
 # --- targets (B3, B6) ------------------------------------------------------------------------
 
 
-def _target_fields(*, organisation: Organisation, priority: str, logged_at: datetime) -> dict[str, Any]:
-    """The stored SLA fields of an incident logged at `logged_at`: targets, warning instants, the
-    calendar the clock runs on and the explanation steps shown on the incident page."""
-    targets = sla.incident_targets(organisation=organisation, priority=priority, logged_at=logged_at)
-    fraction = sla.warning_fraction(organisation)
-    clock = targets.clock
-    return {
-        "sla_calendar": targets.calendar,
-        "initial_response_due": targets.initial_response_due.astimezone(UTC),
-        "considered_response_due": targets.considered_response_due.astimezone(UTC),
-        "initial_warning_at": warning_instant(
-            clock, logged_at, targets.initial_response_due, fraction
-        ).astimezone(UTC),
-        "considered_warning_at": warning_instant(
-            clock, logged_at, targets.considered_response_due, fraction
-        ).astimezone(UTC),
-        "explanation": {
-            "calendar": targets.calendar.name,
-            "warning_fraction": fraction,
-            "initial": list(targets.initial_explanation.steps),
-            "considered": list(targets.considered_explanation.steps),
-        },
+def _target_fields(
+    *, organisation: Organisation, priority: str, logged_at: datetime, paused_seconds: int = 0
+) -> tuple[dict[str, Any], dict[str, Deadline]]:
+    """The stored SLA fields of an incident logged at `logged_at` (copies of its deadlines: targets,
+    warning instants, the calendar the clock runs on, and the explanation steps shown on the
+    incident page), and the deadlines themselves, planned (sla), to store with _set_deadlines."""
+    targets, plans = sla.response_deadline_plans(
+        organisation=organisation, priority=priority, logged_at=logged_at, paused_seconds=paused_seconds
+    )
+    fields: dict[str, Any] = {"sla_calendar": targets.calendar}
+    for t in _TARGETS:
+        fields[f"{t}_response_due"] = plans[t].due_at
+        fields[f"{t}_warning_at"] = plans[t].warn_at
+    fields["explanation"] = {
+        "calendar": targets.calendar.name,
+        "warning_fraction": plans[SlaTarget.INITIAL].warning_fraction,
+        "initial": list(targets.initial_explanation.steps),
+        "considered": list(targets.considered_explanation.steps),
     }
+    return fields, plans
+
+
+def _set_deadlines(incident: Incident, plans: dict[str, Deadline], targets: Sequence[str] = _TARGETS) -> None:
+    for t in targets:
+        deadlines.deadline_set(owner_type=DEADLINE_OWNER, owner_id=incident.pk, kind=_KIND[t], plan=plans[t])
+
+
+def _meet(incident: Incident, target: str, at: datetime) -> None:
+    deadlines.deadline_meet(owner_type=DEADLINE_OWNER, owner_id=incident.pk, kind=_KIND[target], at=at)
 
 
 REQUIRED = "This field is required."
@@ -414,17 +415,14 @@ def incident_log(
 def _store_new(*, actor: Any, detail: str, **fields: Any) -> Incident:
     """A new incident however it came in (C1 logged, C3 raised): its targets stored (B3) with the
     queue's sort key, the "logged" timeline event and the notification, in one transaction."""
-    incident = Incident(
-        created_by=actor,
-        state=IncidentState.NEW,
-        **fields,
-        **_target_fields(
-            organisation=fields["organisation"], priority=fields["priority"], logged_at=fields["logged_at"]
-        ),
+    targets, plans = _target_fields(
+        organisation=fields["organisation"], priority=fields["priority"], logged_at=fields["logged_at"]
     )
+    incident = Incident(created_by=actor, state=IncidentState.NEW, **fields, **targets)
     incident.next_target_at = _next_target(incident.state, _fields(incident, {}))
     with transaction.atomic():
         _insert(actor=actor, incident=incident)
+        _set_deadlines(incident, plans)
         _event(
             incident,
             kind=EventKind.LOGGED,
@@ -528,6 +526,8 @@ def _move(
     updated = record_update(actor=actor, obj=current, changes=changes)
     if updated.is_open != (from_state in OPEN_STATES):
         IncidentSearch.objects.filter(incident_id=updated.pk).update(is_open=updated.is_open)
+        if not updated.is_open:  # resolved or closed: its unmet targets no longer run
+            deadlines.deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[updated.pk], at=at)
     _event(
         updated,
         kind=kind,
@@ -543,22 +543,20 @@ def _move(
 
 def _unpause(incident: Incident, at: datetime) -> tuple[dict[str, Any], int]:
     """B4: the business time paused since paused_at moves every unmet target (and its warning
-    instant) forward; met targets stay where they were."""
+    instant) forward (sla.deadlines.deadline_resume); met targets stay where they were. Returns the
+    incident's changes: the copies of its deadlines' new instants."""
     if incident.paused_at is None:
         return {}, 0
     clock = _clock(incident)
     paused = max(0, _seconds(clock.business_time_between(incident.paused_at, at)))
     changes: dict[str, Any] = {"paused_at": None, "paused_seconds": incident.paused_seconds + paused}
-    if paused:
-        delta = timedelta(seconds=paused)
-        for t in _TARGETS:
-            if getattr(incident, f"{t}_response_at") is None:
-                changes[f"{t}_response_due"] = clock.add_business_time(
-                    getattr(incident, f"{t}_response_due"), delta
-                ).astimezone(UTC)
-                changes[f"{t}_warning_at"] = clock.add_business_time(
-                    getattr(incident, f"{t}_warning_at"), delta
-                ).astimezone(UTC)
+    deadlines.deadline_resume(owner_type=DEADLINE_OWNER, owner_id=incident.pk, at=at)
+    current = deadlines.deadlines_of(owner_type=DEADLINE_OWNER, owner_id=incident.pk)
+    for t in _TARGETS:
+        deadline = current.get(_KIND[t])
+        if getattr(incident, f"{t}_response_at") is None and deadline is not None:
+            changes[f"{t}_response_due"] = deadline.due_at
+            changes[f"{t}_warning_at"] = deadline.warn_at
     return changes, paused
 
 
@@ -584,6 +582,7 @@ def incident_acknowledge(
         if current.initial_response_at is None:
             changes["initial_response_at"] = now
             detail = _response_detail("Initial response", current.initial_response_due, now)
+            _meet(current, SlaTarget.INITIAL, now)
         return _move(
             actor=actor,
             current=current,
@@ -638,6 +637,7 @@ def incident_await_customer(
         _check_transition(current, IncidentState.AWAITING_CUSTOMER)
         _note(actor=actor, incident=current, body=note, public=True, at=now, response=False)
         current = _lock(incident)
+        deadlines.deadline_pause(owner_type=DEADLINE_OWNER, owner_id=current.pk, at=now)
         updated = _move(
             actor=actor,
             current=current,
@@ -799,6 +799,7 @@ def _note(
         ):
             changes = _with_next_target(current, {"considered_response_at": at})
             updated = record_update(actor=actor, obj=current, changes=changes)
+            _meet(updated, SlaTarget.CONSIDERED, at)
             _event(
                 updated,
                 kind=EventKind.RESPONSE_MET,
@@ -921,24 +922,22 @@ def incident_change_priority(
                 "priority", "The priority of a resolved or closed incident is final."
             )
         previous = current.priority
-        fields = _target_fields(
-            organisation=current.organisation, priority=priority, logged_at=current.logged_at
+        fields, plans = _target_fields(
+            organisation=current.organisation,
+            priority=priority,
+            logged_at=current.logged_at,
+            paused_seconds=current.paused_seconds,
         )
-        clock = business_calendar(fields["sla_calendar"])
         changes: dict[str, Any] = {
             "priority": priority,
             "sla_calendar": fields["sla_calendar"],
             "explanation": fields["explanation"],
         }
-        delta = timedelta(seconds=current.paused_seconds)
-        for t in _TARGETS:
-            if getattr(current, f"{t}_response_at") is None:
-                for name in (f"{t}_response_due", f"{t}_warning_at"):
-                    changes[name] = (
-                        clock.add_business_time(fields[name], delta).astimezone(UTC)
-                        if delta
-                        else fields[name]
-                    )
+        unmet = [t for t in _TARGETS if getattr(current, f"{t}_response_at") is None]
+        for t in unmet:
+            for name in (f"{t}_response_due", f"{t}_warning_at"):
+                changes[name] = fields[name]
+        _set_deadlines(current, plans, unmet)
         if (
             priority in PRODUCTION_ONLY_PRIORITIES
             and current.source == Source.CUSTOMER
@@ -986,351 +985,105 @@ def checklist_item_update(
 # --- warnings and breaches (B6) ----------------------------------------------------------------
 
 
-def _due_query(target: str, kind: str, now: datetime):
-    """Open, running incidents whose warning (or due) instant of an unmet target has passed and
-    that have no SlaEvent of that kind yet: one indexed query (see Incident.Meta.indexes)."""
-    instant = f"{target}_warning_at" if kind == SlaEventKind.WARNING else f"{target}_response_due"
-    recorded = SlaEvent.objects.filter(incident=OuterRef("pk"), target=target, kind=kind)
-    return (
-        Incident.objects.filter(
-            **{
-                f"{target}_response_at__isnull": True,
-                f"{target}_warning_at__lte": now,
-                f"{instant}__lte": now,
-            },
-            state__in=OPEN_STATES,
-            paused_at__isnull=True,
-        )
-        .filter(~Exists(recorded))
-        .values_list("pk", flat=True)
-    )
-
-
 def sla_sweep(now: datetime | None = None) -> int:
     """B6: record each warning (at 80 % of a target) and breach (at the target) once, notify once,
-    and offer escalation on a breach (C7). The state lives in the database: SlaEvent's unique
-    constraint makes a second run, or a concurrent worker, a no-op, and a run that died is simply
-    finished by the next one. Only the incidents that are due are read. Returns events recorded."""
-    now = _instant(now)
-    recorded = 0
-    for target in _TARGETS:
-        for kind in (SlaEventKind.WARNING, SlaEventKind.BREACH):
-            for incident_id in list(_due_query(target, kind, now)):
-                if _record_sla_event(incident_id=incident_id, target=target, kind=kind, now=now):
-                    recorded += 1
-    return recorded
+    and offer escalation on a breach (C7). The sweep is sla's, for deadlines of every kind
+    (sla.deadlines.deadlines_sweep); what an incident records is incident_sla_event_record, called
+    through sla's seam. Returns how many were recorded."""
+    return deadlines.deadlines_sweep(now=now)
 
 
-def _record_sla_event(*, incident_id: int, target: str, kind: str, now: datetime) -> bool:
-    with transaction.atomic():
-        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
-        # Re-checked under the lock: met, paused or moved since the query means nothing to record.
-        if (
-            incident is None
-            or incident.state not in OPEN_STATES
-            or incident.paused_at is not None
-            or getattr(incident, f"{target}_response_at") is not None
-        ):
-            return False
-        at = getattr(
-            incident, f"{target}_warning_at" if kind == SlaEventKind.WARNING else f"{target}_response_due"
-        )
-        if at > now:
-            return False
-        try:
-            with transaction.atomic():
-                sla_event = SlaEvent.objects.create(incident=incident, target=target, kind=kind, at=at)
-        except IntegrityError:
-            return False
-        label = SlaTarget(target).label.lower()
-        if kind == SlaEventKind.BREACH:
-            record_update(actor=None, obj=incident, changes={"escalation_offered": True})
-            detail = f"The {label} target ({_fmt(at)}) was breached; escalation is offered."
-            kind_event = EventKind.BREACH
-        else:
-            detail = f"The {label} target is close: warning at {_fmt(at)}."
-            kind_event = EventKind.WARNING
-        _event(
-            incident, kind=kind_event, actor=None, at=at, detail=detail, public=kind == SlaEventKind.BREACH
-        )
-        notifications.notify_sla(_reload(incident), sla_event)
-        return True
+def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
+    """B6 for one of an incident's deadlines, inside the sweep's transaction: the SlaEvent (once: a
+    unique constraint), the timeline entry, the notification, and on a breach the escalation offer
+    (C7). Nothing for an incident no longer open or paused (the deadline says so first)."""
+    target = _TARGET[deadline.kind]
+    incident = Incident.objects.select_for_update().filter(pk=deadline.owner_id).first()
+    if (
+        incident is None
+        or incident.state not in OPEN_STATES
+        or incident.paused_at is not None
+        or getattr(incident, f"{target}_response_at") is not None
+    ):
+        return False
+    at = deadline.warn_at if kind == SlaEventKind.WARNING else deadline.due_at
+    try:
+        with transaction.atomic():
+            sla_event = SlaEvent.objects.create(incident=incident, target=target, kind=kind, at=at)
+    except IntegrityError:
+        return False
+    label = SlaTarget(target).label.lower()
+    if kind == SlaEventKind.BREACH:
+        record_update(actor=None, obj=incident, changes={"escalation_offered": True})
+        detail = f"The {label} target ({_fmt(at)}) was breached; escalation is offered."
+        kind_event = EventKind.BREACH
+    else:
+        detail = f"The {label} target is close: warning at {_fmt(at)}."
+        kind_event = EventKind.WARNING
+    _event(incident, kind=kind_event, actor=None, at=at, detail=detail, public=kind == SlaEventKind.BREACH)
+    notifications.notify_sla(_reload(incident), sla_event)
+    return True
 
 
-# --- bulk recomputation (B5) ---------------------------------------------------------------------
+# --- recomputation after a calendar change (B5) ----------------------------------------------------
 
 
-class _Epoch(Func):
-    """A timestamp as integer epoch seconds, in SQL (so the recomputation reads numbers, not
-    datetimes)."""
-
-    output_field = BigIntegerField()
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template="CAST(FLOOR(EXTRACT(EPOCH FROM %(expressions)s)) AS bigint)"
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template="unixepoch(%(expressions)s)")
-
-
-def _recomputed(
-    clock: BusinessCalendar, rule_for_target, logged: np.ndarray, paused: np.ndarray, fraction: float
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per target: (due, warning) as epoch seconds for each logged instant, with paused business
-    time re-applied — the same arithmetic as _target_fields + _unpause, on arrays."""
-    out = {}
-    for t in _TARGETS:
-        hours, fallback, days = rule_for_target(t)
-        base = response_due_bulk(clock, logged, hours=hours, fallback=fallback, business_days=days)
-        total = business_seconds_between_bulk(clock, logged, base)
-        warning = add_business_seconds_bulk(clock, logged, np.floor(total * fraction).astype(np.int64))
-        due = add_business_seconds_bulk(clock, base, paused)
-        warning = add_business_seconds_bulk(clock, warning, paused)
-        out[t] = (due.astype(np.int64), warning.astype(np.int64))
-    return out
-
-
-_BATCH_COLUMNS = (
-    "pk",
-    "priority",
-    "org_policy",
-    "logged_epoch",
-    "paused_seconds",
-    "initial_met",
-    "considered_met",
-    "initial_due_epoch",
-    "considered_due_epoch",
-    "initial_warning_epoch",
-    "considered_warning_epoch",
-    "next_epoch",
-    "version",
-)
-
-
-def _write_batch(rows: list[tuple[int, int, int, int, int, int | None, int]]) -> set[int]:
-    """One set-based UPDATE per batch: PostgreSQL joins arrays (unnest) on id; SQLite runs one
-    prepared UPDATE for all rows (executemany). Instants travel as epoch seconds. A row is written
-    only if its version is still the one read (optimistic concurrency instead of row locks: an
-    incident changed meanwhile, e.g. acknowledged, is left for the caller to recompute again).
-    Returns the ids written."""
+def incident_targets_copy(*, moved: Sequence[deadlines.Moved]) -> int:
+    """B5: the incidents whose deadlines a calendar change moved (sla.deadlines.deadlines_recompute)
+    get the new instants in their copies, and a next_target_at to match, in one set-based UPDATE
+    per batch: PostgreSQL joins arrays (unnest) on id; SQLite runs one prepared UPDATE for all
+    rows. The version moves, so an ETag taken before no longer matches. Runs inside sla's batch
+    transaction, before sla writes the deadlines (owners are locked first, as in the services
+    here). Returns how many incidents were written."""
+    rows: dict[int, list[int | None]] = {}
+    for item in moved:
+        row = rows.setdefault(item.owner_id, [None, None, None, None])
+        offset = 0 if _TARGET[item.kind] == SlaTarget.INITIAL else 1
+        row[offset] = item.due_at
+        row[2 + offset] = item.warn_at
+    if not rows:
+        return 0
     table = connection.ops.quote_name(Incident._meta.db_table)
+    names = ("initial_response_due", "considered_response_due", "initial_warning_at", "considered_warning_at")
     column = {
         name: connection.ops.quote_name(Incident._meta.get_field(name).column)
-        for name in (*_TARGET_COLUMNS, "next_target_at", "version", "updated_at")
+        for name in (*names, "initial_response_at", "considered_response_at", "next_target_at", "state")
+        + ("version", "updated_at")
     }
     now = timezone.now()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Eight array parameters: binding 5,000 rows as arrays costs a fraction of binding
-            # 35,000 scalars in a VALUES list.
-            sets = ", ".join(
-                f"{column[name]} = to_timestamp(v.{alias})"
-                for name, alias in zip(_TARGET_COLUMNS, _ALIASES, strict=True)
-            )
-            arrays = ", ".join(["%s::bigint[]"] * 7)
-            sql = (
-                f"UPDATE {table} AS t SET {sets}, {column['next_target_at']} = to_timestamp(v.nxt), "
-                f"{column['version']} = t.{column['version']} + 1, {column['updated_at']} = %s "
-                f"FROM unnest({arrays}) AS v(id, {', '.join(_ALIASES)}, nxt, ver) "
-                f"WHERE t.id = v.id AND t.{column['version']} = v.ver RETURNING t.id"
-            )
-            cursor.execute(sql, [now, *[list(values) for values in zip(*rows, strict=True)]])
-            return {row[0] for row in cursor.fetchall()}
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        sets = ", ".join(
-            f"{column[name]} = datetime(%s, 'unixepoch')" for name in (*_TARGET_COLUMNS, "next_target_at")
-        )
-        sql = (
-            f"UPDATE {table} SET {sets}, {column['version']} = {column['version']} + 1, "
-            f"{column['updated_at']} = %s WHERE id = %s AND {column['version']} = %s"
-        )
-        # SQLite: the batch's transaction holds the database's write lock (IMMEDIATE), so no row
-        # can change between the read and this write.
-        cursor.executemany(sql, [(*row[1:6], stamp, row[0], row[6]) for row in rows])
-        return {row[0] for row in rows}
-
-
-#: The stored instants the recomputation writes, in the order of a row after its id.
-_TARGET_COLUMNS = (
-    "initial_response_due",
-    "considered_response_due",
-    "initial_warning_at",
-    "considered_warning_at",
-)
-_ALIASES = ("i_due", "c_due", "i_warn", "c_warn")
-
-
-def incident_targets_recompute(
-    *, calendar: Calendar, actor: Any = None, batch_size: int = RECOMPUTE_BATCH
-) -> int:
-    """B5: recompute the unmet targets, their warning instants and next_target_at of every open
-    incident whose clock runs on `calendar`, after the calendar changed (a closure added or removed,
-    hours changed). Returns how many incidents changed.
-
-    Built for volume: no Incident objects are made. Each batch of ids is read as numbers
-    (values_list with epoch seconds computed in SQL), computed with numpy through
-    the engine's bulk paths (response_due_bulk, add_business_seconds_bulk, paused time re-applied)
-    and written back with one set-based UPDATE guarded by each row's version; one transaction per
-    batch. On PostgreSQL outside a transaction the writes run behind the reads (core.writebehind:
-    batch k is written on a second connection while batch k + 1 is read and computed), so the job
-    costs little more than its writes. Rows that changed meanwhile are read and written again (no
-    row locks are taken, so agents acknowledging incidents are never blocked by a recomputation).
-    Met targets keep their due times. Stored paused_seconds are kept as they were measured.
-
-    Audit (L1): ONE audit event records the recomputation (object = the calendar, note "targets
-    recomputed after calendar change", with the number of incidents changed), rather than one per
-    incident — the per-incident changes follow from the calendar change, which is itself audited.
-    """
-    clock = business_calendar(calendar)
-    policies: dict[Any, Any] = {}
-    fractions: dict[Any, float] = {}
-
-    def policy(policy_id: int | None):
-        if policy_id not in policies:
-            from opsdesk.sla.models import SlaPolicy
-
-            found = SlaPolicy.objects.filter(pk=policy_id).first() if policy_id else None
-            policies[policy_id] = found or sla.default_policy()
-            fractions[policy_id] = policies[policy_id].warning_fraction
-        return policies[policy_id]
-
-    base = (
-        Incident.objects.filter(sla_calendar=calendar, state__in=OPEN_STATES)
-        .annotate(
-            org_policy=F("organisation__sla_policy_id"),
-            logged_epoch=_Epoch("logged_at"),
-            initial_met=_Epoch("initial_response_at"),
-            considered_met=_Epoch("considered_response_at"),
-            initial_due_epoch=_Epoch("initial_response_due"),
-            considered_due_epoch=_Epoch("considered_response_due"),
-            initial_warning_epoch=_Epoch("initial_warning_at"),
-            considered_warning_epoch=_Epoch("considered_warning_at"),
-            next_epoch=_Epoch("next_target_at"),
-        )
-        .order_by("pk")
-    )
-
-    def read(after_pk: int) -> tuple[list[tuple], list[tuple]]:
-        rows = list(base.filter(pk__gt=after_pk).values_list(*_BATCH_COLUMNS)[:batch_size])
-        return rows, (_recompute_rows(clock, rows, policy, fractions) if rows else [])
-
-    def write(updates: list[tuple]) -> tuple[list[tuple], set[int]]:
-        with transaction.atomic():
-            return updates, _write_batch(updates)
-
-    written_batches: list[tuple[list[tuple], set[int]]] = []
-    if write_behind_possible():
-        # PostgreSQL, outside a transaction: batch k is written by a worker while batch k + 1 is
-        # read and computed here; the version guard in _write_batch keeps that safe.
-        def computed():
-            after_pk = 0
-            while True:
-                rows, updates = read(after_pk)
-                if updates:
-                    yield updates
-                if len(rows) < batch_size:
-                    return
-                after_pk = rows[-1][0]
-
-        written_batches = write_behind(computed(), write)
-    else:
-        after_pk = 0
-        while True:
-            with transaction.atomic():  # read and write in one transaction per batch
-                rows, updates = read(after_pk)
-                if updates:
-                    written_batches.append(write(updates))
-            if len(rows) < batch_size:
-                break
-            after_pk = rows[-1][0]
-    changed_total = 0
-    retry: list[int] = []
-    for updates, written in written_batches:
-        changed_total += len(written)
-        retry.extend(row[0] for row in updates if row[0] not in written)
-    for _attempt in range(5):
-        # Incidents that changed while their batch was computed: read again, write again.
-        if not retry:
-            break
-        with transaction.atomic():
-            rows = list(base.filter(pk__in=retry).values_list(*_BATCH_COLUMNS))
-            updates = _recompute_rows(clock, rows, policy, fractions) if rows else []
-            written = _write_batch(updates) if updates else set()
-            changed_total += len(written)
-            retry = [row[0] for row in updates if row[0] not in written]
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            obj=calendar,
-            before=None,
-            after={"incidents_recomputed": changed_total, "calendar_version": calendar.version},
-            note="targets recomputed after calendar change",
-        )
-    return changed_total
-
-
-def _recompute_rows(clock, rows, policy, fractions) -> list[tuple[int, int, int, int, int, int | None, int]]:
-    cols = {name: i for i, name in enumerate(_BATCH_COLUMNS)}
-    data = {name: [r[i] for r in rows] for name, i in cols.items()}
-    pk = np.asarray(data["pk"], dtype=np.int64)
-    logged = np.asarray(data["logged_epoch"], dtype=np.int64)
-    paused = np.asarray(data["paused_seconds"], dtype=np.int64)
-    met = {t: np.asarray([v is not None for v in data[f"{t}_met"]]) for t in _TARGETS}
-    old = {
-        name: np.asarray(data[name], dtype=np.int64)
-        for name in (
-            "initial_due_epoch",
-            "considered_due_epoch",
-            "initial_warning_epoch",
-            "considered_warning_epoch",
-        )
+    pg = connection.vendor == "postgresql"
+    instant = "to_timestamp({})" if pg else "datetime({}, 'unixepoch')"
+    values = {
+        name: f"COALESCE({instant.format(alias)}, t.{column[name]})"
+        for name, alias in zip(names, ("v.i_due", "v.c_due", "v.i_warn", "v.c_warn"), strict=True)
     }
-    old_next = np.asarray([-1 if v is None else v for v in data["next_epoch"]], dtype=np.int64)
-    due = {t: old[f"{t}_due_epoch"].copy() for t in _TARGETS}
-    warn = {t: old[f"{t}_warning_epoch"].copy() for t in _TARGETS}
-    groups: dict[tuple[Any, str], list[int]] = {}
-    for index, key in enumerate(zip(data["org_policy"], data["priority"], strict=True)):
-        groups.setdefault(key, []).append(index)
-    for (policy_id, priority), indexes in groups.items():
-        idx = np.asarray(indexes, dtype=np.int64)
-        chosen = policy(policy_id)
-
-        def rule(target: str, chosen=chosen, priority=priority):
-            return sla.rule_for(chosen, priority, target)
-
-        result = _recomputed(clock, rule, logged[idx], paused[idx], fractions[policy_id])
-        for t in _TARGETS:
-            keep = met[t][idx]
-            due[t][idx] = np.where(keep, due[t][idx], result[t][0])
-            warn[t][idx] = np.where(keep, warn[t][idx], result[t][1])
-    big = np.iinfo(np.int64).max
-    candidates = np.minimum(
-        np.where(met[SlaTarget.INITIAL], big, due[SlaTarget.INITIAL]),
-        np.where(met[SlaTarget.CONSIDERED], big, due[SlaTarget.CONSIDERED]),
+    # The earliest unmet target of an open incident (as _next_target), from the new instants.
+    initial = f"CASE WHEN t.{column['initial_response_at']} IS NULL THEN {values['initial_response_due']} END"
+    considered = (
+        f"CASE WHEN t.{column['considered_response_at']} IS NULL THEN {values['considered_response_due']} END"
     )
-    new_next = np.where(candidates == big, -1, candidates)
-    changed = (
-        (due[SlaTarget.INITIAL] != old["initial_due_epoch"])
-        | (due[SlaTarget.CONSIDERED] != old["considered_due_epoch"])
-        | (warn[SlaTarget.INITIAL] != old["initial_warning_epoch"])
-        | (warn[SlaTarget.CONSIDERED] != old["considered_warning_epoch"])
-        | (new_next != old_next)
+    states = ", ".join(f"'{state}'" for state in sorted(OPEN_STATES))
+    next_target = (
+        f"CASE WHEN t.{column['state']} NOT IN ({states}) THEN NULL "
+        f"WHEN ({initial}) IS NULL THEN {considered} WHEN ({considered}) IS NULL THEN {initial} "
+        f"WHEN ({initial}) < ({considered}) THEN {initial} ELSE {considered} END"
     )
-    out = []
-    for i in np.flatnonzero(changed):
-        nxt = int(new_next[i])
-        out.append(
-            (
-                int(pk[i]),
-                int(due[SlaTarget.INITIAL][i]),
-                int(due[SlaTarget.CONSIDERED][i]),
-                int(warn[SlaTarget.INITIAL][i]),
-                int(warn[SlaTarget.CONSIDERED][i]),
-                None if nxt < 0 else nxt,
-                int(data["version"][i]),
+    sets = ", ".join(f"{column[name]} = {values[name]}" for name in names)
+    sets += f", {column['next_target_at']} = {next_target}"
+    sets += f", {column['version']} = t.{column['version']} + 1, {column['updated_at']} = %s"
+    with connection.cursor() as cursor:
+        if pg:
+            sql = (
+                f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
+                "%s::bigint[], %s::bigint[]) AS v(id, i_due, c_due, i_warn, c_warn) WHERE t.id = v.id"
             )
+            ids = list(rows)
+            cursor.execute(sql, [now, ids, *[[rows[pk][i] for pk in ids] for i in range(4)]])
+            return cursor.rowcount
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        sql = (
+            f"UPDATE {table} AS t SET {sets} FROM (SELECT %s AS id, %s AS i_due, %s AS c_due, "
+            "%s AS i_warn, %s AS c_warn) AS v WHERE t.id = v.id"
         )
-    return out
+        cursor.executemany(sql, [(stamp, pk, *row) for pk, row in rows.items()])
+        return len(rows)

@@ -17,7 +17,8 @@ from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create
 from opsdesk.sla.choices import Clock, Priority, TargetKind
-from opsdesk.sla.models import SlaPolicy, SlaTarget
+from opsdesk.sla.deadlines import Rule, deadline_plan
+from opsdesk.sla.models import Deadline, SlaPolicy, SlaTarget
 
 ALWAYS_OPEN_CALENDAR = "24x7"
 
@@ -62,16 +63,6 @@ def target_row(policy: SlaPolicy, priority: str) -> SlaTarget:
     return row
 
 
-def rule_for(policy_or_organisation: Any, priority: str, target: str) -> tuple[float | None, Any, int | None]:
-    """(hours, fallback, business_days) of one target, for the bulk recomputation (B5)."""
-    policy = (
-        policy_or_organisation
-        if isinstance(policy_or_organisation, SlaPolicy)
-        else policy_for(policy_or_organisation)
-    )
-    return target_row(policy, priority).rule(target)
-
-
 def warning_fraction(organisation: Any | None) -> float:
     return policy_for(organisation).warning_fraction
 
@@ -112,6 +103,28 @@ def _targets(policy: SlaPolicy, priority: str, logged_at: dt.datetime, business:
 def incident_targets(*, organisation: Any, priority: str, logged_at: dt.datetime) -> IncidentTargets:
     """B3 targets of an incident of `organisation` logged at `logged_at`."""
     return _targets(policy_for(organisation), priority, logged_at, organisation.calendar)
+
+
+def response_deadline_plans(
+    *, organisation: Any, priority: str, logged_at: dt.datetime, paused_seconds: int = 0
+) -> tuple[IncidentTargets, dict[str, Deadline]]:
+    """B3/B6: an incident's targets (with their explanations) and its initial and considered
+    response deadlines, planned but not stored (by TargetKind), warned at the policy's fraction
+    and moved by the business time already paused (B4)."""
+    policy = policy_for(organisation)
+    targets = _targets(policy, priority, logged_at, organisation.calendar)
+    row = target_row(policy, priority)
+    plans = {}
+    for kind in TargetKind.values:
+        hours, fallback, days = row.rule(kind)
+        plans[kind] = deadline_plan(
+            calendar=targets.calendar,
+            start=logged_at,
+            rule=Rule(hours=hours, fallback=fallback, business_days=days),
+            warning_fraction=policy.warning_fraction,
+            paused_seconds=paused_seconds,
+        )
+    return targets, plans
 
 
 def targets_on_calendar(

@@ -34,14 +34,64 @@ def test_existing_rcas_and_escalations_get_the_deadlines_the_services_give(world
     requested = rca_services.rca_request(
         actor=world["customer_a"], incident=incident(world, priority="P2"), at=london(2026, 12, 1, 10)
     )
-    made = sorted(Deadline.objects.exclude(owner_id=requested.pk, owner_type="rca").values_list(*FIELDS))
+    theirs = Deadline.objects.filter(owner_type__in=["rca", "escalation"])
+    made = sorted(theirs.exclude(owner_id=requested.pk, owner_type="rca").values_list(*FIELDS))
     assert len(made) == 3
-    Deadline.objects.all().delete()
+    theirs.delete()
     migration.forward(apps, None)
-    assert (
-        sorted(Deadline.objects.exclude(owner_id=requested.pk, owner_type="rca").values_list(*FIELDS)) == made
-    )
+    assert sorted(theirs.exclude(owner_id=requested.pk, owner_type="rca").values_list(*FIELDS)) == made
     # A P2's request instant is not stored: its deadline starts when the report was created.
     rebuilt = Deadline.objects.get(owner_type="rca", owner_id=requested.pk)
     assert rebuilt.due_at == RootCauseAnalysis.objects.get(pk=requested.pk).due_at
     assert rebuilt.start_at == requested.created_at.replace(microsecond=0)
+
+
+incidents_migration = importlib.import_module(
+    "opsdesk.incidents.migrations.0013_deadlines_for_open_incidents"
+)
+
+ALL_FIELDS = (
+    *FIELDS,
+    "fallback",
+    "business_days",
+    "warning_fraction",
+    "paused_at",
+    "paused_seconds",
+    "met_at",
+    "warned_at",
+    "breached_at",
+)
+
+
+def test_open_incidents_get_the_deadlines_the_services_give(world):
+    from django.db import connection
+
+    from opsdesk.incidents import services
+    from opsdesk.incidents.tests.conftest import log
+
+    desk = world["service_desk"]
+    log(world, priority="P3", at=london(2026, 12, 1, 16, 30))
+    log(world, priority="P4", at=london(2026, 12, 1, 11))
+    acknowledged = services.incident_acknowledge(
+        actor=desk, incident=log(world, at=london(2026, 12, 1, 10)), at=london(2026, 12, 1, 10, 30)
+    )
+    services.incident_await_customer(
+        actor=desk, incident=acknowledged, note="Logs?", at=london(2026, 12, 1, 11)
+    )
+    log(world, priority="P2", at=london(2026, 12, 1, 9))
+    services.sla_sweep(now=london(2026, 12, 1, 12))  # warnings and breaches recorded on the P2
+    closed = closed_p1(world, closed_at=london(2026, 12, 1, 15))  # its deadlines no longer matter
+    running = Deadline.objects.filter(owner_type="incident").exclude(owner_id=closed.pk)
+    made = sorted(running.values_list(*ALL_FIELDS))
+    assert len(made) == 8 and any(row[-1] for row in made) and any(row[-5] for row in made)
+    Deadline.objects.filter(owner_type="incident").delete()
+
+    class Editor:
+        quote_name = connection.ops.quote_name
+
+        def execute(self, sql):
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    incidents_migration.forward(apps, Editor())
+    assert sorted(Deadline.objects.filter(owner_type="incident").values_list(*ALL_FIELDS)) == made

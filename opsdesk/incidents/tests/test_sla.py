@@ -16,6 +16,7 @@ from opsdesk.incidents.choices import EventKind
 from opsdesk.incidents.models import Incident, IncidentEvent, SlaEvent
 from opsdesk.incidents.tests.conftest import log, london
 from opsdesk.notifications.models import Notification
+from opsdesk.sla import deadlines
 from opsdesk.sla import services as sla
 
 
@@ -93,10 +94,10 @@ def test_the_sweep_reads_only_due_incidents(world, django_assert_max_num_queries
 
 
 def test_the_periodic_task_runs_the_sweep(world):
-    from opsdesk.incidents.tasks import incidents_sla_sweep
+    from opsdesk.sla.tasks import deadlines_sweep_task
 
     log(world, at=london(2020, 12, 1, 10, 0))  # long overdue
-    incidents_sla_sweep.call_local()
+    deadlines_sweep_task.call_local()
     assert SlaEvent.objects.count() == 4
 
 
@@ -119,7 +120,7 @@ def _expected(incident: Incident) -> dict[str, datetime]:
         ("initial", targets.initial_response_due),
         ("considered", targets.considered_response_due),
     ):
-        warning = services.warning_instant(clock, incident.logged_at, due, fraction)
+        warning = deadlines.warning_instant(clock, incident.logged_at, due, fraction)
         out[f"{name}_response_due"] = clock.add_business_time(due, paused)
         out[f"{name}_warning_at"] = clock.add_business_time(warning, paused)
     return out
@@ -170,9 +171,11 @@ def test_bulk_recompute_after_a_closure_matches_the_scalar_engine(world, varied_
 
     calendars.closure_add(actor=world["admin"], calendar=uk, date=date(2026, 12, 2), reason="Office move")
     uk.refresh_from_db()
-    changed = services.incident_targets_recompute(calendar=uk, actor=world["admin"], batch_size=3)
-    # Every open one on uk but the one logged Thursday 3rd, after the closure.
-    assert changed == len(varied_incidents["open"]) - 1
+    changed = deadlines.deadlines_recompute(calendar=uk, actor=world["admin"], batch_size=3)
+    # Deadlines, not incidents: the considered targets of every open one on uk but the one logged
+    # Thursday 3rd, after the closure (7), and the unmet initial targets due after Tuesday (3; the
+    # one logged Tue 13:30 is due Tue 14:30 and stays).
+    assert changed == 7 + 3
 
     for incident in Incident.objects.filter(
         sla_calendar=uk, state__in=["new", "acknowledged", "investigating", "awaiting_customer"]
@@ -206,17 +209,17 @@ def test_bulk_recompute_after_a_closure_matches_the_scalar_engine(world, varied_
     )
     assert Incident.objects.get(pk=p1_before.pk).initial_response_due == p1_before.initial_response_due
     # One audit event for the recomputation (plus the closure's own), not one per incident.
-    recompute = AuditEvent.objects.filter(note="targets recomputed after calendar change")
+    recompute = AuditEvent.objects.filter(note="deadlines recomputed after calendar change")
     assert recompute.count() == 1
     assert recompute.get().object_type == "calendars.calendar"
-    assert recompute.get().after["incidents_recomputed"] == changed
+    assert recompute.get().after["deadlines_recomputed"] == changed
     assert AuditEvent.objects.count() - audits_before <= 3
 
     # Recomputing again changes nothing; removing the closure restores the original targets.
-    assert services.incident_targets_recompute(calendar=uk) == 0
+    assert deadlines.deadlines_recompute(calendar=uk) == 0
     calendars.closure_remove(actor=world["admin"], closure=uk.closures.get(date=date(2026, 12, 2)))
     uk.refresh_from_db()
-    services.incident_targets_recompute(calendar=uk)
+    deadlines.deadlines_recompute(calendar=uk)
     row3 = Incident.objects.get(pk=varied_incidents["open"][0].pk)
     assert (row3.initial_response_due, row3.considered_response_due) == (
         utc(2026, 12, 2, 10),
@@ -236,5 +239,5 @@ def test_bulk_recompute_builds_no_incident_objects(world, varied_incidents, monk
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(Incident, "__init__", spy)
-    assert services.incident_targets_recompute(calendar=uk) > 0
+    assert deadlines.deadlines_recompute(calendar=uk) > 0
     assert made == []
