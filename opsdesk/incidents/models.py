@@ -154,18 +154,7 @@ class Incident(BaseModel):
                 name="incident_open_priority",
             ),
             models.Index(fields=["organisation", "state"], name="incident_org_state"),
-            # B5 finds the open incidents of a calendar through incident_open_queue (few calendars).
-            # B6: the sweep looks only at unmet targets, by their warning instant.
-            models.Index(
-                fields=["initial_warning_at"],
-                condition=Q(initial_response_at__isnull=True),
-                name="incident_initial_unmet",
-            ),
-            models.Index(
-                fields=["considered_warning_at"],
-                condition=Q(considered_response_at__isnull=True),
-                name="incident_considered_unmet",
-            ),
+            # B5 and B6 read the deadlines (sla.Deadline), not these copies: no index for them here.
         ]
         constraints = [
             models.CheckConstraint(

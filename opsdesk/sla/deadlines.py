@@ -35,12 +35,13 @@ from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
 from opsdesk.core.audit import audit_record
 from opsdesk.core.models import AuditAction
+from opsdesk.core.writebehind import write_behind, write_behind_possible
 from opsdesk.sla import signals
 from opsdesk.sla.models import Deadline
 
 UTC = dt.UTC
 #: B5: deadlines recomputed per transaction.
-RECOMPUTE_BATCH = 10_000
+RECOMPUTE_BATCH = 20_000
 #: B6: the sweep reads at most this many due deadlines of each sort per query.
 SWEEP_BATCH = 1_000
 
@@ -270,8 +271,8 @@ def deadline_explain(deadline: Deadline) -> list[str]:
 
 def _due(kind: str, now: dt.datetime):
     """Running, unpaused deadlines whose warning (or due) instant has passed and is not yet recorded:
-    one query on a partial index (Deadline.Meta.indexes)."""
-    running = Q(met_at__isnull=True, closed_at__isnull=True, paused_at__isnull=True)
+    one query on a partial index (Deadline.Meta.indexes: keyed by the start, which is before both)."""
+    running = Q(met_at__isnull=True, closed_at__isnull=True, paused_at__isnull=True, start_at__lte=now)
     if kind == "warning":
         return Deadline.objects.filter(running, warned_at__isnull=True, warn_at__lte=now)
     return Deadline.objects.filter(running, breached_at__isnull=True, due_at__lte=now)
@@ -460,7 +461,9 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
     Set-based: each batch of running deadlines is read as numbers (epoch seconds computed in SQL),
     computed with numpy through the engine's bulk paths, its owners told (deadlines_moved, so they
     write their copies set-based first: owners before deadlines, the order of the owners' own
-    services) and written back with one UPDATE; one transaction per batch. Rows that changed
+    services) and written back with one UPDATE; one transaction per batch. On PostgreSQL outside a
+    transaction the writes run behind the reads (core.writebehind: batch k is written on a second
+    connection while batch k + 1 is read and computed). Rows that changed
     meanwhile are read again and written again; an owner whose deadline stopped running meanwhile
     is told its true instants. One audit event records the recomputation (L1), not one per row."""
     clock = business_calendar(calendar)
@@ -470,21 +473,47 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
         .order_by("pk")
     )
     running = base.filter(met_at__isnull=True, closed_at__isnull=True)
+
+    def read(after: int) -> tuple[list[tuple], list[tuple]]:
+        rows = list(running.filter(pk__gt=after).values_list(*_COLUMNS)[:batch_size])
+        return rows, (_compute(clock, rows) if rows else [])
+
+    def write(updates: list[tuple]) -> tuple[list[tuple], set[int]]:
+        with transaction.atomic():
+            _tell_owners(updates)
+            return updates, _write(updates)
+
+    written_batches: list[tuple[list[tuple], set[int]]] = []
+    if write_behind_possible():
+        # PostgreSQL, outside a transaction: batch k is written (owners, then deadlines) by a
+        # worker while batch k + 1 is read and computed here; the compare-and-set in _write keeps
+        # that safe.
+        def computed():
+            after = 0
+            while True:
+                rows, updates = read(after)
+                if updates:
+                    yield updates
+                if len(rows) < batch_size:
+                    return
+                after = rows[-1][0]
+
+        written_batches = write_behind(computed(), write)
+    else:
+        after = 0
+        while True:
+            with transaction.atomic():  # read and write in one transaction per batch
+                rows, updates = read(after)
+                if updates:
+                    written_batches.append(write(updates))
+            if len(rows) < batch_size:
+                break
+            after = rows[-1][0]
     moved = 0
     retry: list[int] = []
-    after = 0
-    while True:
-        with transaction.atomic():
-            rows = list(running.filter(pk__gt=after).values_list(*_COLUMNS)[:batch_size])
-            updates = _compute(clock, rows) if rows else []
-            if updates:
-                _tell_owners(updates)
-                written = _write(updates)
-                moved += len(written)
-                retry.extend(u[0] for u in updates if u[0] not in written)
-        if len(rows) < batch_size:
-            break
-        after = rows[-1][0]
+    for updates, written in written_batches:
+        moved += len(written)
+        retry.extend(u[0] for u in updates if u[0] not in written)
     for _attempt in range(5):
         if not retry:
             break

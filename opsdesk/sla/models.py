@@ -135,16 +135,15 @@ class Deadline(models.Model):
                 condition=Q(met_at__isnull=True, closed_at__isnull=True),
                 name="deadline_running_calendar",
             ),
-            # The sweep: running, not paused, warning or breach not yet recorded.
+            # The sweep: running, a warning or a breach not yet recorded. Keyed by the start, which
+            # a recomputation never changes, so that its updates touch no indexed column and are
+            # HOT updates on PostgreSQL (no index maintenance; the table keeps free space for them,
+            # migration 0003): the sweep filters the due instants on the rows the index finds.
             models.Index(
-                fields=["warn_at"],
-                condition=Q(met_at__isnull=True, closed_at__isnull=True, warned_at__isnull=True),
-                name="deadline_warning_due",
-            ),
-            models.Index(
-                fields=["due_at"],
-                condition=Q(met_at__isnull=True, closed_at__isnull=True, breached_at__isnull=True),
-                name="deadline_breach_due",
+                fields=["start_at"],
+                condition=Q(met_at__isnull=True, closed_at__isnull=True)
+                & (Q(warned_at__isnull=True) | Q(breached_at__isnull=True)),
+                name="deadline_sweep",
             ),
         ]
 
