@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -1028,21 +1029,23 @@ def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
 # --- recomputation after a calendar change (B5) ----------------------------------------------------
 
 
-def incident_targets_copy(*, moved: Sequence[deadlines.Moved]) -> int:
+def incident_targets_copy(*, moved: deadlines.MovedSet) -> int:
     """B5: the incidents whose deadlines a calendar change moved (sla.deadlines.deadlines_recompute)
     get the new instants in their copies, and a next_target_at to match, in one set-based UPDATE
     per batch: PostgreSQL joins arrays (unnest) on id; SQLite runs one prepared UPDATE for all
     rows. The version moves, so an ETag taken before no longer matches. Runs inside sla's batch
     transaction, before sla writes the deadlines (owners are locked first, as in the services
     here). Returns how many incidents were written."""
-    rows: dict[int, list[int | None]] = {}
-    for item in moved:
-        row = rows.setdefault(item.owner_id, [None, None, None, None])
-        offset = 0 if _TARGET[item.kind] == SlaTarget.INITIAL else 1
-        row[offset] = item.due_at
-        row[2 + offset] = item.warn_at
-    if not rows:
+    if not len(moved):
         return 0
+    owners, index = np.unique(moved.owner_ids, return_inverse=True)
+    initial = moved.kinds == _KIND[SlaTarget.INITIAL]
+    # Per incident: initial due, considered due, initial warning, considered warning; -1: unmoved.
+    values = np.full((4, len(owners)), -1, dtype=np.int64)
+    sources = ((initial, moved.due_at), (~initial, moved.due_at))
+    sources += ((initial, moved.warn_at), (~initial, moved.warn_at))
+    for row, (mask, source) in enumerate(sources):
+        values[row, index[mask]] = source[mask]
     table = connection.ops.quote_name(Incident._meta.db_table)
     names = ("initial_response_due", "considered_response_due", "initial_warning_at", "considered_warning_at")
     column = {
@@ -1053,22 +1056,25 @@ def incident_targets_copy(*, moved: Sequence[deadlines.Moved]) -> int:
     now = timezone.now()
     pg = connection.vendor == "postgresql"
     instant = "to_timestamp({})" if pg else "datetime({}, 'unixepoch')"
-    values = {
-        name: f"COALESCE({instant.format(alias)}, t.{column[name]})"
+    new = {
+        name: f"CASE WHEN {alias} < 0 THEN t.{column[name]} ELSE {instant.format(alias)} END"
         for name, alias in zip(names, ("v.i_due", "v.c_due", "v.i_warn", "v.c_warn"), strict=True)
     }
     # The earliest unmet target of an open incident (as _next_target), from the new instants.
-    initial = f"CASE WHEN t.{column['initial_response_at']} IS NULL THEN {values['initial_response_due']} END"
-    considered = (
-        f"CASE WHEN t.{column['considered_response_at']} IS NULL THEN {values['considered_response_due']} END"
+    initial_due = (
+        f"CASE WHEN t.{column['initial_response_at']} IS NULL THEN {new['initial_response_due']} END"
+    )
+    considered_due = (
+        f"CASE WHEN t.{column['considered_response_at']} IS NULL THEN {new['considered_response_due']} END"
     )
     states = ", ".join(f"'{state}'" for state in sorted(OPEN_STATES))
     next_target = (
         f"CASE WHEN t.{column['state']} NOT IN ({states}) THEN NULL "
-        f"WHEN ({initial}) IS NULL THEN {considered} WHEN ({considered}) IS NULL THEN {initial} "
-        f"WHEN ({initial}) < ({considered}) THEN {initial} ELSE {considered} END"
+        f"WHEN ({initial_due}) IS NULL THEN {considered_due} "
+        f"WHEN ({considered_due}) IS NULL THEN {initial_due} "
+        f"WHEN ({initial_due}) < ({considered_due}) THEN {initial_due} ELSE {considered_due} END"
     )
-    sets = ", ".join(f"{column[name]} = {values[name]}" for name in names)
+    sets = ", ".join(f"{column[name]} = {new[name]}" for name in names)
     sets += f", {column['next_target_at']} = {next_target}"
     sets += f", {column['version']} = t.{column['version']} + 1, {column['updated_at']} = %s"
     with connection.cursor() as cursor:
@@ -1077,13 +1083,14 @@ def incident_targets_copy(*, moved: Sequence[deadlines.Moved]) -> int:
                 f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
                 "%s::bigint[], %s::bigint[]) AS v(id, i_due, c_due, i_warn, c_warn) WHERE t.id = v.id"
             )
-            ids = list(rows)
-            cursor.execute(sql, [now, ids, *[[rows[pk][i] for pk in ids] for i in range(4)]])
+            cursor.execute(sql, [now, owners.tolist(), *(row.tolist() for row in values)])
             return cursor.rowcount
         stamp = connection.ops.adapt_datetimefield_value(now)
         sql = (
             f"UPDATE {table} AS t SET {sets} FROM (SELECT %s AS id, %s AS i_due, %s AS c_due, "
             "%s AS i_warn, %s AS c_warn) AS v WHERE t.id = v.id"
         )
-        cursor.executemany(sql, [(stamp, pk, *row) for pk, row in rows.items()])
-        return len(rows)
+        cursor.executemany(
+            sql, [(stamp, *row) for row in zip(owners.tolist(), *(r.tolist() for r in values), strict=True)]
+        )
+        return len(owners)

@@ -72,6 +72,31 @@ class Moved(NamedTuple):
     warn_at: int | None
 
 
+@dataclass(frozen=True)
+class MovedSet:
+    """The deadlines of one owner type moved by one batch of a recomputation, as arrays (owner
+    ids, kinds, due and warning instants as epoch seconds, -1 for no warning instant): an owner
+    with many (incidents) writes its copies from the arrays, one with few iterates Moved rows."""
+
+    owner_ids: np.ndarray
+    kinds: np.ndarray
+    due_at: np.ndarray
+    warn_at: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.owner_ids)
+
+    def __iter__(self):
+        for owner_id, kind, due, warn in zip(
+            self.owner_ids.tolist(),
+            self.kinds.tolist(),
+            self.due_at.tolist(),
+            self.warn_at.tolist(),
+            strict=True,
+        ):
+            yield Moved(owner_id, kind, due, None if warn < 0 else warn)
+
+
 def _whole(at: dt.datetime) -> dt.datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("A deadline instant needs a UTC offset.")
@@ -353,24 +378,73 @@ _COLUMNS = (
 _NONE = -1  # a missing warning instant, in int64 arrays
 
 
-def _compute(
-    clock: BusinessCalendar, rows: list[tuple]
-) -> list[tuple[int, str, int, str, int, int, int, int]]:
-    """(pk, owner_type, owner_id, kind, new due, new warn, old due, old warn) of the rows whose due or
-    warning instant moves: the same arithmetic as deadline_plan, on arrays, per rule."""
+@dataclass(frozen=True)
+class _Updates:
+    """Deadlines whose instants move, as arrays in step (epoch seconds; -1: no warning instant)."""
+
+    pk: np.ndarray
+    owner_type: np.ndarray
+    owner_id: np.ndarray
+    kind: np.ndarray
+    due: np.ndarray
+    warn: np.ndarray
+    old_due: np.ndarray
+    old_warn: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pk)
+
+    def __add__(self, other: _Updates) -> _Updates:
+        return _Updates(
+            *(np.concatenate([a, b]) for a, b in zip(self._arrays(), other._arrays(), strict=True))
+        )
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return (
+            self.pk,
+            self.owner_type,
+            self.owner_id,
+            self.kind,
+            self.due,
+            self.warn,
+            self.old_due,
+            self.old_warn,
+        )
+
+    def take(self, index: np.ndarray) -> _Updates:
+        return _Updates(*(a[index] for a in self._arrays()))
+
+
+def _updates(rows: list[tuple], due: np.ndarray, warn: np.ndarray, old_due: np.ndarray, old_warn: np.ndarray):
+    col = {name: i for i, name in enumerate(_COLUMNS)}
+    return _Updates(
+        pk=np.asarray([r[0] for r in rows], dtype=np.int64),
+        owner_type=np.asarray([r[col["owner_type"]] for r in rows], dtype=object),
+        owner_id=np.asarray([r[col["owner_id"]] for r in rows], dtype=np.int64),
+        kind=np.asarray([r[col["kind"]] for r in rows], dtype=object),
+        due=due,
+        warn=warn,
+        old_due=old_due,
+        old_warn=old_warn,
+    )
+
+
+def _compute(clock: BusinessCalendar, rows: list[tuple]) -> _Updates:
+    """The rows whose due or warning instant moves, with their new and old instants: the same
+    arithmetic as deadline_plan, on arrays, per rule."""
     col = {name: i for i, name in enumerate(_COLUMNS)}
     start = np.asarray([r[col["start_epoch"]] for r in rows], dtype=np.int64)
     paused = np.asarray([r[col["paused_seconds"]] for r in rows], dtype=np.int64)
     old_due = np.asarray([r[col["due_epoch"]] for r in rows], dtype=np.int64)
-    old_warn = np.asarray([_NONE if r[col["warn_epoch"]] is None else r[col["warn_epoch"]] for r in rows])
+    old_warn = np.asarray(
+        [_NONE if r[col["warn_epoch"]] is None else r[col["warn_epoch"]] for r in rows], dtype=np.int64
+    )
     due = old_due.copy()
-    warn = old_warn.astype(np.int64).copy()
+    warn = old_warn.copy()
     groups: dict[tuple, list[int]] = {}
+    rule = [col[n] for n in ("hours", "fallback", "business_days", "working_days", "warning_fraction")]
     for i, r in enumerate(rows):
-        key = tuple(
-            r[col[n]] for n in ("hours", "fallback", "business_days", "working_days", "warning_fraction")
-        )
-        groups.setdefault(key, []).append(i)
+        groups.setdefault(tuple(r[c] for c in rule), []).append(i)
     for (hours, fallback, business_days, working_days, fraction), indexes in groups.items():
         idx = np.asarray(indexes, dtype=np.int64)
         s = start[idx]
@@ -398,32 +472,19 @@ def _compute(
             w = add_business_seconds_bulk(clock, s, np.floor(total * fraction).astype(np.int64))
             warn[idx] = add_business_seconds_bulk(clock, w, paused[idx])
     changed = np.flatnonzero((due != old_due) | (warn != old_warn))
-    return [
-        (
-            int(rows[i][0]),
-            rows[i][col["owner_type"]],
-            int(rows[i][col["owner_id"]]),
-            rows[i][col["kind"]],
-            int(due[i]),
-            int(warn[i]),
-            int(old_due[i]),
-            int(old_warn[i]),
-        )
-        for i in changed
-    ]
+    return _updates(
+        [rows[i] for i in changed], due[changed], warn[changed], old_due[changed], old_warn[changed]
+    )
 
 
-def _tell_owners(updates: list[tuple]) -> None:
-    by_owner: dict[str, list[Moved]] = {}
-    for _pk, owner_type, owner_id, kind, due, warn, _old_due, _old_warn in updates:
-        by_owner.setdefault(owner_type, []).append(
-            Moved(owner_id, kind, due, None if warn == _NONE else warn)
-        )
-    for owner_type, moved in by_owner.items():
+def _tell_owners(updates: _Updates) -> None:
+    for owner_type in sorted(set(updates.owner_type.tolist())):
+        mine = updates.owner_type == owner_type
+        moved = MovedSet(updates.owner_id[mine], updates.kind[mine], updates.due[mine], updates.warn[mine])
         signals.deadlines_moved.send(sender=Deadline, owner_type=owner_type, moved=moved)
 
 
-def _write(updates: list[tuple]) -> set[int]:
+def _write(updates: _Updates) -> set[int]:
     """One set-based UPDATE per batch, each row written only if its due and warning instants are
     still those read and it still runs (compare-and-set instead of row locks, so agents are never
     blocked by a recomputation). Returns the ids written."""
@@ -440,8 +501,8 @@ def _write(updates: list[tuple]) -> set[int]:
                 "AND COALESCE(t.warn_at, 'epoch') = CASE WHEN v.old_warn < 0 THEN 'epoch' "
                 "ELSE to_timestamp(v.old_warn) END RETURNING t.id"
             )
-            columns = list(zip(*[(u[0], u[4], u[5], u[6], u[7]) for u in updates], strict=True))
-            cursor.execute(sql, [list(c) for c in columns])
+            arrays = (updates.pk, updates.due, updates.warn, updates.old_due, updates.old_warn)
+            cursor.execute(sql, [a.tolist() for a in arrays])
             return {row[0] for row in cursor.fetchall()}
         # SQLite: the batch's transaction holds the database's write lock, so nothing changed
         # between the read and this write.
@@ -449,8 +510,12 @@ def _write(updates: list[tuple]) -> set[int]:
             f"UPDATE {table} SET due_at = datetime(%s, 'unixepoch'), "
             "warn_at = CASE WHEN %s < 0 THEN NULL ELSE datetime(%s, 'unixepoch') END WHERE id = %s"
         )
-        cursor.executemany(sql, [(u[4], u[5], u[5], u[0]) for u in updates])
-        return {u[0] for u in updates}
+        pks = updates.pk.tolist()
+        cursor.executemany(
+            sql,
+            list(zip(updates.due.tolist(), updates.warn.tolist(), updates.warn.tolist(), pks, strict=True)),
+        )
+        return set(pks)
 
 
 def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: int = RECOMPUTE_BATCH) -> int:
@@ -474,16 +539,16 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
     )
     running = base.filter(met_at__isnull=True, closed_at__isnull=True)
 
-    def read(after: int) -> tuple[list[tuple], list[tuple]]:
+    def read(after: int) -> tuple[list[tuple], _Updates | None]:
         rows = list(running.filter(pk__gt=after).values_list(*_COLUMNS)[:batch_size])
-        return rows, (_compute(clock, rows) if rows else [])
+        return rows, (_compute(clock, rows) if rows else None)
 
-    def write(updates: list[tuple]) -> tuple[list[tuple], set[int]]:
+    def write(updates: _Updates) -> tuple[_Updates, set[int]]:
         with transaction.atomic():
             _tell_owners(updates)
             return updates, _write(updates)
 
-    written_batches: list[tuple[list[tuple], set[int]]] = []
+    written_batches: list[tuple[_Updates, set[int]]] = []
     if write_behind_possible():
         # PostgreSQL, outside a transaction: batch k is written (owners, then deadlines) by a
         # worker while batch k + 1 is read and computed here; the compare-and-set in _write keeps
@@ -492,7 +557,7 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
             after = 0
             while True:
                 rows, updates = read(after)
-                if updates:
+                if updates is not None and len(updates):
                     yield updates
                 if len(rows) < batch_size:
                     return
@@ -504,7 +569,7 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
         while True:
             with transaction.atomic():  # read and write in one transaction per batch
                 rows, updates = read(after)
-                if updates:
+                if updates is not None and len(updates):
                     written_batches.append(write(updates))
             if len(rows) < batch_size:
                 break
@@ -513,23 +578,32 @@ def deadlines_recompute(*, calendar: Calendar, actor: Any = None, batch_size: in
     retry: list[int] = []
     for updates, written in written_batches:
         moved += len(written)
-        retry.extend(u[0] for u in updates if u[0] not in written)
+        retry.extend(pk for pk in updates.pk.tolist() if pk not in written)
     for _attempt in range(5):
         if not retry:
             break
         with transaction.atomic():
             rows = list(running.filter(pk__in=retry).values_list(*_COLUMNS))
-            updates = _compute(clock, rows) if rows else []
-            stopped = [
-                (pk, owner_type, owner_id, kind, due, _NONE if warn is None else warn, 0, 0)
-                for pk, owner_type, owner_id, kind, due, warn in base.filter(pk__in=retry)
-                .exclude(pk__in=[r[0] for r in rows])
-                .values_list("pk", "owner_type", "owner_id", "kind", "due_epoch", "warn_epoch")
-            ]
-            _tell_owners(updates + stopped)
-            written = _write(updates) if updates else set()
+            updates = _compute(clock, rows) if rows else _updates([], *([np.zeros(0, np.int64)] * 4))
+            # Stopped meanwhile (met or closed): the owner is told the deadline's true instants.
+            stopped = list(
+                base.filter(pk__in=retry).exclude(pk__in=[r[0] for r in rows]).values_list(*_COLUMNS)
+            )
+            if stopped:
+                due = np.asarray([r[_COLUMNS.index("due_epoch")] for r in stopped], dtype=np.int64)
+                warn = np.asarray(
+                    [
+                        _NONE if r[_COLUMNS.index("warn_epoch")] is None else r[_COLUMNS.index("warn_epoch")]
+                        for r in stopped
+                    ],
+                    dtype=np.int64,
+                )
+                _tell_owners(_updates(stopped, due, warn, due, warn))
+            if len(updates):
+                _tell_owners(updates)
+            written = _write(updates) if len(updates) else set()
             moved += len(written)
-            retry = [u[0] for u in updates if u[0] not in written]
+            retry = [pk for pk in updates.pk.tolist() if pk not in written]
     if moved:
         with transaction.atomic():
             audit_record(

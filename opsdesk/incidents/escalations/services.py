@@ -147,7 +147,7 @@ def _plans(level: EscalationLevel, at: dt.datetime, incident: Incident) -> dict[
     }
 
 
-def escalation_due_copy(*, moved: list[Any]) -> int:
+def escalation_due_copy(*, moved: Any) -> int:
     """B5: the escalations whose deadlines a calendar change moved get the new due times (their
     copies), set-based; the version moves so an ETag taken before no longer matches."""
     copies = dict((kind, copy) for kind, _hours, copy in _TARGETS)

@@ -22,31 +22,40 @@ def forward(apps, schema_editor):
         }.items()
     }
     states = ", ".join(f"'{state}'" for state in OPEN_STATES)
+    selects = []
     for target, kind in TARGETS:
         recorded = (
             f"(SELECT MIN(e.at) FROM {table['event']} e WHERE e.incident_id = i.id "
             f"AND e.target = '{target}' AND e.kind = '{{}}')"
         )
-        schema_editor.execute(
+        selects.append(
             f"""
-            INSERT INTO {table["deadline"]} (
-                owner_type, owner_id, kind, calendar_id, start_at, hours, fallback, business_days,
-                working_days, warning_fraction, due_at, warn_at, paused_at, paused_seconds, met_at,
-                closed_at, warned_at, breached_at)
-            SELECT 'incident', i.id, '{kind}', i.sla_calendar_id, i.logged_at, t.{target}_hours,
-                t.{target}_fallback, t.{target}_business_days, NULL, p.warning_fraction,
-                i.{target}_response_due, i.{target}_warning_at,
+            SELECT 'incident' AS owner_type, i.id AS owner_id, '{kind}' AS kind, i.sla_calendar_id,
+                i.logged_at, t.{target}_hours, t.{target}_fallback, t.{target}_business_days,
+                CAST(NULL AS integer), p.warning_fraction, i.{target}_response_due, i.{target}_warning_at,
                 CASE WHEN i.{target}_response_at IS NULL THEN i.paused_at END, i.paused_seconds,
-                i.{target}_response_at, NULL, {recorded.format("warning")}, {recorded.format("breach")}
+                i.{target}_response_at, CAST(NULL AS timestamp), {recorded.format("warning")},
+                {recorded.format("breach")}
             FROM {table["incident"]} i
             JOIN {table["organisation"]} o ON o.id = i.organisation_id
             JOIN {table["policy"]} p ON p.id = COALESCE(
                 o.sla_policy_id, (SELECT d.id FROM {table["policy"]} d WHERE d.is_default))
             JOIN {table["target"]} t ON t.policy_id = p.id AND t.priority = i.priority
             WHERE i.state IN ({states})
-            ON CONFLICT DO NOTHING
             """
         )
+    # Both deadlines of an incident get neighbouring ids, as the services give them, so that a
+    # recomputation's batch (by id) holds both and writes the incident's copies once.
+    schema_editor.execute(
+        f"""
+        INSERT INTO {table["deadline"]} (
+            owner_type, owner_id, kind, calendar_id, start_at, hours, fallback, business_days,
+            working_days, warning_fraction, due_at, warn_at, paused_at, paused_seconds, met_at,
+            closed_at, warned_at, breached_at)
+        SELECT * FROM ({" UNION ALL ".join(selects)}) AS d ORDER BY d.owner_id, d.kind
+        ON CONFLICT DO NOTHING
+        """
+    )
 
 
 def backward(apps, schema_editor):

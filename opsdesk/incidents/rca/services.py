@@ -60,7 +60,7 @@ def _create(*, actor: Any, plan: Deadline, **fields: Any) -> RootCauseAnalysis:
     return rca
 
 
-def rca_due_at_copy(*, moved: list[Any]) -> int:
+def rca_due_at_copy(*, moved: Any) -> int:
     """B5: the reports whose deadline a calendar change moved get the new due time (their copy),
     set-based; the version moves so an ETag taken before no longer matches."""
     by_due: dict[int, list[int]] = {}
