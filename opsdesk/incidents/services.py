@@ -55,6 +55,7 @@ from opsdesk.sla import deadlines
 from opsdesk.sla import services as sla
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.models import Deadline
+from opsdesk.sla.signals import Postpone
 
 #: C4/C5: a public note by staff at least this long (ignoring surrounding space) is a considered
 #: response; "ok", "looking" and the like are not.
@@ -999,7 +1000,11 @@ def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
     unique constraint), the timeline entry, the notification, and on a breach the escalation offer
     (C7). Nothing for an incident no longer open or paused (the deadline says so first)."""
     target = _TARGET[deadline.kind]
-    incident = Incident.objects.select_for_update().filter(pk=deadline.owner_id).first()
+    # The sweep holds the deadline's lock; waiting here for an incident whose agent waits for the
+    # deadline would deadlock, so a busy incident is left to the next run (sla.signals.Postpone).
+    incident = Incident.objects.select_for_update(skip_locked=True).filter(pk=deadline.owner_id).first()
+    if incident is None and Incident.objects.filter(pk=deadline.owner_id).exists():
+        raise Postpone()
     if (
         incident is None
         or incident.state not in OPEN_STATES

@@ -326,20 +326,17 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> int:
 
 
 def _record(pk: int, *, kind: str, field: str, instant: str, signal: Any, now: dt.datetime) -> int:
-    with transaction.atomic():
-        deadline = (
-            _due(kind, now)
-            .select_for_update(skip_locked=True)
-            .select_related("calendar")
-            .filter(pk=pk)
-            .first()
-        )
-        if deadline is None:  # recorded, met, paused or moved since it was read, or another worker's
-            return 0
-        setattr(deadline, field, getattr(deadline, instant))
-        Deadline.objects.filter(pk=pk).update(**{field: getattr(deadline, instant)})
-        signal.send(sender=Deadline, deadline=deadline)
-        return 1
+    try:
+        with transaction.atomic():
+            deadline = _due(kind, now).select_for_update(skip_locked=True).filter(pk=pk).first()
+            if deadline is None:  # recorded, met, paused or moved since read, or another worker's
+                return 0
+            setattr(deadline, field, getattr(deadline, instant))
+            Deadline.objects.filter(pk=pk).update(**{field: getattr(deadline, instant)})
+            signal.send(sender=Deadline, deadline=deadline)
+            return 1
+    except signals.Postpone:  # its owner is busy: rolled back, the next run records it
+        return 0
 
 
 # --- recomputation after a calendar change (B5) ---------------------------------------------------

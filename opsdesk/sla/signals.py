@@ -15,7 +15,16 @@ from django.dispatch import Signal
 deadlines_moved = Signal()
 
 #: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (warned_at set).
+#: The sweep holds the deadline's row lock, so a receiver locks its owner without waiting
+#: (SKIP LOCKED) and raises Postpone when the owner is busy: nothing is recorded, and the next run
+#: tries again (an agent's transaction locks the owner first and the deadline second).
 deadline_warned = Signal()
 
-#: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (breached_at set).
+#: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (breached_at set);
+#: as deadline_warned.
 deadline_breached = Signal()
+
+
+class Postpone(Exception):
+    """Raised by a deadline_warned / deadline_breached receiver whose owner is locked by another
+    transaction: the sweep records nothing for that deadline this time."""
