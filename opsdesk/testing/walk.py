@@ -4,6 +4,7 @@ and the URL resolver, and call each as every kind of user."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -11,10 +12,12 @@ from typing import Any
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from opsdesk.core.testing.routes import Route
-from opsdesk.core.testing.world import ACCOUNT_IDS, CANARY_A, CANARY_B
+from opsdesk.testing.routes import Route
+from opsdesk.testing.world import ACCOUNT_IDS, CANARY_A, CANARY_B
 
-DECLARATION_MODULES = ("routes", "routes_api")
+#: Declarations are the modules of an app's tests package whose names start with this: `routes`
+#: (pages), `routes_api` (the API), or more when one app declares several groups.
+DECLARATION_PREFIX = "routes"
 #: URL namespaces not walked as UI pages (the API is walked operation by operation instead).
 SKIPPED_NAMESPACES = {"api"}
 
@@ -23,12 +26,15 @@ def _opsdesk_modules() -> Iterator[Any]:
     for config in apps.get_app_configs():
         if not config.name.startswith("opsdesk."):
             continue
-        for name in DECLARATION_MODULES:
-            try:
-                yield importlib.import_module(f"{config.name}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.{name}":
-                    raise
+        try:
+            tests = importlib.import_module(f"{config.name}.tests")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.tests":
+                raise
+            continue
+        for info in sorted(pkgutil.iter_modules(tests.__path__), key=lambda i: i.name):
+            if info.name.startswith(DECLARATION_PREFIX) and not info.ispkg:
+                yield importlib.import_module(f"{tests.__name__}.{info.name}")
 
 
 def declared_routes() -> list[Route]:

@@ -1,7 +1,7 @@
-"""Tenancy-walk declarations of the calendar API (see core/testing/routes.py). Calendars are
+"""Tenancy-walk declarations of the calendar API (see opsdesk/testing/routes.py). Calendars are
 provider reference data: readable by everyone signed in, changed by calendar managers."""
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 API = "/api/v1"
 

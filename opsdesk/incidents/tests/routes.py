@@ -1,6 +1,5 @@
-"""Tenancy-walk declarations of the incident pages (C1–C7), added to web/routes.py (the walk imports
-only modules named `routes`/`routes_api`, and both are taken in the incidents app by its API and
-escalation/RCA declarations).
+"""Tenancy-walk declarations of the incident pages (C1–C7), (see opsdesk/testing/routes.py). The
+incidents API is declared in routes_api.py, the escalation and RCA API in routes_escalations_rca.py.
 
 World keys come from the incidents world extras: `incident_a` (new), `acked_incident_a`,
 `awaiting_incident_a`, `resolved_incident_a`, `p2_incident_a` (P2, no escalation or RCA yet),
@@ -12,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 MANAGE = "incidents.manage"
 UPDATE = "incidents.update"

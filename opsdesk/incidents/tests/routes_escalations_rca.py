@@ -1,12 +1,12 @@
 """Tenancy-walk declarations of the escalation (C7) and root-cause analysis (C6) API (see
-core/testing/routes.py). The incidents API itself is declared in routes_api.py."""
+opsdesk/testing/routes.py). The incidents API itself is declared in routes_api.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 API = "/api/v1"
 ESCALATE = "incidents.escalate"

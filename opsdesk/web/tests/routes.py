@@ -1,4 +1,5 @@
-"""Tenancy-walk declarations of the web pages (see core/testing/routes.py)."""
+"""Tenancy-walk declarations of the shell's own pages: sign-in, password, home (see
+opsdesk/testing/routes.py). Each app declares its own pages in its tests/routes.py."""
 
 from types import SimpleNamespace
 from typing import Any
@@ -6,10 +7,7 @@ from typing import Any
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from opsdesk.core.testing.routes import Route
-from opsdesk.web.routes_calendars import ROUTES as _CALENDAR_ROUTES
-from opsdesk.web.routes_incidents import ROUTES as _INCIDENT_ROUTES
-from opsdesk.web.routes_rca import ROUTES as _RCA_ROUTES
+from opsdesk.testing.routes import Route
 
 ROUTES = [
     Route("ui", "web:login", public=True),
@@ -50,7 +48,6 @@ ROUTES = [
     ),
     Route("ui", "web:home"),
 ]
-ROUTES += _CALENDAR_ROUTES + _INCIDENT_ROUTES + _RCA_ROUTES
 
 
 def world_extras(world: dict[str, Any]) -> None:

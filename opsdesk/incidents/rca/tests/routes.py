@@ -1,8 +1,8 @@
-"""Tenancy-walk declarations of the root-cause analysis pages (C6) and the escalation matrix (C7),
-added to web/routes.py (the walk imports only modules named `routes`/`routes_api`).
+"""Tenancy-walk declarations of the root-cause analysis pages (C6) (see
+opsdesk/testing/routes.py).
 
-World keys come from the incidents world extras (incidents/routes.py): `rca_a` (a draft RCA of an
-org-A P2 on a service of its own, every section written and one action: ready to submit),
+World keys come from the incidents world extras (incidents/tests/routes_escalations_rca.py): `rca_a`
+(a draft RCA of an org-A P2 on a service of its own, every section written and one action: ready to submit),
 `rca_action_a` (its open action) and `rca_submitted_a` (a submitted RCA, ready to accept). No extras
 of our own are needed. Each POST body is valid for a user who is permitted.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"
@@ -80,5 +80,4 @@ ROUTES = [
         **_on("rca_a"),
     ),
     Route("ui", "incidents:rca_accept", "POST", permission=ACCEPT, **_on("rca_submitted_a")),
-    Route("ui", "incidents:escalation_matrix"),
 ]

@@ -1,10 +1,10 @@
-"""Tenancy-walk declarations of the status page API (see core/testing/routes.py)."""
+"""Tenancy-walk declarations of the status page API (see opsdesk/testing/routes.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 API = "/api/v1"
 MANAGE = "statuspage.manage"

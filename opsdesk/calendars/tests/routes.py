@@ -1,12 +1,12 @@
-"""Tenancy-walk declarations of the calendar pages (B1), added to web/routes.py (`routes_api` is the
-calendar API's). Calendars are provider reference data: everyone signed in reads them; calendar
-managers change them. World keys from the calendars world extras: `calendar_uk`, `closure_uk`."""
+"""Tenancy-walk declarations of the calendar pages (B1; see opsdesk/testing/routes.py; `routes_api`
+is the calendar API's). Calendars are provider reference data: everyone signed in reads them;
+calendar managers change them. World keys from the calendars world extras: `calendar_uk`, `closure_uk`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 CALENDARS = "calendars.manage"
 WEEK = {"monday": "09:00-17:00", "tuesday": "09:00-12:00, 13:00-17:00", "wednesday": "09:00-17:00"}

@@ -1,6 +1,6 @@
-"""Tenancy-walk declarations of the core API and pages (see core/testing/routes.py)."""
+"""Tenancy-walk declarations of the core API and pages (see opsdesk/testing/routes.py)."""
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 ROUTES = [
     Route("api", "/api/v1/tokens"),

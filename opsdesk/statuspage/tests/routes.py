@@ -1,4 +1,4 @@
-"""Tenancy-walk declarations of the status pages (see core/testing/routes.py).
+"""Tenancy-walk declarations of the status pages (see opsdesk/testing/routes.py).
 
 The public pages and the feed are open to anyone (and must never show a tenant's data); every
 staff page needs "statuspage.manage".
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 MANAGE = "statuspage.manage"
 INCIDENT = {"pk": "status_incident"}

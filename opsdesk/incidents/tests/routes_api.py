@@ -1,6 +1,6 @@
-"""Tenancy-walk declarations of the incidents API (see core/testing/routes.py)."""
+"""Tenancy-walk declarations of the incidents API (see opsdesk/testing/routes.py)."""
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 API = "/api/v1"
 WALK_SERVICE = "WALK-SVC"
@@ -140,10 +140,10 @@ ROUTES = [
 def world_extras(world):
     """Incidents of A in every state a command starts from, one of B, a WALK-SVC service in both
     organisations (so one logging body fits every user) and out-of-hours contacts (C3)."""
-    from opsdesk.core.testing.world import CANARY_A, CANARY_B
     from opsdesk.directory.services import contact_create, service_create
     from opsdesk.incidents import services
     from opsdesk.incidents.selectors import checklist_list
+    from opsdesk.testing.world import CANARY_A, CANARY_B
 
     admin, desk = world["admin"], world["service_desk"]
     checks = list(checklist_list().values_list("pk", flat=True))

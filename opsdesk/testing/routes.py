@@ -1,7 +1,8 @@
 """Declarations of every API operation and UI URL for the generic tenancy walk (A4).
 
-Each app lists its routes in `opsdesk/<app>/routes.py` as `ROUTES = [Route(...), ...]`.
-The walk (core/tests/test_tenancy_walk.py) fails when an OpenAPI operation or a named URL has
+Each app lists its routes under its tests, in `opsdesk/<app>/tests/routes*.py` (pages in `routes.py`,
+the API in `routes_api.py`), as `ROUTES = [Route(...), ...]`: they are test data, not application
+code. The walk (core/tests/test_tenancy_walk.py) fails when an OpenAPI operation or a named URL has
 no declaration, so a new route is covered by declaring it here — not by writing test code.
 """
 

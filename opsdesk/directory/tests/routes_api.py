@@ -1,6 +1,6 @@
-"""Tenancy-walk declarations of the directory API (see core/testing/routes.py)."""
+"""Tenancy-walk declarations of the directory API (see opsdesk/testing/routes.py)."""
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 API = "/api/v1"
 

@@ -1,4 +1,4 @@
-"""Tenancy-walk declarations of the directory pages (see core/testing/routes.py).
+"""Tenancy-walk declarations of the directory pages (see opsdesk/testing/routes.py).
 
 Create/edit pages are staff-only and need the same permission as the service they call; lists,
 detail and history pages are open to whoever can see the object (customers: their own tenant).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing.routes import Route
 
 ORG = "directory.change_organisation"
 ACCOUNT = "directory.change_cloudaccount"
