@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
     "opsdesk.web",
+    "opsdesk.demo",
 ]
 
 MIDDLEWARE = [

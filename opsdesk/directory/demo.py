@@ -1,4 +1,4 @@
-"""`opsdesk demo`: a believable provider with three customers, for `make run` and for trying things (L5).
+"""The directory's part of `opsdesk demo` (L5): a believable provider with three customers.
 
 Idempotent: every object is looked up by its natural key first (email, organisation name, AWS
 account id, contact email within its organisation, service reference, runbook title) and created
@@ -6,10 +6,10 @@ only when missing, so a second run changes nothing and records no audit event. E
 through the directory services with the demo administrator as actor, so the demo data has the same
 audit trail (L1) as real work.
 
-The data is built by one small function per area (STEPS); later areas (incidents, changes,
-engagements) add theirs to the end of that list and read what earlier steps left in `Demo`.
+The data is built by one small function per area (STEPS below); the demo app (opsdesk/demo/) runs
+them first, then the steps of the apps above the directory (incidents, status page…), which read
+what these left in `Demo`.
 """
-
 from __future__ import annotations
 
 import datetime as dt
@@ -17,19 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from opsdesk.core.audit import audit_record
-from opsdesk.core.errors import ApplicationError
 from opsdesk.core.models import AuditAction
 from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.directory import services as directory
 from opsdesk.directory.choices import Environment, OnboardingState
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
-from opsdesk.incidents.demo import build_incidents
-from opsdesk.statuspage.demo import build_status
 
 DEMO_PASSWORD = "opsdesk-demo-2026"
 STAFF_DOMAIN = "provider.example"
@@ -446,7 +442,7 @@ def build_customer_users(demo: Demo) -> None:
         )
 
 
-#: In dependency order. Later areas append their own step (e.g. build_incidents).
+#: The directory's steps, in dependency order; the demo app runs them before the other apps' steps.
 STEPS: list[Callable[[Demo], None]] = [
     build_staff,
     build_organisations,
@@ -454,22 +450,10 @@ STEPS: list[Callable[[Demo], None]] = [
     build_contacts,
     build_services,
     build_customer_users,
-    build_incidents,
-    build_status,
 ]
 
 
-def run_demo() -> Demo:
-    """Create whatever of the demo data is missing, all or nothing."""
-    with transaction.atomic():
-        admin, created = administrator()
-        demo = Demo(admin=admin, created=int(created))
-        for step in STEPS:
-            step(demo)
-    return demo
-
-
-# --- the logins table (also printed by `opsdesk serve`) -------------------------------------------
+# --- the logins table (printed by `opsdesk demo` and `opsdesk serve`) -------------------------------
 
 
 def demo_emails() -> list[str]:
@@ -502,19 +486,3 @@ def format_logins(rows: list[tuple[str, str, str]]) -> str:
     out = [line.format(*header), line.format(*("-" * w for w in widths))]
     out += [line.format(*r) for r in rows]
     return "\n".join(s.rstrip() for s in out) + "\n"
-
-
-class Command(BaseCommand):
-    help = "Create the demo provider, three customer organisations and their logins (idempotent)."
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            demo = run_demo()
-        except ApplicationError as exc:
-            raise CommandError(f"Demo data could not be created: {exc.detail}")
-        if demo.created:
-            self.stdout.write(self.style.SUCCESS(f"Demo data: created {demo.created} records."))
-        else:
-            self.stdout.write("Demo data already present; nothing changed.")
-        self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD}):\n")
-        self.stdout.write(format_logins(demo_logins()))

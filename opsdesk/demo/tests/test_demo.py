@@ -12,7 +12,7 @@ from django.utils import timezone
 from opsdesk.core.models import AuditEvent
 from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.directory.choices import CONTACT_FLAGS, Environment, OnboardingState
-from opsdesk.directory.management.commands.demo import DEMO_PASSWORD
+from opsdesk.directory.demo import DEMO_PASSWORD
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""`opsdesk serve`: the web server and the task worker together, for `make run` (L5).
+"""`opsdesk serve`: the web server and the task worker together, for `make run` (L5). Part of the
+shell (it starts everything and prints the demo logins), so it lives in web/, not in core.
 
 Two child processes — gunicorn with threaded workers (configured by opsdesk/config/gunicorn_conf.py:
 a fixed thread pool, so a bounded number of database connections, and a listen backlog of 2048;
@@ -21,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connections
+
+from opsdesk.directory.demo import DEMO_PASSWORD, demo_logins, format_logins
 
 #: How long children get to stop after being asked, before they are killed.
 STOP_GRACE_SECONDS = 10.0
@@ -53,7 +56,7 @@ def _local_url(host: str, port: int) -> str:
 
 def _web_config():
     """The gunicorn configuration module; a bad OPSDESK_WEB_* value is a clear error, not a traceback."""
-    try:
+    try:  # imported here: the module reads OPSDESK_WEB_* as it loads, and may raise ValueError
         from opsdesk.config import gunicorn_conf
 
         gunicorn_conf.web_connection_bound()  # reads OPSDESK_WEB_WORKERS/THREADS now, as gunicorn will
@@ -145,8 +148,6 @@ class Command(BaseCommand):
         return not received
 
     def _banner(self, url: str, *, worker: bool) -> None:
-        from opsdesk.directory.management.commands.demo import DEMO_PASSWORD, demo_logins, format_logins
-
         what = "web server and task worker" if worker else "web server only"
         self.stdout.write(self.style.SUCCESS(f"\nopsdesk is running at {url} ({what}). Ctrl-C stops it.\n"))
         conf = _web_config()
