@@ -15,9 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.directory import forms, selectors, services
-from opsdesk.web.selectors import stale_contacts
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     Column,
     filter_values,
     form_page,
@@ -28,8 +26,10 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.directory import forms, selectors, services
+from opsdesk.web.selectors import stale_contacts
 
-LIST_TEMPLATE = "web/list.html"
+LIST_TEMPLATE = "core/list.html"
 
 
 def _bound(request) -> Any:

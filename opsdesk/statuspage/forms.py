@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from opsdesk.directory.forms import ServiceErrorsForm, VersionedForm
+from opsdesk.core.ui.forms import ServiceErrorsForm, VersionedForm
 from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState, StatusMaintenanceState
 from opsdesk.statuspage.models import TEXT_MAX
 

@@ -19,9 +19,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
 from opsdesk.core.errors import NotFound, PreconditionFailed, ValidationFailed
-from opsdesk.statuspage import forms, selectors, services
-from opsdesk.statuspage.services import allowed_next_states
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     STALE_EDIT_MESSAGE,
     Column,
     filter_values,
@@ -33,6 +31,8 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.statuspage import forms, selectors, services
+from opsdesk.statuspage.services import allowed_next_states
 
 PERMISSION = "statuspage.manage"
 LIST_TEMPLATE = "statuspage/list.html"

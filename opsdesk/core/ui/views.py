@@ -22,12 +22,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from opsdesk.core.api import capped_count
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from opsdesk.core.permissions import require_permission
+from opsdesk.core.selectors import object_history
 
 PAGE_SIZE = 25
 #: The one create/edit page: title, intro, the form with its errors, submit and cancel.
-FORM_TEMPLATE = "web/form.html"
+FORM_TEMPLATE = "core/form.html"
 
 STALE_EDIT_MESSAGE = (
     "This record was changed by someone else since you opened it. "
@@ -178,8 +180,6 @@ class CappedPaginator(Paginator):
 
     @functools.cached_property
     def count(self) -> int:
-        from opsdesk.core.api import capped_count
-
         total, self.count_exact = capped_count(self.object_list)
         return total
 
@@ -251,14 +251,12 @@ def history_page(
 
     @ui_view
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        from opsdesk.core.selectors import object_history
-
         if permission:
             require(request.user, permission)
         obj = get(user=request.user, pk=pk)
         events = object_history(user=request.user, obj=obj)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"object": obj, "page": page, "back_url": back(obj), "title": title(obj)}
-        return render(request, "web/history.html", context)
+        return render(request, "core/history.html", context)
 
     return view
