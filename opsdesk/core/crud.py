@@ -4,14 +4,14 @@ every POST), PATCH and DELETE with If-Match. Tenancy comes from the entity's sel
 the acting user; permission checks, validation and the audit record from its services. The kit
 only wires them, the same way on every router (in the spirit of NetBox's generic views).
 
-    routes(router, Crud(
-        name="account", path="/accounts", id="account_pk", out=AccountOut,
-        get=selectors.account_get, list=selectors.account_list, filters=AccountFilter,
-        ordering=("account_id", "name"), csv="accounts",
-        create=services.account_create, create_in=AccountIn,
-        update=services.account_update, patch=AccountPatch, delete=services.account_delete,
-        target="account",
+    routes(router, declare(
+        "account", "/accounts", selectors=selectors, services=services, schemas=schemas,
+        id="account_pk", ordering=("account_id", "name"),
     ), module=__name__)
+
+`declare` finds the parts by the names every domain uses (selectors `account_list`/`account_get`,
+services `account_create`/`account_update`/`account_delete`, schemas `AccountOut`/`AccountIn`/
+`AccountPatch`/`AccountFilter`); a `Crud` can also be written out part by part.
 
 Each operation is a function named `<name>_list`, `<name>_create`, `<name>_get`, `<name>_update`,
 `<name>_delete` of the calling module, so operation ids and summaries read as if written out.
@@ -40,6 +40,8 @@ from opsdesk.core.api import (
 )
 
 OPERATIONS = ("list", "create", "get", "update", "delete")
+#: An entity that is never deleted through the API (organisations, users, status records).
+NO_DELETE = OPERATIONS[:4]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,45 @@ class Crud:
         return wanted and (operation == "get" or needs[operation] is not None)
 
 
+def _camel(name: str) -> str:
+    return "".join(part.title() for part in name.split("_"))
+
+
+def declare(
+    name: str,
+    path: str,
+    operations: Sequence[str] = OPERATIONS,
+    /,
+    *,
+    selectors: Any,
+    services: Any,
+    schemas: Any,
+    **overrides: Any,
+) -> Crud:
+    """A Crud whose parts are found by the naming convention, for the `operations` given; what
+    `overrides` names wins. The CSV file is named after the path ("/status/incidents" →
+    "status-incidents")."""
+    entity = _camel(name)
+    found: dict[str, Any] = {
+        "out": getattr(schemas, f"{entity}Out"),
+        "get": getattr(selectors, f"{name}_get"),
+        "csv": path.strip("/").replace("/", "-"),
+        "only": tuple(operations),
+    }
+    if "list" in operations:
+        found["list"] = getattr(selectors, f"{name}_list")
+        found["filters"] = getattr(schemas, f"{entity}Filter", None)
+    if "create" in operations:
+        found["create"] = getattr(services, f"{name}_create")
+        found["create_in"] = getattr(schemas, f"{entity}In")
+    if "update" in operations:
+        found["update"] = getattr(services, f"{name}_update")
+        found["patch"] = getattr(schemas, f"{entity}Patch")
+    if "delete" in operations:
+        found["delete"] = getattr(services, f"{name}_delete")
+    return Crud(name=name, path=path, **{**found, **overrides})
+
+
 def _param(name: str, annotation: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=annotation)
 
@@ -103,8 +144,13 @@ def _operation(
     return handler
 
 
-def routes(router: Router, crud: Crud, *, module: str) -> None:
-    """Add the entity's operations to `router`, in the order list, create, get, update, delete."""
+def routes(router: Router, *cruds: Crud, module: str) -> None:
+    """Add each entity's operations to `router`, in the order list, create, get, update, delete."""
+    for crud in cruds:
+        _routes(router, crud, module)
+
+
+def _routes(router: Router, crud: Crud, module: str) -> None:
     response = _param("response", HttpResponse)
     pk = _param(crud.id_param, int)
     errors = dict(crud.errors)

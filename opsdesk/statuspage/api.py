@@ -3,29 +3,25 @@ Thin: parse, call one selector or service, answer."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from opsdesk.core.api import ERRORS, created_with_etag
-from opsdesk.core.crud import Crud, routes
+from opsdesk.core.crud import NO_DELETE, declare, routes
 from opsdesk.core.errors import ValidationFailed
-from opsdesk.statuspage import selectors, services
+from opsdesk.statuspage import schemas, selectors, services
 from opsdesk.statuspage.choices import StatusIncidentState
 from opsdesk.statuspage.schemas import (
     StatusIncidentFilter,
-    StatusIncidentIn,
-    StatusIncidentOut,
-    StatusIncidentPatch,
-    StatusMaintenanceFilter,
-    StatusMaintenanceIn,
-    StatusMaintenanceOut,
-    StatusMaintenancePatch,
     StatusSummaryOut,
     StatusUpdateIn,
     StatusUpdateOut,
 )
 
 router = Router(tags=["status"])
+entity = partial(declare, selectors=selectors, services=services, schemas=schemas)
 
 INCIDENT_FILTER_STATES = ("ongoing", *StatusIncidentState.values)
 
@@ -56,22 +52,14 @@ def _check_incident_state(filters: StatusIncidentFilter) -> None:
 
 routes(
     router,
-    Crud(
-        name="status_incident",
-        path="/status/incidents",
+    entity(
+        "status_incident",
+        "/status/incidents",
+        NO_DELETE,
         id="incident_id",
-        out=StatusIncidentOut,
-        get=selectors.status_incident_get,
-        list=selectors.status_incident_list,
-        filters=StatusIncidentFilter,
         check_filters=_check_incident_state,
         wrap_list=lambda qs: selectors.with_timeline(qs, authors=True),
         ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
-        csv="status-incidents",
-        create=services.status_incident_create,
-        create_in=StatusIncidentIn,
-        update=services.status_incident_update,
-        patch=StatusIncidentPatch,
         reread=True,
         target="incident",
     ),
@@ -94,20 +82,12 @@ def status_incident_post_update(
 
 routes(
     router,
-    Crud(
-        name="status_maintenance",
-        path="/status/maintenance",
+    entity(
+        "status_maintenance",
+        "/status/maintenance",
+        NO_DELETE,
         id="maintenance_id",
-        out=StatusMaintenanceOut,
-        get=selectors.status_maintenance_get,
-        list=selectors.status_maintenance_list,
-        filters=StatusMaintenanceFilter,
         ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
-        csv="status-maintenance",
-        create=services.status_maintenance_create,
-        create_in=StatusMaintenanceIn,
-        update=services.status_maintenance_update,
-        patch=StatusMaintenancePatch,
         target="maintenance",
         docs={"update": 'Edits and state moves; `{"state": "cancelled"}` cancels.'},
     ),
