@@ -30,6 +30,7 @@ from opsdesk.core.selectors import object_history
 PAGE_SIZE = 25
 #: The one create/edit page: title, intro, the form with its errors, submit and cancel.
 FORM_TEMPLATE = "core/form.html"
+HISTORY_TEMPLATE = "core/history.html"
 
 STALE_EDIT_MESSAGE = (
     "This record was changed by someone else since you opened it. "
@@ -184,15 +185,10 @@ class CappedPaginator(Paginator):
         return total
 
 
-def sorted_page(
-    request: HttpRequest,
-    qs: QuerySet,
-    *,
-    columns: list[Column],
-    orderings: Mapping[str, tuple[str, ...]],
-    default: str,
-) -> ListPage:
-    """?sort=key or -key, whitelisted by `orderings` (anything else falls back to the default); ?page=n."""
+def sort_queryset(
+    request: HttpRequest, qs: QuerySet, *, orderings: Mapping[str, tuple[str, ...]], default: str
+) -> tuple[QuerySet, str]:
+    """?sort=key or -key, whitelisted by `orderings` (anything else falls back to the default)."""
     sort = request.GET.get("sort", "") or default
     key = sort.removeprefix("-")
     if key not in orderings:
@@ -206,7 +202,20 @@ def sorted_page(
         else:
             order.append(f"-{f}" if descending else f)
     order.append("-pk" if descending else "pk")
-    paginator = CappedPaginator(qs.order_by(*order), PAGE_SIZE)
+    return qs.order_by(*order), sort
+
+
+def sorted_page(
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    columns: list[Column],
+    orderings: Mapping[str, tuple[str, ...]],
+    default: str,
+) -> ListPage:
+    """The sorted list (`sort_queryset`), one page of it: ?page=n."""
+    qs, sort = sort_queryset(request, qs, orderings=orderings, default=default)
+    paginator = CappedPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return ListPage(
         page=page, sort=sort, columns=columns, total=paginator.count, total_exact=paginator.count_exact
@@ -257,6 +266,6 @@ def history_page(
         events = object_history(user=request.user, obj=obj)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"object": obj, "page": page, "back_url": back(obj), "title": title(obj)}
-        return render(request, "core/history.html", context)
+        return render(request, HISTORY_TEMPLATE, context)
 
     return view
