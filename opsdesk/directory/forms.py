@@ -10,7 +10,7 @@ from django import forms
 
 from opsdesk.calendars.selectors import calendar_list
 from opsdesk.core.roles import Role
-from opsdesk.core.ui.forms import ANY, VersionedForm, search_field
+from opsdesk.core.ui.forms import ANY, FilterForm, VersionedForm, search_field
 from opsdesk.directory import selectors
 from opsdesk.directory.choices import CONTACT_FLAGS, Environment, OnboardingState
 from opsdesk.sla.selectors import sla_policy_list
@@ -27,22 +27,22 @@ def _staff_choices(role: str) -> list[tuple[str, str]]:
 # --- filters -----------------------------------------------------------------------------------
 
 
-class OrganisationFilterForm(forms.Form):
+class OrganisationFilterForm(FilterForm):
     q = search_field("Search organisations")
     service_plan = forms.ChoiceField(required=False, label="Plan")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["service_plan"].choices = ANY + [(p.code, p.name) for p in selectors.service_plan_list()]
 
 
-class _OrganisationScopedFilter(forms.Form):
+class _OrganisationScopedFilter(FilterForm):
     """Staff filter by organisation; a customer has only one, so the select is left out."""
 
     organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         if user.is_provider_staff:
             self.fields["organisation"].choices = ANY + selectors.organisation_choices(user=user)
         else:
@@ -77,12 +77,9 @@ class ServiceFilterForm(_OrganisationScopedFilter):
     field_order = ["q", "organisation", "environment"]
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(FilterForm):
     q = search_field("Name or email")
     role = forms.ChoiceField(required=False, label="Role", choices=ANY + Role.choices)
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
 
 
 # --- organisations (A1) ------------------------------------------------------------------------

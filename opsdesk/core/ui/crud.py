@@ -35,6 +35,7 @@ from opsdesk.core.ui.views import (
     filter_values,
     form_page,
     history_page,
+    orderings_of,
     render_list,
     require,
     sort_queryset,
@@ -75,8 +76,7 @@ class Pages:
     # the list
     list: Callable[..., Any] | None = None  # list(user=, **filters) -> QuerySet
     filter_form: type[forms.Form] | None = None  # built with (GET, user=)
-    columns: Sequence[Column] = ()
-    orderings: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    columns: Sequence[Column] = ()  # with their ?sort= keys and the fields each orders by
     default_sort: str = ""
     title: str = ""
     subtitle: str = ""
@@ -87,6 +87,7 @@ class Pages:
     csv: Any = None  # the API's Out schema: ?format=csv answers the filtered, sorted list as CSV
     # the detail page
     detail_template: str = ""
+    detail_page: str = "detail"  # the page an object's links lead to (its edit page if it has no detail)
     detail_name: str = ""  # the object's name in the template, `noun` unless said otherwise
     detail_context: Callable[[HttpRequest, Any], dict[str, Any]] | None = None
     # the create and edit forms
@@ -113,7 +114,7 @@ class Pages:
         return reverse(f"{self.urls}_{page}", args=args)
 
     def detail_url(self, obj: Any) -> str:
-        return self.url("detail", obj.pk)
+        return self.url(self.detail_page, obj.pk)
 
     def _success(self, obj: Any) -> str:
         return (self.after_save or self.detail_url)(obj)
@@ -125,20 +126,28 @@ class Pages:
         if self.view_permission:
             require(request.user, self.view_permission)
 
+    def _writable(self, request: HttpRequest, pk: int) -> Any:
+        """The object as the user may see it (else a 404), then the permission to change it (403)."""
+        self._gate(request)
+        obj = self.get(user=request.user, pk=pk)
+        if self.permission:
+            require(request.user, self.permission)
+        return obj
+
     # --- views ----------------------------------------------------------------------------------
 
     def list_view(self) -> Callable[..., HttpResponse]:
+        columns, orderings, default = list(self.columns), orderings_of(self.columns), self.default_sort
+
         @ui_view
         def view(request: HttpRequest) -> HttpResponse:
             self._gate(request)
             form = self.filter_form(request.GET, user=request.user)
             qs = self.list(user=request.user, **filter_values(form))
             if self.csv is not None and request.GET.get("format") == "csv":
-                qs, _sort = sort_queryset(request, qs, orderings=self.orderings, default=self.default_sort)
+                qs, _sort = sort_queryset(request, qs, orderings=orderings, default=default)
                 return csv_response(qs, self.csv, self.url("list").strip("/").replace("/", "-"), request)
-            listing = sorted_page(
-                request, qs, columns=list(self.columns), orderings=self.orderings, default=self.default_sort
-            )
+            listing = sorted_page(request, qs, columns=columns, orderings=orderings, default=default)
             creatable = self.create and (not self.permission or has_permission(request.user, self.permission))
             return render_list(
                 request,
@@ -196,10 +205,7 @@ class Pages:
 
         @ui_view
         def view(request: HttpRequest, pk: int) -> HttpResponse:
-            self._gate(request)
-            obj = self.get(user=request.user, pk=pk)
-            if self.permission:
-                require(request.user, self.permission)
+            obj = self._writable(request, pk)
             form_class = self.edit_form or self.form
             form = form_class(
                 bound(request), initial=form_class.initial_for(obj), **self.form_kwargs(request, obj)
@@ -227,10 +233,7 @@ class Pages:
 
         @ui_view
         def view(request: HttpRequest, pk: int) -> HttpResponse:
-            self._gate(request)
-            obj = self.get(user=request.user, pk=pk)
-            if self.permission:
-                require(request.user, self.permission)
+            obj = self._writable(request, pk)
             error = ""
             if request.method == "POST":
                 version = int_param(request, "version")

@@ -16,6 +16,14 @@ from django.utils.safestring import mark_safe
 ANY = [("", "Any")]
 
 
+class FilterForm(forms.Form):
+    """The filters of a list page, built with the user (whose choices may depend on what they see)."""
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
 class ServiceErrorsForm(forms.Form):
     """Marks fields with errors for assistive technology and Pico's red outline."""
 

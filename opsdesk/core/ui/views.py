@@ -8,7 +8,7 @@ them (how a NotFound becomes a 404 page, how a ValidationFailed lands on a form)
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +155,13 @@ class Column:
     label: str
     sort: str | None = None
     css: str = ""
+    #: the fields `sort` orders by, when not the field of that name (e.g. a name, then an id)
+    order: tuple[Any, ...] = ()
+
+
+def orderings_of(columns: Sequence[Column]) -> dict[str, tuple[Any, ...]]:
+    """The ?sort= keys of a table and the fields each orders by."""
+    return {c.sort: c.order or (c.sort,) for c in columns if c.sort}
 
 
 @dataclass
