@@ -3,6 +3,7 @@ selectors, services and schemas; the kit gives the list, detail, create, PATCH a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from django.http import HttpRequest, HttpResponse
@@ -29,38 +30,38 @@ def _check_contact_flag(filters: ContactFilter) -> None:
         raise ValidationFailed.field("flag", f"Must be one of: {', '.join(CONTACT_FLAG_FILTERS)}.")
 
 
-routes(
-    router,
-    entity(
-        "organisation",
-        "/organisations",
-        NO_DELETE,
-        ordering=("name", "created_at", "updated_at"),
-        reread=True,
-    ),
-    entity(
-        "account",
-        "/accounts",
-        OPERATIONS,
-        id="account_pk",
-        ordering=("account_id", "name", "onboarding_state", "created_at"),
-    ),
-    entity(
-        "contact",
-        "/contacts",
-        OPERATIONS,
-        check_filters=_check_contact_flag,
-        ordering=("name", "email", "last_verified_at", "created_at"),
-    ),
-    entity(
-        "service",
-        "/services",
-        OPERATIONS,
-        reread=True,
-        ordering=("reference", "name", "environment", "created_at"),
-    ),
-    module=__name__,
+ORGANISATIONS = entity(
+    "organisation",
+    "/organisations",
+    NO_DELETE,
+    ordering=("name", "created_at", "updated_at"),
+    reread=True,
 )
+
+ACCOUNTS = entity(
+    "account",
+    "/accounts",
+    OPERATIONS,
+    id="account_pk",
+    ordering=("account_id", "name", "onboarding_state", "created_at"),
+)
+
+CONTACTS = entity(
+    "contact",
+    "/contacts",
+    OPERATIONS,
+    check_filters=_check_contact_flag,
+    ordering=("name", "email", "last_verified_at", "created_at"),
+)
+
+SERVICES = entity(
+    "service",
+    "/services",
+    OPERATIONS,
+    reread=True,
+    ordering=("reference", "name", "environment", "created_at"),
+)
+routes(router, ORGANISATIONS, ACCOUNTS, CONTACTS, SERVICES, module=__name__)
 
 
 # --- runbooks: listed and created under their service ----------------------------------------
@@ -79,12 +80,13 @@ def runbook_create(request: HttpRequest, response: HttpResponse, service_id: int
     )
 
 
-routes(router, entity("runbook", "/runbooks", ("get", "update", "delete")), module=__name__)
+RUNBOOKS = entity("runbook", "/runbooks", ("get", "update", "delete"))
+routes(router, RUNBOOKS, module=__name__)
 
 # --- users: /users/me is declared before /users/{user_id} ------------------------------------
 
-USERS = {"ordering": ("full_name", "email", "role", "created_at"), "csv": "users"}
-routes(router, entity("user", "/users", ("list",), **USERS), module=__name__)
+USERS = entity("user", "/users", NO_DELETE, ordering=("full_name", "email", "role", "created_at"))
+routes(router, replace(USERS, only=("list",)), module=__name__)
 
 
 @router.get("/users/me", response={200: UserOut, **ERRORS})
@@ -92,4 +94,4 @@ def user_me(request: HttpRequest, response: HttpResponse):
     return with_etag(response, request.auth)
 
 
-routes(router, entity("user", "/users", ("create", "get", "update"), **USERS), module=__name__)
+routes(router, replace(USERS, only=("create", "get", "update")), module=__name__)
