@@ -50,21 +50,18 @@ def _check_incident_state(filters: StatusIncidentFilter) -> None:
         raise ValidationFailed.field("state", f"Must be one of: {', '.join(INCIDENT_FILTER_STATES)}.")
 
 
-routes(
-    router,
-    entity(
-        "status_incident",
-        "/status/incidents",
-        NO_DELETE,
-        id="incident_id",
-        check_filters=_check_incident_state,
-        wrap_list=lambda qs: selectors.with_timeline(qs, authors=True),
-        ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
-        reread=True,
-        target="incident",
-    ),
-    module=__name__,
+INCIDENTS = entity(
+    "status_incident",
+    "/status/incidents",
+    NO_DELETE,
+    id="incident_id",
+    check_filters=_check_incident_state,
+    wrap_list=lambda qs: selectors.with_timeline(qs, authors=True),
+    ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
+    reread=True,
+    target="incident",
 )
+routes(router, INCIDENTS, module=__name__)
 
 
 @router.post("/status/incidents/{incident_id}/updates", response={201: StatusUpdateOut, **ERRORS})
@@ -80,16 +77,13 @@ def status_incident_post_update(
 # --- maintenance (staff, E4) -------------------------------------------------------------------
 
 
-routes(
-    router,
-    entity(
-        "status_maintenance",
-        "/status/maintenance",
-        NO_DELETE,
-        id="maintenance_id",
-        ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
-        target="maintenance",
-        docs={"update": 'Edits and state moves; `{"state": "cancelled"}` cancels.'},
-    ),
-    module=__name__,
+MAINTENANCE = entity(
+    "status_maintenance",
+    "/status/maintenance",
+    NO_DELETE,
+    id="maintenance_id",
+    ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
+    target="maintenance",
+    docs={"update": 'Edits and state moves; `{"state": "cancelled"}` cancels.'},
 )
+routes(router, MAINTENANCE, module=__name__)
