@@ -90,6 +90,17 @@ def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
 
 
+def _late(module: Any, name: str) -> Callable[..., Any]:
+    """module.name, looked up at each call as a written-out handler would (so a test may replace it)."""
+    getattr(module, name)  # a missing selector or service fails at import, not at the first request
+
+    def call(**kwargs: Any) -> Any:
+        return getattr(module, name)(**kwargs)
+
+    call.__name__ = name
+    return call
+
+
 def declare(
     name: str,
     path: str,
@@ -107,21 +118,21 @@ def declare(
     entity = _camel(name)
     found: dict[str, Any] = {
         "out": getattr(schemas, f"{entity}Out"),
-        "get": getattr(selectors, f"{name}_get"),
+        "get": _late(selectors, f"{name}_get"),
         "csv": path.strip("/").replace("/", "-"),
         "only": tuple(operations),
     }
     if "list" in operations:
-        found["list"] = getattr(selectors, f"{name}_list")
+        found["list"] = _late(selectors, f"{name}_list")
         found["filters"] = getattr(schemas, f"{entity}Filter", None)
     if "create" in operations:
-        found["create"] = getattr(services, f"{name}_create")
+        found["create"] = _late(services, f"{name}_create")
         found["create_in"] = getattr(schemas, f"{entity}In")
     if "update" in operations:
-        found["update"] = getattr(services, f"{name}_update")
+        found["update"] = _late(services, f"{name}_update")
         found["patch"] = getattr(schemas, f"{entity}Patch")
     if "delete" in operations:
-        found["delete"] = getattr(services, f"{name}_delete")
+        found["delete"] = _late(services, f"{name}_delete")
     return Crud(name=name, path=path, **{**found, **overrides})
 
 

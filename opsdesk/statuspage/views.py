@@ -7,23 +7,22 @@ or service, render.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 
-from opsdesk.core.errors import NotFound, PreconditionFailed, ValidationFailed
+from opsdesk.core.errors import PreconditionFailed, ValidationFailed
 from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import (
     STALE_EDIT_MESSAGE,
     Column,
     form_page,
+    page_errors,
     ui_view,
 )
 from opsdesk.statuspage import forms, selectors, services
@@ -37,15 +36,7 @@ PUBLIC_MAX_AGE = 30
 
 def public_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """No login; GET only; NotFound from a public selector is a 404; cacheable for a short while."""
-
-    @functools.wraps(func)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return func(request, *args, **kwargs)
-        except NotFound:
-            raise Http404()
-
-    return require_GET(cache_control(public=True, max_age=PUBLIC_MAX_AGE)(wrapper))
+    return require_GET(cache_control(public=True, max_age=PUBLIC_MAX_AGE)(page_errors(func)))
 
 
 # --- public (C8) -------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ STALE_EDIT_MESSAGE = (
 )
 
 
-def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; NotFound from a selector is a 404 page, PermissionDenied from a service a 403 page."""
+def page_errors(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """NotFound from a selector is a 404 page, PermissionDenied from a service a 403 page."""
 
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -50,7 +50,12 @@ def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.detail)
 
-    return login_required(wrapper)
+    return wrapper
+
+
+def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required, and the errors of `page_errors`."""
+    return login_required(page_errors(func))
 
 
 def require(user: Any, permission: str) -> None:
