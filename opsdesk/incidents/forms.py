@@ -10,12 +10,11 @@ from typing import Any
 from django import forms
 
 from opsdesk.core.permissions import PERMISSIONS
+from opsdesk.core.ui.forms import FastChoiceField, FastSelect, ServiceErrorsForm
 from opsdesk.directory import selectors as directory
-from opsdesk.directory.forms import ServiceErrorsForm
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
 from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.web.forms import FastChoiceField, FastSelect
 
 ANY = [("", "Any")]
 

@@ -21,13 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents import forms, selectors, services
-from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
-from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.incidents.escalations import services as escalation_services
-from opsdesk.incidents.rca import selectors as rca_selectors
-from opsdesk.incidents.rca import services as rca_services
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     Column,
     NullsLast,
     form_page,
@@ -39,6 +33,12 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.incidents import forms, selectors, services
+from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
 
 MANAGE = "incidents.manage"
 UPDATE = "incidents.update"

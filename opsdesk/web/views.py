@@ -13,12 +13,12 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from opsdesk.core.permissions import has_permission
+from opsdesk.core.ui.views import ui_view
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import Priority
 from opsdesk.incidents.rca import selectors as rca_selectors
 from opsdesk.web import selectors, signin
 from opsdesk.web.forms import LoginForm, OutboxPasswordResetForm
-from opsdesk.web.ui import ui_view
 
 
 class LoginView(auth_views.LoginView):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from opsdesk.core.ui.views import ui_view
 from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.web.ui import ui_view
 
 
 def _hours(value: float | None) -> str:

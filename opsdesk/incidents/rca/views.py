@@ -18,11 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents.rca import forms
-from opsdesk.incidents.rca import selectors as rca_selectors
-from opsdesk.incidents.rca import services as rca_services
-from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     Column,
     form_page,
     history_page,
@@ -33,6 +29,10 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.incidents.rca import forms
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
 
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"

@@ -8,7 +8,7 @@ them (how a NotFound becomes a 404 page, how a ValidationFailed lands on a form)
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +22,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from opsdesk.core.api import capped_count
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from opsdesk.core.permissions import require_permission
+from opsdesk.core.selectors import object_history
 
 PAGE_SIZE = 25
 #: The one create/edit page: title, intro, the form with its errors, submit and cancel.
-FORM_TEMPLATE = "web/form.html"
+FORM_TEMPLATE = "core/form.html"
+HISTORY_TEMPLATE = "core/history.html"
 
 STALE_EDIT_MESSAGE = (
     "This record was changed by someone else since you opened it. "
@@ -35,8 +38,8 @@ STALE_EDIT_MESSAGE = (
 )
 
 
-def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; NotFound from a selector is a 404 page, PermissionDenied from a service a 403 page."""
+def page_errors(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """NotFound from a selector is a 404 page, PermissionDenied from a service a 403 page."""
 
     @functools.wraps(func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -47,7 +50,12 @@ def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except PermissionDenied as exc:
             raise DjangoPermissionDenied(exc.detail)
 
-    return login_required(wrapper)
+    return wrapper
+
+
+def ui_view(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required, and the errors of `page_errors`."""
+    return login_required(page_errors(func))
 
 
 def require(user: Any, permission: str) -> None:
@@ -152,6 +160,13 @@ class Column:
     label: str
     sort: str | None = None
     css: str = ""
+    #: the fields `sort` orders by, when not the field of that name (e.g. a name, then an id)
+    order: tuple[Any, ...] = ()
+
+
+def orderings_of(columns: Sequence[Column]) -> dict[str, tuple[Any, ...]]:
+    """The ?sort= keys of a table and the fields each orders by."""
+    return {c.sort: c.order or (c.sort,) for c in columns if c.sort}
 
 
 @dataclass
@@ -178,21 +193,14 @@ class CappedPaginator(Paginator):
 
     @functools.cached_property
     def count(self) -> int:
-        from opsdesk.core.api import capped_count
-
         total, self.count_exact = capped_count(self.object_list)
         return total
 
 
-def sorted_page(
-    request: HttpRequest,
-    qs: QuerySet,
-    *,
-    columns: list[Column],
-    orderings: Mapping[str, tuple[str, ...]],
-    default: str,
-) -> ListPage:
-    """?sort=key or -key, whitelisted by `orderings` (anything else falls back to the default); ?page=n."""
+def sort_queryset(
+    request: HttpRequest, qs: QuerySet, *, orderings: Mapping[str, tuple[str, ...]], default: str
+) -> tuple[QuerySet, str]:
+    """?sort=key or -key, whitelisted by `orderings` (anything else falls back to the default)."""
     sort = request.GET.get("sort", "") or default
     key = sort.removeprefix("-")
     if key not in orderings:
@@ -206,7 +214,20 @@ def sorted_page(
         else:
             order.append(f"-{f}" if descending else f)
     order.append("-pk" if descending else "pk")
-    paginator = CappedPaginator(qs.order_by(*order), PAGE_SIZE)
+    return qs.order_by(*order), sort
+
+
+def sorted_page(
+    request: HttpRequest,
+    qs: QuerySet,
+    *,
+    columns: list[Column],
+    orderings: Mapping[str, tuple[str, ...]],
+    default: str,
+) -> ListPage:
+    """The sorted list (`sort_queryset`), one page of it: ?page=n."""
+    qs, sort = sort_queryset(request, qs, orderings=orderings, default=default)
+    paginator = CappedPaginator(qs, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return ListPage(
         page=page, sort=sort, columns=columns, total=paginator.count, total_exact=paginator.count_exact
@@ -251,14 +272,12 @@ def history_page(
 
     @ui_view
     def view(request: HttpRequest, pk: int) -> HttpResponse:
-        from opsdesk.core.selectors import object_history
-
         if permission:
             require(request.user, permission)
         obj = get(user=request.user, pk=pk)
         events = object_history(user=request.user, obj=obj)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {"object": obj, "page": page, "back_url": back(obj), "title": title(obj)}
-        return render(request, "web/history.html", context)
+        return render(request, HISTORY_TEMPLATE, context)
 
     return view
