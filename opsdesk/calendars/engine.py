@@ -38,6 +38,7 @@ import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -313,6 +314,34 @@ class _Table:
         if k >= len(self.day_first):
             raise _NeedMore(True)
         return k
+
+    # -- the vocabulary of the B3 rule (_response_steps), on one instant in microseconds; _Arrays
+    # speaks it over arrays of epoch seconds. Each raises _NeedMore beyond the table's edge. --
+
+    unit = _US
+
+    def clock_start(self, t: int) -> tuple[int, int]:
+        """(s, j): t if open, else the next opening; j the span s lies in."""
+        j, is_open = self.locate(t)
+        return (t if is_open else self.starts[j]), j
+
+    def day_close(self, k: int) -> int:
+        return self.ends[self.day_last[k]]
+
+    def day_length(self, k: int) -> int:
+        return self.cum_end[self.day_last[k]] - self.cum_start[self.day_first[k]]
+
+    def add_from(self, s: int, j: int, amount: int) -> int:
+        """s (open, inside span j) + amount >= 0 business time; landing on a closing is the closing."""
+        return self.at_offset(self.cum_start[j] + (s - self.starts[j]) + amount) if amount else s
+
+    def wall_time(self, k: int, at: time) -> int:
+        """Local wall time `at` on business day k."""
+        return _to_us(datetime.combine(date.fromordinal(self.day_ordinal[self.day(k)]), at, tzinfo=self.zone))
+
+    @staticmethod
+    def choose(condition: bool, then: Callable[[], int], otherwise: int) -> int:
+        return then() if condition else otherwise
 
     def arrays(self) -> dict[str, np.ndarray]:
         if self._np is None:
@@ -738,6 +767,58 @@ def _check_rule(hours: float | None, business_days: int | None) -> None:
         raise ValueError("A response time cannot be negative.")
 
 
+class ResponseSteps(NamedTuple):
+    """The quantities of the B3 rule for one clock (or, on the bulk path, arrays of them), in the
+    unit of the table they were found on: microseconds for one instant, epoch seconds for arrays."""
+
+    start: Any  # s: the logged time if the calendar is open then, else the next opening
+    day: Any  # k: s's business day (an index into the span table)
+    close: Any  # the closing of s's business day
+    day_length: Any  # P4 only (else None): the business time in s's business day
+    amount: Any  # the business time the rule adds: N hours, or N × day_length (P4)
+    completion: Any  # c = s + amount of business time
+    fallback_applied: Any  # c is after close and the rule has a fallback time
+    due: Any  # the target: c, or the fallback time on the next business day
+
+
+def _response_steps(
+    tab: _Table | _Arrays, t, hours: float | None, fallback: time | None, business_days: int | None
+) -> ResponseSteps:
+    """The B3 response-target rule, written once. The scalar target (response_due), the
+    explanation (response_target) and the bulk recomputation (response_due_bulk) are all this
+    function: on a span table for one instant, or on _Arrays (the same vocabulary over NumPy arrays
+    of epoch seconds) for many.
+
+    s = t if the calendar is open then, else the next opening; c = s + N business hours. If c is at
+    or before the closing of s's business day the target is c; else the fallback (a local wall
+    time) on the next business day: P3's initial response "1 business hour, or by 10:00 on the
+    next business day", its considered response "4 hours, or by 12:00". Without a fallback, c.
+    With `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is
+    due Tue 11:00 and Mon 09:00 is due Mon 17:00 (an addition landing on a closing is that
+    closing). 24x7 calendars do not come here: their targets are plain elapsed time (_elapsed_amount).
+    """
+    s, j = tab.clock_start(t)
+    k = tab.span_day[j]
+    close = tab.day_close(k)
+    if business_days is not None:
+        length = tab.day_length(k)
+        amount = business_days * length
+        c = tab.add_from(s, j, amount)
+        return ResponseSteps(s, k, close, length, amount, c, False, c)
+    amount = round(hours * 3600 * tab.unit)
+    c = tab.add_from(s, j, amount)
+    if fallback is None:
+        return ResponseSteps(s, k, close, None, amount, c, False, c)
+    past_close = c > close
+    due = tab.choose(past_close, lambda: tab.wall_time(k + 1, fallback), c)
+    return ResponseSteps(s, k, close, None, amount, c, past_close, due)
+
+
+def _elapsed_amount(hours: float | None, business_days: int | None, unit: int) -> int:
+    """On a 24x7 calendar (P1, P2) a target is plain elapsed time; a business day is 24 hours."""
+    return business_days * 86_400 * unit if business_days is not None else round(hours * 3600 * unit)
+
+
 def response_due(
     calendar: BusinessCalendar,
     logged_at: datetime,
@@ -746,30 +827,12 @@ def response_due(
     fallback: time | None = None,
     business_days: int | None = None,
 ) -> datetime:
-    """The B3 target, fast (no explanation). See response_target."""
+    """The B3 target, fast (no explanation): _response_steps' due."""
     _check_rule(hours, business_days)
     u = _to_us(logged_at)
     if calendar.always_open:
-        if business_days is not None:
-            return calendar._out(u + business_days * 86_400 * _US)
-        return calendar._out(u + round(hours * 3600 * _US))
-    return calendar._out(calendar._run(_due, u, hours, fallback, business_days))
-
-
-def _due(tab: _Table, u: int, hours: float | None, fallback: time | None, business_days: int | None) -> int:
-    j, is_open = tab.locate(u)
-    s = u if is_open else tab.starts[j]
-    k = tab.span_day[j]
-    offset = tab.cum_start[j] + (s - tab.starts[j])
-    if business_days is not None:
-        length = tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
-        return tab.at_offset(offset + business_days * length) if business_days else s
-    d = round(hours * 3600 * _US)
-    c = tab.at_offset(offset + d) if d else s
-    if fallback is None or c <= tab.ends[tab.day_last[k]]:
-        return c
-    day = date.fromordinal(tab.day_ordinal[tab.day(k + 1)])
-    return _to_us(datetime.combine(day, fallback, tzinfo=tab.zone))
+        return calendar._out(u + _elapsed_amount(hours, business_days, _US))
+    return calendar._out(calendar._run(_response_steps, u, hours, fallback, business_days).due)
 
 
 def response_target(
@@ -780,63 +843,53 @@ def response_target(
     fallback: time | None = None,
     business_days: int | None = None,
 ) -> ResponseTarget:
-    """A response target by the B3 rule, with its explanation.
-
-    s = logged_at if the calendar is open then, else the next opening; c = s + `hours` business
-    hours. If c is on s's business day (at or before its closing) the target is c, else `fallback`
-    (local wall time) on the next business day after s's day; without a fallback, c. With
-    `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is due
-    Tue 11:00 and Mon 09:00 is due Mon 17:00. On a 24x7 calendar: plain elapsed time.
-    """
+    """A response target by the B3 rule (_response_steps), with its explanation: the rule's steps
+    told in words, and the closed periods between the logged time and the target."""
+    _check_rule(hours, business_days)
+    u = _to_us(logged_at)
+    logged = calendar._out(u)
+    lines = []
+    if calendar.always_open:
+        amount = timedelta(microseconds=_elapsed_amount(hours, business_days, _US))
+        due = calendar._out(u + _elapsed_amount(hours, business_days, _US))
+        lines.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
+        lines.append(f"{amount} after logging: due {_fmt(due)}.")
+        return ResponseTarget(
+            due, TargetExplanation(logged, logged, False, amount, due, None, None, False, (), tuple(lines))
+        )
+    steps = calendar._run(_response_steps, u, hours, fallback, business_days)
     # Instants are compared as microseconds: datetimes of one zone compare by wall clock, which is
     # wrong across a DST fold.
-    due = response_due(calendar, logged_at, hours=hours, fallback=fallback, business_days=business_days)
-    logged = calendar._out(_to_us(logged_at))
-    s = calendar.next_opening(logged)
-    late = _to_us(s) != _to_us(logged)
-    steps = []
-    if calendar.always_open:
-        amount = timedelta(days=business_days) if business_days is not None else timedelta(hours=hours)
-        steps.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
-        steps.append(f"{amount} after logging: due {_fmt(due)}.")
-        return ResponseTarget(
-            due, TargetExplanation(logged, s, False, amount, due, None, None, False, (), tuple(steps))
-        )
-    close = calendar.day_close(s)
+    s, c, close, due = (calendar._out(x) for x in (steps.start, steps.completion, steps.close, steps.due))
+    amount = timedelta(microseconds=steps.amount)
+    late = steps.start != u
     if late:
-        steps.append(f"Logged {_fmt(logged)} while closed: the clock starts at the next opening, {_fmt(s)}.")
+        lines.append(f"Logged {_fmt(logged)} while closed: the clock starts at the next opening, {_fmt(s)}.")
     else:
-        steps.append(f"Logged {_fmt(logged)} during business hours: the clock starts at once.")
-    fallback_applied = False
+        lines.append(f"Logged {_fmt(logged)} during business hours: the clock starts at once.")
     if business_days is not None:
-        length = calendar.business_day_length(s)
-        amount = length * business_days
+        length = timedelta(microseconds=steps.day_length)
         count = "one business day" if business_days == 1 else f"{business_days} business days"
-        steps.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
+        lines.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
                      f" is {_fmt_duration(length)} long).")
-        c = calendar.add_business_time(s, amount)
-        steps.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
+        lines.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
+    elif steps.fallback_applied:
+        lines.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
+                     f" closes ({_fmt(close)}).")
+        lines.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
     else:
-        amount = timedelta(microseconds=round(hours * 3600 * _US))
-        c = calendar.add_business_time(s, amount)
-        within = _to_us(c) <= _to_us(close)
-        if within or fallback is None:
-            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
-                         + (f", within that business day (it closes {_fmt(close)})." if within else "."))
-            steps.append(f"Due {_fmt(due)}.")
-        else:
-            fallback_applied = True
-            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
-                         f" closes ({_fmt(close)}).")
-            steps.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
-    periods = tuple(calendar.closed_periods(logged, max(due, c, key=_to_us)))
+        within = steps.completion <= steps.close
+        lines.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
+                     + (f", within that business day (it closes {_fmt(close)})." if within else "."))
+        lines.append(f"Due {_fmt(due)}.")
+    periods = tuple(calendar.closed_periods(logged, calendar._out(max(steps.due, steps.completion))))
     if periods:
         listed = "; ".join(f"{_fmt(p.start)} to {_fmt(p.end)} ({p.reason})" for p in periods)
-        steps.insert(len(steps) - 1, f"Closed time not counted: {listed}.")
+        lines.insert(len(lines) - 1, f"Closed time not counted: {listed}.")
     return ResponseTarget(
         due,
         TargetExplanation(logged, s, late, amount, c, close, fallback if business_days is None else None,
-                          fallback_applied, periods, tuple(steps)),
+                          bool(steps.fallback_applied), periods, tuple(lines)),
     )
 
 
@@ -904,6 +957,55 @@ def _grow_hint(calendar: BusinessCalendar, tab: _Table, forward: bool) -> int:
     return (tab.hi // _US + 1) if forward else (tab.lo // _US - 1)
 
 
+class _Arrays:
+    """A span table's B3 vocabulary (clock_start, day_close, day_length, add_from, wall_time,
+    choose; see _Table) over NumPy arrays of epoch seconds, so that _response_steps runs unchanged
+    on every open target of a calendar at once. Raises _NeedMore where the table does not reach."""
+
+    unit = 1
+
+    def __init__(self, calendar: BusinessCalendar, tab: _Table) -> None:
+        a = tab.arrays()
+        self.calendar, self.tab = calendar, tab
+        self.starts, self.ends = a["starts"], a["ends"]
+        self.cum_start, self.cum_end = a["cum_start"], a["cum_end"]
+        self.span_day, self._close, self._length = a["span_day"], a["day_close"], a["day_length"]
+
+    def clock_start(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        st = self.starts
+        i = np.searchsorted(st, t, side="right") - 1
+        if (i < 0).any():
+            raise _NeedMore(False)
+        inside = t < self.ends[i]
+        j = np.where(inside, i, i + 1)
+        if j.max() >= len(st):
+            raise _NeedMore(True)
+        return np.where(inside, t, st[j]), j
+
+    def day_close(self, k: np.ndarray) -> np.ndarray:
+        return self._close[k]
+
+    def day_length(self, k: np.ndarray) -> np.ndarray:
+        return self._length[k]
+
+    def add_from(self, s: np.ndarray, j: np.ndarray, amount) -> np.ndarray:
+        st, cs, ce = self.starts, self.cum_start, self.cum_end
+        target = cs[j] + (s - st[j]) + amount
+        if target.max() > ce[-1]:
+            raise _NeedMore(True)
+        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
+        return np.where(amount > 0, st[jj] + (target - cs[jj]), s)
+
+    def wall_time(self, k: np.ndarray, at: time) -> np.ndarray:
+        if k.max() >= len(self.tab.day_first):
+            raise _NeedMore(True)
+        return _fallback_array(self.calendar, self.tab, at)[k]
+
+    @staticmethod
+    def choose(condition: np.ndarray, then: Callable[[], np.ndarray], otherwise: np.ndarray) -> np.ndarray:
+        return np.where(condition, then(), otherwise) if condition.any() else otherwise
+
+
 def response_due_bulk(
     calendar: BusinessCalendar,
     logged_at,
@@ -913,45 +1015,24 @@ def response_due_bulk(
     business_days: int | None = None,
 ) -> np.ndarray:
     """response_due over an array of logged-at instants (integer epoch seconds), as int64 epoch
-    seconds: recomputing every open target of a calendar at once (B5)."""
+    seconds: recomputing every open target of a calendar at once (B5). The same B3 rule,
+    _response_steps, on _Arrays."""
     _check_rule(hours, business_days)
     t = np.asarray(logged_at).astype(np.int64)
     if calendar.always_open:
-        amount = business_days * 86_400 if business_days is not None else round(hours * 3600)
-        return t + amount
+        return t + _elapsed_amount(hours, business_days, 1)
     if t.size == 0:
         return t
     lo, hi = int(t.min()), int(t.max())
     while True:
         tab = calendar._covered(lo * _US, hi * _US)
-        a = tab.arrays()
-        st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
-        i = np.searchsorted(st, t, side="right") - 1
-        if (i < 0).any():
-            lo -= 366 * 86_400
-            continue
-        inside = t < en[i]
-        j = np.where(inside, i, i + 1)
-        if j.max() >= len(st):
-            hi = _grow_hint(calendar, tab, True)
-            continue
-        s = np.where(inside, t, st[j])
-        k = a["span_day"][j]
-        offset = cs[j] + (s - st[j])
-        if business_days is not None:
-            amount = business_days * a["day_length"][k]
-        else:
-            amount = np.full_like(t, round(hours * 3600))
-        target = offset + amount
-        if target.max() > ce[-1] or (fallback is not None and k.max() + 1 >= len(tab.day_first)):
-            hi = _grow_hint(calendar, tab, True)
-            continue
-        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
-        c = np.where(amount > 0, st[jj] + (target - cs[jj]), s)
-        if business_days is not None or fallback is None:
-            return c
-        fallback_at = _fallback_array(calendar, tab, fallback)
-        return np.where(c <= a["day_close"][k], c, fallback_at[k + 1])
+        try:
+            return _response_steps(_Arrays(calendar, tab), t, hours, fallback, business_days).due
+        except _NeedMore as need:
+            if need.forward:
+                hi = _grow_hint(calendar, tab, True)
+            else:
+                lo = _grow_hint(calendar, tab, False)
 
 
 def _fallback_array(calendar: BusinessCalendar, tab: _Table, at: time) -> np.ndarray:
