@@ -9,9 +9,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.services import WORKING_DAYS_MAX, add_working_days
+from opsdesk.core.cli import answer_flags, answer_lines
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import check_window
 
@@ -35,10 +35,6 @@ def parse_days(value: str, *, field: str = "days") -> int:
             field, f"'{text[:20]}…' is not a number of working days from 0 to {WORKING_DAYS_MAX:,}."
         )
     return int(text)
-
-
-def answer(start: str, days: str, calendar: Calendar) -> str:
-    return add_working_days(calendar=calendar, start=parse_day(start), days=parse_days(days)).isoformat()
 
 
 class Command(BaseCommand):
@@ -65,23 +61,15 @@ class Command(BaseCommand):
             found = calendar_by_name(calendar)
         except ValidationFailed as exc:
             raise CommandError(exc.detail)
+
+        def answer(start: str, days: str) -> str:
+            return add_working_days(calendar=found, start=parse_day(start), days=parse_days(days)).isoformat()
+
         if start is not None:
             if days is None:
                 raise CommandError("--days is required with --from.")
-            try:
-                self.stdout.write(answer(start, days, found))
-            except ValidationFailed as exc:
-                raise CommandError(exc.detail)
-            return
-        if days is not None:
+            answer_flags(self.stdout, answer, start, days)
+        elif days is not None:
             raise CommandError("--days needs --from (or give neither and use standard input).")
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-            parts = line.split()
-            if len(parts) != 2:
-                raise CommandError(f"line {number}: expected 'DATE N', got {line.strip()!r}")
-            try:
-                self.stdout.write(answer(parts[0], parts[1], found))
-            except ValidationFailed as exc:
-                raise CommandError(f"line {number}: {exc.detail}")
+        else:
+            answer_lines(self.stdout, sys.stdin, answer, expected="DATE N")
