@@ -14,6 +14,10 @@ index and a step or two rather than a bisection):
   the next opening;
 - business time between a and b is B(b) - B(a).
 
+The B3 response-target rule ("N business hours, or by HH:MM on the next business day"; P4's
+business days) is written once, in _response_steps, and run on the table for one target and on
+its NumPy arrays for many.
+
 The native scalar form is integer epoch seconds (add_business_seconds), the same numbers the bulk
 NumPy paths and the database hold; datetime methods convert at the edges.
 
@@ -569,35 +573,23 @@ class BusinessCalendar:
             local = self._out(u).date() + timedelta(days=1)
             return self._out(self._local_us(local, _MIDNIGHT))
 
-        def op(tab: _Table, x: int) -> int:
-            return tab.ends[tab.day_last[tab.day_of(x)]]
-
-        return self._out(self._run(op, u))
+        return self._out(self._run(lambda tab, x: tab.day_close(tab.day_of(x)), u))
 
     def business_day_length(self, t: datetime) -> timedelta:
-        """Business time in the business day containing t (or the next to open): one business day
-        for P4 (B3). On a 24x7 calendar, 24 hours."""
+        """Business time in the business day containing t (or the next to open), what P4 counts as
+        one business day (B3). On a 24x7 calendar, 24 hours."""
         if self.always_open:
             _to_us(t)
             return timedelta(days=1)
-
-        def op(tab: _Table, x: int) -> int:
-            k = tab.day_of(x)
-            return tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
-
-        return timedelta(microseconds=self._run(op, _to_us(t)))
+        return timedelta(microseconds=self._run(lambda tab, x: tab.day_length(tab.day_of(x)), _to_us(t)))
 
     def next_business_day_at(self, t: datetime, at: time) -> datetime:
         """Local wall time `at` on the next business day after t's business day (the one containing
-        t, or the next to open when t is closed). The P3 fallback targets (B3)."""
+        t, or the next to open when t is closed), where B3's fallback puts a P3 target."""
         u = _to_us(t)
         if self.always_open:
             return self._out(self._local_us(self._out(u).date() + timedelta(days=1), at))
-
-        def op(tab: _Table, x: int) -> int:
-            return tab.day_ordinal[tab.day(tab.day_of(x) + 1)]
-
-        return self._out(self._local_us(date.fromordinal(self._run(op, u)), at))
+        return self._out(self._run(lambda tab, x: tab.wall_time(tab.day_of(x) + 1, at), u))
 
     def add_business_days(self, t: datetime, n: int) -> datetime:
         """n business days after t (B7 working-day deadlines), keeping the business time already
@@ -832,7 +824,8 @@ def _response_steps(
     s = t if the calendar is open then, else the next opening; c = s + N business hours. If c is at
     or before the closing of s's business day the target is c; else the fallback (a local wall
     time) on the next business day: P3's initial response "1 business hour, or by 10:00 on the
-    next business day", its considered response "4 hours, or by 12:00". Without a fallback, c.
+    next business day", its considered response "4 hours, or by 12:00" (the numbers are rows of
+    the SLA table in sla, the rule is here). Without a fallback, c.
     With `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is
     due Tue 11:00 and Mon 09:00 is due Mon 17:00 (an addition landing on a closing is that
     closing). 24x7 calendars do not come here: their targets are plain elapsed time (_elapsed_amount).
@@ -887,9 +880,9 @@ def response_target(
     told in words, and the closed periods between the logged time and the target."""
     _check_rule(hours, business_days)
     u = _to_us(logged_at)
-    logged = calendar._out(u)
     lines = []
     if calendar.always_open:
+        logged = calendar._out(u)
         amount = timedelta(microseconds=_elapsed_amount(hours, business_days, _US))
         due = calendar._out(u + _elapsed_amount(hours, business_days, _US))
         lines.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
@@ -898,6 +891,7 @@ def response_target(
             due, TargetExplanation(logged, logged, False, amount, due, None, None, False, (), tuple(lines))
         )
     steps = calendar._run(_response_steps, u, hours, fallback, business_days)
+    logged = calendar._out(u)
     # Instants are compared as microseconds: datetimes of one zone compare by wall clock, which is
     # wrong across a DST fold.
     s, c, close, due = (calendar._out(x) for x in (steps.start, steps.completion, steps.close, steps.due))
