@@ -24,6 +24,13 @@ from opsdesk.core.errors import ValidationFailed
 EXAMPLES = [("2026-12-24", "1", "2026-12-29"), ("2026-12-18", "10", "2027-01-06")]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_engine_calendars(monkeypatch):
+    """Engine calendars are cached per (id, version) for the life of the process; a test's rollback
+    lets the next test's calendar reuse an id and version, so each test here starts with none."""
+    monkeypatch.setattr(calendars, "_cache", type(calendars._cache)())
+
+
 def run(*args, stdin="", out=None):
     out = out if out is not None else io.StringIO()
     with mock.patch("sys.stdin", io.StringIO(stdin)):
