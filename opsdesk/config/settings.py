@@ -61,7 +61,10 @@ INSTALLED_APPS = [
     "opsdesk.notifications",
     "opsdesk.statuspage",
     "opsdesk.incidents",
+    "opsdesk.incidents.escalations",
+    "opsdesk.incidents.rca",
     "opsdesk.web",
+    "opsdesk.demo",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,13 @@ class UserRef(Schema):
     email: str
 
 
+# Who did something, as the incident sub-resources (escalations, RCAs) show it: no email. (A comment,
+# not a docstring: a docstring would become the schema's description in the OpenAPI document.)
+class PersonRef(Schema):
+    id: int
+    full_name: str
+
+
 class OrganisationOut(Schema):
     id: int
     name: str

@@ -11,8 +11,9 @@ from typing import Any
 from django.utils import timezone
 
 from opsdesk.core.roles import Role
-from opsdesk.incidents import escalations, services
-from opsdesk.incidents.escalation_models import EscalationCriterion
+from opsdesk.incidents import services
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.escalations.models import EscalationCriterion
 from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
 
 
@@ -140,7 +141,7 @@ def build_incidents(demo: Any) -> None:
             step_at = min(now, step_at + dt.timedelta(minutes=12))
             incident = _apply(step, incident, desk, step_at)
         if spec.priority == "P2" and service.reference == "CH-PROD-EHR":
-            escalations.escalation_raise(
+            escalation_services.escalation_raise(
                 actor=desk,
                 incident=incident,
                 contact=demo.contacts[spec.reporter],

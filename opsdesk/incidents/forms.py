@@ -12,9 +12,9 @@ from django import forms
 from opsdesk.core.permissions import PERMISSIONS
 from opsdesk.directory import selectors as directory
 from opsdesk.directory.forms import ServiceErrorsForm
-from opsdesk.incidents import escalations
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
+from opsdesk.incidents.escalations import selectors as escalation_selectors
 from opsdesk.web.forms import FastChoiceField, FastSelect
 
 ANY = [("", "Any")]
@@ -333,7 +333,7 @@ class EscalateForm(ActionForm):
     def __init__(self, *args: Any, user: Any, incident: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["criterion"].choices = [("", "Choose a criterion…")] + [
-            (c.code, c.text) for c in escalations.escalation_criterion_list()
+            (c.code, c.text) for c in escalation_selectors.escalation_criterion_list()
         ]
         if user.is_provider_staff:
             contacts = directory.contact_list(user=user, organisation=incident.organisation_id, flag=None)

@@ -265,6 +265,3 @@ class SlaEvent(BaseModel):
     def __str__(self) -> str:
         return f"{self.get_target_display()} {self.kind} on incident {self.incident_id}"
 
-
-from opsdesk.incidents.escalation_models import *  # noqa: E402,F401,F403
-from opsdesk.incidents.rca_models import *  # noqa: E402,F401,F403

@@ -37,7 +37,7 @@ from opsdesk.core.validation import reject_nul, validate_instance
 from opsdesk.core.writebehind import write_behind, write_behind_possible
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import NamedContact, Organisation, Service, User
-from opsdesk.incidents import notifications
+from opsdesk.incidents import notifications, signals
 from opsdesk.incidents.choices import (
     OPEN_STATES,
     PRODUCTION_ONLY_PRIORITIES,
@@ -612,9 +612,7 @@ def incident_start_investigating(
         if current.state == IncidentState.AWAITING_CUSTOMER:
             updated = incident_resume(actor=actor, incident=current, at=now)
         else:
-            updated = _move(
-                actor=actor, current=current, to_state=IncidentState.INVESTIGATING, at=now
-            )
+            updated = _move(actor=actor, current=current, to_state=IncidentState.INVESTIGATING, at=now)
         if note.strip():
             _note(actor=actor, incident=updated, body=note, public=True, at=now)
         return _reload(updated)
@@ -760,13 +758,9 @@ def incident_close(
             kind=EventKind.CLOSED,
             detail=detail,
         )
-        # C6: closing a P1 opens its RCA (due 10 working days later); C7: an escalation still in
-        # force ends with the incident. Same transaction: both happen or neither.
-        from opsdesk.incidents.escalations import escalations_close_for_incident
-        from opsdesk.incidents.rca import rca_open_for_closed_p1
-
-        rca_open_for_closed_p1(incident=updated, actor=actor)
-        escalations_close_for_incident(incident=updated, actor=actor)
+        # C6: closing a P1 opens its RCA; C7: an escalation still in force ends with the incident.
+        # Sent inside this transaction: what the receivers write commits with the closure or not at all.
+        signals.incident_closed.send(sender=Incident, incident=updated, actor=actor)
         return _reload(updated)
 
 
@@ -1217,6 +1211,7 @@ def incident_targets_recompute(
         )
         .order_by("pk")
     )
+
     def read(after_pk: int) -> tuple[list[tuple], list[tuple]]:
         rows = list(base.filter(pk__gt=after_pk).values_list(*_BATCH_COLUMNS)[:batch_size])
         return rows, (_recompute_rows(clock, rows, policy, fractions) if rows else [])

@@ -21,8 +21,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents import escalations, forms, rca, selectors, services
+from opsdesk.incidents import forms, selectors, services
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
 from opsdesk.web.ui import (
     Column,
     NullsLast,
@@ -280,11 +284,11 @@ def _page(request, incident, *, failed: forms.ActionForm | None = None):
     user = request.user
     staff = user.is_provider_staff
     customer = not staff
-    active = escalations.active_escalation(incident)
+    active = escalation_selectors.active_escalation(incident)
     escalation_rows = list(
-        escalations.escalation_list(user=user, incident=incident).order_by("raised_at", "pk")
+        escalation_selectors.escalation_list(user=user, incident=incident).order_by("raised_at", "pk")
     )
-    report = rca.rca_list(user=user).filter(incident=incident).first()
+    report = rca_selectors.rca_list(user=user).filter(incident=incident).first()
     can_manage = has_permission(user, MANAGE)
     next_states = TRANSITIONS[incident.state]
     actions: dict[str, forms.ActionForm] = {}
@@ -479,7 +483,7 @@ change_priority = _action(
 escalate = _action(
     forms.EscalateForm,
     ESCALATE,
-    lambda user, incident, d, form: escalations.escalation_raise(
+    lambda user, incident, d, form: escalation_services.escalation_raise(
         actor=user,
         incident=incident,
         criterion=d["criterion"],
@@ -500,7 +504,7 @@ escalate = _action(
 rca_request = _action(
     forms.RcaRequestForm,
     REQUEST_RCA,
-    lambda user, incident, d, form: rca.rca_request(actor=user, incident=incident),
+    lambda user, incident, d, form: rca_services.rca_request(actor=user, incident=incident),
     lambda r: "Root-cause analysis requested. It may be chargeable (C6).",
 )
 
@@ -511,7 +515,7 @@ def _escalation_action(form_class: type[forms.ActionForm], permission: str, call
     @require_POST
     @ui_view
     def view(request, pk: int):
-        escalation = escalations.escalation_get(user=request.user, pk=pk)
+        escalation = escalation_selectors.escalation_get(user=request.user, pk=pk)
         incident = selectors.incident_get(user=request.user, pk=escalation.incident_id)
         require(request.user, permission)
         form = form_class(request.POST)
@@ -524,13 +528,13 @@ def _escalation_action(form_class: type[forms.ActionForm], permission: str, call
 escalation_acknowledge = _escalation_action(
     forms.EscalationAcknowledgeForm,
     HANDLE_ESCALATION,
-    lambda user, escalation, d: escalations.escalation_acknowledge(actor=user, escalation=escalation),
+    lambda user, escalation, d: escalation_services.escalation_acknowledge(actor=user, escalation=escalation),
     lambda e: f"Level {e.level.level} escalation acknowledged.",
 )
 escalation_respond = _escalation_action(
     forms.EscalationRespondForm,
     HANDLE_ESCALATION,
-    lambda user, escalation, d: escalations.escalation_respond(
+    lambda user, escalation, d: escalation_services.escalation_respond(
         actor=user, escalation=escalation, response=d["response"]
     ),
     lambda e: f"Considered response given at level {e.level.level}.",
@@ -538,7 +542,7 @@ escalation_respond = _escalation_action(
 escalation_close = _escalation_action(
     forms.EscalationCloseForm,
     HANDLE_ESCALATION,
-    lambda user, escalation, d: escalations.escalation_close(
+    lambda user, escalation, d: escalation_services.escalation_close(
         actor=user, escalation=escalation, reason=d["reason"]
     ),
     lambda e: f"Level {e.level.level} escalation closed.",

@@ -13,9 +13,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents import rca
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import Priority
+from opsdesk.incidents.rca import selectors as rca_selectors
 from opsdesk.web import selectors, signin
 from opsdesk.web.forms import LoginForm, OutboxPasswordResetForm
 from opsdesk.web.ui import ui_view
@@ -129,7 +129,7 @@ def _incident_panels(user: Any) -> dict[str, Any]:
         }
         for p in Priority
     ]
-    overdue = rca.rca_overdue_list(user=user)
+    overdue = rca_selectors.rca_overdue_list(user=user)
     return {
         "incidents_by_priority": by_priority,
         "open_incident_total": sum(r["total"] for r in by_priority),

@@ -17,3 +17,11 @@ def test_openapi_document_matches_the_snapshot(client):
     now, then = current["paths"], expected["paths"]
     changed = sorted(set(now) ^ set(then) | {p for p in now if p in then and now[p] != then[p]})
     assert current == expected, f"API changed (paths: {changed or 'schemas only'}); regenerate the snapshot"
+
+
+def test_every_operation_has_its_own_id(client):
+    """Operation ids are handler names (OpsdeskAPI.get_operation_id), so two handlers with one
+    name would give a client two operations it cannot tell apart."""
+    document = client.get("/api/v1/openapi.json").json()
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -1,5 +1,5 @@
 """A4: every API operation and every UI URL, called by anonymous, customers of A and B and every
-staff role. A route without a declaration fails the suite (declare it in <app>/routes*.py)."""
+staff role. A route without a declaration fails the suite (declare it in <app>/tests/routes*.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.test import Client
 
 from opsdesk.core.permissions import PERMISSIONS
 from opsdesk.core.roles import STAFF_ROLES
-from opsdesk.core.testing import walk
-from opsdesk.core.testing.routes import Route
+from opsdesk.testing import walk
+from opsdesk.testing.routes import Route
 
 ROUTES = walk.declared_routes()
 CUSTOMERS = ("customer_a", "customer_b")

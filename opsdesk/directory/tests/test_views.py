@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opsdesk.core.models import AuditEvent
-from opsdesk.core.testing.world import CANARY_A, CANARY_B
 from opsdesk.directory import services
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
+from opsdesk.testing.world import CANARY_A, CANARY_B
 from opsdesk.web.ui import STALE_EDIT_MESSAGE
 
 pytestmark = pytest.mark.django_db

@@ -11,19 +11,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opsdesk.core.errors import PermissionDenied, PreconditionFailed
-from opsdesk.incidents import escalations, rca, services
+from opsdesk.incidents import services
 from opsdesk.incidents.choices import IncidentState
-from opsdesk.incidents.escalation_models import Escalation, EscalationState
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.escalations.models import Escalation, EscalationState
 from opsdesk.incidents.models import Incident, IncidentEvent, IncidentNote
-from opsdesk.incidents.rca_models import RcaState, RootCauseAnalysis
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.tests.conftest import SECTIONS, client_for, log, post
 
 API = "/api/v1"
 LONDON = ZoneInfo("Europe/London")
-
-
-
-
 
 
 def older_etag(obj) -> str:
@@ -182,7 +180,7 @@ def test_assign_and_priority_still_need_if_match_from_staff(world):
 
 def _escalation(world) -> Escalation:
     incident = log(world, priority="P3")
-    return escalations.escalation_raise(
+    return escalation_services.escalation_raise(
         actor=world["customer_a"],
         incident=incident,
         criterion="poor_updates",
@@ -224,9 +222,9 @@ def test_raising_an_escalation_a_level_honours_if_match(world):
 
 def test_rca_submit_and_accept_honour_if_match(world):
     desk, customer = world["service_desk"], client_for(world["customer_a"])
-    report = rca.rca_request(actor=desk, incident=log(world, priority="P2"))
-    report = rca.rca_update(actor=desk, rca=report, **SECTIONS)
-    rca.rca_action_add(actor=desk, rca=report, description="Alarm on pool usage.")
+    report = rca_services.rca_request(actor=desk, incident=log(world, priority="P2"))
+    report = rca_services.rca_update(actor=desk, rca=report, **SECTIONS)
+    rca_services.rca_action_add(actor=desk, rca=report, description="Alarm on pool usage.")
     staff = client_for(desk)
     url = f"{API}/rcas/{report.pk}"
     stale = older_etag(report)

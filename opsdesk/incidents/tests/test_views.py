@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from opsdesk.core.testing import walk
-from opsdesk.core.testing.world import CANARY_A, CANARY_B
 from opsdesk.incidents import services
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.selectors import checklist_list
-from opsdesk.web.routes_incidents import INCIDENT_ROUTES
+from opsdesk.incidents.tests.routes import INCIDENT_ROUTES
+from opsdesk.testing import walk
+from opsdesk.testing.world import CANARY_A, CANARY_B
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +312,7 @@ def test_action_errors_come_back_inline_on_their_form(desk, w):
 
 
 def test_a_second_rca_request_is_refused_on_the_page(desk, w):
-    from opsdesk.incidents.rca_models import RootCauseAnalysis
+    from opsdesk.incidents.rca.models import RootCauseAnalysis
 
     incident = log(w, priority="P2")
     first = desk.post(url("rca_request", incident.pk))
@@ -419,7 +419,7 @@ def test_checklist_admin(desk, w):
 
 
 def test_staff_desk_shows_open_incidents_by_priority_and_overdue_rcas(desk, w):
-    from opsdesk.incidents import rca
+    from opsdesk.incidents.rca import services as rca
 
     now = timezone.now()
     log(w, priority="P1", at=now - dt.timedelta(hours=2), title="Breached P1")

@@ -209,7 +209,7 @@ def test_the_engine_calendar_cache_is_bounded(world, monkeypatch):
 
 
 def test_an_rca_action_due_date_outside_the_window_is_refused(world):
-    from opsdesk.incidents import rca
+    from opsdesk.incidents.rca import services as rca
     from opsdesk.incidents.tests.conftest import log
 
     report = rca.rca_request(actor=world["service_desk"], incident=log(world, priority="P2"))

@@ -1,0 +1,146 @@
+"""Escalation (C7) endpoints. Thin: parse, call one selector or
+service, answer."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from opsdesk.core.api import (
+    ERRORS,
+    IF_MATCH_OPTIONAL,
+    created_with_etag,
+    if_match_version,
+    with_etag,
+)
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.escalations.schemas import (
+    EscalationCloseIn,
+    EscalationCriterionOut,
+    EscalationIn,
+    EscalationLevelIn,
+    EscalationLevelOut,
+    EscalationOut,
+    EscalationResponseIn,
+    IncidentEscalationsOut,
+)
+
+router = Router(tags=["escalations"])
+
+
+# --- the matrix (C7) ---------------------------------------------------------------------------
+
+
+@router.get("/escalation-matrix", response={200: list[EscalationLevelOut], **ERRORS}, tags=["escalations"])
+def escalation_matrix(request: HttpRequest):
+    return list(escalation_selectors.escalation_level_list())
+
+
+@router.get(
+    "/escalation-criteria", response={200: list[EscalationCriterionOut], **ERRORS}, tags=["escalations"]
+)
+def escalation_criteria(request: HttpRequest):
+    return list(escalation_selectors.escalation_criterion_list())
+
+
+# --- escalations (C7) --------------------------------------------------------------------------
+
+
+@router.post(
+    "/incidents/{incident_id}/escalations", response={201: EscalationOut, **ERRORS}, tags=["escalations"]
+)
+def escalation_raise(request: HttpRequest, response: HttpResponse, incident_id: int, payload: EscalationIn):
+    """Escalate an incident (level 2), or move the escalation in force up a level."""
+    incident = escalation_selectors.escalation_incident_get(user=request.auth, pk=incident_id)
+    escalation = escalation_services.escalation_raise(actor=request.auth, incident=incident, **payload.dict())
+    return created_with_etag(
+        response, escalation_selectors.escalation_get(user=request.auth, pk=escalation.pk)
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/escalations",
+    response={200: IncidentEscalationsOut, **ERRORS},
+    tags=["escalations"],
+)
+def incident_escalation_list(request: HttpRequest, incident_id: int):
+    incident = escalation_selectors.escalation_incident_get(user=request.auth, pk=incident_id)
+    return escalation_selectors.incident_escalations(user=request.auth, incident=incident)
+
+
+@router.get("/escalations/{escalation_id}", response={200: EscalationOut, **ERRORS}, tags=["escalations"])
+def escalation_get(request: HttpRequest, response: HttpResponse, escalation_id: int):
+    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
+
+
+@router.post(
+    "/escalations/{escalation_id}/raise-level",
+    response={201: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
+def escalation_raise_level(
+    request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationLevelIn
+):
+    """Move the escalation up one level, when the criteria are met at its current level."""
+    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
+    raised = escalation_services.escalation_raise_level(
+        actor=request.auth,
+        escalation=escalation,
+        expected_version=if_match_version(request, escalation),
+        **payload.dict(),
+    )
+    return created_with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=raised.pk))
+
+
+@router.post(
+    "/escalations/{escalation_id}/acknowledge",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
+def escalation_acknowledge(request: HttpRequest, response: HttpResponse, escalation_id: int):
+    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
+    escalation_services.escalation_acknowledge(
+        actor=request.auth, escalation=escalation, expected_version=if_match_version(request, escalation)
+    )
+    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
+
+
+@router.post(
+    "/escalations/{escalation_id}/respond",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
+def escalation_respond(
+    request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationResponseIn
+):
+    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
+    escalation_services.escalation_respond(
+        actor=request.auth,
+        escalation=escalation,
+        response=payload.response,
+        expected_version=if_match_version(request, escalation),
+    )
+    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
+
+
+@router.post(
+    "/escalations/{escalation_id}/close",
+    response={200: EscalationOut, **ERRORS},
+    tags=["escalations"],
+    openapi_extra=IF_MATCH_OPTIONAL,
+)
+def escalation_close(
+    request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationCloseIn
+):
+    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
+    escalation_services.escalation_close(
+        actor=request.auth,
+        escalation=escalation,
+        reason=payload.reason,
+        expected_version=if_match_version(request, escalation),
+    )
+    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))

@@ -1,0 +1,57 @@
+"""Root-cause analyses (C6): reads, restricted to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from opsdesk.core.errors import NotFound
+from opsdesk.incidents.rca.models import RcaAction, RcaState, RootCauseAnalysis
+
+
+def rca_list(
+    *,
+    user: Any,
+    overdue: bool | None = None,
+    state: str | None = None,
+    organisation: Any = None,
+    at: dt.datetime | None = None,
+) -> QuerySet:
+    qs = (
+        RootCauseAnalysis.objects.restrict(user)
+        .select_related("incident__organisation", "requested_by", "submitted_by", "accepted_by")
+        .prefetch_related("actions__owner")
+    )
+    if overdue is not None:
+        now = at or timezone.now()
+        late = {"due_at__lt": now, "state": RcaState.DRAFT}
+        qs = qs.filter(**late) if overdue else qs.exclude(**late)
+    if state:
+        qs = qs.filter(state=state)
+    if organisation:
+        qs = qs.filter(incident__organisation_id=organisation)
+    return qs
+
+
+def rca_get(*, user: Any, pk: Any) -> RootCauseAnalysis:
+    try:
+        return rca_list(user=user).get(pk=pk)
+    except (RootCauseAnalysis.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def rca_overdue_list(*, user: Any, at: dt.datetime | None = None) -> QuerySet:
+    """For the staff dashboard: reports past their due instant and not yet submitted (C6)."""
+    return rca_list(user=user, overdue=True, at=at).order_by("due_at", "pk")
+
+
+def rca_action_get(*, user: Any, pk: Any) -> RcaAction:
+    try:
+        return (
+            RcaAction.objects.restrict(user).select_related("rca__incident__organisation", "owner").get(pk=pk)
+        )
+    except (RcaAction.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
