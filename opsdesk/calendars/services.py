@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.db.models import F
 
-from opsdesk.calendars.engine import BusinessCalendar
+from opsdesk.calendars.engine import WINDOW_LAST_YEAR, BusinessCalendar, OutsideWindow
 from opsdesk.calendars.models import Calendar, Closure, ClosureSource, WorkingHours
+from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
@@ -71,6 +72,35 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
         while len(_cache) > CALENDAR_CACHE_SIZE:
             _cache.popitem(last=False)
     return built
+
+
+#: The most working days one question may add: about 38 years, far beyond any deadline of the
+#: contract (the longest is 10), and small enough that a typo cannot ask for centuries of spans.
+WORKING_DAYS_MAX = 10_000
+
+
+def add_working_days(*, calendar: Calendar | str, start: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `start` on a calendar (a Calendar or its name): `start`
+    itself never counts; weekends and the calendar's closed days are skipped (C6, D3, E2, H2). The
+    one way a domain turns "N working days" into a due date (RCA, change levels, maintenance notice,
+    order acceptance) and what `opsdesk calendar add-working-days` answers. Raises ValidationFailed
+    naming calendar, start or days."""
+    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+        raise ValidationFailed.field("start", f"Expected a date, got {start!r}.")
+    check_window(start, field="start")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= WORKING_DAYS_MAX:
+        raise ValidationFailed.field(
+            "days", f"'{days}' is not a number of working days from 0 to {WORKING_DAYS_MAX:,}."
+        )
+    if isinstance(calendar, str):
+        calendar = calendar_by_name(calendar)
+    try:
+        return business_calendar(calendar).add_working_days(start, days)
+    except OutsideWindow:  # start is inside 1970–2100, so the answer lies too far ahead
+        raise ValidationFailed.field(
+            "days", f"{days:,} working days after {start:%Y-%m-%d} lie beyond {WINDOW_LAST_YEAR}, the last"
+            " year the calendars cover."
+        )
 
 
 def _changed(calendar: Calendar) -> Calendar:
