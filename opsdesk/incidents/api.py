@@ -58,6 +58,7 @@ def _detail(request: HttpRequest, response: HttpResponse, incident: Incident, st
     """The incident as the caller may see it, with its targets and timeline, and its ETag."""
     incident = selectors.incident_get(user=request.auth, pk=incident.pk)
     incident.timeline = selectors.incident_timeline(user=request.auth, incident=incident)
+    incident.allowed_actions = list(selectors.incident_allowed_actions(user=request.auth, incident=incident))
     response["ETag"] = incident.etag
     return Status(status, incident) if status != 200 else incident
 
@@ -96,11 +97,9 @@ def incident_list(request: HttpRequest, filters: Query[IncidentFilter], params: 
 
 @router.post("/incidents", response={201: IncidentDetailOut, **ERRORS})
 def incident_log(request: HttpRequest, response: HttpResponse, payload: IncidentIn):
-    """C1: a customer logs as their own named contact; staff log on behalf of `reported_by`."""
-    data = payload.dict()
-    if request.auth.role == "customer":
-        data.pop("reported_by")
-    incident = services.incident_log(actor=request.auth, **data)
+    """C1: a customer logs as their own named contact (`reported_by` left out or their own; another
+    contact is refused, 422); staff log on behalf of `reported_by`, a contact of the organisation."""
+    incident = services.incident_log(actor=request.auth, **payload.dict())
     return _detail(request, response, incident, status=201)
 
 

@@ -106,6 +106,12 @@ class TimelineEntryOut(Schema):
 
 class IncidentDetailOut(IncidentOut):
     diagnostics_confirmed: list[int]
+    allowed_actions: list[str] = Field(
+        ...,
+        description="What the caller may do next with this incident, in its present state: the action "
+        "endpoints they may call (acknowledge, investigate, await_customer → await-customer, resume, "
+        "resolve, close, note → notes, call → calls, assign, priority).",
+    )
     targets: TargetsOut
     timeline: list[TimelineEntryOut]
 
@@ -144,8 +150,9 @@ class IncidentIn(Schema):
     )
     reported_by: int | None = Field(
         None,
-        description="Staff: the named contact on whose behalf the incident is logged (required). "
-        "Customers always log as their own named contact; for them it is not used.",
+        description="Staff: the named contact on whose behalf the incident is logged (required), a "
+        "contact of the service's organisation. Customers log as their own named contact: leave it "
+        "out or give their own; another contact is refused (422).",
     )
 
 

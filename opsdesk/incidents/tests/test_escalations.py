@@ -52,10 +52,6 @@ def fields_of(exc: ValidationFailed) -> set[str]:
     return {e["field"] for e in exc.errors}
 
 
-
-
-
-
 # --- the matrix as data ------------------------------------------------------------------------
 
 
