@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef
+from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q
 from django.utils import timezone
 
 from opsdesk.calendars.engine import (
@@ -994,18 +994,20 @@ def checklist_item_update(
 def _due_query(target: str, kind: str, now: datetime):
     """Open, running incidents whose warning (or due) instant of an unmet target has passed and
     that have no SlaEvent of that kind yet: one indexed query (see Incident.Meta.indexes)."""
-    instant = f"{target}_warning_at" if kind == SlaEventKind.WARNING else f"{target}_response_due"
     recorded = SlaEvent.objects.filter(incident=OuterRef("pk"), target=target, kind=kind)
-    return (
-        Incident.objects.filter(
-            **{
-                f"{target}_response_at__isnull": True,
-                f"{target}_warning_at__lte": now,
-                f"{instant}__lte": now,
-            },
-            state__in=OPEN_STATES,
+    # A breach is selectors.breached_q; a warning the same with the warning instant for the due time.
+    # Both keep warning_at <= now, the column the index leads with.
+    due = (
+        selectors.breached_q(now=now, target=target)
+        if kind == SlaEventKind.BREACH
+        else Q(
+            **{f"{target}_response_at__isnull": True},
+            state__in=sorted(OPEN_STATES),
             paused_at__isnull=True,
         )
+    )
+    return (
+        Incident.objects.filter(due, **{f"{target}_warning_at__lte": now})
         .filter(~Exists(recorded))
         .values_list("pk", flat=True)
     )
