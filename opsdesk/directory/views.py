@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
 from opsdesk.directory import forms, selectors, services
-from opsdesk.web.selectors import stale_contacts
 from opsdesk.web.ui import (
     Column,
     filter_values,
@@ -290,7 +289,7 @@ def contact_list(request):
     verification = filters.pop("verification", None)
     qs = selectors.contact_list(user=request.user, **filters)
     if verification == "stale":
-        qs = stale_contacts(qs)
+        qs = selectors.contacts_due_reverification(qs)
     listing = sorted_page(request, qs, columns=CONTACT_COLUMNS, orderings=CONTACT_ORDERINGS, default="name")
     return render_list(
         request,

@@ -620,7 +620,9 @@ def incident_start_investigating(
         if current.state == IncidentState.AWAITING_CUSTOMER:
             updated = incident_resume(actor=actor, incident=current, at=now)
         else:
-            updated = _move(actor=actor, current=current, to_state=IncidentState.INVESTIGATING, at=now)
+            updated = _move(
+                actor=actor, current=current, to_state=IncidentState.INVESTIGATING, at=now
+            )
         if note.strip():
             _note(actor=actor, incident=updated, body=note, public=True, at=now)
         return _reload(updated)
@@ -1218,7 +1220,6 @@ def incident_targets_recompute(
         )
         .order_by("pk")
     )
-
     def read(after_pk: int) -> tuple[list[tuple], list[tuple]]:
         rows = list(base.filter(pk__gt=after_pk).values_list(*_BATCH_COLUMNS)[:batch_size])
         return rows, (_recompute_rows(clock, rows, policy, fractions) if rows else [])

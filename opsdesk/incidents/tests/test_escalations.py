@@ -52,6 +52,10 @@ def fields_of(exc: ValidationFailed) -> set[str]:
     return {e["field"] for e in exc.errors}
 
 
+
+
+
+
 # --- the matrix as data ------------------------------------------------------------------------
 
 

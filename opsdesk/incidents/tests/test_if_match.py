@@ -22,6 +22,10 @@ API = "/api/v1"
 LONDON = ZoneInfo("Europe/London")
 
 
+
+
+
+
 def older_etag(obj) -> str:
     """The ETag the object had one change ago."""
     return f'"{obj.pk}-{obj.version - 1}"'

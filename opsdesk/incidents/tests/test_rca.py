@@ -53,6 +53,8 @@ def closed_p1(world, *, closed_at: datetime) -> Incident:
     )
 
 
+
+
 def send(client, method, url, body=None, **headers):
     return getattr(client, method)(
         url, data=json.dumps(body or {}), content_type="application/json", **headers

@@ -43,6 +43,8 @@ def p2(world, tag: str = "a", title: str = "Checkout degraded"):
     )
 
 
+
+
 @pytest.fixture
 def report(world):
     return rca.rca_request(actor=world["service_desk"], incident=p2(world))
