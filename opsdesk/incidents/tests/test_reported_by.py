@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from opsdesk.directory import services as directory
 from opsdesk.incidents.models import Incident
-from opsdesk.incidents.tests.conftest import all_checks, client_for, post
+from opsdesk.incidents.tests.conftest import client_for, post
+from opsdesk.incidents.tests.test_api import _log_body as _body
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +23,6 @@ def colleague(world):
     return directory.contact_create(
         actor=world["admin"], organisation=world["org_a"], name="Colleague", email="colleague@a.test"
     )
-
-
-def _body(world, **changes):
-    return {
-        "service_reference": world["service_a"].reference,
-        "title": "Checkout fails",
-        "description": "HTTP 500 on /checkout since 10:02.",
-        "priority": "P3",
-        "diagnostics_confirmed": all_checks(),
-        **changes,
-    }
 
 
 @pytest.mark.parametrize("other", ["colleague", "contact_b"])
