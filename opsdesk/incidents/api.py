@@ -58,7 +58,6 @@ def _detail(request: HttpRequest, response: HttpResponse, incident: Incident, st
     """The incident as the caller may see it, with its targets and timeline, and its ETag."""
     incident = selectors.incident_get(user=request.auth, pk=incident.pk)
     incident.timeline = selectors.incident_timeline(user=request.auth, incident=incident)
-    incident.allowed_actions = list(selectors.incident_allowed_actions(user=request.auth, incident=incident))
     response["ETag"] = incident.etag
     return Status(status, incident) if status != 200 else incident
 

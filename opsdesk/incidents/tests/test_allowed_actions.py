@@ -1,7 +1,8 @@
 """Issue 8 (rules out of views): what a user may do next with an incident is one selector,
 incident_allowed_actions. For every state and for staff, a customer and a read-only member of staff,
-the incident page offers exactly the steps it lists, the API returns the same list, every listed
-step goes through and every other one is refused — which is what makes the list true, not a copy."""
+the incident page offers exactly the steps it lists, the API returns the same list (detail and list
+rows), every listed step goes through and every other one is refused — which is what makes the list
+true, not a copy."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ def test_page_and_api_offer_what_the_selector_allows_and_it_is_true(world, state
     offered = [p["name"] for p in page.context["panels"] if p["name"] in STEP_PERMISSIONS]
     assert offered == list(allowed)
     assert client.get(f"{API}/incidents/{incident.pk}").json()["allowed_actions"] == list(allowed)
+    rows = client.get(f"{API}/incidents", {"state": state}).json()["results"]
+    assert next(r for r in rows if r["id"] == incident.pk)["allowed_actions"] == list(allowed)
 
     for step, (path, body) in ENDPOINTS.items():
         fresh = moved_to(world, state)  # each step on an incident of its own, in `state`
