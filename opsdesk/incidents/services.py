@@ -169,8 +169,7 @@ def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
     return lock_for_update(incident, expected_version)
 
 
-def _is_customer(actor: Any) -> bool:
-    return getattr(actor, "role", None) == "customer"
+_is_customer = selectors.is_customer
 
 
 def _check_transition(incident: Incident, to_state: str) -> None:
