@@ -182,6 +182,11 @@ class ContactFilter(FilterSchema):
     organisation: int | None = None
     flag: str | None = Field(None, description="One of: " + ", ".join(CONTACT_FLAG_FILTERS))
     q: str | None = None
+    reverification_due: bool | None = Field(
+        None,
+        description="I3: true, the contacts never verified or last verified more than "
+        "OPSDESK_CONTACT_REVERIFY_DAYS (90 by default) days ago; false, the others.",
+    )
 
 
 class RunbookOut(Schema):

@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from opsdesk.core.ui.crud import Pages, bound, int_param
 from opsdesk.core.ui.views import Column, form_page, history_page, require, ui_view, versioned
 from opsdesk.directory import forms, schemas, selectors, services
-from opsdesk.web.selectors import stale_contacts
 
 
 def _organisation_scoped(request, obj) -> dict[str, Any]:
@@ -143,7 +142,7 @@ account_history = ACCOUNTS.history_view()
 
 def _contacts(*, user: Any, verification: str | None = None, **filters: Any):
     qs = selectors.contact_list(user=user, **filters)
-    return stale_contacts(qs) if verification == "stale" else qs
+    return selectors.contacts_due_reverification(qs) if verification == "stale" else qs
 
 
 def _contact_detail(request, contact) -> dict[str, Any]:

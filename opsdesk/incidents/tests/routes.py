@@ -22,13 +22,13 @@ REQUEST_RCA = "incidents.request_rca"
 
 
 def _log(w: dict[str, Any]) -> dict:
-    """One body for everyone: both organisations have a WALK-SVC service; staff log on behalf of
-    A's contact, a customer as themselves (the form has no contact field for them)."""
+    """Both organisations have a WALK-SVC service; staff log on behalf of A's contact, a customer as
+    their own contact (another one is refused)."""
     from opsdesk.incidents.selectors import checklist_list
 
     return {
         "service_reference": "WALK-SVC",
-        "reported_by": w["contact_a"].pk,
+        "reported_by": getattr(w.get("walk_user"), "contact_id", None) or w["contact_a"].pk,
         "priority": "P3",
         "title": "Walk",
         "description": "walk",

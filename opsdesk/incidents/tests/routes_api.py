@@ -13,15 +13,15 @@ def _checks(w):
 
 
 def _log(w):
-    """The same body works for everyone: both organisations have a WALK-SVC service; staff log on
-    behalf of A's contact, customers as themselves (reported_by is not used for them)."""
+    """Both organisations have a WALK-SVC service; staff log on behalf of A's contact, a customer as
+    their own contact (another one is refused)."""
     return {
         "service_reference": WALK_SERVICE,
         "title": "Walk",
         "description": "walk",
         "priority": "P3",
         "diagnostics_confirmed": _checks(w),
-        "reported_by": w["contact_a"].pk,
+        "reported_by": getattr(w.get("walk_user"), "contact_id", None) or w["contact_a"].pk,
     }
 
 
