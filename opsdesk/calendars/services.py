@@ -32,7 +32,7 @@ from opsdesk.core.services import record_create, record_delete, record_update
 HOLIDAY_YEARS = range(2015, 2046)
 #: How many engine calendars a process keeps (least recently used dropped first).
 CALENDAR_CACHE_SIZE = 32
-_cache: OrderedDict[tuple[int, int], BusinessCalendar] = OrderedDict()
+_cache: OrderedDict[tuple[int, int, dt.datetime], BusinessCalendar] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -48,8 +48,10 @@ def _holidays(country: str, subdivision: str) -> dict[dt.date, str]:
 
 
 def business_calendar(calendar: Calendar) -> BusinessCalendar:
-    """The engine calendar of a database calendar, cached until the calendar's version changes."""
-    key = (calendar.pk, calendar.version)
+    """The engine calendar of a database calendar, cached until the calendar's version changes.
+    The key holds `updated_at` too: a calendar created in a transaction that rolled back may leave
+    its id and version 1 to the next one (SQLite reuses ids), which must not get the old rules."""
+    key = (calendar.pk, calendar.version, calendar.updated_at)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
