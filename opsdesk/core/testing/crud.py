@@ -14,7 +14,7 @@ on the real database through the real URLs.
         patch_body = {"name": "patched"}
         list_filter = "q=CanaryAlpha7Q"    # the default: tenant A's canary
 
-The world is core.testing.world's two tenants (`world` fixture); `actor` is who manages the
+The world is opsdesk.testing.world's two tenants (`world` fixture); `actor` is who manages the
 entity (the administrator unless said otherwise); `outsider` is tenant B's customer.
 """
 
