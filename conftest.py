@@ -7,7 +7,7 @@ import pytest
 
 @pytest.fixture
 def world(db):
-    from opsdesk.core.testing.world import build_world
+    from opsdesk.testing.world import build_world
 
     return build_world()
 

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 
 from opsdesk.calendars import selectors, services
 from opsdesk.core.api import ErrorOut, expected_version, with_etag
+from opsdesk.core.crud import Crud, routes
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import Day, WallTime, Year
 
@@ -97,9 +98,11 @@ def calendar_create(request: HttpRequest, response: HttpResponse, payload: Calen
     return Status(201, selectors.calendar_get(user=request.auth, pk=calendar.pk))
 
 
-@router.get("/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})
-def calendar_get(request: HttpRequest, response: HttpResponse, calendar_id: int):
-    return with_etag(response, selectors.calendar_get(user=request.auth, pk=calendar_id))
+routes(
+    router,
+    Crud(name="calendar", path="/calendars", out=CalendarOut, get=selectors.calendar_get, errors=ERRORS),
+    module=__name__,
+)
 
 
 @router.patch("/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS})

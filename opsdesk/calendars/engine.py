@@ -14,6 +14,10 @@ index and a step or two rather than a bisection):
   the next opening;
 - business time between a and b is B(b) - B(a).
 
+The B3 response-target rule ("N business hours, or by HH:MM on the next business day"; P4's
+business days) is written once, in _response_steps, and run on the table for one target and on
+its NumPy arrays for many.
+
 The native scalar form is integer epoch seconds (add_business_seconds), the same numbers the bulk
 NumPy paths and the database hold; datetime methods convert at the edges.
 
@@ -38,6 +42,7 @@ import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -314,6 +319,34 @@ class _Table:
             raise _NeedMore(True)
         return k
 
+    # -- the vocabulary of the B3 rule (_response_steps), on one instant in microseconds; _Arrays
+    # speaks it over arrays of epoch seconds. Each raises _NeedMore beyond the table's edge. --
+
+    unit = _US
+
+    def clock_start(self, t: int) -> tuple[int, int]:
+        """(s, j): t if open, else the next opening; j the span s lies in."""
+        j, is_open = self.locate(t)
+        return (t if is_open else self.starts[j]), j
+
+    def day_close(self, k: int) -> int:
+        return self.ends[self.day_last[k]]
+
+    def day_length(self, k: int) -> int:
+        return self.cum_end[self.day_last[k]] - self.cum_start[self.day_first[k]]
+
+    def add_from(self, s: int, j: int, amount: int) -> int:
+        """s (open, inside span j) + amount >= 0 business time; landing on a closing is the closing."""
+        return self.at_offset(self.cum_start[j] + (s - self.starts[j]) + amount) if amount else s
+
+    def wall_time(self, k: int, at: time) -> int:
+        """Local wall time `at` on business day k."""
+        return _to_us(datetime.combine(date.fromordinal(self.day_ordinal[self.day(k)]), at, tzinfo=self.zone))
+
+    @staticmethod
+    def choose(condition: bool, then: Callable[[], int], otherwise: int) -> int:
+        return then() if condition else otherwise
+
     def arrays(self) -> dict[str, np.ndarray]:
         if self._np is None:
             day_first = np.asarray(self.day_first, dtype=np.int64)
@@ -540,35 +573,23 @@ class BusinessCalendar:
             local = self._out(u).date() + timedelta(days=1)
             return self._out(self._local_us(local, _MIDNIGHT))
 
-        def op(tab: _Table, x: int) -> int:
-            return tab.ends[tab.day_last[tab.day_of(x)]]
-
-        return self._out(self._run(op, u))
+        return self._out(self._run(lambda tab, x: tab.day_close(tab.day_of(x)), u))
 
     def business_day_length(self, t: datetime) -> timedelta:
-        """Business time in the business day containing t (or the next to open): one business day
-        for P4 (B3). On a 24x7 calendar, 24 hours."""
+        """Business time in the business day containing t (or the next to open), what P4 counts as
+        one business day (B3). On a 24x7 calendar, 24 hours."""
         if self.always_open:
             _to_us(t)
             return timedelta(days=1)
-
-        def op(tab: _Table, x: int) -> int:
-            k = tab.day_of(x)
-            return tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
-
-        return timedelta(microseconds=self._run(op, _to_us(t)))
+        return timedelta(microseconds=self._run(lambda tab, x: tab.day_length(tab.day_of(x)), _to_us(t)))
 
     def next_business_day_at(self, t: datetime, at: time) -> datetime:
         """Local wall time `at` on the next business day after t's business day (the one containing
-        t, or the next to open when t is closed). The P3 fallback targets (B3)."""
+        t, or the next to open when t is closed), where B3's fallback puts a P3 target."""
         u = _to_us(t)
         if self.always_open:
             return self._out(self._local_us(self._out(u).date() + timedelta(days=1), at))
-
-        def op(tab: _Table, x: int) -> int:
-            return tab.day_ordinal[tab.day(tab.day_of(x) + 1)]
-
-        return self._out(self._local_us(date.fromordinal(self._run(op, u)), at))
+        return self._out(self._run(lambda tab, x: tab.wall_time(tab.day_of(x) + 1, at), u))
 
     def add_business_days(self, t: datetime, n: int) -> datetime:
         """n business days after t (B7 working-day deadlines), keeping the business time already
@@ -580,6 +601,30 @@ class BusinessCalendar:
         if self.always_open or n == 0:
             return self._out(u + n * 86_400 * _US if self.always_open else u)
         return self._out(self._run(_add_days, u, n))
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The n-th working day after `day` (C6, D3, E2, H2: RCA due dates, change levels, notice
+        periods, order acceptance): `day` itself never counts, and dates without opening hours
+        (weekends) or closed are skipped; n = 0 is `day` itself. A working day is a business day of
+        the span table, the same days P4 and B3's "next business day" count, found by bisection:
+        the cost does not grow with n beyond building the table's years. 24x7: every day works."""
+        if isinstance(day, datetime) or not isinstance(day, date):
+            raise ValueError(f"A date is required, got {day!r}.")
+        if n < 0:
+            raise ValueError("A number of working days cannot be negative.")
+        midnight = self._local_us(day, _MIDNIGHT)
+        _year_of(midnight)  # OutsideWindow for a day outside the window
+        if self.always_open or n == 0:
+            _year_of(midnight + n * 86_400 * _US)
+            result = day + timedelta(days=n)
+        else:
+            result = date.fromordinal(self._run(_working_day_after, day.toordinal(), midnight, n))
+        if not WINDOW_FIRST_YEAR <= result.year <= WINDOW_LAST_YEAR:
+            raise OutsideWindow(
+                f"The answer lies outside {WINDOW_FIRST_YEAR}–{WINDOW_LAST_YEAR}, the years the engine"
+                " covers."
+            )
+        return result
 
     def closed_periods(self, a: datetime, b: datetime, limit: int = 20) -> list[ClosedPeriod]:
         """The closed periods within [a, b), with their reasons (for explanations), at most `limit`."""
@@ -649,6 +694,22 @@ def _add_days(tab: _Table, u: int, n: int) -> int:
     if elapsed == 0:
         return tab.starts[tab.day_first[k2]]
     return tab.at_offset(begin + min(elapsed, length))
+
+
+def _working_day_after(tab: _Table, ordinal: int, midnight: int, n: int) -> int:
+    """The ordinal of the n-th (n >= 1) business day after date `ordinal`, whose local midnight is
+    `midnight` (microseconds)."""
+    if midnight < tab.lo:
+        raise _NeedMore(False, midnight)
+    if midnight >= tab.hi:
+        raise _NeedMore(True, midnight)
+    days = tab.day_ordinal
+    k = bisect.bisect_right(days, ordinal) + n - 1
+    if k >= len(days):
+        # Grow to about where the answer lies, at this table's density of business days.
+        dates_per_day = (tab.hi - tab.lo) / (86_400 * _US) / max(len(days), 1)
+        raise _NeedMore(True, tab.hi + (round((k - len(days) + 1) * dates_per_day) + 8) * 86_400 * _US)
+    return days[k]
 
 
 def _gaps(tab: _Table, ua: int, ub: int, limit: int) -> list[tuple[int, int, int | None, int]]:
@@ -738,6 +799,59 @@ def _check_rule(hours: float | None, business_days: int | None) -> None:
         raise ValueError("A response time cannot be negative.")
 
 
+class ResponseSteps(NamedTuple):
+    """The quantities of the B3 rule for one clock (or, on the bulk path, arrays of them), in the
+    unit of the table they were found on: microseconds for one instant, epoch seconds for arrays."""
+
+    start: Any  # s: the logged time if the calendar is open then, else the next opening
+    day: Any  # k: s's business day (an index into the span table)
+    close: Any  # the closing of s's business day
+    day_length: Any  # P4 only (else None): the business time in s's business day
+    amount: Any  # the business time the rule adds: N hours, or N × day_length (P4)
+    completion: Any  # c = s + amount of business time
+    fallback_applied: Any  # c is after close and the rule has a fallback time
+    due: Any  # the target: c, or the fallback time on the next business day
+
+
+def _response_steps(
+    tab: _Table | _Arrays, t, hours: float | None, fallback: time | None, business_days: int | None
+) -> ResponseSteps:
+    """The B3 response-target rule, written once. The scalar target (response_due), the
+    explanation (response_target) and the bulk recomputation (response_due_bulk) are all this
+    function: on a span table for one instant, or on _Arrays (the same vocabulary over NumPy arrays
+    of epoch seconds) for many.
+
+    s = t if the calendar is open then, else the next opening; c = s + N business hours. If c is at
+    or before the closing of s's business day the target is c; else the fallback (a local wall
+    time) on the next business day: P3's initial response "1 business hour, or by 10:00 on the
+    next business day", its considered response "4 hours, or by 12:00" (the numbers are rows of
+    the SLA table in sla, the rule is here). Without a fallback, c.
+    With `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is
+    due Tue 11:00 and Mon 09:00 is due Mon 17:00 (an addition landing on a closing is that
+    closing). 24x7 calendars do not come here: their targets are plain elapsed time (_elapsed_amount).
+    """
+    s, j = tab.clock_start(t)
+    k = tab.span_day[j]
+    close = tab.day_close(k)
+    if business_days is not None:
+        length = tab.day_length(k)
+        amount = business_days * length
+        c = tab.add_from(s, j, amount)
+        return ResponseSteps(s, k, close, length, amount, c, False, c)
+    amount = round(hours * 3600 * tab.unit)
+    c = tab.add_from(s, j, amount)
+    if fallback is None:
+        return ResponseSteps(s, k, close, None, amount, c, False, c)
+    past_close = c > close
+    due = tab.choose(past_close, lambda: tab.wall_time(k + 1, fallback), c)
+    return ResponseSteps(s, k, close, None, amount, c, past_close, due)
+
+
+def _elapsed_amount(hours: float | None, business_days: int | None, unit: int) -> int:
+    """On a 24x7 calendar (P1, P2) a target is plain elapsed time; a business day is 24 hours."""
+    return business_days * 86_400 * unit if business_days is not None else round(hours * 3600 * unit)
+
+
 def response_due(
     calendar: BusinessCalendar,
     logged_at: datetime,
@@ -746,30 +860,12 @@ def response_due(
     fallback: time | None = None,
     business_days: int | None = None,
 ) -> datetime:
-    """The B3 target, fast (no explanation). See response_target."""
+    """The B3 target, fast (no explanation): _response_steps' due."""
     _check_rule(hours, business_days)
     u = _to_us(logged_at)
     if calendar.always_open:
-        if business_days is not None:
-            return calendar._out(u + business_days * 86_400 * _US)
-        return calendar._out(u + round(hours * 3600 * _US))
-    return calendar._out(calendar._run(_due, u, hours, fallback, business_days))
-
-
-def _due(tab: _Table, u: int, hours: float | None, fallback: time | None, business_days: int | None) -> int:
-    j, is_open = tab.locate(u)
-    s = u if is_open else tab.starts[j]
-    k = tab.span_day[j]
-    offset = tab.cum_start[j] + (s - tab.starts[j])
-    if business_days is not None:
-        length = tab.cum_end[tab.day_last[k]] - tab.cum_start[tab.day_first[k]]
-        return tab.at_offset(offset + business_days * length) if business_days else s
-    d = round(hours * 3600 * _US)
-    c = tab.at_offset(offset + d) if d else s
-    if fallback is None or c <= tab.ends[tab.day_last[k]]:
-        return c
-    day = date.fromordinal(tab.day_ordinal[tab.day(k + 1)])
-    return _to_us(datetime.combine(day, fallback, tzinfo=tab.zone))
+        return calendar._out(u + _elapsed_amount(hours, business_days, _US))
+    return calendar._out(calendar._run(_response_steps, u, hours, fallback, business_days).due)
 
 
 def response_target(
@@ -780,63 +876,54 @@ def response_target(
     fallback: time | None = None,
     business_days: int | None = None,
 ) -> ResponseTarget:
-    """A response target by the B3 rule, with its explanation.
-
-    s = logged_at if the calendar is open then, else the next opening; c = s + `hours` business
-    hours. If c is on s's business day (at or before its closing) the target is c, else `fallback`
-    (local wall time) on the next business day after s's day; without a fallback, c. With
-    `business_days` (P4), one business day is the length of s's business day, so Mon 11:00 is due
-    Tue 11:00 and Mon 09:00 is due Mon 17:00. On a 24x7 calendar: plain elapsed time.
-    """
+    """A response target by the B3 rule (_response_steps), with its explanation: the rule's steps
+    told in words, and the closed periods between the logged time and the target."""
+    _check_rule(hours, business_days)
+    u = _to_us(logged_at)
+    lines = []
+    if calendar.always_open:
+        logged = calendar._out(u)
+        amount = timedelta(microseconds=_elapsed_amount(hours, business_days, _US))
+        due = calendar._out(u + _elapsed_amount(hours, business_days, _US))
+        lines.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
+        lines.append(f"{amount} after logging: due {_fmt(due)}.")
+        return ResponseTarget(
+            due, TargetExplanation(logged, logged, False, amount, due, None, None, False, (), tuple(lines))
+        )
+    steps = calendar._run(_response_steps, u, hours, fallback, business_days)
+    logged = calendar._out(u)
     # Instants are compared as microseconds: datetimes of one zone compare by wall clock, which is
     # wrong across a DST fold.
-    due = response_due(calendar, logged_at, hours=hours, fallback=fallback, business_days=business_days)
-    logged = calendar._out(_to_us(logged_at))
-    s = calendar.next_opening(logged)
-    late = _to_us(s) != _to_us(logged)
-    steps = []
-    if calendar.always_open:
-        amount = timedelta(days=business_days) if business_days is not None else timedelta(hours=hours)
-        steps.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
-        steps.append(f"{amount} after logging: due {_fmt(due)}.")
-        return ResponseTarget(
-            due, TargetExplanation(logged, s, False, amount, due, None, None, False, (), tuple(steps))
-        )
-    close = calendar.day_close(s)
+    s, c, close, due = (calendar._out(x) for x in (steps.start, steps.completion, steps.close, steps.due))
+    amount = timedelta(microseconds=steps.amount)
+    late = steps.start != u
     if late:
-        steps.append(f"Logged {_fmt(logged)} while closed: the clock starts at the next opening, {_fmt(s)}.")
+        lines.append(f"Logged {_fmt(logged)} while closed: the clock starts at the next opening, {_fmt(s)}.")
     else:
-        steps.append(f"Logged {_fmt(logged)} during business hours: the clock starts at once.")
-    fallback_applied = False
+        lines.append(f"Logged {_fmt(logged)} during business hours: the clock starts at once.")
     if business_days is not None:
-        length = calendar.business_day_length(s)
-        amount = length * business_days
+        length = timedelta(microseconds=steps.day_length)
         count = "one business day" if business_days == 1 else f"{business_days} business days"
-        steps.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
+        lines.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
                      f" is {_fmt_duration(length)} long).")
-        c = calendar.add_business_time(s, amount)
-        steps.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
+        lines.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
+    elif steps.fallback_applied:
+        lines.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
+                     f" closes ({_fmt(close)}).")
+        lines.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
     else:
-        amount = timedelta(microseconds=round(hours * 3600 * _US))
-        c = calendar.add_business_time(s, amount)
-        within = _to_us(c) <= _to_us(close)
-        if within or fallback is None:
-            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
-                         + (f", within that business day (it closes {_fmt(close)})." if within else "."))
-            steps.append(f"Due {_fmt(due)}.")
-        else:
-            fallback_applied = True
-            steps.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"
-                         f" closes ({_fmt(close)}).")
-            steps.append(f"So the target is {fallback:%H:%M} on the next business day: due {_fmt(due)}.")
-    periods = tuple(calendar.closed_periods(logged, max(due, c, key=_to_us)))
+        within = steps.completion <= steps.close
+        lines.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}"
+                     + (f", within that business day (it closes {_fmt(close)})." if within else "."))
+        lines.append(f"Due {_fmt(due)}.")
+    periods = tuple(calendar.closed_periods(logged, calendar._out(max(steps.due, steps.completion))))
     if periods:
         listed = "; ".join(f"{_fmt(p.start)} to {_fmt(p.end)} ({p.reason})" for p in periods)
-        steps.insert(len(steps) - 1, f"Closed time not counted: {listed}.")
+        lines.insert(len(lines) - 1, f"Closed time not counted: {listed}.")
     return ResponseTarget(
         due,
         TargetExplanation(logged, s, late, amount, c, close, fallback if business_days is None else None,
-                          fallback_applied, periods, tuple(steps)),
+                          bool(steps.fallback_applied), periods, tuple(lines)),
     )
 
 
@@ -904,6 +991,55 @@ def _grow_hint(calendar: BusinessCalendar, tab: _Table, forward: bool) -> int:
     return (tab.hi // _US + 1) if forward else (tab.lo // _US - 1)
 
 
+class _Arrays:
+    """A span table's B3 vocabulary (clock_start, day_close, day_length, add_from, wall_time,
+    choose; see _Table) over NumPy arrays of epoch seconds, so that _response_steps runs unchanged
+    on every open target of a calendar at once. Raises _NeedMore where the table does not reach."""
+
+    unit = 1
+
+    def __init__(self, calendar: BusinessCalendar, tab: _Table) -> None:
+        a = tab.arrays()
+        self.calendar, self.tab = calendar, tab
+        self.starts, self.ends = a["starts"], a["ends"]
+        self.cum_start, self.cum_end = a["cum_start"], a["cum_end"]
+        self.span_day, self._close, self._length = a["span_day"], a["day_close"], a["day_length"]
+
+    def clock_start(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        st = self.starts
+        i = np.searchsorted(st, t, side="right") - 1
+        if (i < 0).any():
+            raise _NeedMore(False)
+        inside = t < self.ends[i]
+        j = np.where(inside, i, i + 1)
+        if j.max() >= len(st):
+            raise _NeedMore(True)
+        return np.where(inside, t, st[j]), j
+
+    def day_close(self, k: np.ndarray) -> np.ndarray:
+        return self._close[k]
+
+    def day_length(self, k: np.ndarray) -> np.ndarray:
+        return self._length[k]
+
+    def add_from(self, s: np.ndarray, j: np.ndarray, amount) -> np.ndarray:
+        st, cs, ce = self.starts, self.cum_start, self.cum_end
+        target = cs[j] + (s - st[j]) + amount
+        if target.max() > ce[-1]:
+            raise _NeedMore(True)
+        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
+        return np.where(amount > 0, st[jj] + (target - cs[jj]), s)
+
+    def wall_time(self, k: np.ndarray, at: time) -> np.ndarray:
+        if k.max() >= len(self.tab.day_first):
+            raise _NeedMore(True)
+        return _fallback_array(self.calendar, self.tab, at)[k]
+
+    @staticmethod
+    def choose(condition: np.ndarray, then: Callable[[], np.ndarray], otherwise: np.ndarray) -> np.ndarray:
+        return np.where(condition, then(), otherwise) if condition.any() else otherwise
+
+
 def response_due_bulk(
     calendar: BusinessCalendar,
     logged_at,
@@ -913,45 +1049,24 @@ def response_due_bulk(
     business_days: int | None = None,
 ) -> np.ndarray:
     """response_due over an array of logged-at instants (integer epoch seconds), as int64 epoch
-    seconds: recomputing every open target of a calendar at once (B5)."""
+    seconds: recomputing every open target of a calendar at once (B5). The same B3 rule,
+    _response_steps, on _Arrays."""
     _check_rule(hours, business_days)
     t = np.asarray(logged_at).astype(np.int64)
     if calendar.always_open:
-        amount = business_days * 86_400 if business_days is not None else round(hours * 3600)
-        return t + amount
+        return t + _elapsed_amount(hours, business_days, 1)
     if t.size == 0:
         return t
     lo, hi = int(t.min()), int(t.max())
     while True:
         tab = calendar._covered(lo * _US, hi * _US)
-        a = tab.arrays()
-        st, en, cs, ce = a["starts"], a["ends"], a["cum_start"], a["cum_end"]
-        i = np.searchsorted(st, t, side="right") - 1
-        if (i < 0).any():
-            lo -= 366 * 86_400
-            continue
-        inside = t < en[i]
-        j = np.where(inside, i, i + 1)
-        if j.max() >= len(st):
-            hi = _grow_hint(calendar, tab, True)
-            continue
-        s = np.where(inside, t, st[j])
-        k = a["span_day"][j]
-        offset = cs[j] + (s - st[j])
-        if business_days is not None:
-            amount = business_days * a["day_length"][k]
-        else:
-            amount = np.full_like(t, round(hours * 3600))
-        target = offset + amount
-        if target.max() > ce[-1] or (fallback is not None and k.max() + 1 >= len(tab.day_first)):
-            hi = _grow_hint(calendar, tab, True)
-            continue
-        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
-        c = np.where(amount > 0, st[jj] + (target - cs[jj]), s)
-        if business_days is not None or fallback is None:
-            return c
-        fallback_at = _fallback_array(calendar, tab, fallback)
-        return np.where(c <= a["day_close"][k], c, fallback_at[k + 1])
+        try:
+            return _response_steps(_Arrays(calendar, tab), t, hours, fallback, business_days).due
+        except _NeedMore as need:
+            if need.forward:
+                hi = _grow_hint(calendar, tab, True)
+            else:
+                lo = _grow_hint(calendar, tab, False)
 
 
 def _fallback_array(calendar: BusinessCalendar, tab: _Table, at: time) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 
 from opsdesk.calendars.models import Weekday
-from opsdesk.directory.forms import ServiceErrorsForm
+from opsdesk.core.ui.forms import ServiceErrorsForm
 
 DAY_FIELDS = [(day.value, day.label.lower(), day.label) for day in Weekday]
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")

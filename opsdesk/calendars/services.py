@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.db import transaction
 from django.db.models import F
 
-from opsdesk.calendars.engine import BusinessCalendar
+from opsdesk.calendars.engine import WINDOW_LAST_YEAR, BusinessCalendar, OutsideWindow
 from opsdesk.calendars.models import Calendar, Closure, ClosureSource, WorkingHours
+from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.tasks import recompute_calendar_targets
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import check_window
@@ -32,7 +33,7 @@ from opsdesk.core.services import record_create, record_delete, record_update
 HOLIDAY_YEARS = range(2015, 2046)
 #: How many engine calendars a process keeps (least recently used dropped first).
 CALENDAR_CACHE_SIZE = 32
-_cache: OrderedDict[tuple[int, int], BusinessCalendar] = OrderedDict()
+_cache: OrderedDict[tuple[int, int, dt.datetime], BusinessCalendar] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -48,8 +49,10 @@ def _holidays(country: str, subdivision: str) -> dict[dt.date, str]:
 
 
 def business_calendar(calendar: Calendar) -> BusinessCalendar:
-    """The engine calendar of a database calendar, cached until the calendar's version changes."""
-    key = (calendar.pk, calendar.version)
+    """The engine calendar of a database calendar, cached until the calendar's version changes.
+    The key holds `updated_at` too: a calendar created in a transaction that rolled back may leave
+    its id and version 1 to the next one (SQLite reuses ids), which must not get the old rules."""
+    key = (calendar.pk, calendar.version, calendar.updated_at)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -72,6 +75,35 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
         while len(_cache) > CALENDAR_CACHE_SIZE:
             _cache.popitem(last=False)
     return built
+
+
+#: The most working days one question may add: about 38 years, far beyond any deadline of the
+#: contract (the longest is 10), and small enough that a typo cannot ask for centuries of spans.
+WORKING_DAYS_MAX = 10_000
+
+
+def add_working_days(*, calendar: Calendar | str, start: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `start` on a calendar (a Calendar or its name): `start`
+    itself never counts; weekends and the calendar's closed days are skipped (C6, D3, E2, H2). The
+    one way a domain turns "N working days" into a due date (RCA, change levels, maintenance notice,
+    order acceptance) and what `opsdesk calendar add-working-days` answers. Raises ValidationFailed
+    naming calendar, start or days."""
+    if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+        raise ValidationFailed.field("start", f"Expected a date, got {start!r}.")
+    check_window(start, field="start")
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= WORKING_DAYS_MAX:
+        raise ValidationFailed.field(
+            "days", f"'{days}' is not a number of working days from 0 to {WORKING_DAYS_MAX:,}."
+        )
+    if isinstance(calendar, str):
+        calendar = calendar_by_name(calendar)
+    try:
+        return business_calendar(calendar).add_working_days(start, days)
+    except OutsideWindow:  # start is inside 1970–2100, so the answer lies too far ahead
+        raise ValidationFailed.field(
+            "days", f"{days:,} working days after {start:%Y-%m-%d} lie beyond {WINDOW_LAST_YEAR}, the last"
+            " year the calendars cover."
+        )
 
 
 def _changed(calendar: Calendar) -> Calendar:

@@ -22,7 +22,7 @@ from opsdesk.calendars import forms, selectors, services
 from opsdesk.calendars.engine import public_holidays
 from opsdesk.calendars.models import Weekday
 from opsdesk.core.permissions import has_permission
-from opsdesk.web.ui import form_page, history_page, require, ui_view
+from opsdesk.core.ui.views import form_page, history_page, require, ui_view
 
 MANAGE = "calendars.manage"
 RECOMPUTE_NOTE = "Open incident targets on this calendar are being recomputed."

@@ -3,7 +3,8 @@
 DATABASE_URL, REDIS_URL, EMAIL_URL, OPSDESK_SECRET_KEY, OPSDESK_DEBUG, OPSDESK_ALLOWED_HOSTS,
 OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT; security (issue 7):
 OPSDESK_SECURE_COOKIES, OPSDESK_BEHIND_HTTPS_PROXY, OPSDESK_HSTS_SECONDS, OPSDESK_TOKEN_DEFAULT_DAYS,
-OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN.
+OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN; the directory:
+OPSDESK_CONTACT_REVERIFY_DAYS.
 """
 
 import os
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
     "opsdesk.web",
+    "opsdesk.demo",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +153,10 @@ def _env_count(name: str, default: int, minimum: int = 1) -> int:
         raise ValueError(f"{name} must be a whole number of at least {minimum}, not {raw!r}.")
     return int(raw)
 
+
+# I3: a named contact's details are re-verified at least every OPSDESK_CONTACT_REVERIFY_DAYS days
+# (read through directory.selectors.contact_reverification_days).
+CONTACT_REVERIFY_DAYS = _env_count("OPSDESK_CONTACT_REVERIFY_DAYS", 90)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -1,14 +1,13 @@
 """The one tenancy mechanism (A4): every selector restricts its queryset to what the user may see.
 
-Provider staff see every tenant. A customer user sees their own organisation's objects. Other
-kinds of user (partners, J2) see what a registered scope provider grants them; with none
-registered they see nothing. Another tenant's object is simply absent from the queryset, so it
-answers 404 exactly like a missing one.
+Provider staff see every tenant. A customer user sees their own organisation's objects. Any other
+kind of user sees nothing (partners, J2, will see what their grants cover once grants exist).
+Another tenant's object is simply absent from the queryset, so it answers 404 exactly like a
+missing one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -24,13 +23,6 @@ class _Unrestricted:
 
 UNRESTRICTED = _Unrestricted()
 
-#: role -> function(user) -> set of organisation ids that user may see (partners register here).
-_scope_providers: dict[str, Callable[[Any], set[int]]] = {}
-
-
-def register_scope_provider(role: str, provider: Callable[[Any], set[int]]) -> None:
-    _scope_providers[role] = provider
-
 
 def organisation_scope(user: Any | AnonymousUser | None) -> set[int] | _Unrestricted:
     """The organisations a user may see, or UNRESTRICTED for provider staff. Cached on the user."""
@@ -44,8 +36,6 @@ def organisation_scope(user: Any | AnonymousUser | None) -> set[int] | _Unrestri
     elif user.role == "customer":
         org_id = user.customer_organisation_id
         scope = {org_id} if org_id else set()
-    elif user.role in _scope_providers:
-        scope = set(_scope_providers[user.role](user))
     else:
         scope = set()
     user._opsdesk_scope = scope

@@ -10,29 +10,10 @@ from django import forms
 
 from opsdesk.calendars.selectors import calendar_list
 from opsdesk.core.roles import Role
+from opsdesk.core.ui.forms import ANY, FilterForm, VersionedForm, search_field
 from opsdesk.directory import selectors
 from opsdesk.directory.choices import CONTACT_FLAGS, Environment, OnboardingState
 from opsdesk.sla.selectors import sla_policy_list
-
-ANY = [("", "Any")]
-
-
-class ServiceErrorsForm(forms.Form):
-    """Marks fields with errors for assistive technology and Pico's red outline."""
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs.update(
-                    {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
-                )
-
-
-class VersionedForm(ServiceErrorsForm):
-    """Carries the version the user saw, so a stale edit is refused instead of overwriting (L3)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 def _choose_organisation(user: Any) -> list[tuple[str, str]]:
@@ -46,35 +27,22 @@ def _staff_choices(role: str) -> list[tuple[str, str]]:
 # --- filters -----------------------------------------------------------------------------------
 
 
-class SearchInput(forms.TextInput):
-    input_type = "search"
-
-
-def _search(placeholder: str) -> forms.CharField:
-    return forms.CharField(
-        required=False,
-        max_length=200,
-        label="Search",
-        widget=SearchInput(attrs={"placeholder": placeholder, "aria-label": "Search"}),
-    )
-
-
-class OrganisationFilterForm(forms.Form):
-    q = _search("Search organisations")
+class OrganisationFilterForm(FilterForm):
+    q = search_field("Search organisations")
     service_plan = forms.ChoiceField(required=False, label="Plan")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["service_plan"].choices = ANY + [(p.code, p.name) for p in selectors.service_plan_list()]
 
 
-class _OrganisationScopedFilter(forms.Form):
+class _OrganisationScopedFilter(FilterForm):
     """Staff filter by organisation; a customer has only one, so the select is left out."""
 
     organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         if user.is_provider_staff:
             self.fields["organisation"].choices = ANY + selectors.organisation_choices(user=user)
         else:
@@ -82,7 +50,7 @@ class _OrganisationScopedFilter(forms.Form):
 
 
 class AccountFilterForm(_OrganisationScopedFilter):
-    q = _search("Account id or name")
+    q = search_field("Account id or name")
     onboarding_state = forms.ChoiceField(required=False, label="State", choices=ANY + OnboardingState.choices)
     kind = forms.ChoiceField(
         required=False,
@@ -93,7 +61,7 @@ class AccountFilterForm(_OrganisationScopedFilter):
 
 
 class ContactFilterForm(_OrganisationScopedFilter):
-    q = _search("Name or email")
+    q = search_field("Name or email")
     flag = forms.ChoiceField(required=False, label="Flag", choices=ANY + list(CONTACT_FLAGS))
     verification = forms.ChoiceField(
         required=False,
@@ -104,17 +72,14 @@ class ContactFilterForm(_OrganisationScopedFilter):
 
 
 class ServiceFilterForm(_OrganisationScopedFilter):
-    q = _search("Reference or name")
+    q = search_field("Reference or name")
     environment = forms.ChoiceField(required=False, label="Environment", choices=ANY + Environment.choices)
     field_order = ["q", "organisation", "environment"]
 
 
-class UserFilterForm(forms.Form):
-    q = _search("Name or email")
+class UserFilterForm(FilterForm):
+    q = search_field("Name or email")
     role = forms.ChoiceField(required=False, label="Role", choices=ANY + Role.choices)
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
 
 
 # --- organisations (A1) ------------------------------------------------------------------------

@@ -16,6 +16,13 @@ class UserRef(Schema):
     email: str
 
 
+# Who did something, as the incident sub-resources (escalations, RCAs) show it: no email. (A comment,
+# not a docstring: a docstring would become the schema's description in the OpenAPI document.)
+class PersonRef(Schema):
+    id: int
+    full_name: str
+
+
 class OrganisationOut(Schema):
     id: int
     name: str
@@ -175,6 +182,11 @@ class ContactFilter(FilterSchema):
     organisation: int | None = None
     flag: str | None = Field(None, description="One of: " + ", ".join(CONTACT_FLAG_FILTERS))
     q: str | None = None
+    reverification_due: bool | None = Field(
+        None,
+        description="I3: true, the contacts never verified or last verified more than "
+        "OPSDESK_CONTACT_REVERIFY_DAYS (90 by default) days ago; false, the others.",
+    )
 
 
 class RunbookOut(Schema):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from opsdesk.core.errors import NotFound
 from opsdesk.directory.models import (
@@ -75,10 +78,41 @@ def account_get(*, user: Any, pk: Any) -> CloudAccount:
     return _get(account_list(user=user), pk)
 
 
+def contact_reverification_days() -> int:
+    """I3: how often a named contact's details are re-verified (OPSDESK_CONTACT_REVERIFY_DAYS)."""
+    return settings.CONTACT_REVERIFY_DAYS
+
+
+def reverification_due_q(*, now: dt.datetime | None = None) -> Q:
+    """I3, the one definition: a contact never verified, or last verified more than
+    contact_reverification_days() ago, is due re-verification."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=contact_reverification_days())
+    return Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+
+
+def contacts_due_reverification(qs: QuerySet, *, now: dt.datetime | None = None) -> QuerySet:
+    """The contacts of `qs` due re-verification (reverification_due_q)."""
+    return qs.filter(reverification_due_q(now=now))
+
+
+def contact_reverification_due(contact: NamedContact, *, now: dt.datetime | None = None) -> bool:
+    """reverification_due_q for one contact already read (a list row, a detail page)."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=contact_reverification_days())
+    return contact.last_verified_at is None or contact.last_verified_at < cutoff
+
+
 def contact_list(
-    *, user: Any, organisation: Any = None, flag: str | None = None, q: str | None = None
+    *,
+    user: Any,
+    organisation: Any = None,
+    flag: str | None = None,
+    q: str | None = None,
+    reverification_due: bool | None = None,
 ) -> QuerySet:
     qs = NamedContact.objects.restrict(user).select_related("organisation")
+    if reverification_due is not None:
+        due = reverification_due_q()
+        qs = qs.filter(due) if reverification_due else qs.exclude(due)
     if organisation:
         qs = qs.filter(organisation_id=organisation)
     if flag:

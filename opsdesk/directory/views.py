@@ -1,8 +1,9 @@
 """Directory pages (A1–A5, L4): lists, detail, create/edit and history for organisations, cloud
-accounts, named contacts, services with runbooks, and users.
+accounts, named contacts, services with runbooks, and users, declared on the CRUD kit (core.ui.crud).
 
-Thin by rule: parse a form, call one selector or service, render. Selectors keep each user inside
-their tenant (another tenant's object is a 404); services decide who may write (a 403 page).
+Thin by rule: each entity names its selectors, services, forms and columns; the kit parses, calls
+and renders. Selectors keep each user inside their tenant (another tenant's object is a 404);
+services decide who may write (a 403 page).
 """
 
 from __future__ import annotations
@@ -10,360 +11,179 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from opsdesk.core.permissions import has_permission
-from opsdesk.directory import forms, selectors, services
-from opsdesk.web.selectors import stale_contacts
-from opsdesk.web.ui import (
-    Column,
-    filter_values,
-    form_page,
-    history_page,
-    render_list,
-    require,
-    sorted_page,
-    ui_view,
-    versioned,
-)
-
-LIST_TEMPLATE = "web/list.html"
+from opsdesk.core.ui.crud import Pages, bound, int_param
+from opsdesk.core.ui.views import Column, form_page, history_page, require, ui_view, versioned
+from opsdesk.directory import forms, schemas, selectors, services
 
 
-def _bound(request) -> Any:
-    return request.POST if request.method == "POST" else None
+def _organisation_scoped(request, obj) -> dict[str, Any]:
+    """Account and service forms offer the accounts and contacts of one organisation: the object's,
+    or the one whose page the create form was opened from."""
+    organisation = obj.organisation_id if obj else int_param(request, "organisation")
+    return {"user": request.user, "creating": obj is None, "organisation": organisation}
 
 
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name) or request.POST.get(name) or ""
-    return int(value) if value.isdigit() else None
-
-
-def _create_url(user: Any, permission: str, name: str) -> str | None:
-    return reverse(name) if has_permission(user, permission) else None
+def _from_organisation(request) -> dict[str, Any]:
+    return {"organisation": int_param(request, "organisation")}
 
 
 # --- organisations (A1) ------------------------------------------------------------------------
 
-ORGANISATION_COLUMNS = [
-    Column("Name", "name"),
-    Column("Plan", "plan"),
-    Column("CSDM"),
-    Column("Accounts", "accounts", "num"),
-    Column("Contacts", "contacts", "num"),
-    Column("Updated", "updated"),
-]
-ORGANISATION_ORDERINGS = {
-    "name": ("name",),
-    "plan": ("service_plan__name", "name"),
-    "accounts": ("account_count",),
-    "contacts": ("contact_count",),
-    "updated": ("updated_at",),
-}
+
+def _organisation_detail(request, org) -> dict[str, Any]:
+    user = request.user
+    return {
+        "accounts": list(selectors.account_list(user=user, organisation=org.pk)),
+        "contacts": list(selectors.contact_list(user=user, organisation=org.pk)),
+        "services": list(selectors.service_list(user=user, organisation=org.pk)),
+    }
 
 
-@ui_view
-def organisation_list(request):
-    form = forms.OrganisationFilterForm(request.GET, user=request.user)
-    qs = selectors.organisation_list(user=request.user, **filter_values(form))
-    listing = sorted_page(
-        request, qs, columns=ORGANISATION_COLUMNS, orderings=ORGANISATION_ORDERINGS, default="name"
-    )
-    return render_list(
-        request,
-        template=LIST_TEMPLATE,
-        table_template="directory/organisations/_table.html",
-        context={
-            "title": "Organisations",
-            "subtitle": "Customer organisations and their service plans.",
-            "filter_form": form,
-            "listing": listing,
-            "create_label": "New organisation",
-            "create_url": _create_url(
-                request.user, "directory.change_organisation", "directory:organisation_create"
-            ),
-        },
-    )
-
-
-@ui_view
-def organisation_detail(request, pk: int):
-    org = selectors.organisation_get(user=request.user, pk=pk)
-    return render(
-        request,
-        "directory/organisations/detail.html",
-        {
-            "organisation": org,
-            "accounts": list(selectors.account_list(user=request.user, organisation=org.pk)),
-            "contacts": list(selectors.contact_list(user=request.user, organisation=org.pk)),
-            "services": list(selectors.service_list(user=request.user, organisation=org.pk)),
-        },
-    )
-
-
-@ui_view
-def organisation_create(request):
-    require(request.user, "directory.change_organisation")
-    form = forms.OrganisationForm(_bound(request), user=request.user, creating=True)
-    return form_page(
-        request,
-        form,
-        lambda d: services.organisation_create(actor=request.user, **d),
-        success=lambda o: reverse("directory:organisation_detail", args=[o.pk]),
-        message=lambda o: f"Organisation {o.name} created.",
-        title="New organisation",
-        submit="Create organisation",
-        cancel_url=reverse("directory:organisation_list"),
-    )
-
-
-@ui_view
-def organisation_update(request, pk: int):
-    org = selectors.organisation_get(user=request.user, pk=pk)
-    require(request.user, "directory.change_organisation")
-    form = forms.OrganisationForm(
-        _bound(request), initial=forms.OrganisationForm.initial_for(org), user=request.user, creating=False
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.organisation_update, actor=request.user, organisation=org),
-        success=lambda o: reverse("directory:organisation_detail", args=[o.pk]),
-        message=lambda o: f"Organisation {o.name} saved.",
-        title=f"Edit {org.name}",
-        submit="Save changes",
-        cancel_url=reverse("directory:organisation_detail", args=[org.pk]),
-    )
-
-
-organisation_history = history_page(
-    selectors.organisation_get,
-    back=lambda org: reverse("directory:organisation_detail", args=[org.pk]),
-    title=lambda org: org.name,
+ORGANISATIONS = Pages(
+    urls="directory:organisation",
+    noun="organisation",
+    get=selectors.organisation_get,
+    label=lambda org: org.name,
+    permission="directory.change_organisation",
+    list=selectors.organisation_list,
+    filter_form=forms.OrganisationFilterForm,
+    columns=[
+        Column("Name", "name"),
+        Column("Plan", "plan", order=("service_plan__name", "name")),
+        Column("CSDM"),
+        Column("Accounts", "accounts", "num", order=("account_count",)),
+        Column("Contacts", "contacts", "num", order=("contact_count",)),
+        Column("Updated", "updated", order=("updated_at",)),
+    ],
+    default_sort="name",
+    title="Organisations",
+    subtitle="Customer organisations and their service plans.",
+    table_template="directory/organisations/_table.html",
+    csv=schemas.OrganisationOut,
+    detail_template="directory/organisations/detail.html",
+    detail_context=_organisation_detail,
+    form=forms.OrganisationForm,
+    create=services.organisation_create,
+    update=services.organisation_update,
 )
+
+organisation_list = ORGANISATIONS.list_view()
+organisation_detail = ORGANISATIONS.detail_view()
+organisation_create = ORGANISATIONS.create_view()
+organisation_update = ORGANISATIONS.update_view()
+organisation_history = ORGANISATIONS.history_view()
 
 
 # --- cloud accounts (A2) -----------------------------------------------------------------------
 
-ACCOUNT_COLUMNS = [
-    Column("Account id", "account_id"),
-    Column("Name", "name"),
-    Column("Organisation", "organisation"),
-    Column("Structure"),
-    Column("Regions"),
-    Column("State", "state"),
-]
-ACCOUNT_ORDERINGS = {
-    "account_id": ("account_id",),
-    "name": ("name",),
-    "organisation": ("organisation__name", "account_id"),
-    "state": ("onboarding_state", "account_id"),
-}
 
-
-@ui_view
-def account_list(request):
-    form = forms.AccountFilterForm(request.GET, user=request.user)
-    filters = filter_values(form)
-    kind = filters.pop("kind", None)
+def _accounts(*, user: Any, kind: str | None = None, **filters: Any):
     if kind:
         filters["is_management_account"] = kind == "management"
-    qs = selectors.account_list(user=request.user, **filters)
-    listing = sorted_page(
-        request, qs, columns=ACCOUNT_COLUMNS, orderings=ACCOUNT_ORDERINGS, default="account_id"
-    )
-    return render_list(
-        request,
-        template=LIST_TEMPLATE,
-        table_template="directory/accounts/_table.html",
-        context={
-            "title": "Cloud accounts",
-            "subtitle": "AWS accounts, their onboarding state and AWS Organizations structure.",
-            "filter_form": form,
-            "listing": listing,
-            "create_label": "New account",
-            "create_url": _create_url(
-                request.user, "directory.change_cloudaccount", "directory:account_create"
-            ),
-        },
-    )
+    return selectors.account_list(user=user, **filters)
 
 
-@ui_view
-def account_detail(request, pk: int):
-    account = selectors.account_get(user=request.user, pk=pk)
-    return render(
-        request,
-        "directory/accounts/detail.html",
-        {
-            "account": account,
-            "members": list(
-                selectors.account_list(user=request.user, organisation=account.organisation_id).filter(
-                    management_account=account
-                )
-            ),
-            "services": list(
-                selectors.service_list(user=request.user, organisation=account.organisation_id).filter(
-                    accounts=account
-                )
-            ),
-        },
-    )
+def _account_detail(request, account) -> dict[str, Any]:
+    user, organisation = request.user, account.organisation_id
+    accounts = selectors.account_list(user=user, organisation=organisation)
+    services_of_org = selectors.service_list(user=user, organisation=organisation)
+    return {
+        "members": list(accounts.filter(management_account=account)),
+        "services": list(services_of_org.filter(accounts=account)),
+    }
 
 
-@ui_view
-def account_create(request):
-    require(request.user, "directory.change_cloudaccount")
-    organisation = _int_param(request, "organisation")
-    form = forms.AccountForm(
-        _bound(request),
-        initial={"organisation": organisation},
-        user=request.user,
-        creating=True,
-        organisation=organisation,
-    )
-    return form_page(
-        request,
-        form,
-        lambda d: services.account_create(actor=request.user, **d),
-        success=lambda a: reverse("directory:account_detail", args=[a.pk]),
-        message=lambda a: f"Account {a.account_id} created.",
-        title="New cloud account",
-        submit="Create account",
-        cancel_url=reverse("directory:account_list"),
-    )
-
-
-@ui_view
-def account_update(request, pk: int):
-    account = selectors.account_get(user=request.user, pk=pk)
-    require(request.user, "directory.change_cloudaccount")
-    form = forms.AccountForm(
-        _bound(request),
-        initial=forms.AccountForm.initial_for(account),
-        user=request.user,
-        creating=False,
-        organisation=account.organisation_id,
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.account_update, actor=request.user, account=account),
-        success=lambda a: reverse("directory:account_detail", args=[a.pk]),
-        message=lambda a: f"Account {a.account_id} saved.",
-        title=f"Edit account {account.account_id}",
-        submit="Save changes",
-        cancel_url=reverse("directory:account_detail", args=[account.pk]),
-    )
-
-
-account_history = history_page(
-    selectors.account_get,
-    back=lambda account: reverse("directory:account_detail", args=[account.pk]),
-    title=lambda account: f"Account {account.account_id}",
+ACCOUNTS = Pages(
+    urls="directory:account",
+    noun="account",
+    get=selectors.account_get,
+    label=lambda account: account.account_id,
+    permission="directory.change_cloudaccount",
+    list=_accounts,
+    filter_form=forms.AccountFilterForm,
+    columns=[
+        Column("Account id", "account_id"),
+        Column("Name", "name"),
+        Column("Organisation", "organisation", order=("organisation__name", "account_id")),
+        Column("Structure"),
+        Column("Regions"),
+        Column("State", "state", order=("onboarding_state", "account_id")),
+    ],
+    default_sort="account_id",
+    title="Cloud accounts",
+    subtitle="AWS accounts, their onboarding state and AWS Organizations structure.",
+    table_template="directory/accounts/_table.html",
+    csv=schemas.AccountOut,
+    detail_template="directory/accounts/detail.html",
+    detail_context=_account_detail,
+    form=forms.AccountForm,
+    form_kwargs=_organisation_scoped,
+    create_initial=_from_organisation,
+    create=services.account_create,
+    update=services.account_update,
+    create_title="New cloud account",
+    edit_title=lambda account: f"Edit account {account.account_id}",
+    history_title=lambda account: f"Account {account.account_id}",
 )
+
+account_list = ACCOUNTS.list_view()
+account_detail = ACCOUNTS.detail_view()
+account_create = ACCOUNTS.create_view()
+account_update = ACCOUNTS.update_view()
+account_history = ACCOUNTS.history_view()
 
 
 # --- named contacts (A3) -----------------------------------------------------------------------
 
-CONTACT_COLUMNS = [
-    Column("Name", "name"),
-    Column("Organisation", "organisation"),
-    Column("Email", "email"),
-    Column("Flags"),
-    Column("Last verified", "verified"),
-]
-CONTACT_ORDERINGS = {
-    "name": ("name",),
-    "organisation": ("organisation__name", "name"),
-    "email": ("email",),
-    "verified": ("last_verified_at",),
-}
+
+def _contacts(*, user: Any, verification: str | None = None, **filters: Any):
+    qs = selectors.contact_list(user=user, **filters)
+    return selectors.contacts_due_reverification(qs) if verification == "stale" else qs
 
 
-@ui_view
-def contact_list(request):
-    form = forms.ContactFilterForm(request.GET, user=request.user)
-    filters = filter_values(form)
-    verification = filters.pop("verification", None)
-    qs = selectors.contact_list(user=request.user, **filters)
-    if verification == "stale":
-        qs = stale_contacts(qs)
-    listing = sorted_page(request, qs, columns=CONTACT_COLUMNS, orderings=CONTACT_ORDERINGS, default="name")
-    return render_list(
-        request,
-        template=LIST_TEMPLATE,
-        table_template="directory/contacts/_table.html",
-        context={
-            "title": "Named contacts",
-            "subtitle": "The people who may log incidents, request changes or escalate.",
-            "filter_form": form,
-            "listing": listing,
-            "create_label": "New contact",
-            "create_url": _create_url(
-                request.user, "directory.change_namedcontact", "directory:contact_create"
-            ),
-        },
-    )
+def _contact_detail(request, contact) -> dict[str, Any]:
+    services_of_org = selectors.service_list(user=request.user, organisation=contact.organisation_id)
+    return {"services": list(services_of_org.filter(contacts=contact))}
 
 
-@ui_view
-def contact_detail(request, pk: int):
-    contact = selectors.contact_get(user=request.user, pk=pk)
-    return render(
-        request,
-        "directory/contacts/detail.html",
-        {
-            "contact": contact,
-            "services": list(
-                selectors.service_list(user=request.user, organisation=contact.organisation_id).filter(
-                    contacts=contact
-                )
-            ),
-        },
-    )
+CONTACTS = Pages(
+    urls="directory:contact",
+    noun="contact",
+    get=selectors.contact_get,
+    label=lambda contact: contact.name,
+    permission="directory.change_namedcontact",
+    list=_contacts,
+    filter_form=forms.ContactFilterForm,
+    columns=[
+        Column("Name", "name"),
+        Column("Organisation", "organisation", order=("organisation__name", "name")),
+        Column("Email", "email"),
+        Column("Flags"),
+        Column("Last verified", "verified", order=("last_verified_at",)),
+    ],
+    default_sort="name",
+    title="Named contacts",
+    subtitle="The people who may log incidents, request changes or escalate.",
+    table_template="directory/contacts/_table.html",
+    csv=schemas.ContactOut,
+    detail_template="directory/contacts/detail.html",
+    detail_context=_contact_detail,
+    form=forms.ContactForm,
+    create_initial=_from_organisation,
+    create=services.contact_create,
+    update=services.contact_update,
+    create_title="New named contact",
+)
 
-
-@ui_view
-def contact_create(request):
-    require(request.user, "directory.change_namedcontact")
-    form = forms.ContactForm(
-        _bound(request),
-        initial={"organisation": _int_param(request, "organisation")},
-        user=request.user,
-        creating=True,
-    )
-    return form_page(
-        request,
-        form,
-        lambda d: services.contact_create(actor=request.user, **d),
-        success=lambda c: reverse("directory:contact_detail", args=[c.pk]),
-        message=lambda c: f"Contact {c.name} created.",
-        title="New named contact",
-        submit="Create contact",
-        cancel_url=reverse("directory:contact_list"),
-    )
-
-
-@ui_view
-def contact_update(request, pk: int):
-    contact = selectors.contact_get(user=request.user, pk=pk)
-    require(request.user, "directory.change_namedcontact")
-    form = forms.ContactForm(
-        _bound(request), initial=forms.ContactForm.initial_for(contact), user=request.user, creating=False
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.contact_update, actor=request.user, contact=contact),
-        success=lambda c: reverse("directory:contact_detail", args=[c.pk]),
-        message=lambda c: f"Contact {c.name} saved.",
-        title=f"Edit {contact.name}",
-        submit="Save changes",
-        cancel_url=reverse("directory:contact_detail", args=[contact.pk]),
-    )
+contact_list = CONTACTS.list_view()
+contact_detail = CONTACTS.detail_view()
+contact_create = CONTACTS.create_view()
+contact_update = CONTACTS.update_view()
+contact_history = CONTACTS.history_view()
 
 
 @require_POST
@@ -376,127 +196,64 @@ def contact_verify(request, pk: int):
     return redirect("directory:contact_detail", pk=contact.pk)
 
 
-contact_history = history_page(
-    selectors.contact_get,
-    back=lambda contact: reverse("directory:contact_detail", args=[contact.pk]),
-    title=lambda contact: contact.name,
-)
-
-
 # --- services and runbooks (A5) ----------------------------------------------------------------
 
-SERVICE_COLUMNS = [
-    Column("Reference", "reference"),
-    Column("Name", "name"),
-    Column("Organisation", "organisation"),
-    Column("Environment", "environment"),
-    Column("Accounts", css="num"),
-    Column("Contacts", css="num"),
-]
-SERVICE_ORDERINGS = {
-    "reference": ("reference",),
-    "name": ("name",),
-    "organisation": ("organisation__name", "reference"),
-    "environment": ("environment", "reference"),
-}
-
-
-@ui_view
-def service_list(request):
-    form = forms.ServiceFilterForm(request.GET, user=request.user)
-    qs = selectors.service_list(user=request.user, **filter_values(form))
-    listing = sorted_page(
-        request, qs, columns=SERVICE_COLUMNS, orderings=SERVICE_ORDERINGS, default="reference"
-    )
-    return render_list(
-        request,
-        template=LIST_TEMPLATE,
-        table_template="directory/services/_table.html",
-        context={
-            "title": "Services",
-            "subtitle": "Managed services and workloads, quoted by reference on incidents.",
-            "filter_form": form,
-            "listing": listing,
-            "create_label": "New service",
-            "create_url": _create_url(request.user, "directory.change_service", "directory:service_create"),
-        },
-    )
-
-
-@ui_view
-def service_detail(request, pk: int):
-    service = selectors.service_get(user=request.user, pk=pk)
-    return render(request, "directory/services/detail.html", {"service": service})
-
-
-@ui_view
-def service_create(request):
-    require(request.user, "directory.change_service")
-    organisation = _int_param(request, "organisation")
-    form = forms.ServiceForm(
-        _bound(request),
-        initial={"organisation": organisation},
-        user=request.user,
-        creating=True,
-        organisation=organisation,
-    )
-    return form_page(
-        request,
-        form,
-        lambda d: services.service_create(actor=request.user, **d),
-        success=lambda s: reverse("directory:service_detail", args=[s.pk]),
-        message=lambda s: f"Service {s.reference} created.",
-        title="New service",
-        submit="Create service",
-        cancel_url=reverse("directory:service_list"),
-        intro="Open this form from an organisation's page to choose among its accounts and contacts only.",
-    )
-
-
-@ui_view
-def service_update(request, pk: int):
-    service = selectors.service_get(user=request.user, pk=pk)
-    require(request.user, "directory.change_service")
-    form = forms.ServiceForm(
-        _bound(request),
-        initial=forms.ServiceForm.initial_for(service),
-        user=request.user,
-        creating=False,
-        organisation=service.organisation_id,
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.service_update, actor=request.user, service=service),
-        success=lambda s: reverse("directory:service_detail", args=[s.pk]),
-        message=lambda s: f"Service {s.reference} saved.",
-        title=f"Edit {service.reference}",
-        submit="Save changes",
-        cancel_url=reverse("directory:service_detail", args=[service.pk]),
-    )
-
-
-service_history = history_page(
-    selectors.service_get,
-    back=lambda service: reverse("directory:service_detail", args=[service.pk]),
-    title=str,
+SERVICES = Pages(
+    urls="directory:service",
+    noun="service",
+    get=selectors.service_get,
+    label=lambda service: service.reference,
+    permission="directory.change_service",
+    list=selectors.service_list,
+    filter_form=forms.ServiceFilterForm,
+    columns=[
+        Column("Reference", "reference"),
+        Column("Name", "name"),
+        Column("Organisation", "organisation", order=("organisation__name", "reference")),
+        Column("Environment", "environment", order=("environment", "reference")),
+        Column("Accounts", css="num"),
+        Column("Contacts", css="num"),
+    ],
+    default_sort="reference",
+    title="Services",
+    subtitle="Managed services and workloads, quoted by reference on incidents.",
+    table_template="directory/services/_table.html",
+    csv=schemas.ServiceOut,
+    detail_template="directory/services/detail.html",
+    form=forms.ServiceForm,
+    form_kwargs=_organisation_scoped,
+    create_initial=_from_organisation,
+    create=services.service_create,
+    update=services.service_update,
+    create_intro="Open this form from an organisation's page to choose among its accounts and contacts only.",
+    history_title=str,
 )
+
+service_list = SERVICES.list_view()
+service_detail = SERVICES.detail_view()
+service_create = SERVICES.create_view()
+service_update = SERVICES.update_view()
+service_history = SERVICES.history_view()
+
+
+def _runbook_url(runbook) -> str:
+    return reverse("directory:service_detail", args=[runbook.service_id]) + f"#runbook-{runbook.pk}"
 
 
 @ui_view
 def runbook_create(request, service_pk: int):
     service = selectors.service_get(user=request.user, pk=service_pk)
     require(request.user, "directory.change_service")
-    form = forms.RunbookForm(_bound(request), creating=True)
+    form = forms.RunbookForm(bound(request), creating=True)
     return form_page(
         request,
         form,
         lambda d: services.runbook_create(actor=request.user, service=service, **d),
-        success=lambda r: reverse("directory:service_detail", args=[service.pk]) + f"#runbook-{r.pk}",
+        success=_runbook_url,
         message=lambda r: f"Runbook “{r.title}” added.",
         title=f"New runbook for {service.reference}",
         submit="Add runbook",
-        cancel_url=reverse("directory:service_detail", args=[service.pk]),
+        cancel_url=SERVICES.detail_url(service),
     )
 
 
@@ -504,12 +261,12 @@ def runbook_create(request, service_pk: int):
 def runbook_update(request, pk: int):
     runbook = selectors.runbook_get(user=request.user, pk=pk)
     require(request.user, "directory.change_service")
-    form = forms.RunbookForm(_bound(request), initial=forms.RunbookForm.initial_for(runbook), creating=False)
+    form = forms.RunbookForm(bound(request), initial=forms.RunbookForm.initial_for(runbook), creating=False)
     return form_page(
         request,
         form,
         versioned(services.runbook_update, actor=request.user, runbook=runbook),
-        success=lambda r: reverse("directory:service_detail", args=[r.service_id]) + f"#runbook-{r.pk}",
+        success=_runbook_url,
         message=lambda r: f"Runbook “{r.title}” saved.",
         title=f"Edit runbook “{runbook.title}”",
         submit="Save runbook",
@@ -526,89 +283,39 @@ runbook_history = history_page(
 
 # --- users (A4) --------------------------------------------------------------------------------
 
-USER_COLUMNS = [
-    Column("Name", "name"),
-    Column("Email", "email"),
-    Column("Role", "role"),
-    Column("Organisation"),
-    Column("Status", "active"),
-    Column("Last sign-in", "last_login"),
-]
-USER_ORDERINGS = {
-    "name": ("full_name",),
-    "email": ("email",),
-    "role": ("role", "full_name"),
-    "active": ("is_active",),
-    "last_login": ("last_login",),
-}
-
-
-@ui_view
-def user_list(request):
-    require(request.user, "directory.view_user")
-    form = forms.UserFilterForm(request.GET, user=request.user)
-    qs = selectors.user_list(user=request.user, **filter_values(form))
-    listing = sorted_page(request, qs, columns=USER_COLUMNS, orderings=USER_ORDERINGS, default="name")
-    return render_list(
-        request,
-        template=LIST_TEMPLATE,
-        table_template="directory/users/_table.html",
-        context={
-            "title": "Users",
-            "subtitle": "Provider staff by role, and customer users linked to their named contact.",
-            "filter_form": form,
-            "listing": listing,
-            "create_label": "New user",
-            "create_url": _create_url(request.user, "directory.change_user", "directory:user_create"),
-        },
-    )
-
-
-@ui_view
-def user_detail(request, pk: int):
-    require(request.user, "directory.view_user")
-    person = selectors.user_get(user=request.user, pk=pk)
-    return render(request, "directory/users/detail.html", {"person": person})
-
-
-@ui_view
-def user_create(request):
-    require(request.user, "directory.change_user")
-    form = forms.UserForm(_bound(request), user=request.user, creating=True)
-    return form_page(
-        request,
-        form,
-        lambda d: services.user_create(actor=request.user, **d),
-        success=lambda u: reverse("directory:user_detail", args=[u.pk]),
-        message=lambda u: f"User {u.email} created.",
-        title="New user",
-        submit="Create user",
-        cancel_url=reverse("directory:user_list"),
-    )
-
-
-@ui_view
-def user_update(request, pk: int):
-    require(request.user, "directory.change_user")
-    person = selectors.user_get(user=request.user, pk=pk)
-    form = forms.UserForm(
-        _bound(request), initial=forms.UserForm.initial_for(person), user=request.user, creating=False
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.user_update, actor=request.user, user=person),
-        success=lambda u: reverse("directory:user_detail", args=[u.pk]),
-        message=lambda u: f"User {u.email} saved.",
-        title=f"Edit {person}",
-        submit="Save changes",
-        cancel_url=reverse("directory:user_detail", args=[person.pk]),
-    )
-
-
-user_history = history_page(
-    selectors.user_get,
-    back=lambda person: reverse("directory:user_detail", args=[person.pk]),
-    title=str,
-    permission="directory.view_user",
+USERS = Pages(
+    urls="directory:user",
+    noun="user",
+    get=selectors.user_get,
+    label=lambda person: person.email,
+    permission="directory.change_user",
+    view_permission="directory.view_user",
+    list=selectors.user_list,
+    filter_form=forms.UserFilterForm,
+    columns=[
+        Column("Name", "name", order=("full_name",)),
+        Column("Email", "email"),
+        Column("Role", "role", order=("role", "full_name")),
+        Column("Organisation"),
+        Column("Status", "active", order=("is_active",)),
+        Column("Last sign-in", "last_login"),
+    ],
+    default_sort="name",
+    title="Users",
+    subtitle="Provider staff by role, and customer users linked to their named contact.",
+    table_template="directory/users/_table.html",
+    csv=schemas.UserOut,
+    detail_template="directory/users/detail.html",
+    detail_name="person",
+    form=forms.UserForm,
+    create=services.user_create,
+    update=services.user_update,
+    edit_title=lambda person: f"Edit {person}",
+    history_title=str,
 )
+
+user_list = USERS.list_view()
+user_detail = USERS.detail_view()
+user_create = USERS.create_view()
+user_update = USERS.update_view()
+user_history = USERS.history_view()

@@ -96,11 +96,9 @@ def incident_list(request: HttpRequest, filters: Query[IncidentFilter], params: 
 
 @router.post("/incidents", response={201: IncidentDetailOut, **ERRORS})
 def incident_log(request: HttpRequest, response: HttpResponse, payload: IncidentIn):
-    """C1: a customer logs as their own named contact; staff log on behalf of `reported_by`."""
-    data = payload.dict()
-    if request.auth.role == "customer":
-        data.pop("reported_by")
-    incident = services.incident_log(actor=request.auth, **data)
+    """C1: a customer logs as their own named contact (`reported_by` left out or their own; another
+    contact is refused, 422); staff log on behalf of `reported_by`, a contact of the organisation."""
+    incident = services.incident_log(actor=request.auth, **payload.dict())
     return _detail(request, response, incident, status=201)
 
 

@@ -10,12 +10,11 @@ from typing import Any
 from django import forms
 
 from opsdesk.core.permissions import PERMISSIONS
+from opsdesk.core.ui.forms import FastChoiceField, FastSelect, ServiceErrorsForm
 from opsdesk.directory import selectors as directory
-from opsdesk.directory.forms import ServiceErrorsForm
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
 from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.web.forms import FastChoiceField, FastSelect
 
 ANY = [("", "Any")]
 
@@ -153,7 +152,11 @@ class LogIncidentForm(ServiceErrorsForm):
                 "The reporting contact's organisation decides which service of that reference is meant."
             )
         else:
-            del self.fields["reported_by"]
+            # A customer logs as their own contact: no choice to show, but a reported_by sent anyway
+            # goes to the service, which refuses another contact (an error, not silently dropped).
+            self.fields["reported_by"] = forms.IntegerField(
+                required=False, widget=forms.HiddenInput, label="Reported by"
+            )
             self.fields["service_reference"].choices = [("", "Choose a service…")] + [
                 (s.reference, _service_label(s)) for s in services
             ]
@@ -179,7 +182,7 @@ class LogIncidentForm(ServiceErrorsForm):
             "description": d["description"],
             "diagnostics_confirmed": d["diagnostics_confirmed"],
         }
-        if self.staff:
+        if self.staff or d.get("reported_by") is not None:
             args["reported_by"] = d["reported_by"]
         return args
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from ninja import Field, FilterSchema, Schema
 
+from opsdesk.incidents import selectors
 from opsdesk.incidents.choices import IncidentState, Priority, Source
 
 
@@ -67,6 +68,16 @@ class IncidentOut(Schema):
     version: int
     created_at: datetime
     updated_at: datetime
+    allowed_actions: list[str] = Field(
+        ...,
+        description="What the caller may do next with this incident, in its present state: the action "
+        "endpoints they may call (acknowledge, investigate, await_customer → await-customer, resume, "
+        "resolve, close, note → notes, call → calls, assign, priority).",
+    )
+
+    @staticmethod
+    def resolve_allowed_actions(obj, context) -> list[str]:
+        return list(selectors.incident_allowed_actions(user=context["request"].auth, incident=obj))
 
 
 class TargetOut(Schema):
@@ -144,8 +155,9 @@ class IncidentIn(Schema):
     )
     reported_by: int | None = Field(
         None,
-        description="Staff: the named contact on whose behalf the incident is logged (required). "
-        "Customers always log as their own named contact; for them it is not used.",
+        description="Staff: the named contact on whose behalf the incident is logged (required), a "
+        "contact of the service's organisation. Customers log as their own named contact: leave it "
+        "out or give their own; another contact is refused (422).",
     )
 
 

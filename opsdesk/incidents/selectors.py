@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents.choices import OPEN_STATES, IncidentState, SlaTarget
+from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, IncidentState, SlaTarget
 from opsdesk.incidents.models import (
     DiagnosticsChecklistItem,
     Incident,
@@ -44,18 +44,36 @@ JOINED = ("organisation", "service", "assignee")
 RELATED = (*JOINED, "reported_by", "contact_to_reach", "sla_calendar")
 
 
+def is_breached(incident: Any, *, due: datetime, met_at: datetime | None, now: datetime) -> bool:
+    """B6, the one definition of "breached": a target not met, of an open incident whose clock runs
+    (not paused), whose due time has come. breached_q says the same of a queryset."""
+    return met_at is None and incident.state in OPEN_STATES and incident.paused_at is None and now >= due
+
+
+def breached_q(*, now: datetime, target: str | None = None) -> Q:
+    """is_breached as a query condition: of `target` (initial | considered), or, by default, of the
+    incident's next target (next_target_at, set only for an open incident's unmet targets)."""
+    if target is None:
+        return Q(state__in=sorted(OPEN_STATES), paused_at__isnull=True, next_target_at__lte=now)
+    return Q(
+        state__in=sorted(OPEN_STATES),
+        paused_at__isnull=True,
+        **{f"{target}_response_at__isnull": True, f"{target}_response_due__lte": now},
+    )
+
+
 def target_status(
     incident: Any, *, due: datetime, warning_at: datetime | None, met_at: datetime | None, now: datetime
 ) -> str:
     """Where a response target stands (B4, B6): met | late | stopped (closed unmet) | paused |
-    breached (past due) | warning (past the warning instant) | running."""
+    breached (is_breached) | warning (past the warning instant) | running."""
     if met_at is not None:
         return "met" if met_at <= due else "late"
     if incident.state not in OPEN_STATES:
         return "stopped"
     if incident.paused_at is not None:
         return "paused"
-    if now >= due:
+    if is_breached(incident, due=due, met_at=met_at, now=now):
         return "breached"
     if warning_at is not None and now >= warning_at:
         return "warning"
@@ -79,6 +97,89 @@ def annotate_next_target(incident: Any, now: datetime) -> Any:
     )
     incident.sla_status = "" if status == "running" else status
     return incident
+
+
+# --- what a user may do next (C4, C5, A4) ----------------------------------------------------------
+
+MANAGE = "incidents.manage"
+UPDATE = "incidents.update"
+
+#: The steps of an incident, named like its action endpoints (POST /incidents/{id}/<step>; "note" is
+#: …/notes, "call" …/calls, "await_customer" …/await-customer) and the page's action forms, with the
+#: permission each needs: (a customer's, staff's). Customers resume, close and add notes on their own
+#: incidents; the rest is staff work. The services check the same table (step_permission).
+STEP_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "acknowledge": (MANAGE, MANAGE),
+    "investigate": (MANAGE, MANAGE),
+    "await_customer": (MANAGE, MANAGE),
+    "resume": (UPDATE, MANAGE),
+    "resolve": (MANAGE, MANAGE),
+    "close": (UPDATE, MANAGE),
+    "note": (UPDATE, MANAGE),
+    "call": (MANAGE, MANAGE),
+    "assign": (MANAGE, MANAGE),
+    "priority": (MANAGE, MANAGE),
+}
+#: The lifecycle move each step makes (choices.TRANSITIONS says from which states).
+STEP_MOVES: dict[str, str] = {
+    "acknowledge": IncidentState.ACKNOWLEDGED,
+    "investigate": IncidentState.INVESTIGATING,
+    "await_customer": IncidentState.AWAITING_CUSTOMER,
+    "resume": IncidentState.INVESTIGATING,
+    "resolve": IncidentState.RESOLVED,
+    "close": IncidentState.CLOSED,
+}
+
+
+def is_customer(user: Any) -> bool:
+    return getattr(user, "role", None) == "customer"
+
+
+def step_permission(user: Any, step: str) -> str:
+    """The permission `user` needs for `step` (STEP_PERMISSIONS)."""
+    customer, staff = STEP_PERMISSIONS[step]
+    return customer if is_customer(user) else staff
+
+
+def transition_refusal(from_state: str, to_state: str) -> str | None:
+    """C4: why the lifecycle does not allow from_state → to_state (naming the way on), or None."""
+    allowed = TRANSITIONS[from_state]
+    if to_state in allowed:
+        return None
+    labels = dict(IncidentState.choices)
+    options = ", ".join(labels[s] for s in allowed) or "none (it is closed)"
+    return (
+        f"An incident cannot move from {labels[from_state]} to {labels[to_state]}. "
+        f"Allowed next states: {options}."
+    )
+
+
+def step_refusal(incident: Any, step: str) -> tuple[str, str] | None:
+    """Why `step` cannot be taken on `incident` in its present state, as (field, message); None when
+    it can. The services raise this (incidents.services._check_step); incident_allowed_actions
+    lists the steps it allows."""
+    state = incident.state
+    if step in STEP_MOVES and (message := transition_refusal(state, STEP_MOVES[step])):
+        return ("state", message)
+    if step == "resume" and state != IncidentState.AWAITING_CUSTOMER:
+        return ("state", "Only an incident awaiting the customer can resume.")
+    if step in ("note", "call", "assign") and state == IncidentState.CLOSED:
+        return ("state", "The incident is closed; log a new one.")
+    if step == "priority" and state not in OPEN_STATES:
+        return ("priority", "The priority of a resolved or closed incident is final.")
+    return None
+
+
+def incident_allowed_actions(*, user: Any, incident: Incident) -> tuple[str, ...]:
+    """What `user` may do next with `incident` (an incident they can see, from incident_get): the
+    steps whose permission they hold and that its state allows, in STEP_PERMISSIONS' order. The
+    same two facts the services check, so a listed step is taken and an unlisted one is refused.
+    The incident page offers exactly these; the API returns them as `allowed_actions`."""
+    return tuple(
+        step
+        for step in STEP_PERMISSIONS
+        if has_permission(user, step_permission(user, step)) and step_refusal(incident, step) is None
+    )
 
 
 def sees_internal(user: Any) -> bool:

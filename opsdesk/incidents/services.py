@@ -30,11 +30,10 @@ from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.validation import reject_nul, validate_instance
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import NamedContact, Organisation, Service, User
-from opsdesk.incidents import notifications, signals
+from opsdesk.incidents import notifications, selectors, signals
 from opsdesk.incidents.choices import (
     OPEN_STATES,
     PRODUCTION_ONLY_PRIORITIES,
-    TRANSITIONS,
     EventKind,
     IncidentState,
     Priority,
@@ -167,22 +166,26 @@ def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
     return lock_for_update(incident, expected_version)
 
 
-def _is_customer(actor: Any) -> bool:
-    return getattr(actor, "role", None) == "customer"
+_is_customer = selectors.is_customer
 
 
 def _check_transition(incident: Incident, to_state: str) -> None:
     """C4: one table of allowed moves (choices.TRANSITIONS); anything else names from, to and the way on."""
-    allowed = TRANSITIONS[incident.state]
-    if to_state in allowed:
-        return
-    labels = dict(IncidentState.choices)
-    options = ", ".join(labels[s] for s in allowed) or "none (it is closed)"
-    raise ValidationFailed.field(
-        "state",
-        f"An incident cannot move from {labels[incident.state]} to {labels[to_state]}. "
-        f"Allowed next states: {options}.",
-    )
+    message = selectors.transition_refusal(incident.state, to_state)
+    if message:
+        raise ValidationFailed.field("state", message)
+
+
+def _require_step(actor: Any, step: str) -> None:
+    """The permission `step` needs from `actor` (selectors.STEP_PERMISSIONS), else 403."""
+    require_permission(actor, selectors.step_permission(actor, step))
+
+
+def _check_step(incident: Incident, step: str) -> None:
+    """The state rule of `step` (selectors.step_refusal, which incident_allowed_actions reads too)."""
+    refusal = selectors.step_refusal(incident, step)
+    if refusal:
+        raise ValidationFailed.field(*refusal)
 
 
 # --- targets (B3, B6) ------------------------------------------------------------------------
@@ -360,7 +363,11 @@ def incident_log(
         reporter = NamedContact.objects.select_related("organisation").get(pk=actor.contact_id)
         if reported_by is not None and str(getattr(reported_by, "pk", reported_by)) != str(reporter.pk):
             errors.append(
-                {"field": "reported_by", "message": "A customer logs incidents as their own named contact."}
+                {
+                    "field": "reported_by",
+                    "message": "A customer logs incidents as their own named contact, not on behalf of "
+                    "another: leave it out to log as yourself.",
+                }
             )
         if organisation is not None and organisation.pk != reporter.organisation_id:
             raise ValidationFailed.field("service_reference", "No such service.")
@@ -575,7 +582,7 @@ def incident_acknowledge(
     *, actor: Any, incident: Incident, at: datetime | None = None, expected_version: int | None = None
 ) -> Incident:
     """C4: new → acknowledged, the initial response (B3)."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "acknowledge")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
@@ -606,7 +613,7 @@ def incident_start_investigating(
 ) -> Incident:
     """C4: acknowledged → investigating. A public `note` goes to the customer and, if substantive,
     is the considered response; the move alone does not meet it."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "investigate")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
@@ -629,14 +636,14 @@ def incident_await_customer(
 ) -> Incident:
     """C4/B4: waiting on the customer pauses the SLA clock. `note` says what is needed from them, as
     a public note; a question is not the considered response (the pause covers the wait for it)."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "await_customer")
     reject_nul(note=note)
     if not (note or "").strip():
         raise ValidationFailed.field("note", "Say what you need from the customer.")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
-        _check_transition(current, IncidentState.AWAITING_CUSTOMER)
+        _check_step(current, "await_customer")
         _note(actor=actor, incident=current, body=note, public=True, at=now, response=False)
         current = _lock(incident)
         deadlines.deadline_pause(owner_type=DEADLINE_OWNER, owner_id=current.pk, at=now)
@@ -657,13 +664,11 @@ def incident_resume(
 ) -> Incident:
     """C4/B4: awaiting customer → investigating, when the customer has answered. The paused business
     time moves every unmet target forward. Staff call it, and a customer's public note calls it."""
-    require_permission(actor, "incidents.update" if _is_customer(actor) else "incidents.manage")
+    _require_step(actor, "resume")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
-        _check_transition(current, IncidentState.INVESTIGATING)
-        if current.state != IncidentState.AWAITING_CUSTOMER:
-            raise ValidationFailed.field("state", "Only an incident awaiting the customer can resume.")
+        _check_step(current, "resume")
         changes, paused = _unpause(current, now)
         updated = _move(
             actor=actor,
@@ -691,13 +696,13 @@ def incident_resolve(
 ) -> Incident:
     """C4: → resolved, with a public resolution summary (which is also the considered response if
     none was made yet). Resolving while awaiting the customer ends the pause first."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "resolve")
     if not (summary or "").strip():
         raise ValidationFailed.field("summary", "Say how the incident was resolved.")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
-        _check_transition(current, IncidentState.RESOLVED)
+        _check_step(current, "resolve")
         changes, _paused = _unpause(current, now)
         if changes:
             current = record_update(actor=actor, obj=current, changes=_with_next_target(current, changes))
@@ -726,7 +731,7 @@ def incident_close(
     """C4: resolved → closed, only with the customer's confirmation that service is resumed: a
     customer user confirming, or staff recording it on their behalf with a reason."""
     customer = _is_customer(actor)
-    require_permission(actor, "incidents.update" if customer else "incidents.manage")
+    _require_step(actor, "close")
     reason = (reason or "").strip()
     errors = []
     if not customer_confirmed:
@@ -747,7 +752,7 @@ def incident_close(
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
-        _check_transition(current, IncidentState.CLOSED)
+        _check_step(current, "close")
         _errors(errors)
         who = "by the customer" if customer else f"by {actor} on the customer's behalf"
         detail = f"Closed; service resumption confirmed {who}." + (f" {reason}" if reason else "")
@@ -835,17 +840,13 @@ def incident_add_note(
     the considered response and moves acknowledged → investigating; a customer's note while the
     incident awaits them resumes the clock."""
     customer = _is_customer(actor)
-    if customer:
-        require_permission(actor, "incidents.update")
-        if not public:
-            raise ValidationFailed.field("public", "Customers add public notes only.")
-    else:
-        require_permission(actor, "incidents.manage")
+    _require_step(actor, "note")
+    if customer and not public:
+        raise ValidationFailed.field("public", "Customers add public notes only.")
     reject_nul(body=body)
     if not (body or "").strip():
         raise ValidationFailed.field("body", REQUIRED)
-    if incident.state == IncidentState.CLOSED:
-        raise ValidationFailed.field("state", "The incident is closed; log a new one.")
+    _check_step(incident, "note")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
@@ -864,13 +865,14 @@ def incident_record_call(
     expected_version: int | None = None,
 ) -> Incident:
     """C2: a telephone call with the customer; clears "telephone follow-up required"."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "call")
     reject_nul(summary=summary)
     if not (summary or "").strip():
         raise ValidationFailed.field("summary", "Summarise the call.")
     now = _instant(at)
     with transaction.atomic():
         current = _lock(incident, expected_version)
+        _check_step(current, "call")
         updated = record_update(
             actor=actor,
             obj=current,
@@ -883,7 +885,7 @@ def incident_record_call(
 def incident_assign(
     *, actor: Any, incident: Incident, assignee: User | int | None, expected_version: int | None = None
 ) -> Incident:
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "assign")
     person = assignee
     if assignee is not None and not isinstance(assignee, User):
         person = User.objects.filter(pk=assignee).first() if str(assignee).isdigit() else None
@@ -891,6 +893,7 @@ def incident_assign(
         raise ValidationFailed.field("assignee", "Must be an active member of staff who works incidents.")
     if assignee is not None and person is None:
         raise ValidationFailed.field("assignee", "No such user.")
+    _check_step(incident, "assign")
     now = _instant(None)
     with transaction.atomic():
         updated = record_update(
@@ -911,7 +914,7 @@ def incident_change_priority(
 ) -> Incident:
     """C2 is checked again, and the unmet targets are recomputed from logged_at under the new
     priority (with the business time already paused re-applied, B4)."""
-    require_permission(actor, "incidents.manage")
+    _require_step(actor, "priority")
     errors: list[dict[str, str]] = []
     if _check_priority(priority, errors):
         _check_production(priority, incident.service, errors)
@@ -919,10 +922,7 @@ def incident_change_priority(
     now = _instant(None)
     with transaction.atomic():
         current = lock_for_update(incident, expected_version)
-        if current.state not in OPEN_STATES:
-            raise ValidationFailed.field(
-                "priority", "The priority of a resolved or closed incident is final."
-            )
+        _check_step(current, "priority")
         previous = current.priority
         fields, plans = _target_fields(
             organisation=current.organisation,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from opsdesk.incidents import views
+from opsdesk.incidents.escalations import views as escalation_views
 from opsdesk.incidents.rca import views as rca_views
 
 app_name = "incidents"
@@ -35,5 +36,5 @@ urlpatterns = [
     path("rcas/<int:pk>/submit/", rca_views.rca_submit, name="rca_submit"),
     path("rcas/<int:pk>/accept/", rca_views.rca_accept, name="rca_accept"),
     path("rca-actions/<int:pk>/done/", rca_views.rca_action_done, name="rca_action_done"),
-    path("escalation-matrix/", rca_views.escalation_matrix, name="escalation_matrix"),
+    path("escalation-matrix/", escalation_views.escalation_matrix, name="escalation_matrix"),
 ]

@@ -21,13 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents import forms, selectors, services
-from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
-from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.incidents.escalations import services as escalation_services
-from opsdesk.incidents.rca import selectors as rca_selectors
-from opsdesk.incidents.rca import services as rca_services
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     Column,
     NullsLast,
     form_page,
@@ -39,6 +33,12 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.incidents import forms, selectors, services
+from opsdesk.incidents.choices import TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+from opsdesk.incidents.escalations import services as escalation_services
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
 
 MANAGE = "incidents.manage"
 UPDATE = "incidents.update"
@@ -258,6 +258,8 @@ def _panel(name: str, form, incident, active, customer: bool, failed) -> dict[st
         title, button = "Is service resumed?", "Confirm service is resumed"
     if customer and name == "note":
         title, button = "Add an update", "Send update"
+    if customer and name == "resume":
+        title, button = "Answered our question?", "I have answered: resume"
     if name == "escalate" and active is not None:
         title = f"Escalate beyond level {active.level.level}"
     if customer and name == "escalate" and active is None:
@@ -278,6 +280,34 @@ def _state_label(value: str) -> str:
     return IncidentState(value).label
 
 
+def _step_form(step: str, *, incident: Any, user: Any, customer: bool) -> forms.ActionForm:
+    """The empty form of one step that selectors.incident_allowed_actions allows."""
+    if step == "assign":
+        return forms.AssignForm(
+            initial={"assignee": incident.assignee_id, "version": incident.version}, user=user
+        )
+    if step == "priority":
+        return forms.PriorityForm(initial={"priority": incident.priority, "version": incident.version})
+    if step in ("close", "note"):
+        return STEP_FORMS[step](customer=customer)
+    return STEP_FORMS[step]()
+
+
+#: The form of each incident step (the steps are selectors.STEP_PERMISSIONS).
+STEP_FORMS: dict[str, type[forms.ActionForm]] = {
+    "acknowledge": forms.AcknowledgeForm,
+    "investigate": forms.InvestigateForm,
+    "await_customer": forms.AwaitCustomerForm,
+    "resume": forms.ResumeForm,
+    "resolve": forms.ResolveForm,
+    "close": forms.CloseForm,
+    "note": forms.NoteForm,
+    "call": forms.CallForm,
+    "assign": forms.AssignForm,
+    "priority": forms.PriorityForm,
+}
+
+
 def _page(request, incident, *, failed: forms.ActionForm | None = None):
     """The incident page with every action form the user may use in this state; `failed` is the form
     that just came back with errors, shown bound in its place (and opened)."""
@@ -291,32 +321,10 @@ def _page(request, incident, *, failed: forms.ActionForm | None = None):
     report = rca_selectors.rca_list(user=user).filter(incident=incident).first()
     can_manage = has_permission(user, MANAGE)
     next_states = TRANSITIONS[incident.state]
-    actions: dict[str, forms.ActionForm] = {}
-    if can_manage:
-        if IncidentState.ACKNOWLEDGED in next_states:
-            actions["acknowledge"] = forms.AcknowledgeForm()
-        if IncidentState.INVESTIGATING in next_states and incident.state != IncidentState.AWAITING_CUSTOMER:
-            actions["investigate"] = forms.InvestigateForm()
-        if IncidentState.AWAITING_CUSTOMER in next_states:
-            actions["await_customer"] = forms.AwaitCustomerForm()
-        if incident.state == IncidentState.AWAITING_CUSTOMER:
-            actions["resume"] = forms.ResumeForm()
-        if IncidentState.RESOLVED in next_states:
-            actions["resolve"] = forms.ResolveForm()
-        if incident.state in OPEN_STATES:
-            actions["call"] = forms.CallForm()
-            actions["assign"] = forms.AssignForm(
-                initial={"assignee": incident.assignee_id, "version": incident.version}, user=user
-            )
-            actions["priority"] = forms.PriorityForm(
-                initial={"priority": incident.priority, "version": incident.version}
-            )
-    if incident.state == IncidentState.RESOLVED and (
-        can_manage or (customer and has_permission(user, "incidents.update"))
-    ):
-        actions["close"] = forms.CloseForm(customer=customer)
-    if incident.state != IncidentState.CLOSED and has_permission(user, "incidents.update"):
-        actions["note"] = forms.NoteForm(customer=customer)
+    actions: dict[str, forms.ActionForm] = {
+        step: _step_form(step, incident=incident, user=user, customer=customer)
+        for step in selectors.incident_allowed_actions(user=user, incident=incident)
+    }
     if incident.state != IncidentState.CLOSED and has_permission(user, "incidents.escalate"):
         actions["escalate"] = forms.EscalateForm(user=user, incident=incident)
     if active is not None and has_permission(user, "incidents.manage_escalations"):

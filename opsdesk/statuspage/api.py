@@ -3,37 +3,25 @@ Thin: parse, call one selector or service, answer."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from functools import partial
 
-from opsdesk.core.api import (
-    CSV_NOTE,
-    ERRORS,
-    ListParams,
-    created_with_etag,
-    list_response,
-    page_response_schema,
-    updated_with_etag,
-    with_etag,
-)
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from opsdesk.core.api import ERRORS, created_with_etag
+from opsdesk.core.crud import NO_DELETE, declare, routes
 from opsdesk.core.errors import ValidationFailed
-from opsdesk.statuspage import selectors, services
+from opsdesk.statuspage import schemas, selectors, services
 from opsdesk.statuspage.choices import StatusIncidentState
 from opsdesk.statuspage.schemas import (
     StatusIncidentFilter,
-    StatusIncidentIn,
-    StatusIncidentOut,
-    StatusIncidentPatch,
-    StatusMaintenanceFilter,
-    StatusMaintenanceIn,
-    StatusMaintenanceOut,
-    StatusMaintenancePatch,
     StatusSummaryOut,
     StatusUpdateIn,
     StatusUpdateOut,
 )
 
 router = Router(tags=["status"])
+entity = partial(declare, selectors=selectors, services=services, schemas=schemas)
 
 INCIDENT_FILTER_STATES = ("ongoing", *StatusIncidentState.values)
 
@@ -57,46 +45,23 @@ def status_summary(request: HttpRequest):
 # --- incidents (staff) -------------------------------------------------------------------------
 
 
-@router.get("/status/incidents", response=page_response_schema(StatusIncidentOut), description=CSV_NOTE)
-def status_incident_list(
-    request: HttpRequest, filters: Query[StatusIncidentFilter], params: Query[ListParams]
-):
+def _check_incident_state(filters: StatusIncidentFilter) -> None:
     if filters.state and filters.state not in INCIDENT_FILTER_STATES:
         raise ValidationFailed.field("state", f"Must be one of: {', '.join(INCIDENT_FILTER_STATES)}.")
-    qs = selectors.status_incident_list(user=request.auth, **filters.dict())
-    return list_response(
-        request,
-        selectors.with_timeline(qs, authors=True),
-        params,
-        StatusIncidentOut,
-        ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
-        name="status-incidents",
-    )
 
 
-@router.post("/status/incidents", response={201: StatusIncidentOut, **ERRORS})
-def status_incident_create(request: HttpRequest, response: HttpResponse, payload: StatusIncidentIn):
-    return created_with_etag(response, services.status_incident_create(actor=request.auth, **payload.dict()))
-
-
-@router.get("/status/incidents/{incident_id}", response={200: StatusIncidentOut, **ERRORS})
-def status_incident_get(request: HttpRequest, response: HttpResponse, incident_id: int):
-    return with_etag(response, selectors.status_incident_get(user=request.auth, pk=incident_id))
-
-
-@router.patch("/status/incidents/{incident_id}", response={200: StatusIncidentOut, **ERRORS})
-def status_incident_update(
-    request: HttpRequest, response: HttpResponse, incident_id: int, payload: StatusIncidentPatch
-):
-    incident = selectors.status_incident_get(user=request.auth, pk=incident_id)
-    return updated_with_etag(
-        request,
-        response,
-        services.status_incident_update,
-        payload,
-        reread=selectors.status_incident_get,
-        incident=incident,
-    )
+INCIDENTS = entity(
+    "status_incident",
+    "/status/incidents",
+    NO_DELETE,
+    id="incident_id",
+    check_filters=_check_incident_state,
+    wrap_list=lambda qs: selectors.with_timeline(qs, authors=True),
+    ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
+    reread=True,
+    target="incident",
+)
+routes(router, INCIDENTS, module=__name__)
 
 
 @router.post("/status/incidents/{incident_id}/updates", response={201: StatusUpdateOut, **ERRORS})
@@ -112,39 +77,13 @@ def status_incident_post_update(
 # --- maintenance (staff, E4) -------------------------------------------------------------------
 
 
-@router.get("/status/maintenance", response=page_response_schema(StatusMaintenanceOut), description=CSV_NOTE)
-def status_maintenance_list(
-    request: HttpRequest, filters: Query[StatusMaintenanceFilter], params: Query[ListParams]
-):
-    qs = selectors.status_maintenance_list(user=request.auth, **filters.dict())
-    return list_response(
-        request,
-        qs,
-        params,
-        StatusMaintenanceOut,
-        ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
-        name="status-maintenance",
-    )
-
-
-@router.post("/status/maintenance", response={201: StatusMaintenanceOut, **ERRORS})
-def status_maintenance_create(request: HttpRequest, response: HttpResponse, payload: StatusMaintenanceIn):
-    return created_with_etag(
-        response, services.status_maintenance_create(actor=request.auth, **payload.dict())
-    )
-
-
-@router.get("/status/maintenance/{maintenance_id}", response={200: StatusMaintenanceOut, **ERRORS})
-def status_maintenance_get(request: HttpRequest, response: HttpResponse, maintenance_id: int):
-    return with_etag(response, selectors.status_maintenance_get(user=request.auth, pk=maintenance_id))
-
-
-@router.patch("/status/maintenance/{maintenance_id}", response={200: StatusMaintenanceOut, **ERRORS})
-def status_maintenance_update(
-    request: HttpRequest, response: HttpResponse, maintenance_id: int, payload: StatusMaintenancePatch
-):
-    """Edits and state moves; `{"state": "cancelled"}` cancels."""
-    maintenance = selectors.status_maintenance_get(user=request.auth, pk=maintenance_id)
-    return updated_with_etag(
-        request, response, services.status_maintenance_update, payload, maintenance=maintenance
-    )
+MAINTENANCE = entity(
+    "status_maintenance",
+    "/status/maintenance",
+    NO_DELETE,
+    id="maintenance_id",
+    ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
+    target="maintenance",
+    docs={"update": 'Edits and state moves; `{"state": "cancelled"}` cancels.'},
+)
+routes(router, MAINTENANCE, module=__name__)

@@ -7,11 +7,10 @@ from typing import Any
 
 from django import forms
 
-from opsdesk.directory.forms import ServiceErrorsForm, VersionedForm
+from opsdesk.core.ui.forms import ANY, FilterForm, ServiceErrorsForm, VersionedForm, search_field
 from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState, StatusMaintenanceState
 from opsdesk.statuspage.models import TEXT_MAX
 
-ANY = [("", "Any")]
 PUBLISHED_CHOICES = ANY + [("yes", "Published"), ("no", "Draft")]
 
 
@@ -63,15 +62,8 @@ def _published(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-class StatusIncidentFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Search",
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Title or component", "aria-label": "Search"}
-        ),
-    )
+class StatusIncidentFilterForm(FilterForm):
+    q = search_field("Title or component")
     state = forms.ChoiceField(
         required=False, choices=ANY + [("ongoing", "Ongoing")] + StatusIncidentState.choices
     )
@@ -80,15 +72,8 @@ class StatusIncidentFilterForm(forms.Form):
     )
 
 
-class StatusMaintenanceFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Search",
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Title or component", "aria-label": "Search"}
-        ),
-    )
+class StatusMaintenanceFilterForm(FilterForm):
+    q = search_field("Title or component")
     state = forms.ChoiceField(required=False, choices=ANY + StatusMaintenanceState.choices)
     published = forms.TypedChoiceField(
         required=False, label="Publication", choices=PUBLISHED_CHOICES, coerce=_published, empty_value=None

@@ -3,24 +3,13 @@ restricted selectors so a dashboard never shows more than the lists behind it.""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count
 
 from opsdesk.core.errors import NotFound
 from opsdesk.directory import selectors as directory
 from opsdesk.directory.choices import Environment, OnboardingState
-
-#: I3: contact details are confirmed at least every 90 days.
-CONTACT_VERIFICATION_DAYS = 90
-
-
-def stale_contacts(qs: QuerySet, *, now: dt.datetime | None = None) -> QuerySet:
-    """Contacts never verified, or last verified more than CONTACT_VERIFICATION_DAYS ago (I3)."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=CONTACT_VERIFICATION_DAYS)
-    return qs.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
 
 
 def staff_dashboard(*, user: Any) -> dict[str, Any]:
@@ -44,12 +33,14 @@ def staff_dashboard(*, user: Any) -> dict[str, Any]:
             for s in OnboardingState
         ],
         "contact_count": directory.contact_list(user=user).count(),
-        "stale_contact_count": stale_contacts(directory.contact_list(user=user)).count(),
+        "stale_contact_count": directory.contacts_due_reverification(
+            directory.contact_list(user=user)
+        ).count(),
         "services_by_environment": [
             {"value": e.value, "label": e.label, "count": services.get(e.value, 0)} for e in Environment
         ],
         "service_total": sum(services.values()),
-        "verification_days": CONTACT_VERIFICATION_DAYS,
+        "verification_days": directory.contact_reverification_days(),
     }
 
 

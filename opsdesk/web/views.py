@@ -6,19 +6,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from opsdesk.core.permissions import has_permission
+from opsdesk.core.ui.views import ui_view
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import Priority
 from opsdesk.incidents.rca import selectors as rca_selectors
 from opsdesk.web import selectors, signin
 from opsdesk.web.forms import LoginForm, OutboxPasswordResetForm
-from opsdesk.web.ui import ui_view
 
 
 class LoginView(auth_views.LoginView):
@@ -117,7 +117,7 @@ def _incident_panels(user: Any) -> dict[str, Any]:
         .values("priority")
         .annotate(
             total=Count("pk"),
-            breached=Count("pk", filter=Q(next_target_at__lte=now, paused_at__isnull=True)),
+            breached=Count("pk", filter=incidents.breached_q(now=now)),
         )
     }
     by_priority = [

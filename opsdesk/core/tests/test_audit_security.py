@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from opsdesk.core.audit import audit_security_event
 from opsdesk.core.models import ApiToken, AuditAction, AuditEvent
-from opsdesk.core.testing.world import PASSWORD
 from opsdesk.core.tokens import token_create
+from opsdesk.testing.world import PASSWORD
 
 ADDRESS = "203.0.113.7"
 

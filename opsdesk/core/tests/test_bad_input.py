@@ -13,8 +13,8 @@ from django.test import Client
 
 from opsdesk.config.api import api
 from opsdesk.core.roles import Role
-from opsdesk.core.testing.world import make_staff
 from opsdesk.core.tokens import token_create
+from opsdesk.testing.world import make_staff
 
 DOCUMENT = api.get_openapi_schema()
 COMPONENTS = DOCUMENT["components"]["schemas"]

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from opsdesk.core.models import AuditEvent
-from opsdesk.core.testing.world import CANARY_A, CANARY_B
+from opsdesk.core.ui.views import STALE_EDIT_MESSAGE
 from opsdesk.directory import services
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Runbook, Service, User
-from opsdesk.web.ui import STALE_EDIT_MESSAGE
+from opsdesk.testing.world import CANARY_A, CANARY_B
 
 pytestmark = pytest.mark.django_db
 
@@ -309,7 +309,7 @@ def as_post(form) -> dict:
 def test_an_invalid_create_shows_its_page_again_with_the_errors(admin_client, name, title, submit, cancel):
     response = admin_client.post(url(name), {})
     assert response.status_code == 200 and response.context["form"].errors
-    assert [t.name for t in response.templates][0] == "web/form.html"
+    assert [t.name for t in response.templates][0] == "core/form.html"
     context = response.context
     assert (context["title"], context["submit_label"], context["cancel_url"]) == (title, submit, url(cancel))
     assert 'aria-invalid="true"' in response.content.decode()

@@ -6,12 +6,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from opsdesk.directory.schemas import PersonRef
 from opsdesk.incidents.escalations.models import EscalationState
-
-
-class PersonRef(Schema):
-    id: int
-    full_name: str
 
 
 class ContactRef(Schema):

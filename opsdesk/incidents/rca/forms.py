@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 
 from opsdesk.core.roles import STAFF_ROLES, Role
+from opsdesk.core.ui.forms import ServiceErrorsForm
 from opsdesk.directory import selectors as directory
-from opsdesk.directory.forms import ServiceErrorsForm
 from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
 
 ANY = [("", "Any")]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, FilterSchema, Schema
 
 from opsdesk.core.limits import Day
-from opsdesk.incidents.escalations.schemas import PersonRef
+from opsdesk.directory.schemas import PersonRef
 from opsdesk.incidents.rca.models import RcaState
 
 

@@ -1,6 +1,6 @@
-"""Root-cause analysis pages (C6) and the escalation matrix (C7), server-rendered (L4).
+"""Root-cause analysis pages (C6), server-rendered (L4).
 
-Thin by rule: parse a form, call one service or selector of rca/ or escalations/, render. The RCA is
+Thin by rule: parse a form, call one service or selector of rca/, render. The RCA is
 looked up through the restricted selector first (another tenant's report is a 404), then the action
 is gated with the permission its service requires (a 403 page); the service decides the rest and its
 errors come back onto the form that was sent, shown in its place on the report page.
@@ -18,12 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from opsdesk.core.permissions import has_permission
-from opsdesk.incidents.escalations import selectors as escalation_selectors
-from opsdesk.incidents.rca import forms
-from opsdesk.incidents.rca import selectors as rca_selectors
-from opsdesk.incidents.rca import services as rca_services
-from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
-from opsdesk.web.ui import (
+from opsdesk.core.ui.views import (
     Column,
     form_page,
     history_page,
@@ -34,6 +29,10 @@ from opsdesk.web.ui import (
     ui_view,
     versioned,
 )
+from opsdesk.incidents.rca import forms
+from opsdesk.incidents.rca import selectors as rca_selectors
+from opsdesk.incidents.rca import services as rca_services
+from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaState
 
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"
@@ -256,34 +255,3 @@ rca_history = history_page(
     title=lambda report: f"Root-cause analysis of {report.incident.reference}",
 )
 
-
-# --- the escalation matrix (C7) ----------------------------------------------------------------
-
-
-def _hours(value: float | None) -> str:
-    if value is None:
-        return ""
-    n = int(value) if float(value).is_integer() else value
-    return f"{n} working hour{'' if n == 1 else 's'}"
-
-
-@ui_view
-def escalation_matrix(request):
-    levels = []
-    for level in escalation_selectors.escalation_level_list():
-        copied = [f"level {c.level}" for c in sorted(level.copied.all(), key=lambda c: -c.level)]
-        if level.copy_service_manager:
-            copied.append("service manager")
-        targets = []
-        if level.acknowledgement_hours:
-            targets.append(f"acknowledgement within {_hours(level.acknowledgement_hours)}")
-        if level.considered_response_hours:
-            targets.append(f"considered response within {_hours(level.considered_response_hours)}")
-        levels.append(
-            {"level": level, "role": level.get_role_display(), "targets": targets, "copied": copied}
-        )
-    return render(
-        request,
-        "incidents/escalation_matrix.html",
-        {"levels": levels, "criteria": list(escalation_selectors.escalation_criterion_list())},
-    )

@@ -13,12 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from opsdesk.core.testing import walk
-from opsdesk.core.testing.world import CANARY_A, CANARY_B
 from opsdesk.incidents import services
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.selectors import checklist_list
-from opsdesk.web.routes_incidents import INCIDENT_ROUTES
+from opsdesk.incidents.tests.routes import INCIDENT_ROUTES
+from opsdesk.testing import walk
+from opsdesk.testing.world import CANARY_A, CANARY_B
 
 pytestmark = pytest.mark.django_db
 

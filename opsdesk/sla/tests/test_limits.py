@@ -205,7 +205,7 @@ def test_the_engine_calendar_cache_is_bounded(world, monkeypatch):
     made[0].refresh_from_db()
     calendars.business_calendar(made[0])
     assert len(calendars._cache) == 3
-    assert sum(1 for pk, _ in calendars._cache if pk == made[0].pk) == 1
+    assert sum(1 for pk, *_ in calendars._cache if pk == made[0].pk) == 1
 
 
 def test_an_rca_action_due_date_outside_the_window_is_refused(world):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from opsdesk.core.ui.views import STALE_EDIT_MESSAGE
 from opsdesk.statuspage import services
 from opsdesk.statuspage.models import StatusIncident, StatusMaintenance
 from opsdesk.statuspage.tests.conftest import login
-from opsdesk.web.ui import STALE_EDIT_MESSAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from opsdesk.core.richtext import render_markdown
-from opsdesk.web.selectors import CONTACT_VERIFICATION_DAYS
+from opsdesk.directory.selectors import contact_reverification_days, contact_reverification_due
 
 register = template.Library()
 
@@ -96,5 +96,11 @@ def account_tree(accounts) -> list[dict]:
 
 @register.filter
 def verification_overdue(contact) -> bool:
-    days = contact.verified_days_ago()
-    return days is None or days > CONTACT_VERIFICATION_DAYS
+    """I3: the contact is due re-verification (directory.selectors.contact_reverification_due)."""
+    return contact_reverification_due(contact)
+
+
+@register.simple_tag
+def reverification_days() -> int:
+    """I3: OPSDESK_CONTACT_REVERIFY_DAYS, for the words that say how often contacts are verified."""
+    return contact_reverification_days()

@@ -22,11 +22,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from opsdesk.core.models import AuditEvent
-from opsdesk.core.testing.world import PASSWORD
 from opsdesk.core.tokens import token_create
 from opsdesk.directory.models import User
 from opsdesk.notifications.delivery import webhook_body
 from opsdesk.notifications.models import Channel, Notification, WebhookSubscription
+from opsdesk.testing.world import PASSWORD
 from opsdesk.web.middleware import LAST_ACTIVITY, SIGNED_IN_AT
 
 pytestmark = pytest.mark.django_db

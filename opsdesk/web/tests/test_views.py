@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from opsdesk.core.testing.world import CANARY_A, CANARY_B, PASSWORD
 from opsdesk.directory import services
+from opsdesk.testing.world import CANARY_A, CANARY_B, PASSWORD
 from opsdesk.web.selectors import staff_dashboard
 
 pytestmark = pytest.mark.django_db

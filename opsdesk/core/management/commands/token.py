@@ -11,13 +11,13 @@ import argparse
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from opsdesk.core.errors import ApplicationError
 from opsdesk.core.models import ApiToken
 from opsdesk.core.tokens import expiry_problem, token_create, token_revoke
-from opsdesk.directory.models import User
 
 
 def expiry_days(value: str) -> int:
@@ -31,8 +31,9 @@ def expiry_days(value: str) -> int:
     return days
 
 
-def _user(email: str) -> User:
-    user = User.objects.filter(email__iexact=email.strip()).first()
+def _user(email: str) -> Any:
+    """The user with this email; core reaches the user model through settings.AUTH_USER_MODEL."""
+    user = get_user_model().objects.filter(email__iexact=email.strip()).first()
     if user is None:
         raise CommandError(f"No user with the email {email!r}.")
     return user

@@ -1,4 +1,4 @@
-"""Root-cause analysis pages (C6), the escalation matrix page (C7) and the customer home's open
+"""Root-cause analysis pages (C6) and the customer home's open
 incidents panel (C4, L4): through the Django client, each page calling through to its service."""
 
 from __future__ import annotations
@@ -6,16 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from opsdesk.core.testing.world import CANARY_B
 from opsdesk.incidents import services
 from opsdesk.incidents.rca import services as rca_services
 from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.selectors import checklist_list
 from opsdesk.incidents.tests.conftest import client_for
+from opsdesk.testing.world import CANARY_B
 
 pytestmark = pytest.mark.django_db
 
@@ -206,21 +205,6 @@ def test_overdue_filter(world, desk, report):
 def test_incident_page_links_to_its_rca(desk, report):
     page = desk.get(url("detail", report.incident_id)).content.decode()
     assert url("rca_detail", report.pk) in page
-
-
-def test_escalation_matrix_lists_four_levels_and_five_criteria(world):
-    response = client_for(world["customer_a"]).get(url("escalation_matrix"))
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert len(response.context["levels"]) == 4
-    assert len(response.context["criteria"]) == 5
-    for level in range(1, 5):
-        assert f'data-testid="level-{level}"' in text
-    assert text.count('data-testid="criterion"') == 5
-    assert "Customer experience director" in text
-    assert "considered response within 4 working hours" in text.lower()
-    assert client_for(world["engineer"]).get(url("escalation_matrix")).status_code == 200
-    assert Client().get(url("escalation_matrix")).status_code == 302
 
 
 def test_customer_home_shows_their_open_incidents_only(world):

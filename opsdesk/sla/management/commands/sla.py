@@ -7,7 +7,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.cli import answer_flags, answer_lines
 from opsdesk.sla.services import parse_instant, targets_as_dict, targets_on_calendar
 
 
@@ -36,20 +36,10 @@ class Command(BaseCommand):
         if priority is not None:
             if logged_at is None:
                 raise CommandError("--logged-at is required with --priority.")
-            try:
-                self.stdout.write(answer(priority, logged_at, calendar))
-            except ValidationFailed as exc:
-                raise CommandError(exc.detail)
+            answer_flags(self.stdout, answer, priority, logged_at, calendar)
             return
         if logged_at is not None:
             raise CommandError("--logged-at needs --priority (or give neither and use standard input).")
-        for number, line in enumerate(sys.stdin, start=1):
-            if not line.strip():
-                continue
-            parts = line.split()
-            if len(parts) != 2:
-                raise CommandError(f"line {number}: expected 'PRIORITY TIMESTAMP', got {line.strip()!r}")
-            try:
-                self.stdout.write(answer(parts[0], parts[1], calendar))
-            except ValidationFailed as exc:
-                raise CommandError(f"line {number}: {exc.detail}")
+        answer_lines(
+            self.stdout, sys.stdin, lambda p, t: answer(p, t, calendar), expected="PRIORITY TIMESTAMP"
+        )

@@ -1,0 +1,30 @@
+"""The order in which the apps' demo steps run (L5): the directory's first (staff, customers, their
+accounts and services), then the apps that refer to them. A new app with demo data adds its step
+here, after the steps whose data it reads from `Demo`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from opsdesk.directory import demo as directory_demo
+from opsdesk.directory.demo import Demo, administrator
+from opsdesk.incidents.demo import build_incidents
+from opsdesk.statuspage.demo import build_status
+
+STEPS: list[Callable[[Demo], None]] = [
+    *directory_demo.STEPS,
+    build_incidents,
+    build_status,
+]
+
+
+def run_demo() -> Demo:
+    """Create whatever of the demo data is missing, all or nothing."""
+    with transaction.atomic():
+        admin, created = administrator()
+        demo = Demo(admin=admin, created=int(created))
+        for step in STEPS:
+            step(demo)
+    return demo

@@ -1,0 +1,180 @@
+"""Tenancy-walk declarations of the directory pages (see opsdesk/testing/routes.py).
+
+Create/edit pages are staff-only and need the same permission as the service they call; lists,
+detail and history pages are open to whoever can see the object (customers: their own tenant).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.testing.routes import Route
+
+ORG = "directory.change_organisation"
+ACCOUNT = "directory.change_cloudaccount"
+CONTACT = "directory.change_namedcontact"
+SERVICE = "directory.change_service"
+USER_VIEW = "directory.view_user"
+USER_CHANGE = "directory.change_user"
+
+
+def _organisation(w: dict[str, Any], version: bool = False) -> dict:
+    data = {"name": "Walk Organisation", "service_plan": "advanced", "calendar": "uk", "notes": "walk"}
+    return {**data, "version": w["org_a"].version} if version else data
+
+
+def _account(w: dict[str, Any]) -> dict:
+    return {
+        "organisation": w["org_a"].pk,
+        "account_id": "333333333302",
+        "name": "walk",
+        "regions": "eu-west-2",
+        "onboarding_state": "onboarded",
+        "management_account": w["account_a"].pk,
+    }
+
+
+def _account_edit(w: dict[str, Any]) -> dict:
+    a = w["member_a"]
+    return {
+        "account_id": a.account_id,
+        "name": "walk edit",
+        "regions": "eu-west-1",
+        "onboarding_state": "onboarded",
+        "management_account": w["account_a"].pk,
+        "version": a.version,
+    }
+
+
+def _contact(w: dict[str, Any], version: bool = False) -> dict:
+    data = {"name": "Walk Contact", "email": "walk-ui@example.test", "is_billing_contact": "on"}
+    if version:
+        return {**data, "version": w["contact_a"].version}
+    return {**data, "organisation": w["org_a"].pk}
+
+
+def _service(w: dict[str, Any], version: bool = False) -> dict:
+    data = {
+        "reference": "WALK-UI-1",
+        "name": "Walk service",
+        "environment": "non-production",
+        "accounts": [w["account_a"].pk],
+        "contacts": [w["contact_a"].pk],
+    }
+    if version:
+        return {**data, "version": w["service_a"].version}
+    return {**data, "organisation": w["org_a"].pk}
+
+
+def _runbook(w: dict[str, Any], version: bool = False) -> dict:
+    data = {"title": "Walk runbook", "body": "# Walk\n\n1. step"}
+    return {**data, "version": w["runbook_a"].version} if version else data
+
+
+def _user(w: dict[str, Any]) -> dict:
+    return {
+        "email": "walk-user@provider.test",
+        "full_name": "Walk User",
+        "role": "engineer",
+        "is_active": "on",
+    }
+
+
+def _user_edit(w: dict[str, Any]) -> dict:
+    e = w["engineer"]
+    return {
+        "email": e.email,
+        "full_name": "Engineer renamed",
+        "role": e.role,
+        "is_active": "on",
+        "version": e.version,
+    }
+
+
+def _pages(
+    entity: str, key: str, permission: str, create_body, update_body, create_params=None
+) -> list[Route]:
+    """List, detail, history, create (GET+POST) and edit (GET+POST) of one directory entity."""
+    p = {"pk": key}
+    return [
+        Route("ui", f"directory:{entity}_list"),
+        Route("ui", f"directory:{entity}_detail", params=p),
+        Route("ui", f"directory:{entity}_history", params=p),
+        Route(
+            "ui",
+            f"directory:{entity}_create",
+            params=create_params or {},
+            staff_only=True,
+            permission=permission,
+        ),
+        Route(
+            "ui",
+            f"directory:{entity}_create",
+            "POST",
+            params=create_params or {},
+            staff_only=True,
+            permission=permission,
+            body=create_body,
+        ),
+        Route("ui", f"directory:{entity}_update", params=p, staff_only=True, permission=permission),
+        Route(
+            "ui",
+            f"directory:{entity}_update",
+            "POST",
+            params=p,
+            staff_only=True,
+            permission=permission,
+            body=update_body,
+        ),
+    ]
+
+
+ROUTES = [
+    *_pages("organisation", "org_a", ORG, _organisation, lambda w: _organisation(w, version=True)),
+    *_pages("account", "member_a", ACCOUNT, _account, _account_edit),
+    *_pages("contact", "contact_a", CONTACT, _contact, lambda w: _contact(w, version=True)),
+    Route("ui", "directory:contact_verify", "POST", params={"pk": "contact_a"}, permission=CONTACT),
+    *_pages("service", "service_a", SERVICE, _service, lambda w: _service(w, version=True)),
+    Route(
+        "ui",
+        "directory:runbook_create",
+        params={"service_pk": "service_a"},
+        staff_only=True,
+        permission=SERVICE,
+    ),
+    Route(
+        "ui",
+        "directory:runbook_create",
+        "POST",
+        params={"service_pk": "service_a"},
+        staff_only=True,
+        permission=SERVICE,
+        body=_runbook,
+    ),
+    Route("ui", "directory:runbook_update", params={"pk": "runbook_a"}, staff_only=True, permission=SERVICE),
+    Route(
+        "ui",
+        "directory:runbook_update",
+        "POST",
+        params={"pk": "runbook_a"},
+        staff_only=True,
+        permission=SERVICE,
+        body=lambda w: _runbook(w, version=True),
+    ),
+    Route("ui", "directory:runbook_history", params={"pk": "runbook_a"}),
+    Route("ui", "directory:user_list", staff_only=True, permission=USER_VIEW),
+    Route("ui", "directory:user_detail", params={"pk": "engineer"}, staff_only=True, permission=USER_VIEW),
+    Route("ui", "directory:user_history", params={"pk": "engineer"}, staff_only=True, permission=USER_VIEW),
+    Route("ui", "directory:user_create", staff_only=True, permission=USER_CHANGE),
+    Route("ui", "directory:user_create", "POST", staff_only=True, permission=USER_CHANGE, body=_user),
+    Route("ui", "directory:user_update", params={"pk": "engineer"}, staff_only=True, permission=USER_CHANGE),
+    Route(
+        "ui",
+        "directory:user_update",
+        "POST",
+        params={"pk": "engineer"},
+        staff_only=True,
+        permission=USER_CHANGE,
+        body=_user_edit,
+    ),
+]

@@ -1,0 +1,39 @@
+"""Escalation pages (C7), server-rendered (L4): the escalation matrix, read from the selectors.
+
+The escalation actions on an incident are forms of the incident page (incidents/views.py)."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from opsdesk.core.ui.views import ui_view
+from opsdesk.incidents.escalations import selectors as escalation_selectors
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return ""
+    n = int(value) if float(value).is_integer() else value
+    return f"{n} working hour{'' if n == 1 else 's'}"
+
+
+@ui_view
+def escalation_matrix(request):
+    levels = []
+    for level in escalation_selectors.escalation_level_list():
+        copied = [f"level {c.level}" for c in sorted(level.copied.all(), key=lambda c: -c.level)]
+        if level.copy_service_manager:
+            copied.append("service manager")
+        targets = []
+        if level.acknowledgement_hours:
+            targets.append(f"acknowledgement within {_hours(level.acknowledgement_hours)}")
+        if level.considered_response_hours:
+            targets.append(f"considered response within {_hours(level.considered_response_hours)}")
+        levels.append(
+            {"level": level, "role": level.get_role_display(), "targets": targets, "copied": copied}
+        )
+    return render(
+        request,
+        "incidents/escalation_matrix.html",
+        {"levels": levels, "criteria": list(escalation_selectors.escalation_criterion_list())},
+    )

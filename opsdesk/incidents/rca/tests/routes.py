@@ -1,0 +1,83 @@
+"""Tenancy-walk declarations of the root-cause analysis pages (C6) (see
+opsdesk/testing/routes.py).
+
+World keys come from the incidents world extras (incidents/tests/routes_escalations_rca.py): `rca_a`
+(a draft RCA of an org-A P2 on a service of its own, every section written and one action: ready to submit),
+`rca_action_a` (its open action) and `rca_submitted_a` (a submitted RCA, ready to accept). No extras
+of our own are needed. Each POST body is valid for a user who is permitted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.testing.routes import Route
+
+WRITE = "incidents.rca"
+ACCEPT = "incidents.request_rca"
+
+
+def _version(key: str):
+    """The object's current version (world objects may be stale after later world extras)."""
+
+    def body(w: dict[str, Any]) -> dict[str, Any]:
+        obj = w[key]
+        return {"version": type(obj)._default_manager.get(pk=obj.pk).version}
+
+    return body
+
+
+def _sections(w: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_version("rca_a")(w),
+        "impact": "Walk impact",
+        "timeline_of_events": "Walk timeline",
+        "monitoring_assessment": "Walk monitoring",
+        "lessons_learned": "Walk lessons",
+        "recommendations": "Walk recommendations",
+    }
+
+
+def _on(key: str) -> dict[str, dict[str, str]]:
+    return {"params": {"pk": key}}
+
+
+ROUTES = [
+    Route("ui", "incidents:rca_list"),
+    Route("ui", "incidents:rca_list", query="overdue=yes&state=draft&sort=-incident"),
+    Route("ui", "incidents:rca_detail", **_on("rca_a")),
+    Route("ui", "incidents:rca_detail", **_on("rca_submitted_a")),
+    Route("ui", "incidents:rca_history", **_on("rca_a")),
+    Route("ui", "incidents:rca_edit", staff_only=True, permission=WRITE, **_on("rca_a")),
+    Route(
+        "ui", "incidents:rca_edit", "POST", staff_only=True, permission=WRITE, body=_sections, **_on("rca_a")
+    ),
+    Route(
+        "ui",
+        "incidents:rca_action_add",
+        "POST",
+        staff_only=True,
+        permission=WRITE,
+        body=lambda w: {"description": "Walk action", "runbook_update": "on"},
+        **_on("rca_a"),
+    ),
+    Route(
+        "ui",
+        "incidents:rca_action_done",
+        "POST",
+        staff_only=True,
+        permission=WRITE,
+        body=lambda w: {"done": "True", **_version("rca_action_a")(w)},
+        **_on("rca_action_a"),
+    ),
+    Route(
+        "ui",
+        "incidents:rca_submit",
+        "POST",
+        staff_only=True,
+        permission=WRITE,
+        body=_version("rca_a"),
+        **_on("rca_a"),
+    ),
+    Route("ui", "incidents:rca_accept", "POST", permission=ACCEPT, **_on("rca_submitted_a")),
+]

@@ -1,0 +1,111 @@
+"""Tenancy-walk declarations of the status pages (see opsdesk/testing/routes.py).
+
+The public pages and the feed are open to anyone (and must never show a tenant's data); every
+staff page needs "statuspage.manage".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.testing.routes import Route
+
+MANAGE = "statuspage.manage"
+INCIDENT = {"pk": "status_incident"}
+MAINTENANCE = {"pk": "status_maintenance"}
+
+
+def _incident(w: dict[str, Any]) -> dict:
+    return {
+        "title": "Walk incident",
+        "impact": "minor",
+        "state": "investigating",
+        "components": "Service desk telephony",
+        "body": "We are investigating.",
+        "published": "on",
+    }
+
+
+def _incident_edit(w: dict[str, Any]) -> dict:
+    i = w["status_incident"]
+    return {
+        "title": "Walk incident edited",
+        "impact": "major",
+        "components": "AWS eu-west-2 connectivity",
+        "started_at": i.started_at.strftime("%Y-%m-%dT%H:%M"),
+        "published": "on",
+        "version": type(i)._default_manager.get(pk=i.pk).version,
+    }
+
+
+def _maintenance(w: dict[str, Any], version: bool = False) -> dict:
+    data = {
+        "title": "Walk maintenance",
+        "description": "Walk",
+        "starts_at": "2030-01-01T01:00",
+        "ends_at": "2030-01-01T03:00",
+        "components": "Service desk telephony",
+        "published": "on",
+    }
+    if version:
+        m = w["status_maintenance"]
+        return {**data, "state": "scheduled", "version": type(m)._default_manager.get(pk=m.pk).version}
+    return data
+
+
+def _staff(target: str, method: str = "GET", **kwargs: Any) -> Route:
+    return Route("ui", f"statuspage:{target}", method, staff_only=True, permission=MANAGE, **kwargs)
+
+
+ROUTES = [
+    Route("ui", "statuspage:index", public=True),
+    Route("ui", "statuspage:incident", params=INCIDENT, public=True),
+    Route("ui", "statuspage:feed", public=True),
+    _staff("incident_list"),
+    _staff("incident_create"),
+    _staff("incident_create", "POST", body=_incident),
+    _staff("incident_detail", params=INCIDENT),
+    _staff("incident_update", params=INCIDENT),
+    _staff("incident_update", "POST", params=INCIDENT, body=_incident_edit),
+    _staff("incident_post_update", params=INCIDENT),
+    _staff(
+        "incident_post_update",
+        "POST",
+        params=INCIDENT,
+        body=lambda w: {"state": "identified", "body": "Found it."},
+    ),
+    _staff("incident_history", params=INCIDENT),
+    _staff("maintenance_list"),
+    _staff("maintenance_create"),
+    _staff("maintenance_create", "POST", body=_maintenance),
+    _staff("maintenance_update", params=MAINTENANCE),
+    _staff("maintenance_update", "POST", params=MAINTENANCE, body=lambda w: _maintenance(w, version=True)),
+    _staff("maintenance_cancel", "POST", params=MAINTENANCE),
+    _staff("maintenance_history", params=MAINTENANCE),
+]
+
+
+def world_extras(world: dict[str, Any]) -> None:
+    """A published incident and a scheduled maintenance (provider-wide: no tenant owns them)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from opsdesk.statuspage.services import status_incident_create, status_maintenance_create
+
+    world["status_incident"] = status_incident_create(
+        actor=world["admin"],
+        title="Elevated error rates in AWS eu-west-2",
+        impact="minor",
+        body="We are investigating elevated error rates.",
+        components=["AWS eu-west-2 connectivity"],
+    )
+    start = timezone.now() + dt.timedelta(days=3)
+    world["status_maintenance"] = status_maintenance_create(
+        actor=world["admin"],
+        title="Telephony platform upgrade",
+        description="The service desk phone line may drop calls for a few minutes.",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+        components=["Service desk telephony"],
+    )
