@@ -204,6 +204,19 @@ class ActionForm(ServiceErrorsForm):
 
     name = ""
 
+    def service_arguments(self) -> dict[str, Any]:
+        """What the step's service takes from this form: its fields, the page's `version` as the
+        version the change expects."""
+        return {("expected_version" if k == "version" else k): v for k, v in self.cleaned_data.items()}
+
+
+def _text(label: str, help_text: str = "", *, rows: int = 2, max_length: int = 50_000) -> forms.CharField:
+    """A multi-line text a step may take; its service says when it is needed."""
+    textarea = forms.Textarea(attrs={"rows": rows})
+    return forms.CharField(
+        required=False, max_length=max_length, widget=textarea, label=label, help_text=help_text
+    )
+
 
 class AcknowledgeForm(ActionForm):
     name = "acknowledge"
@@ -211,23 +224,14 @@ class AcknowledgeForm(ActionForm):
 
 class InvestigateForm(ActionForm):
     name = "investigate"
-    note = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Public note (optional)",
-        help_text="A substantive note to the customer is the considered response.",
-    )
+    note = _text("Public note (optional)", "A substantive note to the customer is the considered response.")
 
 
 class AwaitCustomerForm(ActionForm):
     name = "await_customer"
-    note = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="What do you need from the customer?",
-        help_text="Sent to the customer; the SLA clock pauses until they answer (B4).",
+    note = _text(
+        "What do you need from the customer?",
+        "Sent to the customer; the SLA clock pauses until they answer (B4).",
     )
 
 
@@ -237,13 +241,7 @@ class ResumeForm(ActionForm):
 
 class ResolveForm(ActionForm):
     name = "resolve"
-    summary = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Resolution summary",
-        help_text="Public: what was wrong and what was done.",
-    )
+    summary = _text("Resolution summary", "Public: what was wrong and what was done.", rows=3)
 
 
 class CloseForm(ActionForm):
@@ -268,9 +266,7 @@ class CloseForm(ActionForm):
 
 class NoteForm(ActionForm):
     name = "note"
-    body = forms.CharField(
-        required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 3}), label="Update"
-    )
+    body = _text("Update", rows=3)
     public = forms.BooleanField(required=False, initial=True, label="Public (the customer sees it)")
 
     def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
@@ -286,12 +282,10 @@ class NoteForm(ActionForm):
 
 class CallForm(ActionForm):
     name = "call"
-    summary = forms.CharField(
-        required=False,
+    summary = _text(
+        "Call summary",
+        "Recording a call clears “telephone follow-up required” (C2).",
         max_length=5_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Call summary",
-        help_text="Recording a call clears “telephone follow-up required” (C2).",
     )
 
 
@@ -318,13 +312,7 @@ class PriorityForm(ActionForm):
 class EscalateForm(ActionForm):
     name = "escalate"
     criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
-    details = forms.CharField(
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Details",
-        help_text="What has happened and what you expect now.",
-    )
+    details = _text("Details", "What has happened and what you expect now.", rows=3, max_length=10_000)
     contact = forms.TypedChoiceField(
         required=False,
         coerce=int,
@@ -354,12 +342,10 @@ class EscalationAcknowledgeForm(ActionForm):
 
 class EscalationRespondForm(ActionForm):
     name = "escalation_respond"
-    response = forms.CharField(
-        required=False,
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Considered response",
-        help_text="Sent to the contact who escalated and to everyone the matrix copies.",
+    response = _text(
+        "Considered response",
+        "Sent to the contact who escalated and to everyone the matrix copies.",
+        rows=3, max_length=20_000,
     )
 
 
