@@ -47,6 +47,13 @@ def _active_workers(user: Any) -> list[tuple[str, str]]:
     return [(str(pk), name or email) for pk, name, email in people.values_list("pk", "full_name", "email")]
 
 
+def _on_behalf_of(help_text: str) -> forms.TypedChoiceField:
+    """Staff act for a named contact, chosen here (the choices are set per user)."""
+    return forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="On behalf of named contact", help_text=help_text
+    )
+
+
 # --- the queue ----------------------------------------------------------------------------------
 
 #: The state filter's extra values: "open" is the selector's own (not resolved or closed).
@@ -107,13 +114,7 @@ class LogIncidentForm(ServiceErrorsForm):
     #: The service names the field it checks by what the API takes.
     ALIASES = {"service": "service_reference"}
 
-    reported_by = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        label="On behalf of named contact",
-        help_text="Staff log an incident for the named contact who reported it.",
-    )
+    reported_by = _on_behalf_of("Staff log an incident for the named contact who reported it.")
     service_reference = forms.ChoiceField(
         required=False, label="Service", help_text="The service reference agreed at build (A5)."
     )
@@ -313,13 +314,7 @@ class EscalateForm(ActionForm):
     name = "escalate"
     criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
     details = _text("Details", "What has happened and what you expect now.", rows=3, max_length=10_000)
-    contact = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        label="On behalf of named contact",
-        help_text="An escalation contact registered on the incident's service.",
-    )
+    contact = _on_behalf_of("An escalation contact registered on the incident's service.")
 
     def __init__(self, *args: Any, user: Any, incident: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
