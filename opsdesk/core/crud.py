@@ -66,6 +66,7 @@ class Crud:
     csv: str = ""  # the CSV file's name
     create: Callable[..., Any] | None = None  # service(actor=, **payload)
     create_in: type[Schema] | None = None
+    create_out: type[Schema] | None = None  # what a create answers, when it says more than `out`
     update: Callable[..., Any] | None = None  # service(actor=, <target>=, expected_version=, **changes)
     patch: type[Schema] | None = None
     reread: bool = False  # answer a PATCH as a GET reads it (related rows, annotations)
@@ -195,7 +196,8 @@ def _routes(router: Router, crud: Crud, module: str) -> None:
         def create_body(request: HttpRequest, *, response: HttpResponse, payload: Schema) -> Any:
             return created_with_etag(response, crud.create(actor=request.auth, **payload.dict()))
 
-        router.post(crud.path, response={201: crud.out, **errors}, description=crud.docs.get("create"))(
+        created = crud.create_out or crud.out
+        router.post(crud.path, response={201: created, **errors}, description=crud.docs.get("create"))(
             _operation(
                 module, f"{crud.name}_create", [response, _param("payload", crud.create_in)], create_body
             )
