@@ -30,9 +30,12 @@ from ninja import Query, Router, Schema
 from opsdesk.core.api import (
     CSV_NOTE,
     ERRORS,
+    IF_MATCH_OPTIONAL,
+    IF_MATCH_REQUIRED,
     ListParams,
     created_with_etag,
     deleted,
+    if_match_version,
     list_response,
     page_response_schema,
     updated_with_etag,
@@ -63,6 +66,7 @@ class Crud:
     csv: str = ""  # the CSV file's name
     create: Callable[..., Any] | None = None  # service(actor=, **payload)
     create_in: type[Schema] | None = None
+    create_out: type[Schema] | None = None  # what a create answers, when it says more than `out`
     update: Callable[..., Any] | None = None  # service(actor=, <target>=, expected_version=, **changes)
     patch: type[Schema] | None = None
     reread: bool = False  # answer a PATCH as a GET reads it (related rows, annotations)
@@ -90,7 +94,7 @@ def _camel(name: str) -> str:
     return "".join(part.title() for part in name.split("_"))
 
 
-def _late(module: Any, name: str) -> Callable[..., Any]:
+def late(module: Any, name: str) -> Callable[..., Any]:
     """module.name, looked up at each call as a written-out handler would (so a test may replace it)."""
     getattr(module, name)  # a missing selector or service fails at import, not at the first request
 
@@ -118,21 +122,21 @@ def declare(
     entity = _camel(name)
     found: dict[str, Any] = {
         "out": getattr(schemas, f"{entity}Out"),
-        "get": _late(selectors, f"{name}_get"),
+        "get": late(selectors, f"{name}_get"),
         "csv": path.strip("/").replace("/", "-"),
         "only": tuple(operations),
     }
     if "list" in operations:
-        found["list"] = _late(selectors, f"{name}_list")
+        found["list"] = late(selectors, f"{name}_list")
         found["filters"] = getattr(schemas, f"{entity}Filter", None)
     if "create" in operations:
-        found["create"] = _late(services, f"{name}_create")
+        found["create"] = late(services, f"{name}_create")
         found["create_in"] = getattr(schemas, f"{entity}In")
     if "update" in operations:
-        found["update"] = _late(services, f"{name}_update")
+        found["update"] = late(services, f"{name}_update")
         found["patch"] = getattr(schemas, f"{entity}Patch")
     if "delete" in operations:
-        found["delete"] = _late(services, f"{name}_delete")
+        found["delete"] = late(services, f"{name}_delete")
     return Crud(name=name, path=path, **{**found, **overrides})
 
 
@@ -192,7 +196,8 @@ def _routes(router: Router, crud: Crud, module: str) -> None:
         def create_body(request: HttpRequest, *, response: HttpResponse, payload: Schema) -> Any:
             return created_with_etag(response, crud.create(actor=request.auth, **payload.dict()))
 
-        router.post(crud.path, response={201: crud.out, **errors}, description=crud.docs.get("create"))(
+        created = crud.create_out or crud.out
+        router.post(crud.path, response={201: created, **errors}, description=crud.docs.get("create"))(
             _operation(
                 module, f"{crud.name}_create", [response, _param("payload", crud.create_in)], create_body
             )
@@ -232,3 +237,86 @@ def _routes(router: Router, crud: Crud, module: str) -> None:
         router.delete(detail, response={204: None, **errors}, description=crud.docs.get("delete"))(
             _operation(module, f"{crud.name}_delete", [pk], delete_body)
         )
+
+
+def command(
+    router: Router,
+    path: str,
+    *,
+    name: str,
+    module: str,
+    id: str,
+    get: Callable[..., Any],
+    service: Callable[..., Any],
+    target: str,
+    out: type[Schema],
+    payload: type[Schema] | None = None,
+    fields: Sequence[str] = (),
+    version: Callable[[HttpRequest, Any], int | None] = if_match_version,
+    required: bool = False,
+    answer: Callable[[HttpRequest, HttpResponse, Any], Any] | None = None,
+    description: str | None = None,
+) -> None:
+    """A step on one object, `POST {path}` (acknowledge, submit, close…): the object as the caller
+    may see it (another tenant's is a 404), then its service with the payload's `fields` and the
+    version If-Match names (optional unless `required`; the service compares it under lock), then
+    the object as a GET reads it, with its ETag (or what `answer` makes of the service's result).
+    The handler is named `name` in `module`, so its operation id reads as if written out."""
+
+    def body(request: HttpRequest, *, response: HttpResponse, payload: Any = None, **kwargs: Any) -> Any:
+        obj = get(user=request.auth, pk=kwargs[id])
+        values = {field: getattr(payload, field) for field in fields}
+        done = service(actor=request.auth, **{target: obj}, expected_version=version(request, obj), **values)
+        if answer is not None:
+            return answer(request, response, done)
+        return with_etag(response, get(user=request.auth, pk=obj.pk))
+
+    params = [_param("response", HttpResponse), _param(id, int)]
+    if payload is not None:
+        params.append(_param("payload", payload))
+    extra = IF_MATCH_REQUIRED if required else IF_MATCH_OPTIONAL
+    router.post(path, response={200: out, **ERRORS}, openapi_extra=extra, description=description)(
+        _operation(module, name, params, body)
+    )
+
+
+def steps(
+    router: Router,
+    prefix: str,
+    target: str,
+    out: type[Schema],
+    *,
+    module: str,
+    selectors: Any,
+    services: Any,
+    answer: Callable[[HttpRequest, HttpResponse, Any], Any] | None = None,
+) -> Callable[..., None]:
+    """The steps of one kind of object, declared one line each:
+
+        step = steps(router, "/rcas/{rca_id}", "rca", RcaOut, module=__name__, selectors=selectors,
+                     services=services)
+        step("submit", "rca_submit")                      # POST /rcas/{rca_id}/submit
+        step("close", "escalation_close", CloseIn, "reason")
+
+    Each is a `command` on `selectors.<target>_get`, whose service is `services.<service>` (both
+    looked up at each call), and whose handler is named after the service unless `name` says
+    otherwise."""
+    get, id = late(selectors, f"{target}_get"), prefix.rsplit("{", 1)[1].rstrip("}")
+
+    def step(path: str, service: str, payload: type[Schema] | None = None, *fields: str, **more: Any) -> None:
+        command(
+            router,
+            f"{prefix}/{path}",
+            **{"name": service, **more},
+            module=module,
+            id=id,
+            get=get,
+            service=late(services, service),
+            target=target,
+            out=out,
+            payload=payload,
+            fields=fields,
+            answer=answer,
+        )
+
+    return step

@@ -71,12 +71,6 @@ ORGANISATIONS = Pages(
     update=services.organisation_update,
 )
 
-organisation_list = ORGANISATIONS.list_view()
-organisation_detail = ORGANISATIONS.detail_view()
-organisation_create = ORGANISATIONS.create_view()
-organisation_update = ORGANISATIONS.update_view()
-organisation_history = ORGANISATIONS.history_view()
-
 
 # --- cloud accounts (A2) -----------------------------------------------------------------------
 
@@ -130,12 +124,6 @@ ACCOUNTS = Pages(
     history_title=lambda account: f"Account {account.account_id}",
 )
 
-account_list = ACCOUNTS.list_view()
-account_detail = ACCOUNTS.detail_view()
-account_create = ACCOUNTS.create_view()
-account_update = ACCOUNTS.update_view()
-account_history = ACCOUNTS.history_view()
-
 
 # --- named contacts (A3) -----------------------------------------------------------------------
 
@@ -178,12 +166,6 @@ CONTACTS = Pages(
     update=services.contact_update,
     create_title="New named contact",
 )
-
-contact_list = CONTACTS.list_view()
-contact_detail = CONTACTS.detail_view()
-contact_create = CONTACTS.create_view()
-contact_update = CONTACTS.update_view()
-contact_history = CONTACTS.history_view()
 
 
 @require_POST
@@ -228,12 +210,6 @@ SERVICES = Pages(
     create_intro="Open this form from an organisation's page to choose among its accounts and contacts only.",
     history_title=str,
 )
-
-service_list = SERVICES.list_view()
-service_detail = SERVICES.detail_view()
-service_create = SERVICES.create_view()
-service_update = SERVICES.update_view()
-service_history = SERVICES.history_view()
 
 
 def _runbook_url(runbook) -> str:
@@ -313,9 +289,3 @@ USERS = Pages(
     edit_title=lambda person: f"Edit {person}",
     history_title=str,
 )
-
-user_list = USERS.list_view()
-user_detail = USERS.detail_view()
-user_create = USERS.create_view()
-user_update = USERS.update_view()
-user_history = USERS.history_view()

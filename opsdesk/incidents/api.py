@@ -14,15 +14,13 @@ from opsdesk.core.api import (
     CSV_NOTE,
     ERRORS,
     IF_MATCH_OPTIONAL,
-    IF_MATCH_REQUIRED,
     ListParams,
-    created_with_etag,
     expected_version,
     if_match_version,
     list_response,
     page_response_schema,
-    updated_with_etag,
 )
+from opsdesk.core.crud import Crud, late, routes, steps
 from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.directory import selectors as directory
@@ -133,75 +131,27 @@ def incident_get(request: HttpRequest, response: HttpResponse, incident_id: int)
 # --- lifecycle (C4) --------------------------------------------------------------------------
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_acknowledge(request: HttpRequest, response: HttpResponse, incident_id: int):
-    incident = _get(request, incident_id)
-    incident = services.incident_acknowledge(
-        actor=request.auth, incident=incident, expected_version=if_match_version(request, incident)
-    )
-    return _detail(request, response, incident)
+_step = steps(
+    router, "/incidents/{incident_id}", "incident", IncidentDetailOut, answer=_detail,
+    module=__name__, selectors=selectors, services=services,
+)
 
 
-@router.post("/incidents/{incident_id}/investigate", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_investigate(
-    request: HttpRequest, response: HttpResponse, incident_id: int, payload: InvestigateIn
-):
-    incident = _get(request, incident_id)
-    incident = services.incident_start_investigating(
-        actor=request.auth,
-        incident=incident,
-        note=payload.note,
-        expected_version=if_match_version(request, incident),
-    )
-    return _detail(request, response, incident)
+def _manage(request: HttpRequest, incident: Incident) -> int:
+    return expected_version(request, incident, permission="incidents.manage")
 
 
-@router.post("/incidents/{incident_id}/await-customer", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_await_customer(
-    request: HttpRequest, response: HttpResponse, incident_id: int, payload: AwaitCustomerIn
-):
-    incident = _get(request, incident_id)
-    incident = services.incident_await_customer(
-        actor=request.auth,
-        incident=incident,
-        note=payload.note,
-        expected_version=if_match_version(request, incident),
-    )
-    return _detail(request, response, incident)
+#: Steps that change fields need If-Match; who may not manage incidents gets 403 before any
+#: precondition error.
+MANAGE = {"version": _manage, "required": True}
 
 
-@router.post("/incidents/{incident_id}/resume", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_resume(request: HttpRequest, response: HttpResponse, incident_id: int):
-    incident = _get(request, incident_id)
-    incident = services.incident_resume(
-        actor=request.auth, incident=incident, expected_version=if_match_version(request, incident)
-    )
-    return _detail(request, response, incident)
-
-
-@router.post("/incidents/{incident_id}/resolve", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_resolve(request: HttpRequest, response: HttpResponse, incident_id: int, payload: ResolveIn):
-    incident = _get(request, incident_id)
-    incident = services.incident_resolve(
-        actor=request.auth,
-        incident=incident,
-        summary=payload.summary,
-        expected_version=if_match_version(request, incident),
-    )
-    return _detail(request, response, incident)
-
-
-@router.post("/incidents/{incident_id}/close", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_close(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CloseIn):
-    incident = _get(request, incident_id)
-    incident = services.incident_close(
-        actor=request.auth,
-        incident=incident,
-        customer_confirmed=payload.customer_confirmed,
-        reason=payload.reason,
-        expected_version=if_match_version(request, incident),
-    )
-    return _detail(request, response, incident)
+_step("acknowledge", "incident_acknowledge")
+_step("investigate", "incident_start_investigating", InvestigateIn, "note", name="incident_investigate")
+_step("await-customer", "incident_await_customer", AwaitCustomerIn, "note")
+_step("resume", "incident_resume")
+_step("resolve", "incident_resolve", ResolveIn, "summary")
+_step("close", "incident_close", CloseIn, "customer_confirmed", "reason")
 
 
 # --- notes, calls, assignment, priority (C2, C5) ------------------------------------------------
@@ -222,43 +172,9 @@ def incident_add_note(request: HttpRequest, incident_id: int, payload: NoteIn):
     return Status(201, note)
 
 
-@router.post("/incidents/{incident_id}/calls", response=DETAIL, openapi_extra=IF_MATCH_OPTIONAL)
-def incident_record_call(request: HttpRequest, response: HttpResponse, incident_id: int, payload: CallIn):
-    incident = _get(request, incident_id)
-    incident = services.incident_record_call(
-        actor=request.auth,
-        incident=incident,
-        summary=payload.summary,
-        expected_version=if_match_version(request, incident),
-    )
-    return _detail(request, response, incident)
-
-
-@router.post("/incidents/{incident_id}/assign", response=DETAIL, openapi_extra=IF_MATCH_REQUIRED)
-def incident_assign(request: HttpRequest, response: HttpResponse, incident_id: int, payload: AssignIn):
-    incident = _get(request, incident_id)
-    incident = services.incident_assign(
-        actor=request.auth,
-        incident=incident,
-        assignee=payload.assignee,
-        expected_version=expected_version(request, incident, permission="incidents.manage"),
-    )
-    return _detail(request, response, incident)
-
-
-@router.post("/incidents/{incident_id}/priority", response=DETAIL, openapi_extra=IF_MATCH_REQUIRED)
-def incident_change_priority(
-    request: HttpRequest, response: HttpResponse, incident_id: int, payload: PriorityIn
-):
-    incident = _get(request, incident_id)
-    incident = services.incident_change_priority(
-        actor=request.auth,
-        incident=incident,
-        priority=payload.priority,
-        reason=payload.reason,
-        expected_version=expected_version(request, incident, permission="incidents.manage"),
-    )
-    return _detail(request, response, incident)
+_step("calls", "incident_record_call", CallIn, "summary")
+_step("assign", "incident_assign", AssignIn, "assignee", **MANAGE)
+_step("priority", "incident_change_priority", PriorityIn, "priority", "reason", **MANAGE)
 
 
 # --- the diagnostics checklist (C1) ---------------------------------------------------------------
@@ -270,14 +186,20 @@ def checklist_list(request: HttpRequest, include_inactive: bool = False):
     return list(selectors.checklist_list(user=request.auth, include_inactive=include_inactive and staff))
 
 
-@router.post("/diagnostics-checklist", response={201: ChecklistItemOut, **ERRORS})
-def checklist_item_create(request: HttpRequest, response: HttpResponse, payload: ChecklistItemIn):
-    return created_with_etag(response, services.checklist_item_create(actor=request.auth, **payload.dict()))
-
-
-@router.patch("/diagnostics-checklist/{item_id}", response={200: ChecklistItemOut, **ERRORS})
-def checklist_item_update(
-    request: HttpRequest, response: HttpResponse, item_id: int, payload: ChecklistItemPatch
-):
-    item = selectors.checklist_item_get(user=request.auth, pk=item_id)
-    return updated_with_etag(request, response, services.checklist_item_update, payload, item=item)
+routes(
+    router,
+    Crud(
+        name="checklist_item",
+        path="/diagnostics-checklist",
+        id="item_id",
+        out=ChecklistItemOut,
+        get=late(selectors, "checklist_item_get"),
+        create=late(services, "checklist_item_create"),
+        create_in=ChecklistItemIn,
+        update=late(services, "checklist_item_update"),
+        patch=ChecklistItemPatch,
+        target="item",
+        only=("create", "update"),
+    ),
+    module=__name__,
+)

@@ -47,6 +47,13 @@ def _active_workers(user: Any) -> list[tuple[str, str]]:
     return [(str(pk), name or email) for pk, name, email in people.values_list("pk", "full_name", "email")]
 
 
+def _on_behalf_of(help_text: str) -> forms.TypedChoiceField:
+    """Staff act for a named contact, chosen here (the choices are set per user)."""
+    return forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="On behalf of named contact", help_text=help_text
+    )
+
+
 # --- the queue ----------------------------------------------------------------------------------
 
 #: The state filter's extra values: "open" is the selector's own (not resolved or closed).
@@ -107,13 +114,7 @@ class LogIncidentForm(ServiceErrorsForm):
     #: The service names the field it checks by what the API takes.
     ALIASES = {"service": "service_reference"}
 
-    reported_by = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        label="On behalf of named contact",
-        help_text="Staff log an incident for the named contact who reported it.",
-    )
+    reported_by = _on_behalf_of("Staff log an incident for the named contact who reported it.")
     service_reference = forms.ChoiceField(
         required=False, label="Service", help_text="The service reference agreed at build (A5)."
     )
@@ -204,6 +205,19 @@ class ActionForm(ServiceErrorsForm):
 
     name = ""
 
+    def service_arguments(self) -> dict[str, Any]:
+        """What the step's service takes from this form: its fields, the page's `version` as the
+        version the change expects."""
+        return {("expected_version" if k == "version" else k): v for k, v in self.cleaned_data.items()}
+
+
+def _text(label: str, help_text: str = "", *, rows: int = 2, max_length: int = 50_000) -> forms.CharField:
+    """A multi-line text a step may take; its service says when it is needed."""
+    textarea = forms.Textarea(attrs={"rows": rows})
+    return forms.CharField(
+        required=False, max_length=max_length, widget=textarea, label=label, help_text=help_text
+    )
+
 
 class AcknowledgeForm(ActionForm):
     name = "acknowledge"
@@ -211,23 +225,14 @@ class AcknowledgeForm(ActionForm):
 
 class InvestigateForm(ActionForm):
     name = "investigate"
-    note = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Public note (optional)",
-        help_text="A substantive note to the customer is the considered response.",
-    )
+    note = _text("Public note (optional)", "A substantive note to the customer is the considered response.")
 
 
 class AwaitCustomerForm(ActionForm):
     name = "await_customer"
-    note = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="What do you need from the customer?",
-        help_text="Sent to the customer; the SLA clock pauses until they answer (B4).",
+    note = _text(
+        "What do you need from the customer?",
+        "Sent to the customer; the SLA clock pauses until they answer (B4).",
     )
 
 
@@ -237,13 +242,7 @@ class ResumeForm(ActionForm):
 
 class ResolveForm(ActionForm):
     name = "resolve"
-    summary = forms.CharField(
-        required=False,
-        max_length=50_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Resolution summary",
-        help_text="Public: what was wrong and what was done.",
-    )
+    summary = _text("Resolution summary", "Public: what was wrong and what was done.", rows=3)
 
 
 class CloseForm(ActionForm):
@@ -268,9 +267,7 @@ class CloseForm(ActionForm):
 
 class NoteForm(ActionForm):
     name = "note"
-    body = forms.CharField(
-        required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 3}), label="Update"
-    )
+    body = _text("Update", rows=3)
     public = forms.BooleanField(required=False, initial=True, label="Public (the customer sees it)")
 
     def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
@@ -286,12 +283,10 @@ class NoteForm(ActionForm):
 
 class CallForm(ActionForm):
     name = "call"
-    summary = forms.CharField(
-        required=False,
+    summary = _text(
+        "Call summary",
+        "Recording a call clears “telephone follow-up required” (C2).",
         max_length=5_000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Call summary",
-        help_text="Recording a call clears “telephone follow-up required” (C2).",
     )
 
 
@@ -318,20 +313,8 @@ class PriorityForm(ActionForm):
 class EscalateForm(ActionForm):
     name = "escalate"
     criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
-    details = forms.CharField(
-        required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Details",
-        help_text="What has happened and what you expect now.",
-    )
-    contact = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        label="On behalf of named contact",
-        help_text="An escalation contact registered on the incident's service.",
-    )
+    details = _text("Details", "What has happened and what you expect now.", rows=3, max_length=10_000)
+    contact = _on_behalf_of("An escalation contact registered on the incident's service.")
 
     def __init__(self, *args: Any, user: Any, incident: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -354,12 +337,10 @@ class EscalationAcknowledgeForm(ActionForm):
 
 class EscalationRespondForm(ActionForm):
     name = "escalation_respond"
-    response = forms.CharField(
-        required=False,
-        max_length=20_000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Considered response",
-        help_text="Sent to the contact who escalated and to everyone the matrix copies.",
+    response = _text(
+        "Considered response",
+        "Sent to the contact who escalated and to everyone the matrix copies.",
+        rows=3, max_length=20_000,
     )
 
 

@@ -20,18 +20,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from opsdesk.core.crud import late
 from opsdesk.core.permissions import has_permission
+from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import (
     Column,
     NullsLast,
-    form_page,
     history_page,
     render_list,
     require,
     run_form,
     sorted_page,
     ui_view,
-    versioned,
 )
 from opsdesk.incidents import forms, selectors, services
 from opsdesk.incidents.choices import TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
@@ -47,10 +47,6 @@ HANDLE_ESCALATION = "incidents.manage_escalations"
 REQUEST_RCA = "incidents.request_rca"
 KIND_LABELS = {**dict(EventKind.choices), "note": "Note"}
 CHECKLIST = "incidents.edit_checklist"
-
-
-def _bound(request) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _detail_url(incident: Any) -> str:
@@ -190,7 +186,7 @@ def queue(request):
 @ui_view
 def log(request):
     require(request.user, "incidents.log")
-    form = forms.LogIncidentForm(_bound(request), user=request.user)
+    form = forms.LogIncidentForm(bound(request), user=request.user)
     done = run_form(
         request,
         form,
@@ -203,7 +199,7 @@ def log(request):
         "incidents/log.html",
         {
             "form": form,
-            "checklist_url": reverse("incidents:checklist")
+            "checklist_url": reverse("incidents:checklist_list")
             if has_permission(request.user, CHECKLIST)
             else None,
         },
@@ -383,10 +379,20 @@ def _act(
     return done or _page(request, selectors.incident_get(user=request.user, pk=incident.pk), failed=form)
 
 
-def _action(form_class: type[forms.ActionForm], permission: str, call, message, **form_kwargs):
+def _action(
+    form_class: type[forms.ActionForm],
+    permission: str,
+    service: str,
+    message,
+    *,
+    module=services,
+    **form_kwargs,
+):
     """A view for one incident action: look the incident up first (another tenant's is a 404), then
     gate it with the permission its service requires (403, before a form whose choices the user
-    cannot see could answer otherwise); the service decides the rest (errors on the form)."""
+    cannot see could answer otherwise); the service (`module.service`, given what the form holds)
+    decides the rest (errors on the form)."""
+    step = late(module, service)
 
     @require_POST
     @ui_view
@@ -395,7 +401,8 @@ def _action(form_class: type[forms.ActionForm], permission: str, call, message, 
         require(request.user, permission)
         kwargs = {k: (v(request, incident) if callable(v) else v) for k, v in form_kwargs.items()}
         form = form_class(request.POST, **kwargs)
-        return _act(request, incident, form, lambda d: call(request.user, incident, d, form), message)
+        call = lambda d: step(actor=request.user, incident=incident, **form.service_arguments())  # noqa: E731
+        return _act(request, incident, form, call, message)
 
     view.__name__ = f"incident_{form_class.name}"
     return view
@@ -405,129 +412,106 @@ def _customer(request, incident) -> bool:
     return not request.user.is_provider_staff
 
 
+def _user(request, incident) -> Any:
+    return request.user
+
+
 acknowledge = _action(
     forms.AcknowledgeForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_acknowledge(actor=user, incident=incident),
+    "incident_acknowledge",
     lambda i: f"{i.reference} acknowledged: initial response given.",
 )
 investigate = _action(
     forms.InvestigateForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_start_investigating(
-        actor=user, incident=incident, note=d["note"]
-    ),
+    "incident_start_investigating",
     lambda i: f"{i.reference} is being investigated.",
 )
 await_customer = _action(
     forms.AwaitCustomerForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_await_customer(
-        actor=user, incident=incident, note=d["note"]
-    ),
+    "incident_await_customer",
     lambda i: f"{i.reference} is awaiting the customer; the SLA clock is paused.",
 )
 resume = _action(
     forms.ResumeForm,
     UPDATE,
-    lambda user, incident, d, form: services.incident_resume(actor=user, incident=incident),
+    "incident_resume",
     lambda i: f"{i.reference} resumed; the SLA clock runs again and the targets moved by the paused time.",
 )
 resolve = _action(
     forms.ResolveForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_resolve(
-        actor=user, incident=incident, summary=d["summary"]
-    ),
+    "incident_resolve",
     lambda i: f"{i.reference} resolved. It closes when the customer confirms service is resumed.",
 )
 close = _action(
-    forms.CloseForm,
-    UPDATE,
-    lambda user, incident, d, form: services.incident_close(
-        actor=user, incident=incident, customer_confirmed=d["customer_confirmed"], reason=d.get("reason", "")
-    ),
-    lambda i: f"{i.reference} closed.",
-    customer=_customer,
+    forms.CloseForm, UPDATE, "incident_close", lambda i: f"{i.reference} closed.", customer=_customer
 )
 note = _action(
     forms.NoteForm,
     UPDATE,
-    lambda user, incident, d, form: services.incident_add_note(
-        actor=user, incident=incident, **form.service_arguments()
-    ),
+    "incident_add_note",
     lambda n: "Update added." if n.public else "Internal note added.",
     customer=_customer,
 )
 call = _action(
-    forms.CallForm,
-    MANAGE,
-    lambda user, incident, d, form: services.incident_record_call(
-        actor=user, incident=incident, summary=d["summary"]
-    ),
-    lambda i: f"Telephone call recorded on {i.reference}.",
+    forms.CallForm, MANAGE, "incident_record_call", lambda i: f"Telephone call recorded on {i.reference}."
 )
 assign = _action(
     forms.AssignForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_assign(
-        actor=user, incident=incident, assignee=d["assignee"], expected_version=d["version"]
-    ),
+    "incident_assign",
     lambda i: f"{i.reference} assigned to {i.assignee}." if i.assignee else f"{i.reference} unassigned.",
-    user=lambda request, incident: request.user,
+    user=_user,
 )
 change_priority = _action(
     forms.PriorityForm,
     MANAGE,
-    lambda user, incident, d, form: services.incident_change_priority(
-        actor=user,
-        incident=incident,
-        priority=d["priority"],
-        reason=d["reason"],
-        expected_version=d["version"],
-    ),
+    "incident_change_priority",
     lambda i: f"{i.reference} is now {i.priority}; its unmet targets were recomputed.",
 )
+
+
+def _escalated(escalation: Any) -> str:
+    best_endeavours = " Raised outside Mon–Fri 09:00–17:00: handled on a best-endeavours basis."
+    return f"Escalated to level {escalation.level.level} ({escalation.level.name})." + (
+        best_endeavours if escalation.best_endeavours else ""
+    )
+
+
 escalate = _action(
     forms.EscalateForm,
     ESCALATE,
-    lambda user, incident, d, form: escalation_services.escalation_raise(
-        actor=user,
-        incident=incident,
-        criterion=d["criterion"],
-        details=d["details"],
-        contact=d.get("contact"),
-    ),
-    lambda e: (
-        f"Escalated to level {e.level.level} ({e.level.name})."
-        + (
-            " Raised outside Mon–Fri 09:00–17:00: handled on a best-endeavours basis."
-            if e.best_endeavours
-            else ""
-        )
-    ),
-    user=lambda request, incident: request.user,
+    "escalation_raise",
+    _escalated,
+    module=escalation_services,
+    user=_user,
     incident=lambda request, incident: incident,
 )
 rca_request = _action(
     forms.RcaRequestForm,
     REQUEST_RCA,
-    lambda user, incident, d, form: rca_services.rca_request(actor=user, incident=incident),
+    "rca_request",
     lambda r: "Root-cause analysis requested. It may be chargeable (C6).",
+    module=rca_services,
 )
 
 
-def _escalation_action(form_class: type[forms.ActionForm], permission: str, call, message):
+def _escalation_action(form_class: type[forms.ActionForm], service: str, message):
     """Escalation steps by the people of levels 2–4, addressed by the escalation (C7)."""
+    step = late(escalation_services, service)
 
     @require_POST
     @ui_view
     def view(request, pk: int):
         escalation = escalation_selectors.escalation_get(user=request.user, pk=pk)
         incident = selectors.incident_get(user=request.user, pk=escalation.incident_id)
-        require(request.user, permission)
+        require(request.user, HANDLE_ESCALATION)
         form = form_class(request.POST)
-        return _act(request, incident, form, lambda d: call(request.user, escalation, d), message)
+        call = lambda d: step(actor=request.user, escalation=escalation, **form.service_arguments())  # noqa: E731
+        return _act(request, incident, form, call, message)
 
     view.__name__ = f"incident_{form_class.name}"
     return view
@@ -535,25 +519,16 @@ def _escalation_action(form_class: type[forms.ActionForm], permission: str, call
 
 escalation_acknowledge = _escalation_action(
     forms.EscalationAcknowledgeForm,
-    HANDLE_ESCALATION,
-    lambda user, escalation, d: escalation_services.escalation_acknowledge(actor=user, escalation=escalation),
+    "escalation_acknowledge",
     lambda e: f"Level {e.level.level} escalation acknowledged.",
 )
 escalation_respond = _escalation_action(
     forms.EscalationRespondForm,
-    HANDLE_ESCALATION,
-    lambda user, escalation, d: escalation_services.escalation_respond(
-        actor=user, escalation=escalation, response=d["response"]
-    ),
+    "escalation_respond",
     lambda e: f"Considered response given at level {e.level.level}.",
 )
 escalation_close = _escalation_action(
-    forms.EscalationCloseForm,
-    HANDLE_ESCALATION,
-    lambda user, escalation, d: escalation_services.escalation_close(
-        actor=user, escalation=escalation, reason=d["reason"]
-    ),
-    lambda e: f"Level {e.level.level} escalation closed.",
+    forms.EscalationCloseForm, "escalation_close", lambda e: f"Level {e.level.level} escalation closed."
 )
 
 
@@ -581,38 +556,26 @@ def checklist(request):
     )
 
 
-@ui_view
-def checklist_create(request):
-    require(request.user, CHECKLIST)
-    form = forms.ChecklistItemForm(_bound(request), creating=True)
-    return form_page(
-        request,
-        form,
-        lambda d: services.checklist_item_create(actor=request.user, **d),
-        success=lambda _item: reverse("incidents:checklist"),
-        message=lambda item: f"Check “{item.text}” added.",
-        title="New diagnostics check",
-        submit="Add check",
-        cancel_url=reverse("incidents:checklist"),
-        intro=CHECKLIST_INTRO,
-    )
-
-
-@ui_view
-def checklist_update(request, pk: int):
-    item = selectors.checklist_item_get(user=request.user, pk=pk)
-    require(request.user, CHECKLIST)
-    form = forms.ChecklistItemForm(
-        _bound(request), initial=forms.ChecklistItemForm.initial_for(item), creating=False
-    )
-    return form_page(
-        request,
-        form,
-        versioned(services.checklist_item_update, actor=request.user, item=item),
-        success=lambda _item: reverse("incidents:checklist"),
-        message=lambda item: f"Check “{item.text}” saved.",
-        title="Edit diagnostics check",
-        submit="Save check",
-        cancel_url=reverse("incidents:checklist"),
-        intro=CHECKLIST_INTRO,
-    )
+CHECKLIST_PAGES = Pages(
+    urls="incidents:checklist",
+    noun="check",
+    get=selectors.checklist_item_get,
+    label=lambda item: f"“{item.text}”",
+    permission=CHECKLIST,
+    form=forms.ChecklistItemForm,
+    form_kwargs=lambda request, item: {"creating": item is None},
+    create=services.checklist_item_create,
+    update=services.checklist_item_update,
+    target="item",
+    create_title="New diagnostics check",
+    create_submit="Add check",
+    create_intro=CHECKLIST_INTRO,
+    created=lambda item: f"Check “{item.text}” added.",
+    edit_title=lambda item: "Edit diagnostics check",
+    edit_intro=CHECKLIST_INTRO,
+    edit_submit="Save check",
+    after_save=lambda item: reverse("incidents:checklist_list"),
+    detail_page="update",
+)
+checklist_create = CHECKLIST_PAGES.create_view()
+checklist_update = CHECKLIST_PAGES.update_view()

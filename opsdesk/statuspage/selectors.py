@@ -156,6 +156,16 @@ def feed_entry_date(entry: StatusUpdate | StatusMaintenance) -> dt.datetime:
 # --- staff ("statuspage.manage", drafts included) ---------------------------------------------
 
 
+def _published_and_matching(qs: QuerySet, *, published: bool | None, q: str | None) -> QuerySet:
+    """The staff lists' filters every status record shares: published or not, words in the title
+    or components."""
+    if published is not None:
+        qs = qs.filter(published=published)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(components__icontains=q))
+    return qs
+
+
 def status_incident_list(
     *, user: Any, state: str | None = None, published: bool | None = None, q: str | None = None
 ) -> QuerySet:
@@ -165,11 +175,7 @@ def status_incident_list(
         qs = qs.exclude(state=StatusIncidentState.RESOLVED)
     elif state:
         qs = qs.filter(state=state)
-    if published is not None:
-        qs = qs.filter(published=published)
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(components__icontains=q))
-    return qs
+    return _published_and_matching(qs, published=published, q=q)
 
 
 def status_incident_get(*, user: Any, pk: Any) -> StatusIncident:
@@ -183,11 +189,7 @@ def status_maintenance_list(
     qs = StatusMaintenance.objects.restrict(user)
     if state:
         qs = qs.filter(state=state)
-    if published is not None:
-        qs = qs.filter(published=published)
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(components__icontains=q))
-    return qs
+    return _published_and_matching(qs, published=published, q=q)
 
 
 def status_maintenance_get(*, user: Any, pk: Any) -> StatusMaintenance:

@@ -24,7 +24,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 
 from opsdesk.core.api import csv_response
 from opsdesk.core.errors import PreconditionFailed, ValidationFailed
@@ -105,6 +105,7 @@ class Pages:
     created: Callable[[Any], str] | None = None  # the message after a create
     edit_title: Callable[[Any], str] | None = None
     edit_intro: str = ""
+    edit_submit: str = ""
     after_save: Callable[[Any], str] | None = None  # where a saved object leads; its detail page
     history_title: Callable[[Any], str] | None = None
 
@@ -133,6 +134,15 @@ class Pages:
         if self.permission:
             require(request.user, self.permission)
         return obj
+
+    def _links(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        """What the object's page links to (core/detail.html): its history, and its edit page for
+        who may change it."""
+        editable = self.update and (not self.permission or has_permission(request.user, self.permission))
+        return {
+            "history_url": self.url("history", obj.pk),
+            "edit_url": self.url("update", obj.pk) if editable else None,
+        }
 
     # --- views ----------------------------------------------------------------------------------
 
@@ -173,7 +183,8 @@ class Pages:
             self._gate(request)
             obj = self.get(user=request.user, pk=pk)
             extra = self.detail_context(request, obj) if self.detail_context else {}
-            return render(request, self.detail_template, {self.detail_name or self.noun: obj, **extra})
+            context = {self.detail_name or self.noun: obj, **self._links(request, obj), **extra}
+            return render(request, self.detail_template, context)
 
         return view
 
@@ -218,7 +229,7 @@ class Pages:
                 success=self._success,
                 message=lambda saved: f"{self.noun.capitalize()} {self.label(saved)} saved.",
                 title=(self.edit_title or (lambda o: f"Edit {self.label(o)}"))(obj),
-                submit="Save changes",
+                submit=self.edit_submit or "Save changes",
                 cancel_url=self._success(obj),
                 intro=self.edit_intro,
                 **extra,
@@ -263,3 +274,17 @@ class Pages:
             title=self.history_title or self.label,
             permission=self.view_permission,
         )
+
+    def paths(self, prefix: str) -> list[URLPattern]:
+        """The entity's URLs, each named by the convention (`<urls>_list`, `_create`, `_detail`,
+        `_update`, `_history`): `prefix`, `prefix`new/, `prefix`<pk>/, …/edit/, …/history/."""
+        name = self.urls.split(":", 1)[1]
+        pages = [
+            ("", "list", self.list_view),
+            ("new/", "create", self.create_view),
+            ("<int:pk>/", "detail", self.detail_view),
+            ("<int:pk>/edit/", "update", self.update_view),
+            ("<int:pk>/history/", "history", self.history_view),
+        ]
+        return [path(f"{prefix}{tail}", view(), name=f"{name}_{page}") for tail, page, view in pages]
+

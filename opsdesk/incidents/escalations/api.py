@@ -13,6 +13,7 @@ from opsdesk.core.api import (
     if_match_version,
     with_etag,
 )
+from opsdesk.core.crud import steps
 from opsdesk.incidents.escalations import selectors as escalation_selectors
 from opsdesk.incidents.escalations import services as escalation_services
 from opsdesk.incidents.escalations.schemas import (
@@ -94,53 +95,11 @@ def escalation_raise_level(
     return created_with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=raised.pk))
 
 
-@router.post(
-    "/escalations/{escalation_id}/acknowledge",
-    response={200: EscalationOut, **ERRORS},
-    tags=["escalations"],
-    openapi_extra=IF_MATCH_OPTIONAL,
+#: The steps of levels 2–4 on an escalation (C7): its service, then the escalation with its ETag.
+_step = steps(
+    router, "/escalations/{escalation_id}", "escalation", EscalationOut,
+    module=__name__, selectors=escalation_selectors, services=escalation_services,
 )
-def escalation_acknowledge(request: HttpRequest, response: HttpResponse, escalation_id: int):
-    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
-    escalation_services.escalation_acknowledge(
-        actor=request.auth, escalation=escalation, expected_version=if_match_version(request, escalation)
-    )
-    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
-
-
-@router.post(
-    "/escalations/{escalation_id}/respond",
-    response={200: EscalationOut, **ERRORS},
-    tags=["escalations"],
-    openapi_extra=IF_MATCH_OPTIONAL,
-)
-def escalation_respond(
-    request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationResponseIn
-):
-    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
-    escalation_services.escalation_respond(
-        actor=request.auth,
-        escalation=escalation,
-        response=payload.response,
-        expected_version=if_match_version(request, escalation),
-    )
-    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
-
-
-@router.post(
-    "/escalations/{escalation_id}/close",
-    response={200: EscalationOut, **ERRORS},
-    tags=["escalations"],
-    openapi_extra=IF_MATCH_OPTIONAL,
-)
-def escalation_close(
-    request: HttpRequest, response: HttpResponse, escalation_id: int, payload: EscalationCloseIn
-):
-    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
-    escalation_services.escalation_close(
-        actor=request.auth,
-        escalation=escalation,
-        reason=payload.reason,
-        expected_version=if_match_version(request, escalation),
-    )
-    return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
+_step("acknowledge", "escalation_acknowledge")
+_step("respond", "escalation_respond", EscalationResponseIn, "response")
+_step("close", "escalation_close", EscalationCloseIn, "reason")

@@ -9,15 +9,14 @@ from ninja import Query, Router
 from opsdesk.core.api import (
     CSV_NOTE,
     ERRORS,
-    IF_MATCH_OPTIONAL,
     ListParams,
     created_with_etag,
-    if_match_version,
     list_response,
     page_response_schema,
     updated_with_etag,
     with_etag,
 )
+from opsdesk.core.crud import steps
 from opsdesk.incidents.rca import selectors as rca_selectors
 from opsdesk.incidents.rca import services as rca_services
 from opsdesk.incidents.rca.schemas import (
@@ -82,24 +81,9 @@ def rca_action_update(request: HttpRequest, response: HttpResponse, action_id: i
     )
 
 
-@router.post(
-    "/rcas/{rca_id}/submit", response={200: RcaOut, **ERRORS}, openapi_extra=IF_MATCH_OPTIONAL
+#: The steps of the report (C6): its service, then the report with its ETag.
+_step = steps(
+    router, "/rcas/{rca_id}", "rca", RcaOut, module=__name__, selectors=rca_selectors, services=rca_services
 )
-def rca_submit(request: HttpRequest, response: HttpResponse, rca_id: int):
-    """Submit the report: every section written and at least one action."""
-    report = rca_selectors.rca_get(user=request.auth, pk=rca_id)
-    rca_services.rca_submit(
-        actor=request.auth, rca=report, expected_version=if_match_version(request, report)
-    )
-    return with_etag(response, rca_selectors.rca_get(user=request.auth, pk=rca_id))
-
-
-@router.post(
-    "/rcas/{rca_id}/accept", response={200: RcaOut, **ERRORS}, openapi_extra=IF_MATCH_OPTIONAL
-)
-def rca_accept(request: HttpRequest, response: HttpResponse, rca_id: int):
-    report = rca_selectors.rca_get(user=request.auth, pk=rca_id)
-    rca_services.rca_accept(
-        actor=request.auth, rca=report, expected_version=if_match_version(request, report)
-    )
-    return with_etag(response, rca_selectors.rca_get(user=request.auth, pk=rca_id))
+_step("submit", "rca_submit", description="Submit the report: every section written and at least one action.")
+_step("accept", "rca_accept")

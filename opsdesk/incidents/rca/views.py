@@ -182,20 +182,49 @@ def _post(
     )
 
 
-@require_POST
-@ui_view
-def rca_action_add(request, pk: int):
-    report = rca_selectors.rca_get(user=request.user, pk=pk)
-    require(request.user, WRITE)
-    form = forms.RcaActionForm(request.POST, user=request.user, report=report)
-    return _post(
-        request,
-        report,
-        "action",
-        form,
-        lambda d: rca_services.rca_action_add(actor=request.user, rca=report, **d),
-        "Action added to the plan.",
-    )
+def _report_step(view_name: str, name: str, form_class, permission: str, call, message, *, choices=False):
+    """A POST of one form of the report page: the report as the user may see it (404), then the
+    permission its service requires (403), then the service (`call(user, report, data)`).
+    `choices`: the form offers choices of its own (the user's and the report's)."""
+
+    @require_POST
+    @ui_view
+    def view(request, pk: int):
+        report = rca_selectors.rca_get(user=request.user, pk=pk)
+        require(request.user, permission)
+        kwargs = {"user": request.user, "report": report} if choices else {}
+        form = form_class(request.POST, **kwargs)
+        return _post(request, report, name, form, lambda d: call(request.user, report, d), message)
+
+    view.__name__ = view_name
+    return view
+
+
+rca_action_add = _report_step(
+    "rca_action_add",
+    "action",
+    forms.RcaActionForm,
+    WRITE,
+    lambda user, report, d: rca_services.rca_action_add(actor=user, rca=report, **d),
+    "Action added to the plan.",
+    choices=True,
+)
+rca_submit = _report_step(
+    "rca_submit",
+    "submit",
+    forms.RcaSubmitForm,
+    WRITE,
+    lambda user, report, d: rca_services.rca_submit(actor=user, rca=report, expected_version=d["version"]),
+    "Root-cause analysis submitted to the customer.",
+)
+rca_accept = _report_step(
+    "rca_accept",
+    "accept",
+    forms.RcaAcceptForm,
+    ACCEPT,
+    lambda user, report, d: rca_services.rca_accept(actor=user, rca=report),
+    "Root-cause analysis accepted. Thank you.",
+)
 
 
 @require_POST
@@ -214,38 +243,6 @@ def rca_action_done(request, pk: int):
             actor=request.user, action=action, expected_version=d["version"], done=True
         ),
         lambda a: f"Action “{a.description[:60]}” marked done.",
-    )
-
-
-@require_POST
-@ui_view
-def rca_submit(request, pk: int):
-    report = rca_selectors.rca_get(user=request.user, pk=pk)
-    require(request.user, WRITE)
-    form = forms.RcaSubmitForm(request.POST)
-    return _post(
-        request,
-        report,
-        "submit",
-        form,
-        lambda d: rca_services.rca_submit(actor=request.user, rca=report, expected_version=d["version"]),
-        "Root-cause analysis submitted to the customer.",
-    )
-
-
-@require_POST
-@ui_view
-def rca_accept(request, pk: int):
-    report = rca_selectors.rca_get(user=request.user, pk=pk)
-    require(request.user, ACCEPT)
-    form = forms.RcaAcceptForm(request.POST)
-    return _post(
-        request,
-        report,
-        "accept",
-        form,
-        lambda d: rca_services.rca_accept(actor=request.user, rca=report),
-        "Root-cause analysis accepted. Thank you.",
     )
 
 

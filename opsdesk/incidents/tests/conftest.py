@@ -37,6 +37,20 @@ def log(world, *, who: str = "customer_a", priority: str = "P3", at: datetime | 
     return services.incident_log(actor=world[who], logged_at=at, **fields)
 
 
+def logged_by_desk(world, *, title: str, description: str, priority: str = "P2", at: datetime | None = None):
+    """An incident the service desk logs for tenant A's contact on their service, every check done."""
+    return services.incident_log(
+        actor=world["service_desk"],
+        reported_by=world["contact_a"],
+        service=world["service_a"],
+        title=title,
+        description=description,
+        priority=priority,
+        diagnostics_confirmed=all_checks(),
+        logged_at=at,
+    )
+
+
 @pytest.fixture
 def desk(world):
     """The service desk agent who works incidents."""

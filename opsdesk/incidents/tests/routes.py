@@ -103,7 +103,7 @@ INCIDENT_ROUTES = [
     _action(
         "escalation_close", "escalation_a", HANDLE_ESCALATION, lambda w: {"reason": "walk"}, staff_only=True
     ),
-    Route("ui", "incidents:checklist", staff_only=True, permission=CHECKLIST),
+    Route("ui", "incidents:checklist_list", staff_only=True, permission=CHECKLIST),
     Route("ui", "incidents:checklist_create", staff_only=True, permission=CHECKLIST),
     Route(
         "ui",

@@ -388,14 +388,14 @@ def test_every_action_succeeds_for_a_permitted_user(route, w):
 
 
 def test_checklist_admin(desk, w):
-    assert desk.get(url("checklist")).status_code == 200
+    assert desk.get(url("checklist_list")).status_code == 200
     response = desk.post(url("checklist_create"), {"text": "Checked the VPC flow logs", "active": "on"})
     assert response.status_code == 302
     item = checklist_list().last()
     assert item.text == "Checked the VPC flow logs"
     page = desk.get(url("checklist_update", item.pk)).content.decode()
     assert "Edit diagnostics check" in page and "confirm every active check" in page
-    assert f'href="{url("checklist")}"' in page
+    assert f'href="{url("checklist_list")}"' in page
     edit = desk.post(
         url("checklist_update", item.pk), {"text": item.text, "position": 1, "version": item.version}
     )
@@ -412,7 +412,7 @@ def test_checklist_admin(desk, w):
     assert empty.status_code == 200 and "New diagnostics check" in empty.content.decode()
     customer = Client()
     customer.force_login(w["customer_a"])
-    assert customer.get(url("checklist")).status_code == 403
+    assert customer.get(url("checklist_list")).status_code == 403
 
 
 # --- the staff desk's incident panels (C4, C6, B6) ----------------------------------------------

@@ -5,7 +5,6 @@ level and its copies, and tenancy (A4)."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -17,31 +16,16 @@ from opsdesk.incidents import services
 from opsdesk.incidents.escalations import selectors as escalation_selectors
 from opsdesk.incidents.escalations import services as escalation_services
 from opsdesk.incidents.escalations.models import Escalation, EscalationLevel, EscalationState
-from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
-from opsdesk.incidents.tests.conftest import client_for, post
+from opsdesk.incidents.models import Incident
+from opsdesk.incidents.tests.conftest import client_for, logged_by_desk, london, post
 from opsdesk.notifications.models import Notification
 
 API = "/api/v1"
-LONDON = ZoneInfo("Europe/London")
-
-
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
 
 
 def incident(world, *, priority: str = "P2", at: datetime | None = None) -> Incident:
-    return services.incident_log(
-        actor=world["service_desk"],
-        reported_by=world["contact_a"],
-        service=world["service_a"],
-        title="Checkout degraded",
-        description="Latency above 5 s since 09:00.",
-        priority=priority,
-        diagnostics_confirmed=list(
-            DiagnosticsChecklistItem.objects.filter(active=True).values_list("pk", flat=True)
-        ),
-        logged_at=at,
-    )
+    title, description = "Checkout degraded", "Latency above 5 s since 09:00."
+    return logged_by_desk(world, title=title, description=description, priority=priority, at=at)
 
 
 def raise_(world, inc, *, at, who="customer_a", criterion="poor_updates", **extra) -> Escalation:

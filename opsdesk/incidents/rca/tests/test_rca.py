@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -14,33 +13,18 @@ from django.utils import timezone
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
 from opsdesk.incidents import services
-from opsdesk.incidents.models import DiagnosticsChecklistItem, Incident
+from opsdesk.incidents.models import Incident
 from opsdesk.incidents.rca import selectors as rca_selectors
 from opsdesk.incidents.rca import services as rca_services
 from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
-from opsdesk.incidents.tests.conftest import SECTIONS, client_for
+from opsdesk.incidents.tests.conftest import SECTIONS, client_for, logged_by_desk, london
 
 API = "/api/v1"
-LONDON = ZoneInfo("Europe/London")
-
-
-def london(*args: int) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
 
 
 def incident(world, *, priority: str = "P2", at: datetime | None = None) -> Incident:
-    return services.incident_log(
-        actor=world["service_desk"],
-        reported_by=world["contact_a"],
-        service=world["service_a"],
-        title="Checkout down",
-        description="Checkout answers 503.",
-        priority=priority,
-        diagnostics_confirmed=list(
-            DiagnosticsChecklistItem.objects.filter(active=True).values_list("pk", flat=True)
-        ),
-        logged_at=at,
-    )
+    title, description = "Checkout down", "Checkout answers 503."
+    return logged_by_desk(world, title=title, description=description, priority=priority, at=at)
 
 
 def closed_p1(world, *, closed_at: datetime) -> Incident:
