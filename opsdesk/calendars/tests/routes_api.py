@@ -1,9 +1,11 @@
 """Tenancy-walk declarations of the calendar API (see opsdesk/testing/routes.py). Calendars are
 provider reference data: readable by everyone signed in, changed by calendar managers."""
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity
 
 API = "/api/v1"
+CLOSURES = f"{API}/calendars/{{calendar_id}}/closures"
+MANAGE = {"staff_only": True, "permission": "calendars.manage"}
 
 
 def world_extras(world):
@@ -19,60 +21,30 @@ def world_extras(world):
     )
 
 
+def _calendar(w):
+    return {"name": "walk", "working_hours": [{"weekday": 0, "start": "08:00", "end": "12:00"}]}
+
+
+def ics_upload(uid: str, day: str):
+    """The body of a closures import: an iCalendar file with one all-day closure on `day`."""
+    return lambda w: {
+        "file": (
+            "closures.ics",
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//walk//EN\r\n"
+            b"BEGIN:VEVENT\r\nUID:" + uid.encode() + b"\r\nDTSTAMP:20260101T000000Z\r\n"
+            b"DTSTART;VALUE=DATE:" + day.encode() + b"\r\nSUMMARY:Walk\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+    }
+
+
 ROUTES = [
-    Route("api", f"{API}/calendars"),
-    Route(
-        "api",
-        f"{API}/calendars",
-        "POST",
-        staff_only=True,
-        permission="calendars.manage",
-        body=lambda w: {"name": "walk", "working_hours": [{"weekday": 0, "start": "08:00", "end": "12:00"}]},
-    ),
-    Route("api", f"{API}/calendars/{{calendar_id}}", params={"calendar_id": "calendar_uk"}),
-    Route(
-        "api",
-        f"{API}/calendars/{{calendar_id}}",
-        "PATCH",
-        params={"calendar_id": "calendar_uk"},
-        staff_only=True,
-        permission="calendars.manage",
-        if_match="calendar_uk",
-        body=lambda w: {"description": "walked"},
-    ),
-    Route("api", f"{API}/calendars/{{calendar_id}}/closures", params={"calendar_id": "calendar_uk"}),
-    Route(
-        "api",
-        f"{API}/calendars/{{calendar_id}}/closures",
-        "POST",
-        params={"calendar_id": "calendar_uk"},
-        staff_only=True,
-        permission="calendars.manage",
-        body=lambda w: {"date": "2030-06-04", "reason": "walk"},
-    ),
-    Route(
-        "api",
-        f"{API}/calendars/{{calendar_id}}/closures/{{closure_id}}",
-        "DELETE",
-        params={"calendar_id": "calendar_uk", "closure_id": "closure_uk"},
-        staff_only=True,
-        permission="calendars.manage",
-    ),
-    Route(
-        "api",
-        f"{API}/calendars/{{calendar_id}}/closures/import",
-        "POST",
-        params={"calendar_id": "calendar_uk"},
-        staff_only=True,
-        permission="calendars.manage",
-        multipart=True,
-        body=lambda w: {
-            "file": (
-                "closures.ics",
-                b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//walk//EN\r\n"
-                b"BEGIN:VEVENT\r\nUID:1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20300605"
-                b"\r\nSUMMARY:Walk\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-            )
-        },
-    ),
+    *api_entity(f"{API}/calendars", "calendar_id", "calendar_uk", create=_calendar,
+                update=lambda w: {"description": "walked"}, write=MANAGE),
+    Route("api", CLOSURES, params={"calendar_id": "calendar_uk"}),
+    Route("api", CLOSURES, "POST", params={"calendar_id": "calendar_uk"}, **MANAGE,
+          body=lambda w: {"date": "2030-06-04", "reason": "walk"}),
+    Route("api", f"{CLOSURES}/{{closure_id}}", "DELETE", **MANAGE,
+          params={"calendar_id": "calendar_uk", "closure_id": "closure_uk"}),
+    Route("api", f"{CLOSURES}/import", "POST", params={"calendar_id": "calendar_uk"}, **MANAGE,
+          multipart=True, body=ics_upload("1", "20300605")),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form, ui_pages
 
 ORG = "directory.change_organisation"
 ACCOUNT = "directory.change_cloudaccount"
@@ -91,90 +91,24 @@ def _user_edit(w: dict[str, Any]) -> dict:
     }
 
 
-def _pages(
-    entity: str, key: str, permission: str, create_body, update_body, create_params=None
-) -> list[Route]:
-    """List, detail, history, create (GET+POST) and edit (GET+POST) of one directory entity."""
-    p = {"pk": key}
-    return [
-        Route("ui", f"directory:{entity}_list"),
-        Route("ui", f"directory:{entity}_detail", params=p),
-        Route("ui", f"directory:{entity}_history", params=p),
-        Route(
-            "ui",
-            f"directory:{entity}_create",
-            params=create_params or {},
-            staff_only=True,
-            permission=permission,
-        ),
-        Route(
-            "ui",
-            f"directory:{entity}_create",
-            "POST",
-            params=create_params or {},
-            staff_only=True,
-            permission=permission,
-            body=create_body,
-        ),
-        Route("ui", f"directory:{entity}_update", params=p, staff_only=True, permission=permission),
-        Route(
-            "ui",
-            f"directory:{entity}_update",
-            "POST",
-            params=p,
-            staff_only=True,
-            permission=permission,
-            body=update_body,
-        ),
-    ]
+def _pages(entity: str, key: str, permission: str, **forms: Any) -> list[Route]:
+    return ui_pages(f"directory:{entity}", key, write={"permission": permission}, **forms)
 
+
+USER_READ = {"staff_only": True, "permission": USER_VIEW}
 
 ROUTES = [
-    *_pages("organisation", "org_a", ORG, _organisation, lambda w: _organisation(w, version=True)),
-    *_pages("account", "member_a", ACCOUNT, _account, _account_edit),
-    *_pages("contact", "contact_a", CONTACT, _contact, lambda w: _contact(w, version=True)),
+    *_pages("organisation", "org_a", ORG, create=_organisation,
+            update=lambda w: _organisation(w, version=True)),
+    *_pages("account", "member_a", ACCOUNT, create=_account, update=_account_edit),
+    *_pages("contact", "contact_a", CONTACT, create=_contact, update=lambda w: _contact(w, version=True)),
     Route("ui", "directory:contact_verify", "POST", params={"pk": "contact_a"}, permission=CONTACT),
-    *_pages("service", "service_a", SERVICE, _service, lambda w: _service(w, version=True)),
-    Route(
-        "ui",
-        "directory:runbook_create",
-        params={"service_pk": "service_a"},
-        staff_only=True,
-        permission=SERVICE,
-    ),
-    Route(
-        "ui",
-        "directory:runbook_create",
-        "POST",
-        params={"service_pk": "service_a"},
-        staff_only=True,
-        permission=SERVICE,
-        body=_runbook,
-    ),
-    Route("ui", "directory:runbook_update", params={"pk": "runbook_a"}, staff_only=True, permission=SERVICE),
-    Route(
-        "ui",
-        "directory:runbook_update",
-        "POST",
-        params={"pk": "runbook_a"},
-        staff_only=True,
-        permission=SERVICE,
-        body=lambda w: _runbook(w, version=True),
-    ),
+    *_pages("service", "service_a", SERVICE, create=_service, update=lambda w: _service(w, version=True)),
+    *form("directory:runbook_create", _runbook, params={"service_pk": "service_a"}, staff_only=True,
+          permission=SERVICE),
+    *form("directory:runbook_update", lambda w: _runbook(w, version=True), params={"pk": "runbook_a"},
+          staff_only=True, permission=SERVICE),
     Route("ui", "directory:runbook_history", params={"pk": "runbook_a"}),
-    Route("ui", "directory:user_list", staff_only=True, permission=USER_VIEW),
-    Route("ui", "directory:user_detail", params={"pk": "engineer"}, staff_only=True, permission=USER_VIEW),
-    Route("ui", "directory:user_history", params={"pk": "engineer"}, staff_only=True, permission=USER_VIEW),
-    Route("ui", "directory:user_create", staff_only=True, permission=USER_CHANGE),
-    Route("ui", "directory:user_create", "POST", staff_only=True, permission=USER_CHANGE, body=_user),
-    Route("ui", "directory:user_update", params={"pk": "engineer"}, staff_only=True, permission=USER_CHANGE),
-    Route(
-        "ui",
-        "directory:user_update",
-        "POST",
-        params={"pk": "engineer"},
-        staff_only=True,
-        permission=USER_CHANGE,
-        body=_user_edit,
-    ),
+    *ui_pages("directory:user", "engineer", create=_user, update=_user_edit, read=USER_READ,
+              write={"permission": USER_CHANGE}),
 ]

@@ -1,8 +1,17 @@
 """Tenancy-walk declarations of the directory API (see opsdesk/testing/routes.py)."""
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity
 
 API = "/api/v1"
+SERVICE = {"permission": "directory.change_service"}
+
+
+def _organisation(w):
+    return {"name": "Walk Org", "service_plan": "advanced", "calendar": "uk"}
+
+
+def _user(w):
+    return {"email": "walk@provider.test", "full_name": "Walk", "role": "engineer"}
 
 
 def _account(w):
@@ -35,134 +44,24 @@ def _service(w):
 
 
 ROUTES = [
-    Route("api", f"{API}/organisations"),
-    Route(
-        "api",
-        f"{API}/organisations",
-        "POST",
-        staff_only=True,
-        permission="directory.change_organisation",
-        body=lambda w: {"name": "Walk Org", "service_plan": "advanced", "calendar": "uk"},
-    ),
-    Route("api", f"{API}/organisations/{{organisation_id}}", params={"organisation_id": "org_a"}),
-    Route(
-        "api",
-        f"{API}/organisations/{{organisation_id}}",
-        "PATCH",
-        params={"organisation_id": "org_a"},
-        permission="directory.change_organisation",
-        if_match="org_a",
-        body=lambda w: {"notes": "walked"},
-    ),
-    Route("api", f"{API}/accounts"),
-    Route("api", f"{API}/accounts", "POST", permission="directory.change_cloudaccount", body=_account),
-    Route("api", f"{API}/accounts/{{account_pk}}", params={"account_pk": "member_a"}),
-    Route(
-        "api",
-        f"{API}/accounts/{{account_pk}}",
-        "PATCH",
-        params={"account_pk": "member_a"},
-        permission="directory.change_cloudaccount",
-        if_match="member_a",
-        body=lambda w: {"name": "walked"},
-    ),
-    Route(
-        "api",
-        f"{API}/accounts/{{account_pk}}",
-        "DELETE",
-        params={"account_pk": "member_a"},
-        permission="directory.change_cloudaccount",
-        if_match="member_a",
-    ),
-    Route("api", f"{API}/contacts"),
-    Route("api", f"{API}/contacts", "POST", permission="directory.change_namedcontact", body=_contact),
-    Route("api", f"{API}/contacts/{{contact_id}}", params={"contact_id": "contact_a"}),
-    Route(
-        "api",
-        f"{API}/contacts/{{contact_id}}",
-        "PATCH",
-        params={"contact_id": "contact_a"},
-        permission="directory.change_namedcontact",
-        if_match="contact_a",
-        body=lambda w: {"phone": "+44 1"},
-    ),
-    Route(
-        "api",
-        f"{API}/contacts/{{contact_id}}",
-        "DELETE",
-        params={"contact_id": "spare_contact_a"},
-        permission="directory.change_namedcontact",
-        if_match="spare_contact_a",
-    ),
-    Route("api", f"{API}/services"),
-    Route("api", f"{API}/services", "POST", permission="directory.change_service", body=_service),
-    Route("api", f"{API}/services/{{service_id}}", params={"service_id": "service_a"}),
-    Route(
-        "api",
-        f"{API}/services/{{service_id}}",
-        "PATCH",
-        params={"service_id": "service_a"},
-        permission="directory.change_service",
-        if_match="service_a",
-        body=lambda w: {"description": "walked"},
-    ),
-    Route(
-        "api",
-        f"{API}/services/{{service_id}}",
-        "DELETE",
-        params={"service_id": "service_a"},
-        permission="directory.change_service",
-        if_match="service_a",
-    ),
+    *api_entity(f"{API}/organisations", "organisation_id", "org_a", create=_organisation,
+                create_staff_only=True, update=lambda w: {"notes": "walked"},
+                write={"permission": "directory.change_organisation"}),
+    *api_entity(f"{API}/accounts", "account_pk", "member_a", create=_account, delete="member_a",
+                update=lambda w: {"name": "walked"}, write={"permission": "directory.change_cloudaccount"}),
+    *api_entity(f"{API}/contacts", "contact_id", "contact_a", create=_contact, delete="spare_contact_a",
+                update=lambda w: {"phone": "+44 1"}, write={"permission": "directory.change_namedcontact"}),
+    *api_entity(f"{API}/services", "service_id", "service_a", create=_service, delete="service_a",
+                update=lambda w: {"description": "walked"}, write=SERVICE),
     Route("api", f"{API}/services/{{service_id}}/runbooks", params={"service_id": "service_a"}),
-    Route(
-        "api",
-        f"{API}/services/{{service_id}}/runbooks",
-        "POST",
-        params={"service_id": "service_a"},
-        permission="directory.change_service",
-        body=lambda w: {"title": "Walk", "body": "*walk*"},
-    ),
-    Route("api", f"{API}/runbooks/{{runbook_id}}", params={"runbook_id": "runbook_a"}),
-    Route(
-        "api",
-        f"{API}/runbooks/{{runbook_id}}",
-        "PATCH",
-        params={"runbook_id": "runbook_a"},
-        permission="directory.change_service",
-        if_match="runbook_a",
-        body=lambda w: {"body": "walked"},
-    ),
-    Route(
-        "api",
-        f"{API}/runbooks/{{runbook_id}}",
-        "DELETE",
-        params={"runbook_id": "runbook_a"},
-        permission="directory.change_service",
-        if_match="runbook_a",
-    ),
-    Route("api", f"{API}/users"),
+    Route("api", f"{API}/services/{{service_id}}/runbooks", "POST", params={"service_id": "service_a"},
+          body=lambda w: {"title": "Walk", "body": "*walk*"}, **SERVICE),
+    *api_entity(f"{API}/runbooks", "runbook_id", "runbook_a", listed=False, delete="runbook_a",
+                update=lambda w: {"body": "walked"}, write=SERVICE),
     Route("api", f"{API}/users/me"),
-    Route(
-        "api",
-        f"{API}/users",
-        "POST",
-        staff_only=True,
-        permission="directory.change_user",
-        body=lambda w: {"email": "walk@provider.test", "full_name": "Walk", "role": "engineer"},
-    ),
-    Route("api", f"{API}/users/{{user_id}}", params={"user_id": "customer_a"}),
-    Route(
-        "api",
-        f"{API}/users/{{user_id}}",
-        "PATCH",
-        params={"user_id": "customer_a"},
-        permission="directory.change_user",
-        if_match="customer_a",
-        body=lambda w: {"full_name": "Walked"},
-    ),
+    *api_entity(f"{API}/users", "user_id", "customer_a", create=_user, create_staff_only=True,
+                update=lambda w: {"full_name": "Walked"}, write={"permission": "directory.change_user"}),
 ]
-
 
 def world_extras(world):
     """A contact of A with no user, which can be deleted."""

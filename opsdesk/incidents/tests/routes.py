@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form
 
 MANAGE = "incidents.manage"
 UPDATE = "incidents.update"
@@ -19,6 +19,7 @@ CHECKLIST = "incidents.edit_checklist"
 ESCALATE = "incidents.escalate"
 HANDLE_ESCALATION = "incidents.manage_escalations"
 REQUEST_RCA = "incidents.request_rca"
+CHECKLISTS = {"staff_only": True, "permission": CHECKLIST}
 
 
 def _log(w: dict[str, Any]) -> dict:
@@ -34,6 +35,11 @@ def _log(w: dict[str, Any]) -> dict:
         "description": "walk",
         "diagnostics_confirmed": list(checklist_list().values_list("pk", flat=True)),
     }
+
+
+def _checklist_edit(w: dict[str, Any]) -> dict:
+    item = w["checklist_item"]
+    return {"text": item.text, "position": "5", "active": "on", "version": item.version}
 
 
 def _on(key: str) -> dict[str, dict[str, str]]:
@@ -103,31 +109,10 @@ INCIDENT_ROUTES = [
     _action(
         "escalation_close", "escalation_a", HANDLE_ESCALATION, lambda w: {"reason": "walk"}, staff_only=True
     ),
-    Route("ui", "incidents:checklist_list", staff_only=True, permission=CHECKLIST),
-    Route("ui", "incidents:checklist_create", staff_only=True, permission=CHECKLIST),
-    Route(
-        "ui",
-        "incidents:checklist_create",
-        "POST",
-        staff_only=True,
-        permission=CHECKLIST,
-        body=lambda w: {"text": "Walk check", "position": "500", "active": "on"},
-    ),
-    Route("ui", "incidents:checklist_update", staff_only=True, permission=CHECKLIST, **_on("checklist_item")),
-    Route(
-        "ui",
-        "incidents:checklist_update",
-        "POST",
-        staff_only=True,
-        permission=CHECKLIST,
-        body=lambda w: {
-            "text": w["checklist_item"].text,
-            "position": "5",
-            "active": "on",
-            "version": w["checklist_item"].version,
-        },
-        **_on("checklist_item"),
-    ),
+    Route("ui", "incidents:checklist_list", **CHECKLISTS),
+    *form("incidents:checklist_create", lambda w: {"text": "Walk check", "position": "500", "active": "on"},
+          **CHECKLISTS),
+    *form("incidents:checklist_update", _checklist_edit, **CHECKLISTS, **_on("checklist_item")),
 ]
 
 ROUTES = INCIDENT_ROUTES

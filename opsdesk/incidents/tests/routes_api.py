@@ -1,9 +1,12 @@
 """Tenancy-walk declarations of the incidents API (see opsdesk/testing/routes.py)."""
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity, steps
 
 API = "/api/v1"
 WALK_SERVICE = "WALK-SVC"
+VIEW = "incidents.view"
+MANAGE = "incidents.manage"
+UPDATE = "incidents.update"
 
 
 def _checks(w):
@@ -25,117 +28,34 @@ def _log(w):
     }
 
 
-def _incident(key: str, permission: str | None = None, **kwargs) -> dict:
-    return {"params": {"incident_id": key}, "permission": permission, **kwargs}
+_step = steps(f"{API}/incidents/{{incident_id}}")
+
+
+def _proactive(w):
+    return {"organisation": w["org_a"].pk, "title": "Walk", "description": "walk", "priority": "P3"}
 
 
 ROUTES = [
-    Route("api", f"{API}/incidents", permission="incidents.view"),
-    Route("api", f"{API}/incidents", query="state=open", permission="incidents.view"),
+    Route("api", f"{API}/incidents", permission=VIEW),
+    Route("api", f"{API}/incidents", query="state=open", permission=VIEW),
     Route("api", f"{API}/incidents", "POST", permission="incidents.log", body=_log),
-    Route(
-        "api",
-        f"{API}/incidents/proactive",
-        "POST",
-        staff_only=True,
-        permission="incidents.manage",
-        body=lambda w: {
-            "organisation": w["org_a"].pk,
-            "title": "Walk",
-            "description": "walk",
-            "priority": "P3",
-        },
-    ),
-    Route("api", f"{API}/incidents/{{incident_id}}", **_incident("incident_a", "incidents.view")),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/acknowledge",
-        "POST",
-        **_incident("incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/investigate",
-        "POST",
-        body=lambda w: {"note": ""},
-        **_incident("acked_incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/await-customer",
-        "POST",
-        body=lambda w: {"note": "Please send the request ids."},
-        **_incident("acked_incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/resume",
-        "POST",
-        **_incident("awaiting_incident_a", "incidents.update"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/resolve",
-        "POST",
-        body=lambda w: {"summary": "Restarted the load balancer."},
-        **_incident("acked_incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/close",
-        "POST",
-        body=lambda w: {"customer_confirmed": True, "reason": "Confirmed by telephone."},
-        **_incident("resolved_incident_a", "incidents.update"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/notes",
-        "POST",
-        body=lambda w: {"body": "A walk note.", "public": True},
-        **_incident("incident_a", "incidents.update"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/calls",
-        "POST",
-        body=lambda w: {"summary": "Called the customer."},
-        **_incident("incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/assign",
-        "POST",
-        if_match="incident_a",
-        body=lambda w: {"assignee": w["engineer"].pk},
-        **_incident("incident_a", "incidents.manage"),
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/priority",
-        "POST",
-        if_match="incident_a",
-        body=lambda w: {"priority": "P4"},
-        **_incident("incident_a", "incidents.manage"),
-    ),
-    Route("api", f"{API}/diagnostics-checklist"),
-    Route(
-        "api",
-        f"{API}/diagnostics-checklist",
-        "POST",
-        permission="incidents.edit_checklist",
-        body=lambda w: {"text": "Walk check"},
-    ),
-    Route(
-        "api",
-        f"{API}/diagnostics-checklist/{{item_id}}",
-        "PATCH",
-        params={"item_id": "checklist_item"},
-        permission="incidents.edit_checklist",
-        if_match="checklist_item",
-        body=lambda w: {"position": 5},
-    ),
+    Route("api", f"{API}/incidents/proactive", "POST", staff_only=True, permission=MANAGE, body=_proactive),
+    Route("api", f"{API}/incidents/{{incident_id}}", params={"incident_id": "incident_a"}, permission=VIEW),
+    _step("acknowledge", "incident_a", MANAGE),
+    _step("investigate", "acked_incident_a", MANAGE, lambda w: {"note": ""}),
+    _step("await-customer", "acked_incident_a", MANAGE, lambda w: {"note": "Please send the request ids."}),
+    _step("resume", "awaiting_incident_a", UPDATE),
+    _step("resolve", "acked_incident_a", MANAGE, lambda w: {"summary": "Restarted the load balancer."}),
+    _step("close", "resolved_incident_a", UPDATE,
+          lambda w: {"customer_confirmed": True, "reason": "Confirmed by telephone."}),
+    _step("notes", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "public": True}),
+    _step("calls", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}),
+    _step("assign", "incident_a", MANAGE, lambda w: {"assignee": w["engineer"].pk}, if_match="incident_a"),
+    _step("priority", "incident_a", MANAGE, lambda w: {"priority": "P4"}, if_match="incident_a"),
+    *api_entity(f"{API}/diagnostics-checklist", "item_id", "checklist_item", shown=False,
+                create=lambda w: {"text": "Walk check"}, update=lambda w: {"position": 5},
+                write={"permission": "incidents.edit_checklist"}),
 ]
-
 
 def world_extras(world):
     """Incidents of A in every state a command starts from, one of B, a WALK-SVC service in both

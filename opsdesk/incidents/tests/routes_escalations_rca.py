@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity, steps
 
 API = "/api/v1"
 ESCALATE = "incidents.escalate"
@@ -31,6 +31,10 @@ def _p2_incident(world: dict[str, Any], title: str, logged_at: dt.datetime):
         ),
         logged_at=logged_at,
     )
+
+
+def _escalate(w: dict[str, Any]) -> dict:
+    return {"criterion": "not_satisfied", "details": "walk", "contact": w["contact_a"].pk}
 
 
 def world_extras(world: dict[str, Any]) -> None:
@@ -84,102 +88,28 @@ def world_extras(world: dict[str, Any]) -> None:
     world["rca_submitted_a"] = rca.rca_submit(actor=desk, rca=submitted)
 
 
+incident_step = steps(f"{API}/incidents/{{incident_id}}")
+escalation_step = steps(f"{API}/escalations/{{escalation_id}}")
+rca_step = steps(f"{API}/rcas/{{rca_id}}", staff_only=True)
+
 ROUTES = [
     Route("api", f"{API}/escalation-matrix"),
     Route("api", f"{API}/escalation-criteria"),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/escalations",
-        "POST",
-        params={"incident_id": "p2_incident_a"},
-        permission=ESCALATE,
-        body=lambda w: {"criterion": "not_satisfied", "details": "walk", "contact": w["contact_a"].pk},
-    ),
+    incident_step("escalations", "p2_incident_a", ESCALATE, _escalate),
     Route("api", f"{API}/incidents/{{incident_id}}/escalations", params={"incident_id": "esc_incident_a"}),
     Route("api", f"{API}/escalations/{{escalation_id}}", params={"escalation_id": "escalation_a"}),
-    Route(
-        "api",
-        f"{API}/escalations/{{escalation_id}}/raise-level",
-        "POST",
-        params={"escalation_id": "escalation_a"},
-        permission=ESCALATE,
-        body=lambda w: {"criterion": "plan_not_met", "details": "walk"},
-    ),
-    Route(
-        "api",
-        f"{API}/escalations/{{escalation_id}}/acknowledge",
-        "POST",
-        params={"escalation_id": "escalation_a"},
-        permission=MANAGE,
-    ),
-    Route(
-        "api",
-        f"{API}/escalations/{{escalation_id}}/respond",
-        "POST",
-        params={"escalation_id": "escalation_a"},
-        permission=MANAGE,
-        body=lambda w: {"response": "walk"},
-    ),
-    Route(
-        "api",
-        f"{API}/escalations/{{escalation_id}}/close",
-        "POST",
-        params={"escalation_id": "escalation_a"},
-        permission=MANAGE,
-        body=lambda w: {"reason": "walk"},
-    ),
-    Route("api", f"{API}/rcas"),
+    escalation_step("raise-level", "escalation_a", ESCALATE,
+                    lambda w: {"criterion": "plan_not_met", "details": "walk"}),
+    escalation_step("acknowledge", "escalation_a", MANAGE),
+    escalation_step("respond", "escalation_a", MANAGE, lambda w: {"response": "walk"}),
+    escalation_step("close", "escalation_a", MANAGE, lambda w: {"reason": "walk"}),
     Route("api", f"{API}/rcas", query="overdue=true"),
-    Route("api", f"{API}/rcas/{{rca_id}}", params={"rca_id": "rca_a"}),
-    Route(
-        "api",
-        f"{API}/rcas/{{rca_id}}",
-        "PATCH",
-        params={"rca_id": "rca_a"},
-        staff_only=True,
-        permission=RCA,
-        if_match="rca_a",
-        body=lambda w: {"lessons_learned": "walked"},
-    ),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/rca",
-        "POST",
-        params={"incident_id": "p2_incident_a"},
-        permission=REQUEST_RCA,
-    ),
-    Route(
-        "api",
-        f"{API}/rcas/{{rca_id}}/actions",
-        "POST",
-        params={"rca_id": "rca_a"},
-        staff_only=True,
-        permission=RCA,
-        body=lambda w: {"description": "walk", "runbook_update": True},
-    ),
-    Route(
-        "api",
-        f"{API}/rca-actions/{{action_id}}",
-        "PATCH",
-        params={"action_id": "rca_action_a"},
-        staff_only=True,
-        permission=RCA,
-        if_match="rca_action_a",
-        body=lambda w: {"done": True},
-    ),
-    Route(
-        "api",
-        f"{API}/rcas/{{rca_id}}/submit",
-        "POST",
-        params={"rca_id": "rca_a"},
-        staff_only=True,
-        permission=RCA,
-    ),
-    Route(
-        "api",
-        f"{API}/rcas/{{rca_id}}/accept",
-        "POST",
-        params={"rca_id": "rca_submitted_a"},
-        permission=REQUEST_RCA,
-    ),
+    *api_entity(f"{API}/rcas", "rca_id", "rca_a", update=lambda w: {"lessons_learned": "walked"},
+                write={"staff_only": True, "permission": RCA}),
+    incident_step("rca", "p2_incident_a", REQUEST_RCA),
+    rca_step("actions", "rca_a", RCA, lambda w: {"description": "walk", "runbook_update": True}),
+    Route("api", f"{API}/rca-actions/{{action_id}}", "PATCH", params={"action_id": "rca_action_a"},
+          staff_only=True, permission=RCA, if_match="rca_action_a", body=lambda w: {"done": True}),
+    rca_step("submit", "rca_a", RCA),
+    rca_step("accept", "rca_submitted_a", REQUEST_RCA, staff_only=False),
 ]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity
 
 API = "/api/v1"
 MANAGE = "notifications.manage_webhooks"
-SUBSCRIPTION = f"{API}/webhook-subscriptions/{{subscription_id}}"
+STAFF = {"staff_only": True, "permission": MANAGE}
 
 
 def _subscription(w: dict[str, Any]) -> dict:
@@ -21,30 +21,8 @@ def _subscription(w: dict[str, Any]) -> dict:
 
 
 ROUTES = [
-    Route("api", f"{API}/webhook-subscriptions", staff_only=True, permission=MANAGE),
-    Route(
-        "api", f"{API}/webhook-subscriptions", "POST", staff_only=True, permission=MANAGE, body=_subscription
-    ),
-    Route("api", SUBSCRIPTION, staff_only=True, permission=MANAGE, params={"subscription_id": "webhook_a"}),
-    Route(
-        "api",
-        SUBSCRIPTION,
-        "PATCH",
-        staff_only=True,
-        permission=MANAGE,
-        params={"subscription_id": "webhook_a"},
-        if_match="webhook_a",
-        body=lambda w: {"description": "walked"},
-    ),
-    Route(
-        "api",
-        SUBSCRIPTION,
-        "DELETE",
-        staff_only=True,
-        permission=MANAGE,
-        params={"subscription_id": "webhook_a"},
-        if_match="webhook_a",
-    ),
+    *api_entity(f"{API}/webhook-subscriptions", "subscription_id", "webhook_a", create=_subscription,
+                update=lambda w: {"description": "walked"}, delete="webhook_a", read=STAFF),
     Route("api", f"{API}/notifications", staff_only=True),
     Route(
         "api",
@@ -53,7 +31,6 @@ ROUTES = [
         params={"notification_id": "notification_a"},
     ),
 ]
-
 
 def world_extras(world: dict[str, Any]) -> None:
     """A webhook subscription and a queued notification of organisation A, for the walk."""

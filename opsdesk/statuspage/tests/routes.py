@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form, ui_pages
 
 MANAGE = "statuspage.manage"
 INCIDENT = {"pk": "status_incident"}
@@ -53,37 +53,19 @@ def _maintenance(w: dict[str, Any], version: bool = False) -> dict:
     return data
 
 
-def _staff(target: str, method: str = "GET", **kwargs: Any) -> Route:
-    return Route("ui", f"statuspage:{target}", method, staff_only=True, permission=MANAGE, **kwargs)
-
+STAFF = {"staff_only": True, "permission": MANAGE}
 
 ROUTES = [
     Route("ui", "statuspage:index", public=True),
     Route("ui", "statuspage:incident", params=INCIDENT, public=True),
     Route("ui", "statuspage:feed", public=True),
-    _staff("incident_list"),
-    _staff("incident_create"),
-    _staff("incident_create", "POST", body=_incident),
-    _staff("incident_detail", params=INCIDENT),
-    _staff("incident_update", params=INCIDENT),
-    _staff("incident_update", "POST", params=INCIDENT, body=_incident_edit),
-    _staff("incident_post_update", params=INCIDENT),
-    _staff(
-        "incident_post_update",
-        "POST",
-        params=INCIDENT,
-        body=lambda w: {"state": "identified", "body": "Found it."},
-    ),
-    _staff("incident_history", params=INCIDENT),
-    _staff("maintenance_list"),
-    _staff("maintenance_create"),
-    _staff("maintenance_create", "POST", body=_maintenance),
-    _staff("maintenance_update", params=MAINTENANCE),
-    _staff("maintenance_update", "POST", params=MAINTENANCE, body=lambda w: _maintenance(w, version=True)),
-    _staff("maintenance_cancel", "POST", params=MAINTENANCE),
-    _staff("maintenance_history", params=MAINTENANCE),
+    *ui_pages("statuspage:incident", "status_incident", create=_incident, update=_incident_edit, read=STAFF),
+    *form("statuspage:incident_post_update", lambda w: {"state": "identified", "body": "Found it."},
+          params=INCIDENT, **STAFF),
+    *ui_pages("statuspage:maintenance", "status_maintenance", pages=("list", "history"), create=_maintenance,
+              update=lambda w: _maintenance(w, version=True), read=STAFF),
+    Route("ui", "statuspage:maintenance_cancel", "POST", params=MAINTENANCE, **STAFF),
 ]
-
 
 def world_extras(world: dict[str, Any]) -> None:
     """A published incident and a scheduled maintenance (provider-wide: no tenant owns them)."""

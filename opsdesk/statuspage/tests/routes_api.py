@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, api_entity
 
 API = "/api/v1"
 MANAGE = "statuspage.manage"
 INCIDENT = f"{API}/status/incidents/{{incident_id}}"
-MAINTENANCE = f"{API}/status/maintenance/{{maintenance_id}}"
-
-
-def _staff(target: str, method: str = "GET", **kwargs: Any) -> Route:
-    return Route("api", target, method, staff_only=True, permission=MANAGE, **kwargs)
+STAFF = {"staff_only": True, "permission": MANAGE}
 
 
 def _incident(w: dict[str, Any]) -> dict:
@@ -36,30 +32,10 @@ def _maintenance(w: dict[str, Any]) -> dict:
 
 ROUTES = [
     Route("api", f"{API}/status", public=True),
-    _staff(f"{API}/status/incidents"),
-    _staff(f"{API}/status/incidents", "POST", body=_incident),
-    _staff(INCIDENT, params={"incident_id": "status_incident"}),
-    _staff(
-        INCIDENT,
-        "PATCH",
-        params={"incident_id": "status_incident"},
-        if_match="status_incident",
-        body=lambda w: {"impact": "critical"},
-    ),
-    _staff(
-        f"{INCIDENT}/updates",
-        "POST",
-        params={"incident_id": "status_incident"},
-        body=lambda w: {"state": "monitoring", "body": "A fix is deployed; monitoring."},
-    ),
-    _staff(f"{API}/status/maintenance"),
-    _staff(f"{API}/status/maintenance", "POST", body=_maintenance),
-    _staff(MAINTENANCE, params={"maintenance_id": "status_maintenance"}),
-    _staff(
-        MAINTENANCE,
-        "PATCH",
-        params={"maintenance_id": "status_maintenance"},
-        if_match="status_maintenance",
-        body=lambda w: {"state": "cancelled"},
-    ),
+    *api_entity(f"{API}/status/incidents", "incident_id", "status_incident", create=_incident,
+                update=lambda w: {"impact": "critical"}, read=STAFF),
+    Route("api", f"{INCIDENT}/updates", "POST", params={"incident_id": "status_incident"}, **STAFF,
+          body=lambda w: {"state": "monitoring", "body": "A fix is deployed; monitoring."}),
+    *api_entity(f"{API}/status/maintenance", "maintenance_id", "status_maintenance", create=_maintenance,
+                update=lambda w: {"state": "cancelled"}, read=STAFF),
 ]

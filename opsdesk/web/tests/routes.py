@@ -7,26 +7,22 @@ from typing import Any
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form
+
+
+def _login(w: dict[str, Any]) -> dict:
+    return {"username": "nobody@example.test", "password": "wrong-password"}
+
+
+def _password_change(w: dict[str, Any]) -> dict:
+    new = "a-new-password-9"
+    return {"old_password": "not-the-password", "new_password1": new, "new_password2": new}
+
 
 ROUTES = [
-    Route("ui", "web:login", public=True),
-    Route(
-        "ui",
-        "web:login",
-        "POST",
-        public=True,
-        body=lambda w: {"username": "nobody@example.test", "password": "wrong-password"},
-    ),
+    *form("web:login", _login, public=True),
     Route("ui", "web:logout", "POST", public=True),
-    Route("ui", "web:password_reset", public=True),
-    Route(
-        "ui",
-        "web:password_reset",
-        "POST",
-        public=True,
-        body=lambda w: {"email": w["customer_a"].email},
-    ),
+    *form("web:password_reset", lambda w: {"email": w["customer_a"].email}, public=True),
     Route("ui", "web:password_reset_done", public=True),
     # A link with a token that is not valid: the page must say only that.
     Route(
@@ -35,20 +31,9 @@ ROUTES = [
         public=True,
         params={"uidb64": "reset_link_uid", "token": "reset_link_token"},
     ),
-    Route("ui", "web:password_change"),
-    Route(
-        "ui",
-        "web:password_change",
-        "POST",
-        body=lambda w: {
-            "old_password": "not-the-password",
-            "new_password1": "a-new-password-9",
-            "new_password2": "a-new-password-9",
-        },
-    ),
+    *form("web:password_change", _password_change),
     Route("ui", "web:home"),
 ]
-
 
 def world_extras(world: dict[str, Any]) -> None:
     """The reset-link page takes a user id and a token, not a world object: give it both."""

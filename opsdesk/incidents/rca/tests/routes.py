@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form, ui_pages
 
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"
@@ -42,42 +42,22 @@ def _on(key: str) -> dict[str, dict[str, str]]:
     return {"params": {"pk": key}}
 
 
+def _done(w: dict[str, Any]) -> dict[str, Any]:
+    return {"done": "True", **_version("rca_action_a")(w)}
+
+
+def _step(name: str, key: str, permission: str = WRITE, body=None, **more: Any) -> Route:
+    kwargs = {"staff_only": True, "permission": permission, "body": body, **_on(key), **more}
+    return Route("ui", f"incidents:{name}", "POST", **kwargs)
+
+
 ROUTES = [
-    Route("ui", "incidents:rca_list"),
+    *ui_pages("incidents:rca", "rca_a"),
     Route("ui", "incidents:rca_list", query="overdue=yes&state=draft&sort=-incident"),
-    Route("ui", "incidents:rca_detail", **_on("rca_a")),
     Route("ui", "incidents:rca_detail", **_on("rca_submitted_a")),
-    Route("ui", "incidents:rca_history", **_on("rca_a")),
-    Route("ui", "incidents:rca_edit", staff_only=True, permission=WRITE, **_on("rca_a")),
-    Route(
-        "ui", "incidents:rca_edit", "POST", staff_only=True, permission=WRITE, body=_sections, **_on("rca_a")
-    ),
-    Route(
-        "ui",
-        "incidents:rca_action_add",
-        "POST",
-        staff_only=True,
-        permission=WRITE,
-        body=lambda w: {"description": "Walk action", "runbook_update": "on"},
-        **_on("rca_a"),
-    ),
-    Route(
-        "ui",
-        "incidents:rca_action_done",
-        "POST",
-        staff_only=True,
-        permission=WRITE,
-        body=lambda w: {"done": "True", **_version("rca_action_a")(w)},
-        **_on("rca_action_a"),
-    ),
-    Route(
-        "ui",
-        "incidents:rca_submit",
-        "POST",
-        staff_only=True,
-        permission=WRITE,
-        body=_version("rca_a"),
-        **_on("rca_a"),
-    ),
-    Route("ui", "incidents:rca_accept", "POST", permission=ACCEPT, **_on("rca_submitted_a")),
+    *form("incidents:rca_edit", _sections, staff_only=True, permission=WRITE, **_on("rca_a")),
+    _step("rca_action_add", "rca_a", body=lambda w: {"description": "Walk action", "runbook_update": "on"}),
+    _step("rca_action_done", "rca_action_a", body=_done),
+    _step("rca_submit", "rca_a", body=_version("rca_a")),
+    _step("rca_accept", "rca_submitted_a", ACCEPT, staff_only=False),
 ]
