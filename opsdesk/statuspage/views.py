@@ -93,11 +93,6 @@ INCIDENTS = Pages(
     history_title=lambda incident: incident.title,
 )
 
-incident_list = INCIDENTS.list_view()
-incident_create = INCIDENTS.create_view()
-incident_update = INCIDENTS.update_view()
-incident_history = INCIDENTS.history_view()
-
 
 @ui_view
 def incident_detail(request, pk: int):
@@ -177,14 +172,11 @@ MAINTENANCE = Pages(
     history_title=lambda maintenance: maintenance.title,
 )
 
-maintenance_list = MAINTENANCE.list_view()
-maintenance_create = MAINTENANCE.create_view()
 maintenance_update = MAINTENANCE.update_view(
     template="statuspage/maintenance/edit.html",
     maintenance=lambda request, maintenance: maintenance,
     cancel_form=lambda request, maintenance: forms.CancelForm(initial={"version": maintenance.version}),
 )
-maintenance_history = MAINTENANCE.history_view()
 
 
 @require_POST

@@ -275,9 +275,11 @@ class Pages:
             permission=self.view_permission,
         )
 
-    def paths(self, prefix: str) -> list[URLPattern]:
+    def paths(self, prefix: str, **views: Callable[..., HttpResponse] | None) -> list[URLPattern]:
         """The entity's URLs, each named by the convention (`<urls>_list`, `_create`, `_detail`,
-        `_update`, `_history`): `prefix`, `prefix`new/, `prefix`<pk>/, …/edit/, …/history/."""
+        `_update`, `_history`): `prefix`, `prefix`new/, `prefix`<pk>/, …/edit/, …/history/. `views`
+        gives a page a view of its own instead of the kit's (`detail=incident_detail`), or none
+        (`detail=None`: the entity has no such page)."""
         name = self.urls.split(":", 1)[1]
         pages = [
             ("", "list", self.list_view),
@@ -286,5 +288,8 @@ class Pages:
             ("<int:pk>/edit/", "update", self.update_view),
             ("<int:pk>/history/", "history", self.history_view),
         ]
-        return [path(f"{prefix}{tail}", view(), name=f"{name}_{page}") for tail, page, view in pages]
-
+        return [
+            path(f"{prefix}{tail}", views[page] if page in views else kit(), name=f"{name}_{page}")
+            for tail, page, kit in pages
+            if views.get(page, kit) is not None
+        ]

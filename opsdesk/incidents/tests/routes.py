@@ -46,6 +46,11 @@ def _on(key: str) -> dict[str, dict[str, str]]:
     return {"params": {"pk": key}}
 
 
+def _versioned(body):
+    """A change of incident A that names the version the page was opened at."""
+    return lambda w: {**body(w), "version": w["incident_a"].version}
+
+
 def _action(name: str, key: str, permission: str | None, body=None, **kwargs: Any) -> Route:
     return Route("ui", f"incidents:{name}", "POST", permission=permission, body=body, **_on(key), **kwargs)
 
@@ -77,20 +82,10 @@ INCIDENT_ROUTES = [
     ),
     _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "public": "on"}),
     _action("call", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}, staff_only=True),
-    _action(
-        "assign",
-        "incident_a",
-        MANAGE,
-        lambda w: {"assignee": w["engineer"].pk, "version": w["incident_a"].version},
-        staff_only=True,
-    ),
-    _action(
-        "priority",
-        "incident_a",
-        MANAGE,
-        lambda w: {"priority": "P4", "reason": "walk", "version": w["incident_a"].version},
-        staff_only=True,
-    ),
+    _action("assign", "incident_a", MANAGE, _versioned(lambda w: {"assignee": w["engineer"].pk}),
+            staff_only=True),
+    _action("priority", "incident_a", MANAGE, _versioned(lambda w: {"priority": "P4", "reason": "walk"}),
+            staff_only=True),
     _action(
         "escalate",
         "p2_incident_a",
