@@ -17,6 +17,28 @@ def admin(world):
     return world["admin"]
 
 
+#: The password of the people the fixtures below make (no test signs in with it: they force_login).
+PASSWORD = "fixture-password-1"
+
+
+@pytest.fixture
+def administrator(db):
+    """A provider administrator, for tests that do not need the whole `world`."""
+    from opsdesk.directory.models import User
+
+    return User.objects.create_user(
+        "admin@provider.test", PASSWORD, full_name="Ada Admin", role="administrator"
+    )
+
+
+@pytest.fixture
+def engineer(db):
+    """A provider engineer (no management permissions)."""
+    from opsdesk.directory.models import User
+
+    return User.objects.create_user("eng@provider.test", PASSWORD, full_name="Eve Engineer", role="engineer")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache: the API rate-limit counters (issue 7) are keyed by user

@@ -41,6 +41,7 @@ from opsdesk.core.api import (
     updated_with_etag,
     with_etag,
 )
+from opsdesk.core.errors import ValidationFailed
 
 OPERATIONS = ("list", "create", "get", "update", "delete")
 #: An entity that is never deleted through the API (organisations, users, status records).
@@ -88,6 +89,18 @@ class Crud:
         wanted = operation in self.only
         needs = {"list": self.list, "create": self.create, "update": self.update, "delete": self.delete}
         return wanted and (operation == "get" or needs[operation] is not None)
+
+
+def one_of(field: str, allowed: Sequence[str]) -> Callable[[Any], None]:
+    """A `check_filters` that refuses a value of the filter `field` outside `allowed` (a 400 naming
+    the field), instead of answering an empty list for a value that can never match."""
+
+    def check(filters: Any) -> None:
+        value = getattr(filters, field)
+        if value and value not in allowed:
+            raise ValidationFailed.field(field, f"Must be one of: {', '.join(allowed)}.")
+
+    return check
 
 
 def _camel(name: str) -> str:

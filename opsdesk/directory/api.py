@@ -10,12 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from opsdesk.core.api import ERRORS, created_with_etag, with_etag
-from opsdesk.core.crud import NO_DELETE, OPERATIONS, declare, routes
-from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.crud import NO_DELETE, OPERATIONS, declare, one_of, routes
 from opsdesk.directory import schemas, selectors, services
 from opsdesk.directory.schemas import (
     CONTACT_FLAG_FILTERS,
-    ContactFilter,
     RunbookIn,
     RunbookOut,
     UserOut,
@@ -23,11 +21,6 @@ from opsdesk.directory.schemas import (
 
 router = Router(tags=["directory"])
 entity = partial(declare, selectors=selectors, services=services, schemas=schemas)
-
-
-def _check_contact_flag(filters: ContactFilter) -> None:
-    if filters.flag and filters.flag not in CONTACT_FLAG_FILTERS:
-        raise ValidationFailed.field("flag", f"Must be one of: {', '.join(CONTACT_FLAG_FILTERS)}.")
 
 
 ORGANISATIONS = entity(
@@ -50,7 +43,7 @@ CONTACTS = entity(
     "contact",
     "/contacts",
     OPERATIONS,
-    check_filters=_check_contact_flag,
+    check_filters=one_of("flag", CONTACT_FLAG_FILTERS),
     ordering=("name", "email", "last_verified_at", "created_at"),
 )
 

@@ -9,12 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from opsdesk.core.api import ERRORS, created_with_etag
-from opsdesk.core.crud import NO_DELETE, declare, routes
-from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.crud import NO_DELETE, declare, one_of, routes
 from opsdesk.statuspage import schemas, selectors, services
 from opsdesk.statuspage.choices import StatusIncidentState
 from opsdesk.statuspage.schemas import (
-    StatusIncidentFilter,
     StatusSummaryOut,
     StatusUpdateIn,
     StatusUpdateOut,
@@ -45,17 +43,12 @@ def status_summary(request: HttpRequest):
 # --- incidents (staff) -------------------------------------------------------------------------
 
 
-def _check_incident_state(filters: StatusIncidentFilter) -> None:
-    if filters.state and filters.state not in INCIDENT_FILTER_STATES:
-        raise ValidationFailed.field("state", f"Must be one of: {', '.join(INCIDENT_FILTER_STATES)}.")
-
-
 INCIDENTS = entity(
     "status_incident",
     "/status/incidents",
     NO_DELETE,
     id="incident_id",
-    check_filters=_check_incident_state,
+    check_filters=one_of("state", INCIDENT_FILTER_STATES),
     wrap_list=lambda qs: selectors.with_timeline(qs, authors=True),
     ordering=("started_at", "resolved_at", "impact", "title", "updated_at"),
     reread=True,

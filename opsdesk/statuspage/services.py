@@ -41,13 +41,19 @@ def _components(value: Iterable[str] | None) -> list[str]:
     ]
 
 
-def _unknown_fields(changes: dict[str, Any], allowed: frozenset[str]) -> None:
+def _editable(actor: Any, changes: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    """The changes of an edit, refused unless the actor manages the status page and every field is
+    one the edit may change; components normalised as on create."""
+    require_permission(actor, PERMISSION)
     unknown = sorted(set(changes) - allowed)
     if unknown:
         raise ValidationFailed(
             f"Cannot change: {', '.join(unknown)}.",
             [{"field": name, "message": "This field cannot be changed here."} for name in unknown],
         )
+    if "components" in changes:
+        return {**changes, "components": _components(changes["components"])}
+    return changes
 
 
 def allowed_next_states(current: str) -> list[str]:
@@ -113,10 +119,7 @@ def status_incident_update(
     *, actor: Any, incident: StatusIncident, expected_version: int | None = None, **changes: Any
 ) -> StatusIncident:
     """Corrections to the headline (title, impact, components, publication); not the state."""
-    require_permission(actor, PERMISSION)
-    _unknown_fields(changes, INCIDENT_EDITABLE)
-    if "components" in changes:
-        changes["components"] = _components(changes["components"])
+    changes = _editable(actor, changes, INCIDENT_EDITABLE)
     with transaction.atomic():
         return record_update(actor=actor, obj=incident, changes=changes, expected_version=expected_version)
 
@@ -204,10 +207,7 @@ def status_maintenance_update(
     *, actor: Any, maintenance: StatusMaintenance, expected_version: int | None = None, **changes: Any
 ) -> StatusMaintenance:
     """Edits and state moves (scheduled → in progress → completed, or cancelled before the end)."""
-    require_permission(actor, PERMISSION)
-    _unknown_fields(changes, MAINTENANCE_EDITABLE)
-    if "components" in changes:
-        changes["components"] = _components(changes["components"])
+    changes = _editable(actor, changes, MAINTENANCE_EDITABLE)
     with transaction.atomic():
         locked = lock_for_update(maintenance, expected_version)
         if "state" in changes:

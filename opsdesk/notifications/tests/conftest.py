@@ -17,18 +17,6 @@ PASSWORD = "notify-test-password-1"
 
 
 @pytest.fixture
-def administrator(db) -> User:
-    return User.objects.create_user(
-        "admin@provider.test", PASSWORD, full_name="Ada Admin", role="administrator"
-    )
-
-
-@pytest.fixture
-def engineer(db) -> User:
-    return User.objects.create_user("eng@provider.test", PASSWORD, full_name="Eve Engineer", role="engineer")
-
-
-@pytest.fixture
 def org_a(administrator):
     return directory.organisation_create(
         actor=administrator, name="Alpha Ltd", service_plan="advanced", calendar="uk"

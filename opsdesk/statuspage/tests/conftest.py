@@ -26,18 +26,6 @@ def manager(db) -> User:
 
 
 @pytest.fixture
-def engineer(db) -> User:
-    return User.objects.create_user("eng@provider.test", PASSWORD, full_name="Eve Engineer", role="engineer")
-
-
-@pytest.fixture
-def administrator(db) -> User:
-    return User.objects.create_user(
-        "admin@provider.test", PASSWORD, full_name="Ada Admin", role="administrator"
-    )
-
-
-@pytest.fixture
 def customer_org(administrator):
     return directory.organisation_create(
         actor=administrator, name=CUSTOMER_NAME, service_plan="advanced", calendar="uk", notes=CUSTOMER_NAME
