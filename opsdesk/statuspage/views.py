@@ -8,6 +8,7 @@ or service, render.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -54,14 +55,24 @@ def incident(request, pk: int):
     )
 
 
+#: The staff pages of both kinds of status record: each named by its title, behind one permission,
+#: listed under the status tabs.
+_staff_pages = partial(
+    Pages,
+    label=lambda record: f"“{record.title}”",
+    permission=PERMISSION,
+    list_template=LIST_TEMPLATE,
+    edit_title=lambda record: f"Edit {record.title}",
+    history_title=lambda record: record.title,
+)
+
+
 # --- staff: incidents --------------------------------------------------------------------------
 
-INCIDENTS = Pages(
+INCIDENTS = _staff_pages(
     urls="statuspage:incident",
     noun="incident",
     get=selectors.status_incident_get,
-    label=lambda incident: f"“{incident.title}”",
-    permission=PERMISSION,
     list=selectors.status_incident_list,
     filter_form=forms.StatusIncidentFilterForm,
     columns=[
@@ -76,7 +87,6 @@ INCIDENTS = Pages(
     title="Status incidents",
     subtitle="Provider-wide incidents on the public status page; never name a customer.",
     table_template="statuspage/incidents/_table.html",
-    list_template=LIST_TEMPLATE,
     list_context={"status_tabs": "incidents"},
     form=forms.StatusIncidentCreateForm,
     edit_form=forms.StatusIncidentEditForm,
@@ -88,9 +98,7 @@ INCIDENTS = Pages(
     ),
     create_title="New status incident",
     create_intro="Provider-wide only; the public status page shows it to anyone without signing in.",
-    edit_title=lambda incident: f"Edit {incident.title}",
     edit_intro="The state moves by posting an update, not here.",
-    history_title=lambda incident: incident.title,
 )
 
 
@@ -135,12 +143,10 @@ def incident_post_update(request, pk: int):
 
 # --- staff: maintenance (E4) -------------------------------------------------------------------
 
-MAINTENANCE = Pages(
+MAINTENANCE = _staff_pages(
     urls="statuspage:maintenance",
     noun="maintenance",
     get=selectors.status_maintenance_get,
-    label=lambda maintenance: f"“{maintenance.title}”",
-    permission=PERMISSION,
     list=selectors.status_maintenance_list,
     filter_form=forms.StatusMaintenanceFilterForm,
     columns=[
@@ -155,7 +161,6 @@ MAINTENANCE = Pages(
     title="Status maintenance",
     subtitle="Provider-wide maintenance announced on the public status page (E4).",
     table_template="statuspage/maintenance/_table.html",
-    list_template=LIST_TEMPLATE,
     list_context={"status_tabs": "maintenance"},
     create_label="Schedule maintenance",
     detail_page="update",  # no detail page: the edit page is where a window is read and cancelled
@@ -167,9 +172,7 @@ MAINTENANCE = Pages(
     create_title="Schedule maintenance",
     create_submit="Schedule",
     create_intro="Provider-wide only; customer-specific maintenance is announced to that customer instead.",
-    edit_title=lambda maintenance: f"Edit {maintenance.title}",
     after_save=lambda maintenance: reverse("statuspage:maintenance_list"),
-    history_title=lambda maintenance: maintenance.title,
 )
 
 maintenance_update = MAINTENANCE.update_view(

@@ -70,33 +70,38 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
         return {"reset_minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """The link's page: a new password (the project's validators), then back to sign in with it."""
+class _PasswordSet:
+    """A new password is saved together with its sign-in record (`recorded`, one transaction),
+    then said on the next page (`said`)."""
 
-    template_name = "web/password_reset_confirm.html"
-    success_url = reverse_lazy("web:login")
+    recorded: str  # the opsdesk.web.signin function that records it
+    said: str
 
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            signin.password_reset_completed(user=form.user, request=self.request)
-        messages.success(self.request, "Your new password is set. Sign in with it.")
+            getattr(signin, self.recorded)(user=form.user, request=self.request)
+        messages.success(self.request, self.said)
         return response
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordResetConfirmView(_PasswordSet, auth_views.PasswordResetConfirmView):
+    """The link's page: a new password (the project's validators), then back to sign in with it."""
+
+    template_name = "web/password_reset_confirm.html"
+    success_url = reverse_lazy("web:login")
+    recorded = "password_reset_completed"
+    said = "Your new password is set. Sign in with it."
+
+
+class PasswordChangeView(_PasswordSet, auth_views.PasswordChangeView):
     """Old password, new one twice; the session stays signed in (update_session_auth_hash) while
     every other session of the user ends (their auth hash no longer matches)."""
 
     template_name = "web/password_change.html"
     success_url = reverse_lazy("web:home")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            signin.password_changed(user=form.user, request=self.request)
-        messages.success(self.request, "Your password has been changed.")
-        return response
+    recorded = "password_changed"
+    said = "Your password has been changed."
 
 
 password_reset = PasswordResetView.as_view()

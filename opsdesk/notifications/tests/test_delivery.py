@@ -117,23 +117,17 @@ def test_rolled_back_notifications_are_never_sent(org_a, django_capture_on_commi
 
 def test_a_repeated_dedup_key_makes_no_second_row(org_a, administrator, django_capture_on_commit_callbacks):
     webhook_subscription_create(actor=administrator, organisation=org_a, url="https://hooks.example.test/x")
+    alarm = {
+        "event": "alarm.received",
+        "organisation": org_a,
+        "recipients": ["a@alpha.test", "b@alpha.test"],
+        "subject": "Alarm",
+        "body": "",
+        "dedup_key": "sns:1f2e",
+    }
     with django_capture_on_commit_callbacks() as callbacks:
-        first = notification_enqueue(
-            event="alarm.received",
-            organisation=org_a,
-            recipients=["a@alpha.test", "b@alpha.test"],
-            subject="Alarm",
-            body="",
-            dedup_key="sns:1f2e",
-        )
-        again = notification_enqueue(
-            event="alarm.received",
-            organisation=org_a,
-            recipients=["a@alpha.test", "b@alpha.test"],
-            subject="Alarm",
-            body="",
-            dedup_key="sns:1f2e",
-        )
+        first = notification_enqueue(**alarm)
+        again = notification_enqueue(**alarm)
     assert len(first) == 3  # two emails and one webhook
     assert sorted(r.pk for r in again) == sorted(r.pk for r in first)
     assert Notification.objects.count() == 3
