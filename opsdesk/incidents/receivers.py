@@ -7,13 +7,9 @@ from django.dispatch import receiver
 
 from opsdesk.incidents.choices import SlaEventKind
 from opsdesk.incidents.services import DEADLINE_OWNER, incident_sla_event_record, incident_targets_copy
-from opsdesk.sla.signals import deadline_breached, deadline_warned, deadlines_moved
+from opsdesk.sla.signals import copy_when_moved, deadline_breached, deadline_warned
 
-
-@receiver(deadlines_moved, dispatch_uid="incident_targets_copy")
-def copy_targets(*, owner_type: str, moved: list[Any], **_: Any) -> None:
-    if owner_type == DEADLINE_OWNER:
-        incident_targets_copy(moved=moved)
+copy_when_moved(DEADLINE_OWNER, incident_targets_copy)
 
 
 @receiver(deadline_warned, dispatch_uid="incident_sla_warning")

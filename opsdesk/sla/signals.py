@@ -6,6 +6,9 @@ next_target_at, an RCA's due_at) and the events they record commit with the dead
 all. A receiver ignores owner types that are not its own.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.dispatch import Signal
 
 #: Sent by the recomputation after a calendar change (B5), inside each batch's transaction and
@@ -13,6 +16,19 @@ from django.dispatch import Signal
 #: owners' services), with `owner_type` and `moved`: a list of `sla.deadlines.Moved` (owner_id,
 #: kind, due_at, warn_at as epoch seconds). One send per owner type and batch: set-based.
 deadlines_moved = Signal()
+
+
+
+def copy_when_moved(owner: str, copy: Callable[..., None]) -> None:
+    """How an owner keeps its copies of due times in step after a calendar change (B5): `copy`
+    (called with `moved=`) hears deadlines_moved for the deadlines of owner type `owner` only."""
+
+    def receive(*, owner_type: str, moved: list[Any], **_: Any) -> None:
+        if owner_type == owner:
+            copy(moved=moved)
+
+    deadlines_moved.connect(receive, weak=False, dispatch_uid=f"{owner}:{copy.__name__}")
+
 
 #: Sent by the sweep (B6) inside the transaction that records it, with `deadline` (warned_at set).
 #: The sweep holds the deadline's row lock, so a receiver locks its owner without waiting

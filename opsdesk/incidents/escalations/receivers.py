@@ -11,7 +11,7 @@ from opsdesk.incidents.escalations.services import (
     escalations_close_for_incident,
 )
 from opsdesk.incidents.signals import incident_closed
-from opsdesk.sla.signals import deadlines_moved
+from opsdesk.sla.signals import copy_when_moved
 
 
 @receiver(incident_closed, dispatch_uid="escalations_close_for_incident")
@@ -19,7 +19,4 @@ def close_escalations(*, incident: Any, actor: Any, **_: Any) -> None:
     escalations_close_for_incident(incident=incident, actor=actor)
 
 
-@receiver(deadlines_moved, dispatch_uid="escalation_due_copy")
-def copy_due_times(*, owner_type: str, moved: list[Any], **_: Any) -> None:
-    if owner_type == DEADLINE_OWNER:
-        escalation_due_copy(moved=moved)
+copy_when_moved(DEADLINE_OWNER, escalation_due_copy)

@@ -7,7 +7,7 @@ from django.dispatch import receiver
 
 from opsdesk.incidents.rca.services import DEADLINE_OWNER, rca_due_at_copy, rca_open_for_closed_p1
 from opsdesk.incidents.signals import incident_closed
-from opsdesk.sla.signals import deadlines_moved
+from opsdesk.sla.signals import copy_when_moved
 
 
 @receiver(incident_closed, dispatch_uid="rca_open_for_closed_p1")
@@ -15,7 +15,4 @@ def open_rca(*, incident: Any, actor: Any, **_: Any) -> None:
     rca_open_for_closed_p1(incident=incident, actor=actor)
 
 
-@receiver(deadlines_moved, dispatch_uid="rca_due_at_copy")
-def copy_due_at(*, owner_type: str, moved: list[Any], **_: Any) -> None:
-    if owner_type == DEADLINE_OWNER:
-        rca_due_at_copy(moved=moved)
+copy_when_moved(DEADLINE_OWNER, rca_due_at_copy)
