@@ -5,7 +5,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from opsdesk.calendars.models import Calendar, Closure
-from opsdesk.core.errors import NotFound, ValidationFailed
+from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.selectors import get_or_not_found
 
 
 def calendar_by_name(name: str, *, field: str = "calendar") -> Calendar:
@@ -23,10 +24,7 @@ def calendar_list(*, user: Any) -> QuerySet:
 
 
 def calendar_get(*, user: Any, pk: Any) -> Calendar:
-    calendar = calendar_list(user=user).filter(pk=pk).first() if str(pk).isdigit() else None
-    if calendar is None:
-        raise NotFound()
-    return calendar
+    return get_or_not_found(calendar_list(user=user), pk)
 
 
 def closure_list(*, user: Any, calendar: Calendar, year: int | None = None) -> QuerySet:
@@ -37,7 +35,4 @@ def closure_list(*, user: Any, calendar: Calendar, year: int | None = None) -> Q
 
 
 def closure_get(*, user: Any, calendar: Calendar, pk: Any) -> Closure:
-    closure = closure_list(user=user, calendar=calendar).filter(pk=pk).first() if str(pk).isdigit() else None
-    if closure is None:
-        raise NotFound()
-    return closure
+    return get_or_not_found(closure_list(user=user, calendar=calendar), pk)

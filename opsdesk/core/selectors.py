@@ -12,6 +12,22 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.core.tenancy import UNRESTRICTED, organisation_scope
 
 
+def get_or_not_found(qs: QuerySet, pk: Any) -> Any:
+    """The object of `qs` (already restricted to what the user may see) with this primary key, else
+    NotFound: another tenant's object, a missing one and a malformed id answer alike (A4)."""
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound()
+
+
+def narrowed(qs: QuerySet, **lookups: Any) -> QuerySet:
+    """`qs` filtered by each lookup that is given a value: a list's filters, where an empty one
+    (None, "", 0) narrows nothing. For single-valued lookups (one call or a chain are alike)."""
+    given = {lookup: value for lookup, value in lookups.items() if value}
+    return qs.filter(**given) if given else qs
+
+
 def audit_event_list(
     *,
     user: Any,
@@ -52,7 +68,4 @@ def token_list(*, user: Any) -> QuerySet:
 
 
 def token_get(*, user: Any, pk: Any) -> ApiToken:
-    token = token_list(user=user).filter(pk=pk).first() if str(pk).isdigit() else None
-    if token is None:
-        raise NotFound()
-    return token
+    return get_or_not_found(token_list(user=user), pk)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from opsdesk.core.errors import NotFound
+from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.directory.models import (
     CloudAccount,
     NamedContact,
@@ -21,13 +21,6 @@ from opsdesk.directory.models import (
 )
 
 
-def _get(qs: QuerySet, pk: Any) -> Any:
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
-
-
 def organisation_list(*, user: Any, q: str | None = None, service_plan: str | None = None) -> QuerySet:
     qs = (
         Organisation.objects.restrict(user)
@@ -36,11 +29,7 @@ def organisation_list(*, user: Any, q: str | None = None, service_plan: str | No
             account_count=Count("accounts", distinct=True), contact_count=Count("contacts", distinct=True)
         )
     )
-    if q:
-        qs = qs.filter(name__icontains=q)
-    if service_plan:
-        qs = qs.filter(service_plan__code=service_plan)
-    return qs
+    return narrowed(qs, name__icontains=q, service_plan__code=service_plan)
 
 
 def organisation_choices(*, user: Any) -> list[tuple[str, str]]:
@@ -51,7 +40,7 @@ def organisation_choices(*, user: Any) -> list[tuple[str, str]]:
 
 
 def organisation_get(*, user: Any, pk: Any) -> Organisation:
-    return _get(organisation_list(user=user), pk)
+    return get_or_not_found(organisation_list(user=user), pk)
 
 
 def account_list(
@@ -63,10 +52,7 @@ def account_list(
     is_management_account: bool | None = None,
 ) -> QuerySet:
     qs = CloudAccount.objects.restrict(user).select_related("organisation", "management_account")
-    if organisation:
-        qs = qs.filter(organisation_id=organisation)
-    if onboarding_state:
-        qs = qs.filter(onboarding_state=onboarding_state)
+    qs = narrowed(qs, organisation_id=organisation, onboarding_state=onboarding_state)
     if is_management_account is not None:
         qs = qs.filter(is_management_account=is_management_account)
     if q:
@@ -75,7 +61,7 @@ def account_list(
 
 
 def account_get(*, user: Any, pk: Any) -> CloudAccount:
-    return _get(account_list(user=user), pk)
+    return get_or_not_found(account_list(user=user), pk)
 
 
 def contact_reverification_days() -> int:
@@ -113,8 +99,7 @@ def contact_list(
     if reverification_due is not None:
         due = reverification_due_q()
         qs = qs.filter(due) if reverification_due else qs.exclude(due)
-    if organisation:
-        qs = qs.filter(organisation_id=organisation)
+    qs = narrowed(qs, organisation_id=organisation)
     if flag:
         qs = qs.filter(**{flag: True})
     if q:
@@ -123,7 +108,7 @@ def contact_list(
 
 
 def contact_get(*, user: Any, pk: Any) -> NamedContact:
-    return _get(contact_list(user=user), pk)
+    return get_or_not_found(contact_list(user=user), pk)
 
 
 def service_list(
@@ -132,21 +117,18 @@ def service_list(
     qs = (
         Service.objects.restrict(user).select_related("organisation").prefetch_related("accounts", "contacts")
     )
-    if organisation:
-        qs = qs.filter(organisation_id=organisation)
-    if environment:
-        qs = qs.filter(environment=environment)
+    qs = narrowed(qs, organisation_id=organisation, environment=environment)
     if q:
         qs = qs.filter(Q(reference__icontains=q) | Q(name__icontains=q))
     return qs
 
 
 def service_get(*, user: Any, pk: Any) -> Service:
-    return _get(service_list(user=user).prefetch_related("runbooks"), pk)
+    return get_or_not_found(service_list(user=user).prefetch_related("runbooks"), pk)
 
 
 def runbook_get(*, user: Any, pk: Any) -> Runbook:
-    return _get(Runbook.objects.restrict(user).select_related("service__organisation"), pk)
+    return get_or_not_found(Runbook.objects.restrict(user).select_related("service__organisation"), pk)
 
 
 def user_list(
@@ -155,17 +137,14 @@ def user_list(
     qs = User.objects.restrict(user).select_related("contact__organisation")
     if not user.is_authenticated or not user.is_provider_staff:
         qs = qs.filter(pk=user.pk) if user.is_authenticated else qs.none()
-    if role:
-        qs = qs.filter(role=role)
-    if organisation:
-        qs = qs.filter(contact__organisation_id=organisation)
+    qs = narrowed(qs, role=role, contact__organisation_id=organisation)
     if q:
         qs = qs.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
     return qs
 
 
 def user_get(*, user: Any, pk: Any) -> User:
-    return _get(user_list(user=user), pk)
+    return get_or_not_found(user_list(user=user), pk)
 
 
 def staff_with_role(role: str) -> QuerySet:

@@ -8,14 +8,8 @@ from django.db.models import QuerySet
 
 from opsdesk.core.errors import NotFound, PermissionDenied
 from opsdesk.core.permissions import require_permission
+from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.notifications.models import Notification, WebhookSubscription
-
-
-def _get(qs: QuerySet, pk: Any) -> Any:
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
 
 
 def _require_staff(user: Any) -> None:
@@ -36,7 +30,7 @@ def webhook_subscription_list(*, user: Any, organisation: Any = None, active: bo
 
 def webhook_subscription_get(*, user: Any, pk: Any) -> WebhookSubscription:
     """404 before 403: another tenant's subscription is absent, not forbidden (A4)."""
-    obj = _get(WebhookSubscription.objects.restrict(user).select_related("organisation"), pk)
+    obj = get_or_not_found(WebhookSubscription.objects.restrict(user).select_related("organisation"), pk)
     require_permission(user, "notifications.manage_webhooks")
     return obj
 
@@ -52,15 +46,7 @@ def notification_list(
     """The delivery record of the outbox, for provider staff (L2)."""
     _require_staff(user)
     qs = Notification.objects.restrict(user)
-    if state:
-        qs = qs.filter(state=state)
-    if channel:
-        qs = qs.filter(channel=channel)
-    if event:
-        qs = qs.filter(event=event)
-    if organisation:
-        qs = qs.filter(organisation_id=organisation)
-    return qs
+    return narrowed(qs, state=state, channel=channel, event=event, organisation_id=organisation)
 
 
 def notification_get(*, user: Any, pk: Any) -> Notification:
@@ -68,4 +54,4 @@ def notification_get(*, user: Any, pk: Any) -> Notification:
     exists or not, so the answer cannot tell which ids are real (404, not 403)."""
     if not getattr(user, "is_provider_staff", False):
         raise NotFound()
-    return _get(Notification.objects.restrict(user), pk)
+    return get_or_not_found(Notification.objects.restrict(user), pk)

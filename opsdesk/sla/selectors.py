@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from opsdesk.core.errors import NotFound
+from opsdesk.core.selectors import get_or_not_found
 from opsdesk.sla.models import SlaPolicy
 
 
@@ -15,7 +15,4 @@ def sla_policy_list(*, user: Any) -> QuerySet:
 
 
 def sla_policy_get(*, user: Any, pk: Any) -> SlaPolicy:
-    policy = sla_policy_list(user=user).filter(pk=pk).first() if str(pk).isdigit() else None
-    if policy is None:
-        raise NotFound()
-    return policy
+    return get_or_not_found(sla_policy_list(user=user), pk)

@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import require_permission
+from opsdesk.core.selectors import get_or_not_found
 from opsdesk.statuspage.choices import IMPACT_RANK, StatusImpact, StatusIncidentState, StatusMaintenanceState
 from opsdesk.statuspage.models import StatusIncident, StatusMaintenance, StatusUpdate
 
@@ -22,13 +22,6 @@ RECENT_DAYS = 14
 FEED_SIZE = 50
 
 ACTIVE_MAINTENANCE = (StatusMaintenanceState.SCHEDULED, StatusMaintenanceState.IN_PROGRESS)
-
-
-def _get(qs: QuerySet, pk: Any) -> Any:
-    try:
-        return qs.get(pk=pk)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
 
 
 def with_timeline(qs: QuerySet, *, authors: bool = False) -> QuerySet:
@@ -49,7 +42,7 @@ def public_incident_list() -> QuerySet:
 
 def public_incident_get(*, pk: Any) -> StatusIncident:
     """An unpublished incident is as absent as a missing one (404)."""
-    return _get(public_incident_list(), pk)
+    return get_or_not_found(public_incident_list(), pk)
 
 
 def public_maintenance_list() -> QuerySet:
@@ -179,7 +172,7 @@ def status_incident_list(
 
 
 def status_incident_get(*, user: Any, pk: Any) -> StatusIncident:
-    return _get(with_timeline(status_incident_list(user=user), authors=True), pk)
+    return get_or_not_found(with_timeline(status_incident_list(user=user), authors=True), pk)
 
 
 def status_maintenance_list(
@@ -193,4 +186,4 @@ def status_maintenance_list(
 
 
 def status_maintenance_get(*, user: Any, pk: Any) -> StatusMaintenance:
-    return _get(status_maintenance_list(user=user), pk)
+    return get_or_not_found(status_maintenance_list(user=user), pk)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from opsdesk.core.errors import NotFound
+from opsdesk.core.selectors import get_or_not_found
 from opsdesk.incidents.escalations.models import (
     ACTIVE_ESCALATION_STATES,
     Escalation,
@@ -52,18 +52,12 @@ def escalation_list(
 
 
 def escalation_get(*, user: Any, pk: Any) -> Escalation:
-    try:
-        return escalation_list(user=user).get(pk=pk)
-    except (Escalation.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+    return get_or_not_found(escalation_list(user=user), pk)
 
 
 def escalation_incident_get(*, user: Any, pk: Any) -> Incident:
     """The incident an escalation or RCA request is about, within the user's tenancy (A4)."""
-    try:
-        return Incident.objects.restrict(user).select_related("organisation", "service").get(pk=pk)
-    except (Incident.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+    return get_or_not_found(Incident.objects.restrict(user).select_related("organisation", "service"), pk)
 
 
 def active_escalation(incident: Incident) -> Escalation | None:

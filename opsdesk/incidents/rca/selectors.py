@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from opsdesk.core.errors import NotFound
+from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.incidents.rca.models import RcaAction, RcaState, RootCauseAnalysis
 
 
@@ -29,18 +29,11 @@ def rca_list(
         now = at or timezone.now()
         late = {"due_at__lt": now, "state": RcaState.DRAFT}
         qs = qs.filter(**late) if overdue else qs.exclude(**late)
-    if state:
-        qs = qs.filter(state=state)
-    if organisation:
-        qs = qs.filter(incident__organisation_id=organisation)
-    return qs
+    return narrowed(qs, state=state, incident__organisation_id=organisation)
 
 
 def rca_get(*, user: Any, pk: Any) -> RootCauseAnalysis:
-    try:
-        return rca_list(user=user).get(pk=pk)
-    except (RootCauseAnalysis.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+    return get_or_not_found(rca_list(user=user), pk)
 
 
 def rca_overdue_list(*, user: Any, at: dt.datetime | None = None) -> QuerySet:
@@ -49,9 +42,6 @@ def rca_overdue_list(*, user: Any, at: dt.datetime | None = None) -> QuerySet:
 
 
 def rca_action_get(*, user: Any, pk: Any) -> RcaAction:
-    try:
-        return (
-            RcaAction.objects.restrict(user).select_related("rca__incident__organisation", "owner").get(pk=pk)
-        )
-    except (RcaAction.DoesNotExist, ValueError, TypeError):
-        raise NotFound()
+    return get_or_not_found(
+        RcaAction.objects.restrict(user).select_related("rca__incident__organisation", "owner"), pk
+    )
