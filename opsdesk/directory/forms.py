@@ -82,6 +82,21 @@ class UserFilterForm(FilterForm):
     role = forms.ChoiceField(required=False, label="Role", choices=ANY + Role.choices)
 
 
+class _OrganisationOwnedForm(VersionedForm):
+    """A form of something an organisation owns: its organisation is chosen when creating (among
+    those the user may act for) and fixed afterwards, when the form carries the version instead."""
+
+    organisation = forms.TypedChoiceField(coerce=int)
+
+    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["version"]
+            self.fields["organisation"].choices = _choose_organisation(user)
+        else:
+            del self.fields["organisation"]
+
+
 # --- organisations (A1) ------------------------------------------------------------------------
 
 
@@ -131,8 +146,7 @@ class OrganisationForm(VersionedForm):
 # --- cloud accounts (A2) -----------------------------------------------------------------------
 
 
-class AccountForm(VersionedForm):
-    organisation = forms.TypedChoiceField(coerce=int)
+class AccountForm(_OrganisationOwnedForm):
     account_id = forms.CharField(
         label="AWS account id",
         max_length=20,
@@ -159,12 +173,7 @@ class AccountForm(VersionedForm):
     )
 
     def __init__(self, *args: Any, user: Any, creating: bool, organisation: int | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if creating:
-            del self.fields["version"]
-            self.fields["organisation"].choices = _choose_organisation(user)
-        else:
-            del self.fields["organisation"]
+        super().__init__(*args, user=user, creating=creating, **kwargs)
         managers = selectors.account_list(user=user, is_management_account=True, organisation=organisation)
         self.fields["management_account"].choices = [("", "— none (standalone or management) —")] + [
             (str(a.pk), f"{a.account_id} {a.name} ({a.organisation.name})".replace("  ", " "))
@@ -192,8 +201,7 @@ class AccountForm(VersionedForm):
 # --- named contacts (A3) -----------------------------------------------------------------------
 
 
-class ContactForm(VersionedForm):
-    organisation = forms.TypedChoiceField(coerce=int)
+class ContactForm(_OrganisationOwnedForm):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(max_length=254)
     phone = forms.CharField(max_length=40, required=False)
@@ -211,14 +219,6 @@ class ContactForm(VersionedForm):
     gdpr_consent = forms.BooleanField(required=False, label="GDPR consent given")
 
     FLAG_FIELDS = [name for name, _ in CONTACT_FLAGS]
-
-    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if creating:
-            del self.fields["version"]
-            self.fields["organisation"].choices = _choose_organisation(user)
-        else:
-            del self.fields["organisation"]
 
     @staticmethod
     def initial_for(contact) -> dict[str, Any]:
@@ -239,8 +239,7 @@ class ContactForm(VersionedForm):
 # --- services and runbooks (A5) ----------------------------------------------------------------
 
 
-class ServiceForm(VersionedForm):
-    organisation = forms.TypedChoiceField(coerce=int)
+class ServiceForm(_OrganisationOwnedForm):
     reference = forms.CharField(max_length=50, help_text="Quoted by customers when they log an incident.")
     name = forms.CharField(max_length=200)
     environment = forms.ChoiceField(choices=Environment.choices)
@@ -259,12 +258,7 @@ class ServiceForm(VersionedForm):
     )
 
     def __init__(self, *args: Any, user: Any, creating: bool, organisation: int | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if creating:
-            del self.fields["version"]
-            self.fields["organisation"].choices = _choose_organisation(user)
-        else:
-            del self.fields["organisation"]
+        super().__init__(*args, user=user, creating=creating, **kwargs)
         accounts = selectors.account_list(user=user, organisation=organisation)
         contacts = selectors.contact_list(user=user, organisation=organisation)
         show_org = organisation is None
