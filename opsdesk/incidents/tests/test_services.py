@@ -139,16 +139,21 @@ def test_a_service_of_another_organisation_is_unknown(world):
     assert "CanaryBravo" not in exc.value.errors[0]["message"].replace(world["service_b"].reference, "")
 
 
-@pytest.mark.parametrize("priority", ["P1", "P2"])
-def test_p1_p2_only_on_production_services(world, priority):
-    """C2."""
-    directory.service_create(
+@pytest.fixture
+def dev_service(world):
+    """A non-production service of A, "A-DEV": P1 and P2 are refused on it (C2)."""
+    return directory.service_create(
         actor=world["admin"],
         organisation=world["org_a"],
         reference="A-DEV",
         name="Dev",
         environment="non-production",
     )
+
+
+@pytest.mark.parametrize("priority", ["P1", "P2"])
+def test_p1_p2_only_on_production_services(world, dev_service, priority):
+    """C2."""
     before = _counts()
     with pytest.raises(ValidationFailed) as exc:
         log(world, priority=priority, service_reference="A-DEV")
@@ -223,14 +228,7 @@ def test_raising_a_customer_incident_to_p2_asks_for_a_call(world, desk):
     assert incident.considered_response_due == utc(2026, 12, 1, 12)
 
 
-def test_priority_change_rechecks_production(world, desk):
-    directory.service_create(
-        actor=world["admin"],
-        organisation=world["org_a"],
-        reference="A-DEV",
-        name="D",
-        environment="non-production",
-    )
+def test_priority_change_rechecks_production(world, dev_service, desk):
     incident = log(world, priority="P3", service_reference="A-DEV")
     with pytest.raises(ValidationFailed) as exc:
         services.incident_change_priority(actor=desk, incident=incident, priority="P1")

@@ -13,7 +13,7 @@ from opsdesk.incidents import services
 from opsdesk.incidents.rca import services as rca_services
 from opsdesk.incidents.rca.models import RcaState, RootCauseAnalysis
 from opsdesk.incidents.selectors import checklist_list
-from opsdesk.incidents.tests.conftest import client_for
+from opsdesk.incidents.tests.conftest import client_for, log
 from opsdesk.testing.world import CANARY_B
 
 pytestmark = pytest.mark.django_db
@@ -208,22 +208,9 @@ def test_incident_page_links_to_its_rca(desk, report):
 
 
 def test_customer_home_shows_their_open_incidents_only(world):
-    mine = services.incident_log(
-        actor=world["customer_a"],
-        service=world["service_a"],
-        title="Mine is broken",
-        description="x",
-        priority="P3",
-        diagnostics_confirmed=list(checklist_list().values_list("pk", flat=True)),
-    )
-    services.incident_log(
-        actor=world["customer_b"],
-        service=world["service_b"],
-        title="Theirs is broken",
-        description="x",
-        priority="P3",
-        diagnostics_confirmed=list(checklist_list().values_list("pk", flat=True)),
-    )
+    mine = log(world, title="Mine is broken", description="x")
+    theirs = world["service_b"].reference
+    log(world, who="customer_b", title="Theirs is broken", description="x", service_reference=theirs)
     response = client_for(world["customer_a"]).get(reverse("web:home"))
     assert response.status_code == 200
     text = response.content.decode()
