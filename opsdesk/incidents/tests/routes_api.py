@@ -47,6 +47,7 @@ ROUTES = [
         },
     ),
     Route("api", f"{API}/incidents/{{incident_id}}", **_incident("incident_a", "incidents.view")),
+    Route("api", f"{API}/incidents/{{incident_id}}/deadlines", **_incident("incident_a", "incidents.view")),
     Route(
         "api",
         f"{API}/incidents/{{incident_id}}/acknowledge",

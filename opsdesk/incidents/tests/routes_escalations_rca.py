@@ -97,6 +97,7 @@ ROUTES = [
     ),
     Route("api", f"{API}/incidents/{{incident_id}}/escalations", params={"incident_id": "esc_incident_a"}),
     Route("api", f"{API}/escalations/{{escalation_id}}", params={"escalation_id": "escalation_a"}),
+    Route("api", f"{API}/escalations/{{escalation_id}}/deadlines", params={"escalation_id": "escalation_a"}),
     Route(
         "api",
         f"{API}/escalations/{{escalation_id}}/raise-level",
@@ -131,6 +132,7 @@ ROUTES = [
     Route("api", f"{API}/rcas"),
     Route("api", f"{API}/rcas", query="overdue=true"),
     Route("api", f"{API}/rcas/{{rca_id}}", params={"rca_id": "rca_a"}),
+    Route("api", f"{API}/rcas/{{rca_id}}/deadlines", params={"rca_id": "rca_a"}),
     Route(
         "api",
         f"{API}/rcas/{{rca_id}}",
