@@ -57,6 +57,7 @@ __all__ = [
     "ClosedPeriod",
     "ResponseTarget",
     "TargetExplanation",
+    "add_business_days_bulk",
     "add_business_seconds_bulk",
     "business_seconds_between_bulk",
     "always_open_calendar",
@@ -337,7 +338,22 @@ class _Table:
 
     def add_from(self, s: int, j: int, amount: int) -> int:
         """s (open, inside span j) + amount >= 0 business time; landing on a closing is the closing."""
-        return self.at_offset(self.cum_start[j] + (s - self.starts[j]) + amount) if amount else s
+        return self.at_offset(self.offset_at(s, j) + amount) if amount else s
+
+    def offset_at(self, s: int, j: int) -> int:
+        """B(s) for s inside span j, or at its opening."""
+        return self.cum_start[j] + (s - self.starts[j])
+
+    def day_begin(self, k: int) -> int:
+        """B at the opening of business day k."""
+        return self.cum_start[self.day_first[k]]
+
+    def day_open(self, k: int) -> int:
+        return self.starts[self.day_first[k]]
+
+    @staticmethod
+    def least(a: int, b: int) -> int:
+        return a if a < b else b
 
     def wall_time(self, k: int, at: time) -> int:
         """Local wall time `at` on business day k."""
@@ -361,6 +377,8 @@ class _Table:
                 "span_day": np.asarray(self.span_day, dtype=np.int64),
                 "day_close": np.asarray(self.ends, dtype=np.int64)[day_last] // _US,
                 "day_length": cum_end[day_last] - cum_start[day_first],
+                "day_begin": cum_start[day_first],
+                "day_open": np.asarray(self.starts, dtype=np.int64)[day_first] // _US,
             }
         return self._np
 
@@ -600,7 +618,7 @@ class BusinessCalendar:
         u = _to_us(t)
         if self.always_open or n == 0:
             return self._out(u + n * 86_400 * _US if self.always_open else u)
-        return self._out(self._run(_add_days, u, n))
+        return self._out(self._run(_working_days_steps, u, n))
 
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after `day` (C6, D3, E2, H2: RCA due dates, change levels, notice
@@ -680,20 +698,26 @@ def _add(tab: _Table, u: int, d: int) -> int:
     return b - off[j]
 
 
-def _add_days(tab: _Table, u: int, n: int) -> int:
-    j, is_open = tab.locate(u)
+def _working_days_steps(tab: _Table | _Arrays, t, n: int):
+    """The B7 working-day rule, "n business days after t", written once: the scalar
+    add_business_days and the bulk recomputation (add_business_days_bulk) are both this function,
+    on a span table for one instant or on _Arrays for many (the vocabulary of _response_steps).
+
+    s = t if open, else the next opening; k its business day. The business time already elapsed
+    in day k is kept: Mon 11:00 + 1 = Tue 11:00, and a target day shorter than that elapsed part
+    gives its closing. With nothing elapsed (s is day k's opening) the result is the closing of the
+    n-th business day counted from k (Mon 09:00 + 1 = Mon 17:00, the same instant in business time
+    as Tue 09:00); counting back (n < 0), the opening of day k + n."""
+    s, j = tab.clock_start(t)
     k = tab.span_day[j]
-    elapsed = (tab.cum_start[j] + (u - tab.starts[j]) if is_open else tab.cum_start[j]) - tab.cum_start[
-        tab.day_first[k]
-    ]
-    if elapsed == 0 and n > 0:
-        return tab.ends[tab.day_last[tab.day(k + n - 1)]]
-    k2 = tab.day(k + n)
-    begin = tab.cum_start[tab.day_first[k2]]
-    length = tab.cum_end[tab.day_last[k2]] - begin
-    if elapsed == 0:
-        return tab.starts[tab.day_first[k2]]
-    return tab.at_offset(begin + min(elapsed, length))
+    elapsed = tab.offset_at(s, j) - tab.day_begin(k)
+    target = tab.day(k + n)
+    nothing_elapsed = tab.day_close(tab.day(k + n - 1)) if n > 0 else tab.day_open(target)
+    return tab.choose(
+        elapsed > 0,
+        lambda: tab.at_offset(tab.day_begin(target) + tab.least(elapsed, tab.day_length(target))),
+        nothing_elapsed,
+    )
 
 
 def _working_day_after(tab: _Table, ordinal: int, midnight: int, n: int) -> int:
@@ -1004,6 +1028,7 @@ class _Arrays:
         self.starts, self.ends = a["starts"], a["ends"]
         self.cum_start, self.cum_end = a["cum_start"], a["cum_end"]
         self.span_day, self._close, self._length = a["span_day"], a["day_close"], a["day_length"]
+        self._begin, self._open = a["day_begin"], a["day_open"]
 
     def clock_start(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         st = self.starts
@@ -1016,19 +1041,39 @@ class _Arrays:
             raise _NeedMore(True)
         return np.where(inside, t, st[j]), j
 
+    def day(self, k: np.ndarray) -> np.ndarray:
+        if k.min() < 0:
+            raise _NeedMore(False)
+        if k.max() >= len(self._close):
+            raise _NeedMore(True)
+        return k
+
     def day_close(self, k: np.ndarray) -> np.ndarray:
         return self._close[k]
 
     def day_length(self, k: np.ndarray) -> np.ndarray:
         return self._length[k]
 
-    def add_from(self, s: np.ndarray, j: np.ndarray, amount) -> np.ndarray:
-        st, cs, ce = self.starts, self.cum_start, self.cum_end
-        target = cs[j] + (s - st[j]) + amount
-        if target.max() > ce[-1]:
+    def day_begin(self, k: np.ndarray) -> np.ndarray:
+        return self._begin[k]
+
+    def day_open(self, k: np.ndarray) -> np.ndarray:
+        return self._open[k]
+
+    def offset_at(self, s: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return self.cum_start[j] + (s - self.starts[j])
+
+    def at_offset(self, target: np.ndarray) -> np.ndarray:
+        """The earliest instant of business offset `target` (> 0): a closing when it lands on one."""
+        if target.max() > self.cum_end[-1]:
             raise _NeedMore(True)
-        jj = np.minimum(np.searchsorted(ce, target, side="left"), len(st) - 1)
-        return np.where(amount > 0, st[jj] + (target - cs[jj]), s)
+        j = np.minimum(np.searchsorted(self.cum_end, target, side="left"), len(self.starts) - 1)
+        return self.starts[j] + (target - self.cum_start[j])
+
+    least = staticmethod(np.minimum)
+
+    def add_from(self, s: np.ndarray, j: np.ndarray, amount) -> np.ndarray:
+        return np.where(amount > 0, self.at_offset(self.offset_at(s, j) + amount), s)
 
     def wall_time(self, k: np.ndarray, at: time) -> np.ndarray:
         if k.max() >= len(self.tab.day_first):
@@ -1055,18 +1100,36 @@ def response_due_bulk(
     t = np.asarray(logged_at).astype(np.int64)
     if calendar.always_open:
         return t + _elapsed_amount(hours, business_days, 1)
+    return _on_arrays(calendar, t, _response_steps, hours, fallback, business_days, part="due")
+
+
+def add_business_days_bulk(calendar: BusinessCalendar, starts, n: int) -> np.ndarray:
+    """add_business_days over an array of instants (integer epoch seconds) and one n, as int64
+    epoch seconds: recomputing every running working-day deadline (B7) of a calendar at once (B5).
+    The same rule, _working_days_steps, on _Arrays."""
+    t = np.asarray(starts).astype(np.int64)
+    if calendar.always_open or n == 0:
+        return t + n * 86_400 if calendar.always_open else t
+    return _on_arrays(calendar, t, _working_days_steps, n)
+
+
+def _on_arrays(calendar: BusinessCalendar, t: np.ndarray, rule, *args, part: str | None = None) -> np.ndarray:
+    """rule(_Arrays, t, *args) (its `part`, if given) on a span table covering t, grown one step
+    at a time while the rule reaches beyond it."""
     if t.size == 0:
         return t
     lo, hi = int(t.min()), int(t.max())
     while True:
         tab = calendar._covered(lo * _US, hi * _US)
         try:
-            return _response_steps(_Arrays(calendar, tab), t, hours, fallback, business_days).due
+            result = rule(_Arrays(calendar, tab), t, *args)
         except _NeedMore as need:
             if need.forward:
                 hi = _grow_hint(calendar, tab, True)
             else:
                 lo = _grow_hint(calendar, tab, False)
+            continue
+        return getattr(result, part) if part else result
 
 
 def _fallback_array(calendar: BusinessCalendar, tab: _Table, at: time) -> np.ndarray:

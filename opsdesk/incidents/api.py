@@ -46,6 +46,8 @@ from opsdesk.incidents.schemas import (
     ProactiveIncidentIn,
     ResolveIn,
 )
+from opsdesk.sla import selectors as sla_selectors
+from opsdesk.sla.schemas import DeadlinesOut
 
 router = Router(tags=["incidents"])
 
@@ -126,6 +128,16 @@ def incident_raise_proactive(request: HttpRequest, response: HttpResponse, paylo
 @router.get("/incidents/{incident_id}", response=DETAIL)
 def incident_get(request: HttpRequest, response: HttpResponse, incident_id: int):
     return _detail(request, response, _get(request, incident_id))
+
+
+@router.get("/incidents/{incident_id}/deadlines", response={200: DeadlinesOut, **ERRORS}, exclude_unset=True)
+def incident_deadlines(request: HttpRequest, incident_id: int):
+    """The incident's response targets as deadlines (B3–B6): where each stands, the business time
+    left and why it is due when it is."""
+    incident = _get(request, incident_id)
+    return sla_selectors.deadline_list(
+        user=request.auth, owner_type=services.DEADLINE_OWNER, owner_id=incident.pk
+    )
 
 
 # --- lifecycle (C4) --------------------------------------------------------------------------

@@ -225,7 +225,8 @@ class IncidentsMatching(Expression):
     common (the selector only uses this expression then). Any other query — a count, an export, a
     page in another order, which would have to check every incident before sorting — is a
     semi-join that the GIN index answers; or, with walk_counts (the words are very common), an
-    unordered query walks too: a capped count then stops at its 1,001st match. On SQLite it is
+    unordered query walks too, the search documents beside the incidents' primary key: a capped
+    count then stops at its 1,001st match. On SQLite it is
     always the semi-join."""
 
     conditional = True
@@ -241,16 +242,29 @@ class IncidentsMatching(Expression):
             .values("starts")
         )
         self.walked: Any = GreaterThan(Subquery(starts), 0)
+        # An unordered walk (a capped count of very common words) reads the search documents in
+        # the order of their key, the incident's id, beside the incidents' primary key: a merge
+        # join that stops at the cap, each document checked by string search as it passes (at a
+        # million incidents ~3 ms for a word in a fifth of them, against ~40 ms for a subquery per
+        # incident).
+        checked = (
+            scope.model.objects.annotate(starts=_WordStarts(F("document"), terms))
+            .filter(starts__gt=0)
+            .values("incident_id")
+        )
+        self.counted: Any = In(F("pk"), checked)
         self.walk_along = walk_along
         self.walk_counts = walk_counts
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.joined, self.walked]
+        return [self.joined, self.walked, self.counted]
 
     def set_source_expressions(self, exprs: Iterable[Any]) -> None:
-        self.joined, self.walked = exprs
+        self.joined, self.walked, self.counted = exprs
 
     def _walks(self, query: Any) -> bool:
+        """Whether the query walks: a first page along walk_along, or any unordered query with
+        walk_counts."""
         order = list(query.order_by or (query.get_meta().ordering if query.default_ordering else ()))
         if not order:
             return self.walk_counts
@@ -267,5 +281,8 @@ class IncidentsMatching(Expression):
         return names == list(self.walk_along) and one_way and query.high_mark is not None
 
     def as_sql(self, compiler, connection, **extra):
-        walks = connection.vendor == "postgresql" and self._walks(compiler.query)
-        return compiler.compile(self.walked if walks else self.joined)
+        query = compiler.query
+        if connection.vendor != "postgresql" or not self._walks(query):
+            return compiler.compile(self.joined)
+        ordered = query.order_by or (query.get_meta().ordering if query.default_ordering else ())
+        return compiler.compile(self.walked if ordered else self.counted)

@@ -3,6 +3,7 @@ their own organisation's incidents and never an internal note or internal timeli
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,8 +158,12 @@ def transition_refusal(from_state: str, to_state: str) -> str | None:
 def step_refusal(incident: Any, step: str) -> tuple[str, str] | None:
     """Why `step` cannot be taken on `incident` in its present state, as (field, message); None when
     it can. The services raise this (incidents.services._check_step); incident_allowed_actions
-    lists the steps it allows."""
-    state = incident.state
+    lists the steps it allows (for every row of an API page: so the answer is kept per state)."""
+    return _refusal_in(incident.state, step)
+
+
+@functools.cache
+def _refusal_in(state: str, step: str) -> tuple[str, str] | None:
     if step in STEP_MOVES and (message := transition_refusal(state, STEP_MOVES[step])):
         return ("state", message)
     if step == "resume" and state != IncidentState.AWAITING_CUSTOMER:

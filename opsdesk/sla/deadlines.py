@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from opsdesk.calendars.engine import (
     BusinessCalendar,
+    add_business_days_bulk,
     add_business_seconds_bulk,
     business_seconds_between_bulk,
     response_due,
@@ -446,19 +447,7 @@ def _compute(clock: BusinessCalendar, rows: list[tuple]) -> _Updates:
         idx = np.asarray(indexes, dtype=np.int64)
         s = start[idx]
         if working_days is not None:
-            # B7 working days: the scalar engine per row (no bulk form of add_business_days; these
-            # are the few RCA-like deadlines, not the many response targets).
-            base = np.asarray(
-                [
-                    int(
-                        clock.add_business_days(
-                            dt.datetime.fromtimestamp(int(v), UTC), working_days
-                        ).timestamp()
-                    )
-                    for v in s
-                ],
-                dtype=np.int64,
-            )
+            base = add_business_days_bulk(clock, s, working_days)
         else:
             base = response_due_bulk(
                 clock, s, hours=hours, fallback=fallback, business_days=business_days
@@ -479,6 +468,49 @@ def _tell_owners(updates: _Updates) -> None:
         mine = updates.owner_type == owner_type
         moved = MovedSet(updates.owner_id[mine], updates.kind[mine], updates.due[mine], updates.warn[mine])
         signals.deadlines_moved.send(sender=Deadline, owner_type=owner_type, moved=moved)
+
+
+def copies_write(*, model: Any, moved: MovedSet, fields: dict[str, str]) -> int:
+    """B5, for an owner that keeps copies of its deadlines' due times (an RCA's due_at, an
+    escalation's targets): the moved deadlines of one batch written into the owner's `fields` (kind
+    → field) set-based, one UPDATE per kind whatever the number of owners (PostgreSQL joins
+    arrays on id, SQLite runs one prepared UPDATE for all rows). The version moves, so an ETag
+    taken before no longer matches. Runs inside the recomputation's batch transaction, before the
+    deadlines are written (deadlines_moved). Returns how many owner rows were written."""
+    if not len(moved):
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = quote(model._meta.pk.column)
+    version, updated_at = (quote(model._meta.get_field(name).column) for name in ("version", "updated_at"))
+    now = timezone.now()
+    pg = connection.vendor == "postgresql"
+    written = 0
+    with connection.cursor() as cursor:
+        for kind, field in fields.items():
+            mine = moved.kinds == kind
+            if not mine.any():
+                continue
+            ids, dues = moved.owner_ids[mine].tolist(), moved.due_at[mine].tolist()
+            column = quote(model._meta.get_field(field).column)
+            due = "to_timestamp(v.due)" if pg else "datetime(v.due, 'unixepoch')"
+            sets = f"{column} = {due}, {version} = t.{version} + 1, {updated_at} = %s"
+            if pg:
+                cursor.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, due) "
+                    f"WHERE t.{pk} = v.id",
+                    [now, ids, dues],
+                )
+                written += cursor.rowcount
+            else:
+                stamp = connection.ops.adapt_datetimefield_value(now)
+                cursor.executemany(
+                    f"UPDATE {table} AS t SET {sets} FROM (SELECT %s AS id, %s AS due) AS v "
+                    f"WHERE t.{pk} = v.id",
+                    [(stamp, i, d) for i, d in zip(ids, dues, strict=True)],
+                )
+                written += len(ids)
+    return written
 
 
 def _write(updates: _Updates) -> set[int]:

@@ -245,3 +245,25 @@ def test_bulk_response_due_matches_scalar(logged, rule):
     got = engine.response_due_bulk(UK, seconds, **rule)
     for start, result in zip(seconds.tolist(), got.tolist(), strict=True):
         assert result == engine.response_due(UK, datetime.fromtimestamp(start, UTC), **rule).timestamp()
+
+
+@FAST
+@given(st.lists(instants, min_size=1, max_size=20), st.integers(-3, 12))
+def test_bulk_add_business_days_matches_scalar(starts, n):
+    seconds = np.array([int(t.timestamp()) for t in starts], dtype=np.int64)
+    got = engine.add_business_days_bulk(UK, seconds, n)
+    for start, result in zip(seconds.tolist(), got.tolist(), strict=True):
+        assert result == UK.add_business_days(datetime.fromtimestamp(start, UTC), n).timestamp()
+
+
+@SLOW
+@given(calendars(), st.lists(minute_instants, min_size=1, max_size=8), st.integers(-3, 12))
+def test_working_days_on_random_calendars_match_reference_in_bulk_and_scalar(cal, starts, n):
+    """B7's rule is written once (engine._working_days_steps): the scalar and the bulk path agree
+    with the minute-stepping reference on any calendar (several spans a day, closures, zones)."""
+    seconds = np.array([int(t.timestamp()) for t in starts], dtype=np.int64)
+    got = engine.add_business_days_bulk(cal, seconds, n)
+    for t, result in zip(starts, got.tolist(), strict=True):
+        expected = ref.add_business_days(cal, t, n)
+        assert same(cal.add_business_days(t, n), expected)
+        assert result == expected.timestamp()

@@ -26,6 +26,8 @@ from opsdesk.incidents.escalations.schemas import (
     EscalationResponseIn,
     IncidentEscalationsOut,
 )
+from opsdesk.sla.schemas import DeadlinesOut
+from opsdesk.sla.selectors import deadline_list
 
 router = Router(tags=["escalations"])
 
@@ -73,6 +75,21 @@ def incident_escalation_list(request: HttpRequest, incident_id: int):
 @router.get("/escalations/{escalation_id}", response={200: EscalationOut, **ERRORS}, tags=["escalations"])
 def escalation_get(request: HttpRequest, response: HttpResponse, escalation_id: int):
     return with_etag(response, escalation_selectors.escalation_get(user=request.auth, pk=escalation_id))
+
+
+@router.get(
+    "/escalations/{escalation_id}/deadlines",
+    response={200: DeadlinesOut, **ERRORS},
+    tags=["escalations"],
+    exclude_unset=True,
+)
+def escalation_deadlines(request: HttpRequest, escalation_id: int):
+    """The level's acknowledgement and considered-response targets as deadlines (C7): where each
+    stands, the business time left and why it is due when it is."""
+    escalation = escalation_selectors.escalation_get(user=request.auth, pk=escalation_id)
+    return deadline_list(
+        user=request.auth, owner_type=escalation_services.DEADLINE_OWNER, owner_id=escalation.pk
+    )
 
 
 @router.post(

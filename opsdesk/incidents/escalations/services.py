@@ -15,7 +15,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.calendars.engine import BusinessCalendar
@@ -40,7 +39,14 @@ from opsdesk.incidents.escalations.selectors import active_escalation, escalatio
 from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
-from opsdesk.sla.deadlines import Rule, deadline_meet, deadline_plan, deadline_set, deadlines_close
+from opsdesk.sla.deadlines import (
+    Rule,
+    copies_write,
+    deadline_meet,
+    deadline_plan,
+    deadline_set,
+    deadlines_close,
+)
 from opsdesk.sla.models import Deadline
 from opsdesk.sla.services import warning_fraction
 
@@ -149,18 +155,9 @@ def _plans(level: EscalationLevel, at: dt.datetime, incident: Incident) -> dict[
 
 def escalation_due_copy(*, moved: Any) -> int:
     """B5: the escalations whose deadlines a calendar change moved get the new due times (their
-    copies), set-based; the version moves so an ETag taken before no longer matches."""
-    copies = dict((kind, copy) for kind, _hours, copy in _TARGETS)
-    groups: dict[tuple[str, int], list[int]] = {}
-    for item in moved:
-        groups.setdefault((copies[item.kind], item.due_at), []).append(item.owner_id)
-    now = timezone.now()
-    count = 0
-    for (copy, due), ids in groups.items():
-        count += Escalation.objects.filter(pk__in=ids).update(
-            **{copy: dt.datetime.fromtimestamp(due, dt.UTC)}, version=F("version") + 1, updated_at=now
-        )
-    return count
+    copies), set-based (sla.deadlines.copies_write); the version moves so an ETag taken before no
+    longer matches."""
+    return copies_write(model=Escalation, moved=moved, fields={kind: copy for kind, _hours, copy in _TARGETS})
 
 
 def _check_scope(actor: Any, incident: Incident) -> None:

@@ -28,6 +28,8 @@ from opsdesk.incidents.rca.schemas import (
     RcaPatch,
 )
 from opsdesk.incidents.selectors import incident_get
+from opsdesk.sla.schemas import DeadlinesOut
+from opsdesk.sla.selectors import deadline_list
 
 router = Router(tags=["rca"])
 
@@ -51,6 +53,14 @@ def rca_request(request: HttpRequest, response: HttpResponse, incident_id: int):
 @router.get("/rcas/{rca_id}", response={200: RcaOut, **ERRORS})
 def rca_get(request: HttpRequest, response: HttpResponse, rca_id: int):
     return with_etag(response, rca_selectors.rca_get(user=request.auth, pk=rca_id))
+
+
+@router.get("/rcas/{rca_id}/deadlines", response={200: DeadlinesOut, **ERRORS}, exclude_unset=True)
+def rca_deadlines(request: HttpRequest, rca_id: int):
+    """The report's due date as a deadline (C6/B7): where it stands, the business time left and why
+    it is due when it is."""
+    report = rca_selectors.rca_get(user=request.auth, pk=rca_id)
+    return deadline_list(user=request.auth, owner_type=rca_services.DEADLINE_OWNER, owner_id=report.pk)
 
 
 @router.patch("/rcas/{rca_id}", response={200: RcaOut, **ERRORS})

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.calendars.services import business_calendar
@@ -27,7 +26,7 @@ from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
-from opsdesk.sla.deadlines import Rule, deadline_meet, deadline_plan, deadline_set
+from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_plan, deadline_set
 from opsdesk.sla.models import Deadline
 from opsdesk.sla.services import warning_fraction
 
@@ -62,17 +61,9 @@ def _create(*, actor: Any, plan: Deadline, **fields: Any) -> RootCauseAnalysis:
 
 def rca_due_at_copy(*, moved: Any) -> int:
     """B5: the reports whose deadline a calendar change moved get the new due time (their copy),
-    set-based; the version moves so an ETag taken before no longer matches."""
-    by_due: dict[int, list[int]] = {}
-    for item in moved:
-        by_due.setdefault(item.due_at, []).append(item.owner_id)
-    now = timezone.now()
-    count = 0
-    for due, ids in by_due.items():
-        count += RootCauseAnalysis.objects.filter(pk__in=ids).update(
-            due_at=dt.datetime.fromtimestamp(due, dt.UTC), version=F("version") + 1, updated_at=now
-        )
-    return count
+    set-based (sla.deadlines.copies_write); the version moves so an ETag taken before no longer
+    matches."""
+    return copies_write(model=RootCauseAnalysis, moved=moved, fields={DeadlineKind.RCA_DUE: "due_at"})
 
 
 def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = None) -> None:

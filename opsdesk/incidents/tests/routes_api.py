@@ -41,6 +41,7 @@ ROUTES = [
     Route("api", f"{API}/incidents", "POST", permission="incidents.log", body=_log),
     Route("api", f"{API}/incidents/proactive", "POST", staff_only=True, permission=MANAGE, body=_proactive),
     Route("api", f"{API}/incidents/{{incident_id}}", params={"incident_id": "incident_a"}, permission=VIEW),
+    Route("api", f"{API}/incidents/{{incident_id}}/deadlines", params={"incident_id": "incident_a"}, permission=VIEW),
     _step("acknowledge", "incident_a", MANAGE),
     _step("investigate", "acked_incident_a", MANAGE, lambda w: {"note": ""}),
     _step("await-customer", "acked_incident_a", MANAGE, lambda w: {"note": "Please send the request ids."}),

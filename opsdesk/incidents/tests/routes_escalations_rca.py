@@ -98,6 +98,8 @@ ROUTES = [
     incident_step("escalations", "p2_incident_a", ESCALATE, _escalate),
     Route("api", f"{API}/incidents/{{incident_id}}/escalations", params={"incident_id": "esc_incident_a"}),
     Route("api", f"{API}/escalations/{{escalation_id}}", params={"escalation_id": "escalation_a"}),
+    Route("api", f"{API}/escalations/{{escalation_id}}/deadlines", params={"escalation_id": "escalation_a"}),
+    Route("api", f"{API}/rcas/{{rca_id}}/deadlines", params={"rca_id": "rca_a"}),
     escalation_step("raise-level", "escalation_a", ESCALATE,
                     lambda w: {"criterion": "plan_not_met", "details": "walk"}),
     escalation_step("acknowledge", "escalation_a", MANAGE),

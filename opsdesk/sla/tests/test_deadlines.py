@@ -13,7 +13,7 @@ import pytest
 
 from opsdesk.calendars import services as calendars
 from opsdesk.calendars.models import Calendar
-from opsdesk.sla import signals
+from opsdesk.sla import deadlines, signals
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import (
     Rule,
@@ -27,6 +27,7 @@ from opsdesk.sla.deadlines import (
     deadlines_sweep,
 )
 from opsdesk.sla.models import Deadline
+from opsdesk.sla.selectors import INTERNAL_FIELDS, deadline_list
 
 LONDON = ZoneInfo("Europe/London")
 OWNER = "test"
@@ -231,3 +232,130 @@ def test_a_recomputation_keeps_the_paused_time(world, uk):
     assert deadlines_recompute(calendar=uk, batch_size=1) == 1
     # Tuesday closed: the clock starts Wed 09:00, 4 h + 2 h paused: Wed 15:00.
     assert Deadline.objects.get(owner_type=OWNER, owner_id=1).due_at == london(2026, 12, 2, 15)
+
+
+def test_deadline_list_says_where_each_stands_and_keeps_warnings_for_staff(world, uk):
+    """What GET …/deadlines serves (sla.selectors.deadline_list): status, the business time left and
+    the explanation; the B6 warning (internal: it tells the people working on the owner) only for
+    provider staff, whose list has it and whose status says "warning"."""
+    start = london(2026, 12, 1, 10)  # Tue: due 14:00, warning 13:12
+    four_hours(uk, 1, start)
+    staff, customer = world["service_desk"], world["customer_a"]
+
+    def only(user, at):
+        (row,) = deadline_list(user=user, owner_type=OWNER, owner_id=1, now=at)["deadlines"]
+        return row
+
+    row = only(staff, london(2026, 12, 1, 12))
+    assert (row["status"], row["remaining_business_seconds"]) == ("running", 2 * 3600)
+    assert row["explanation"] == deadline_explain(Deadline.objects.get(owner_type=OWNER, owner_id=1))
+    assert row["rule"] == {"hours": 4, "fallback": None, "business_days": None, "working_days": None}
+    assert row["warn_at"] == london(2026, 12, 1, 13, 12) and row["warning_fraction"] == 0.8
+    assert only(staff, london(2026, 12, 1, 13, 30))["status"] == "warning"
+    hidden = only(customer, london(2026, 12, 1, 13, 30))
+    assert hidden["status"] == "running" and not set(INTERNAL_FIELDS) & set(hidden)
+    # Past due: breached, and the time left counts below zero in business time (Tue 14:00–17:00
+    # and Wed 09:00–10:00).
+    assert only(customer, london(2026, 12, 2, 10)) | {"explanation": []} == hidden | {
+        "status": "breached",
+        "remaining_business_seconds": -4 * 3600,
+        "explanation": [],
+    }
+    # Paused: the clock stops, so what is left stays what it was at the pause.
+    deadline_pause(owner_type=OWNER, owner_id=1, at=london(2026, 12, 1, 11))
+    paused = only(staff, london(2026, 12, 3, 9))
+    assert (paused["status"], paused["paused"]) == ("paused", True)
+    assert paused["remaining_business_seconds"] == 3 * 3600
+    deadline_resume(owner_type=OWNER, owner_id=1, at=london(2026, 12, 1, 12))
+    deadline_meet(
+        owner_type=OWNER, owner_id=1, kind=DeadlineKind.CONSIDERED_RESPONSE, at=london(2026, 12, 1, 16)
+    )
+    met = only(staff, london(2026, 12, 3, 9))
+    assert (met["status"], met["remaining_business_seconds"], met["met_at"]) == (
+        "late",  # due 15:00 after the hour paused; met at 16:00
+        None,
+        london(2026, 12, 1, 16),
+    )
+    four_hours(uk, 2, start)
+    deadlines_close(owner_type=OWNER, owner_ids=[2], at=london(2026, 12, 1, 11))
+    (closed,) = deadline_list(user=staff, owner_type=OWNER, owner_id=2, now=london(2026, 12, 3))["deadlines"]
+    assert (closed["status"], closed["remaining_business_seconds"]) == ("closed", None)
+    assert deadline_list(user=staff, owner_type=OWNER, owner_id=3)["deadlines"] == []
+
+
+# --- the sweep's back-off when an owner is held (B6) ------------------------------------------------
+#
+# An owner whose row another transaction holds (an agent working the incident) is found with
+# SKIP LOCKED by the owner's receiver, which raises signals.Postpone: the sweep rolls back what it
+# recorded for that deadline and goes on. A second connection cannot hold a row of a test's
+# uncommitted data, so the owner here is held the way its receiver sees it: it postpones.
+
+
+@pytest.fixture
+def held(heard):
+    """Owner ids whose rows are held: their receiver postpones (as incidents.services does when
+    select_for_update(skip_locked=True) finds the incident locked)."""
+    ids: set[int] = set()
+
+    def busy(*, deadline, **_):
+        if deadline.owner_type == OWNER and deadline.owner_id in ids:
+            raise signals.Postpone()
+
+    # Connected after `heard`'s receivers: what they heard of a postponed deadline is rolled back
+    # with it, so it is removed again below (the real owners record inside the transaction).
+    signals.deadline_warned.connect(busy, dispatch_uid="test_busy_warned")
+    signals.deadline_breached.connect(busy, dispatch_uid="test_busy_breached")
+    yield ids
+    signals.deadline_warned.disconnect(dispatch_uid="test_busy_warned")
+    signals.deadline_breached.disconnect(dispatch_uid="test_busy_breached")
+
+
+def recorded(owner_id: int) -> tuple:
+    d = Deadline.objects.get(owner_type=OWNER, owner_id=owner_id)
+    return d.warned_at, d.breached_at
+
+
+def test_a_held_owner_is_skipped_and_recorded_once_by_the_next_sweep(uk, heard, held):
+    for owner_id in (1, 2, 3):
+        four_hours(uk, owner_id, london(2026, 12, 1, 10))  # warning 13:12, due 14:00
+    held.add(2)
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 20)) == 2  # 1 and 3; 2 is left
+    assert recorded(2) == (None, None)  # rolled back with the postponement
+    assert recorded(1) == recorded(3) == (london(2026, 12, 1, 13, 12), None)
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 25)) == 0  # still held: nothing twice
+
+    held.clear()
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 30)) == 1
+    assert recorded(2) == (london(2026, 12, 1, 13, 12), None)  # its own instant, not the sweep's
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 40)) == 0
+
+    # Held through its warning and its breach: the next sweep records both, once each.
+    four_hours(uk, 4, london(2026, 12, 1, 10))
+    held.add(4)
+    assert deadlines_sweep(now=london(2026, 12, 1, 14, 5)) == 3  # the breaches of 1, 2 and 3
+    held.clear()
+    assert deadlines_sweep(now=london(2026, 12, 1, 14, 10)) == 2
+    assert deadlines_sweep(now=london(2026, 12, 1, 14, 15)) == 0
+    assert recorded(4) == (london(2026, 12, 1, 13, 12), london(2026, 12, 1, 14))
+    warned = [o for o, _k in heard["warned"]]
+    breached = [o for o, _k in heard["breached"]]
+    # `heard` also heard the postponed attempts (its receiver ran before the postponement); what
+    # was recorded is in the rows: once each.
+    assert sorted(set(warned)) == sorted(set(breached)) == [1, 2, 3, 4]
+    assert Deadline.objects.filter(owner_type=OWNER, warned_at__isnull=True).count() == 0
+
+
+def test_held_owners_filling_a_batch_end_the_run_without_looping(uk, heard, held, monkeypatch):
+    """A batch of nothing but held owners ends the run (the next one tries again), instead of
+    reading the same batch for ever; a batch with some recorded is read again, past the held."""
+    monkeypatch.setattr(deadlines, "SWEEP_BATCH", 2)
+    for owner_id in (1, 2, 3):
+        four_hours(uk, owner_id, london(2026, 12, 1, 10))
+    held.update({1, 2})  # the first batch (ordered by warning instant, then id): all held
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 20)) == 0
+    held.discard(2)  # a batch of one held and one free: the free one, then the next batch
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 20)) == 2
+    assert [recorded(o)[0] is not None for o in (1, 2, 3)] == [False, True, True]
+    held.clear()
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 20)) == 1
+    assert deadlines_sweep(now=london(2026, 12, 1, 13, 20)) == 0
