@@ -116,7 +116,7 @@ class LogIncidentForm(ServiceErrorsForm):
 
     reported_by = _on_behalf_of("Staff log an incident for the named contact who reported it.")
     service_reference = forms.ChoiceField(
-        required=False, label="Service", help_text="The service reference agreed at build (A5)."
+        required=False, label="Service", help_text="The service reference agreed at build."
     )
     priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES, widget=forms.RadioSelect)
     title = forms.CharField(required=False, max_length=200, label="Title")
@@ -232,7 +232,7 @@ class AwaitCustomerForm(ActionForm):
     name = "await_customer"
     note = _text(
         "What do you need from the customer?",
-        "Sent to the customer; the SLA clock pauses until they answer (B4).",
+        "Sent to the customer; the SLA clock pauses until they answer.",
     )
 
 
@@ -265,27 +265,50 @@ class CloseForm(ActionForm):
             del self.fields["reason"]
 
 
+#: Who sees a staff note: an explicit choice, never a default (issue 9), each saying what posting does.
+VISIBILITY_CHOICES = [
+    ("public", "Public update: the customer sees it"),
+    ("internal", "Internal note: staff only, changes nothing"),
+]
+
+
 class NoteForm(ActionForm):
     name = "note"
     body = _text("Update", rows=3)
-    public = forms.BooleanField(required=False, initial=True, label="Public (the customer sees it)")
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY_CHOICES,
+        widget=forms.RadioSelect,
+        label="Who sees it?",
+        error_messages={"required": "Choose who sees this note: the customer too, or staff only."},
+    )
 
-    def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
+    def __init__(self, *args: Any, customer: bool = False, incident: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.customer = customer
         if customer:
-            del self.fields["public"]
+            del self.fields["visibility"]
             self.fields["body"].label = "Add an update for the service desk"
+            if incident is not None and incident.state == "awaiting_customer":
+                self.fields["body"].help_text = "Posting answers the service desk: the SLA clock runs again."
+        elif incident is not None and incident.considered_response_at is None and incident.state in (
+            "acknowledged",
+            "investigating",
+        ):
+            moves = " moves the incident to Investigating and" if incident.state == "acknowledged" else ""
+            self.fields["visibility"].help_text = (
+                f"A public update{moves} counts as the considered response: its target is then met."
+            )
 
     def service_arguments(self) -> dict[str, Any]:
-        return {"body": self.cleaned_data["body"], "public": self.customer or self.cleaned_data["public"]}
+        public = self.customer or self.cleaned_data["visibility"] == "public"
+        return {"body": self.cleaned_data["body"], "public": public}
 
 
 class CallForm(ActionForm):
     name = "call"
     summary = _text(
         "Call summary",
-        "Recording a call clears “telephone follow-up required” (C2).",
+        "Recording a call clears “telephone follow-up required”.",
         max_length=5_000,
     )
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core import humanize
 from opsdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.roles import Role
@@ -84,10 +85,11 @@ def _criterion(value: Any) -> EscalationCriterion | dict[str, str]:
         found = active.filter(code=value.strip()).first()
     if found is not None:
         return found
-    codes = ", ".join(active.values_list("code", flat=True))
+    # People read the criteria as they are written, never their codes (issue 9).
+    texts = "; ".join(f"“{text}”" for text in active.values_list("text", flat=True))
     if value in (None, ""):
-        return {"field": "criterion", "message": f"Give one of the escalation criteria: {codes}."}
-    return {"field": "criterion", "message": f"Unknown escalation criterion '{value}'. Use one of: {codes}."}
+        return {"field": "criterion", "message": f"Choose why you are escalating: {texts}."}
+    return {"field": "criterion", "message": f"That is not one of the escalation criteria: {texts}."}
 
 
 def _contact(*, actor: Any, incident: Incident, contact: Any) -> NamedContact | dict[str, str]:
@@ -183,7 +185,7 @@ def _check_handler(actor: Any, escalation: Escalation) -> None:
 def _fmt(value: dt.datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(escalation_clock().zone).strftime("%a %d %b %Y %H:%M %Z")
+    return humanize.when(value, escalation_clock().zone)
 
 
 def _recipients(escalation: Escalation) -> tuple[list[str], list[str], list[str]]:

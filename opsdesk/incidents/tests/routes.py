@@ -69,7 +69,7 @@ INCIDENT_ROUTES = [
         UPDATE,
         lambda w: {"customer_confirmed": "on", "reason": "Confirmed by telephone."},
     ),
-    _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "public": "on"}),
+    _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "visibility": "public"}),
     _action("call", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}, staff_only=True),
     _action(
         "assign",

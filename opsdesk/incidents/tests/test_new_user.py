@@ -1,0 +1,173 @@
+"""What a new user tripped on (issue 9, item 5), as they see it on the pages: the explanation of a
+target after a pause, paused incidents in the queue, one duration and one date format, labels
+instead of internal codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from opsdesk.core import humanize
+from opsdesk.incidents import services
+from opsdesk.incidents.tests.conftest import all_checks, london
+from opsdesk.testing import walk
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w(world):
+    walk.apply_world_extras(world)
+    return world
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def logged(w, *, priority="P3", at=None, title="New user"):
+    return services.incident_log(
+        actor=w["service_desk"],
+        reported_by=w["contact_a"],
+        service=w["service_a"],
+        title=title,
+        description="Something is wrong.",
+        priority=priority,
+        diagnostics_confirmed=all_checks(),
+        logged_at=at,
+    )
+
+
+def text_of(response) -> str:
+    """The page's visible text, tags dropped and spaces collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def paused_and_resumed(w, *, minutes: int):
+    """A P1 (24x7 clock) acknowledged, paused for the customer and resumed `minutes` later."""
+    desk = w["service_desk"]
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=minutes + 5)
+    incident = logged(w, priority="P1", at=start)
+    incident = services.incident_acknowledge(
+        actor=desk, incident=incident, at=start + dt.timedelta(minutes=1)
+    )
+    incident = services.incident_await_customer(
+        actor=desk, incident=incident, note="Which region?", at=start + dt.timedelta(minutes=2)
+    )
+    return services.incident_resume(
+        actor=desk, incident=incident, at=start + dt.timedelta(minutes=2 + minutes, seconds=30)
+    )
+
+
+def test_after_a_pause_the_explanation_ends_on_the_due_time_shown(w):
+    incident = paused_and_resumed(w, minutes=7)
+    page = signed_in(w["customer_a"]).get(reverse("incidents:detail", args=[incident.pk]))
+    targets = {t.key: t for t in page.context["targets"]}
+    considered = targets["considered"]
+    shown_due = humanize.when(considered.due)
+    assert considered.steps[-1].endswith(f"due {shown_due}.")
+    assert "Paused for 7 min of business time" in considered.steps[-1]
+    text = text_of(page)
+    assert f"Due {shown_due}" in text and f"due {shown_due}." in text
+    # The API explains the same, as it is now.
+    api = signed_in(w["customer_a"]).get(f"/api/v1/incidents/{incident.pk}")
+    assert api.json()["targets"]["considered"]["explanation"][-1].endswith(f"due {shown_due}.")
+
+
+def test_a_24x7_explanation_is_in_the_provider_time_zone(w):
+    incident = logged(w, priority="P1", at=london(2026, 7, 1, 10))  # BST; the 24x7 calendar is UTC
+    page = signed_in(w["service_desk"]).get(reverse("incidents:detail", args=[incident.pk]))
+    steps = {t.key: t.steps for t in page.context["targets"]}["initial"]
+    assert steps[0].startswith("Logged Wed 1 Jul 2026 10:00 BST")
+    assert "UTC" not in " ".join(steps)
+
+
+def test_paused_incidents_sort_after_running_ones_and_show_their_time_left(w):
+    desk = w["service_desk"]
+    running = logged(w, priority="P3", title="Running one")
+    paused = logged(w, priority="P1", title="Paused one")
+    paused = services.incident_acknowledge(actor=desk, incident=paused)
+    paused = services.incident_await_customer(actor=desk, incident=paused, note="Which region?")
+    assert paused.next_target_at is None
+    response = signed_in(desk).get(reverse("incidents:queue"))
+    references = [row.reference for row in response.context["listing"].page]
+    assert references.index(running.reference) < references.index(paused.reference)
+    html = response.content.decode()
+    row = html[html.index(f'data-reference="{paused.reference}"') :]
+    row = row[: row.index("</tr>")]
+    assert ">paused<" in row and re.search(r"\d+ (h|min)[^<]* left", row)
+    assert "overdue" not in row and "data-deadline" not in row
+    # The incident page says the same.
+    page = signed_in(desk).get(reverse("incidents:detail", args=[paused.pk]))
+    assert re.search(r"\d+ (h|min)[^<]* left</strong>", page.content.decode())
+
+
+def test_durations_read_as_hours_and_minutes_everywhere():
+    assert humanize.relative(-(3 * 60 + 4)) == "3 min overdue"
+    assert humanize.relative(18 * 3600 + 56 * 60 + 55) == "in 18 h 57 min"
+    assert f"{humanize.duration(93092)} of business time" == "25 h 51 min of business time"
+    assert humanize.duration(30) == "under 1 min" and humanize.duration(7200) == "2 h"
+
+
+def test_one_date_format_on_pages_and_no_iso_in_the_timeline(w):
+    desk = w["service_desk"]
+    incident = logged(w, priority="P3", at=london(2026, 12, 2, 16, 47))
+    services.incident_acknowledge(actor=desk, incident=incident, at=london(2026, 12, 2, 16, 50))
+    page = signed_in(desk).get(reverse("incidents:detail", args=[incident.pk]))
+    text = text_of(page)
+    assert "Wed 2 Dec 2026 16:47 GMT" in text  # logged
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text), "an ISO or Y-m-d date on the page"
+    history = signed_in(desk).get(reverse("incidents:history", args=[incident.pk]))
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", text_of(history))
+
+
+def test_a_customer_history_shows_only_what_their_incident_page_shows(w):
+    desk = w["service_desk"]
+    incident = logged(w, priority="P3")
+    services.incident_assign(actor=desk, incident=incident, assignee=w["engineer"].pk)
+    services.incident_acknowledge(actor=desk, incident=incident.__class__.objects.get(pk=incident.pk))
+    customer = text_of(signed_in(w["customer_a"]).get(reverse("incidents:history", args=[incident.pk])))
+    for internal in ("assignee", "Assignee", "created_by", "sla_calendar", "warning", "Explanation", "{"):
+        assert internal not in customer
+    assert "State" in customer and "Acknowledged" in customer
+    staff = text_of(signed_in(desk).get(reverse("incidents:history", args=[incident.pk])))
+    assert "Assignee" in staff and w["engineer"].full_name in staff  # a name, not an id
+    assert "assignee_id" not in staff and "sla_calendar_id" not in staff and '"initial"' not in staff
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", staff)
+
+
+def test_people_see_labels_not_codes_or_clause_ids(w):
+    desk = w["service_desk"]
+    incident = logged(w, priority="P3")
+    incident = services.incident_acknowledge(actor=desk, incident=incident)
+    incident = services.incident_start_investigating(actor=desk, incident=incident)
+    services.incident_await_customer(actor=desk, incident=incident, note="Which region?")
+    for user in (desk, w["customer_a"]):
+        text = text_of(signed_in(user).get(reverse("incidents:detail", args=[incident.pk])))
+        assert "Investigating → Awaiting customer" in text
+        assert "awaiting_customer" not in text
+        assert not re.search(r"\((A|B|C|D|I|L)\d+\)", text), "a spec clause id on the page"
+    log_page = text_of(signed_in(w["customer_a"]).get(reverse("incidents:log")))
+    assert not re.search(r"\((A|B|C|D|I|L)\d+\)", log_page)
+
+
+def test_a_note_visibility_is_chosen_and_the_form_says_what_posting_does(w):
+    desk = w["service_desk"]
+    incident = services.incident_acknowledge(actor=desk, incident=logged(w, priority="P3"))
+    page = signed_in(desk).get(reverse("incidents:detail", args=[incident.pk]))
+    html = page.content.decode()
+    form = html[html.index('name="visibility"') - 2000 :]
+    assert 'name="visibility"' in html and 'value="public" checked' not in html
+    assert "moves the incident to Investigating and counts as the considered response" in form
+    missing = signed_in(desk).post(reverse("incidents:note", args=[incident.pk]), {"body": "Looking."})
+    assert "Choose who sees this note" in missing.content.decode()
+    incident.refresh_from_db()
+    assert incident.state == "acknowledged" and not incident.notes.exists()
