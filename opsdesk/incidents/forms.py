@@ -263,6 +263,10 @@ class CloseForm(ActionForm):
             self.fields["customer_confirmed"].widget = forms.HiddenInput()
             self.fields["customer_confirmed"].initial = True
             del self.fields["reason"]
+        else:
+            # The service requires it of staff (incident_close); the form says so before sending.
+            self.fields["reason"].marked_required = True
+            self.fields["reason"].widget.attrs["aria-required"] = "true"
 
 
 #: Who sees a staff note: an explicit choice, never a default (issue 9), each saying what posting does.

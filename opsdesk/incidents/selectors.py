@@ -356,7 +356,9 @@ def _actor(user: Any) -> str:
 
 
 def incident_timeline(*, user: Any, incident: Incident) -> list[TimelineEntry]:
-    """Notes and events merged in time order; internal ones only for provider staff (C5)."""
+    """Notes and events merged in time order; internal ones only for provider staff (C5). An event
+    whose text is a note posted with it (the resolution summary, kept on the event for the email)
+    shows without it: the note stands for it, so the text appears once."""
     entries = [
         TimelineEntry(
             at=n.created_at,
@@ -368,13 +370,14 @@ def incident_timeline(*, user: Any, incident: Incident) -> list[TimelineEntry]:
         )
         for n in incident_notes(user=user, incident=incident)
     ]
+    posted = {(n.at, n.body.strip()) for n in entries}
     entries += [
         TimelineEntry(
             at=e.at,
             kind=e.kind,
             actor=_actor(e.actor),
             public=e.public,
-            detail=e.detail,
+            detail="" if (e.at, e.detail.strip()) in posted else e.detail,
             from_state=e.from_state,
             to_state=e.to_state,
             event_id=e.pk,

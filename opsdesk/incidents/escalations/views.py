@@ -29,8 +29,15 @@ def escalation_matrix(request):
             targets.append(f"acknowledgement within {_hours(level.acknowledgement_hours)}")
         if level.considered_response_hours:
             targets.append(f"considered response within {_hours(level.considered_response_hours)}")
+        role = level.get_role_display()
         levels.append(
-            {"level": level, "role": level.get_role_display(), "targets": targets, "copied": copied}
+            {
+                "level": level,
+                # The role only where it says more than the level's name ("Service desk" once).
+                "role": "" if role.casefold() == level.name.casefold() else role,
+                "targets": targets,
+                "copied": copied,
+            }
         )
     return render(
         request,

@@ -171,3 +171,35 @@ def test_a_note_visibility_is_chosen_and_the_form_says_what_posting_does(w):
     assert "Choose who sees this note" in missing.content.decode()
     incident.refresh_from_db()
     assert incident.state == "acknowledged" and not incident.notes.exists()
+
+
+def test_the_small_things_a_new_user_saw(w, client):
+    desk = w["service_desk"]
+    incident = services.incident_acknowledge(actor=desk, incident=logged(w, priority="P3"))
+    resolved = services.incident_resolve(actor=desk, incident=incident, summary="Restarted the writer.")
+    staff = signed_in(desk)
+    page = staff.get(reverse("incidents:detail", args=[resolved.pk]))
+    # The resolution summary once in the timeline.
+    assert text_of(page).count("Restarted the writer.") == 1
+    # The close form's required reason is marked required.
+    html = page.content.decode()
+    field = html[html.index('id="field-reason"') :]
+    field = field[: field.index("</div>")]
+    assert "How was it confirmed?" in field and 'class="req"' in field
+    # A favicon on every page, served as a static file.
+    assert 'rel="icon"' in html
+    assert 'rel="icon"' in client.get(reverse("web:login")).content.decode()
+    assert 'rel="icon"' in client.get(reverse("statuspage:index")).content.decode()
+    assert client.get("/static/opsdesk/favicon.svg").status_code == 200
+    # The escalation matrix names the service desk once.
+    matrix = text_of(staff.get(reverse("incidents:escalation_matrix")))
+    assert "(Service desk)" not in matrix and "Service desk" in matrix
+
+
+def test_runbook_checklists_render_checkboxes():
+    from opsdesk.core.richtext import render_markdown
+
+    html = render_markdown("- [ ] Check the ALB\n- [x] Page the DBA\n\n<input type=checkbox>")
+    assert "[ ]" not in html and "[x]" not in html
+    assert html.count('<input type="checkbox" disabled') == 2 and "disabled checked>" in html
+    assert "&lt;input" in html  # typed HTML stays text
