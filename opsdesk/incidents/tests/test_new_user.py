@@ -203,3 +203,17 @@ def test_runbook_checklists_render_checkboxes():
     assert "[ ]" not in html and "[x]" not in html
     assert html.count('<input type="checkbox" disabled') == 2 and "disabled checked>" in html
     assert "&lt;input" in html  # typed HTML stays text
+
+
+def test_the_readme_lists_every_api_resource():
+    """Each top-level resource of the API (the OpenAPI snapshot) is named in README › REST API."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    readme = (root / "README.md").read_text()
+    section = readme[readme.index("## REST API") : readme.index("### Notifications")]
+    paths = json.loads((root / "opsdesk/core/tests/openapi.snapshot.json").read_text())["paths"]
+    for resource in ("incidents", "escalations", "rcas"):
+        assert f"/api/v1/{resource}" in " ".join(paths)
+        assert f"`/{resource}`" in section
