@@ -75,12 +75,19 @@ class IncidentFilterForm(forms.Form):
     priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES, widget=FastSelect)
     organisation = FastChoiceField(required=False, coerce=int)
     assignee = FastChoiceField(required=False, coerce=int)
+    #: "My incidents": assigned to me (staff), logged by me (customers).
+    mine = forms.BooleanField(required=False, label="Mine only")
+    #: A service's page lists its incidents (?service=<id>); the selector keeps it in the tenancy.
+    service = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, data: Any, *, user: Any, default_state: str):
         data = data.copy()
         if not data.get("state"):
             data["state"] = default_state
         super().__init__(data)
+        self.user = user
+        self.mine = data.get("mine") in ("1", "on", "true", "True")
+        self.fields["mine"].label = "Assigned to me" if user.is_provider_staff else "Logged by me"
         if user.is_provider_staff:
             self.fields["organisation"].choices = ANY + directory.organisation_choices(user=user)
             self.fields["assignee"].choices = ANY + _active_workers(user)
@@ -91,9 +98,11 @@ class IncidentFilterForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
             return {"state": self.data.get("state") if self.data.get("state") == STATE_ALL else STATE_OPEN}
-        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [], False)}
         if values.get("state") == STATE_ALL:
             del values["state"]
+        if values.pop("mine", False):
+            values["assignee" if self.user.is_provider_staff else "created_by"] = self.user.pk
         return values
 
 
@@ -107,6 +116,15 @@ def _service_label(service: Any) -> str:
     return label if environment in service.name.lower() else f"{label} ({environment})"
 
 
+class ServiceReferenceField(forms.ChoiceField):
+    """The choices offered are the reporting contact's services; any reference is passed on, and
+    incident_log says what is wrong with it in the words of the organisation (not "Select a valid
+    choice", nor a reference that exists elsewhere called missing)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class LogIncidentForm(ServiceErrorsForm):
     """Every field is optional here on purpose: incident_log reports each missing or wrong one at
     once, naming it (C1), and the same words reach API clients."""
@@ -115,7 +133,7 @@ class LogIncidentForm(ServiceErrorsForm):
     ALIASES = {"service": "service_reference"}
 
     reported_by = _on_behalf_of("Staff log an incident for the named contact who reported it.")
-    service_reference = forms.ChoiceField(
+    service_reference = ServiceReferenceField(
         required=False, label="Service", help_text="The service reference agreed at build."
     )
     priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES, widget=forms.RadioSelect)
@@ -134,15 +152,31 @@ class LogIncidentForm(ServiceErrorsForm):
         help_text="Confirm each check before logging.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: Any, contact: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.staff = user.is_provider_staff
         services = directory.service_list(user=user).order_by("organisation__name", "reference")
         if self.staff:
+            contacts = list(directory.contact_list(user=user).order_by("organisation__name", "name"))
             self.fields["reported_by"].choices = [("", "Choose the reporting contact…")] + [
-                (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}")
-                for c in directory.contact_list(user=user).order_by("organisation__name", "name")
+                (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}") for c in contacts
             ]
+            # Once the contact is known (chosen, or sent back with errors), only their
+            # organisation's services are offered.
+            chosen = self.data.get("reported_by") if self.is_bound else contact
+            reporter = next((c for c in contacts if str(c.pk) == str(chosen)), None)
+            if reporter is not None:
+                services = services.filter(organisation_id=reporter.organisation_id)
+                self.initial.setdefault("reported_by", reporter.pk)
+            self.fields["reported_by"].widget.attrs.update(
+                {
+                    "hx-get": "",
+                    "hx-trigger": "change",
+                    "hx-select": "#field-service_reference",
+                    "hx-target": "#field-service_reference",
+                    "hx-swap": "outerHTML",
+                }
+            )
             groups: dict[str, list[tuple[str, str]]] = {}
             for s in services:
                 groups.setdefault(s.organisation.name, []).append((s.reference, _service_label(s)))

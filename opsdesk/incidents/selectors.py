@@ -264,6 +264,8 @@ def incident_list(
         qs = qs.filter(service_id=filters["service"])
     if filters.get("assignee"):
         qs = qs.filter(assignee_id=filters["assignee"])
+    if filters.get("created_by"):
+        qs = qs.filter(created_by_id=filters["created_by"])
     if filters.get("q"):
         qs = _search(qs, filters["q"], state=state)
     return qs.order_by(F(QUEUE_ORDER[0]).asc(nulls_last=True), *QUEUE_ORDER[1:])

@@ -396,9 +396,14 @@ def incident_log(
         if reference and organisation is not None:
             service = Service.objects.filter(organisation=organisation, reference__iexact=reference).first()
             if service is None:
-                errors.append(
-                    {"field": "service_reference", "message": f"No service with the reference '{reference}'."}
+                elsewhere = Service.objects.filter(reference__iexact=reference).exists()
+                whose = f"{organisation.name}, the reporting contact's organisation,"
+                message = (
+                    f"{whose} has no service '{reference}': choose one of its services."
+                    if elsewhere
+                    else f"{organisation.name} has no service with the reference '{reference}'."
                 )
+                errors.append({"field": "service_reference", "message": message})
     valid_priority = _check_priority(priority, errors)
     if valid_priority:
         _check_production(priority, service, errors)

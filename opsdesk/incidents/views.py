@@ -159,13 +159,22 @@ def queue(request):
         default="next",
     )
     now = timezone.now()
-    selectors.annotate_queue(list(listing.page), now)
+    rows = list(listing.page)
+    selectors.annotate_queue(rows, now)
+    # The escalation level in force on each row (one query for the page): the "escalated" marker.
+    levels = dict(
+        escalation_selectors.escalation_list(user=request.user, active=True)
+        .filter(incident_id__in=[i.pk for i in rows])
+        .values_list("incident_id", "level__level")
+    )
+    for incident in rows:
+        incident.escalated_level = levels.get(incident.pk)
     return render_list(
         request,
         template="incidents/queue.html",
         table_template="incidents/_table.html",
         context={
-            "title": "Incident queue" if staff else "Incidents",
+            "title": ("My incidents" if form.mine else "Incident queue" if staff else "Incidents"),
             "subtitle": (
                 "Open incidents by their next response target: amber past the warning, red past the due time."
                 if staff
@@ -186,7 +195,7 @@ def queue(request):
 @ui_view
 def log(request):
     require(request.user, "incidents.log")
-    form = forms.LogIncidentForm(bound(request), user=request.user)
+    form = forms.LogIncidentForm(bound(request), user=request.user, contact=request.GET.get("reported_by"))
     done = run_form(
         request,
         form,

@@ -47,6 +47,8 @@ def _action(name: str, key: str, permission: str | None, body=None, **kwargs: An
 INCIDENT_ROUTES = [
     Route("ui", "incidents:queue"),
     Route("ui", "incidents:queue", query="state=all&priority=P3&q=walk"),
+    Route("ui", "incidents:queue", query="state=all&mine=1"),
+    Route("ui", "incidents:escalation_worklist", staff_only=True),
     Route("ui", "incidents:log", permission="incidents.log"),
     Route("ui", "incidents:log", "POST", permission="incidents.log", body=_log),
     Route("ui", "incidents:detail", **_on("incident_a")),

@@ -217,3 +217,95 @@ def test_the_readme_lists_every_api_resource():
     for resource in ("incidents", "escalations", "rcas"):
         assert f"/api/v1/{resource}" in " ".join(paths)
         assert f"`/{resource}`" in section
+
+
+def test_the_desk_has_a_worklist_of_open_escalations_and_the_queue_marks_them(w):
+    escalation = w["escalation_a"]
+    desk = signed_in(w["service_desk"])
+    page = desk.get(reverse("incidents:escalation_worklist"))
+    assert page.status_code == 200
+    text = text_of(page)
+    assert escalation.incident.reference in text and f"Level {escalation.level.level}" in text
+    assert signed_in(w["customer_a"]).get(reverse("incidents:escalation_worklist")).status_code == 403
+    queue = desk.get(reverse("incidents:queue"), {"state": "all", "q": escalation.incident.reference})
+    html = queue.content.decode()
+    row = html[html.index(f'data-reference="{escalation.incident.reference}"') :]
+    assert 'data-testid="escalated"' in row[: row.index("</tr>")]
+
+
+def test_my_incidents(w):
+    desk = w["service_desk"]
+    mine = logged(w, title="Mine to fix")
+    services.incident_assign(actor=desk, incident=mine, assignee=desk.pk)
+    logged(w, title="Someone else's")
+    response = signed_in(desk).get(reverse("incidents:queue"), {"mine": "1", "state": "all"})
+    assert [i.pk for i in response.context["listing"].page] == [mine.pk]
+    assert "My incidents" in text_of(response)
+    customer = w["customer_a"]
+    own = services.incident_log(
+        actor=customer,
+        service_reference=w["service_a"].reference,
+        title="Logged by me",
+        description="x",
+        priority="P4",
+        diagnostics_confirmed=all_checks(),
+    )
+    listed = signed_in(customer).get(reverse("incidents:queue"), {"mine": "1", "state": "all"})
+    rows = list(listed.context["listing"].page)
+    assert own.pk in [i.pk for i in rows] and all(i.created_by_id == customer.pk for i in rows)
+
+
+def test_organisation_and_service_pages_list_their_incidents(w):
+    incident = logged(w, title="On the service page")
+    other = services.incident_log(
+        actor=w["customer_b"],
+        service_reference=w["service_b"].reference,
+        title="Tenant B's",
+        description="x",
+        priority="P4",
+        diagnostics_confirmed=all_checks(),
+    )
+    for user in (w["service_desk"], w["customer_a"]):
+        client = signed_in(user)
+        for name, pk, query in (
+            ("directory:organisation_detail", w["org_a"].pk, f"organisation={w['org_a'].pk}"),
+            ("directory:service_detail", w["service_a"].pk, f"service={w['service_a'].pk}"),
+        ):
+            html = client.get(reverse(name, args=[pk])).content.decode()
+            source = f'hx-get="{reverse("incidents:queue")}?{query}&amp;state=all"'
+            assert source in html
+            table = client.get(f"{reverse('incidents:queue')}?{query}&state=all", HTTP_HX_REQUEST="true")
+            assert incident.reference in table.content.decode()
+            assert other.reference not in table.content.decode()
+    # Another tenant's service as a filter shows nothing of theirs.
+    sneaky = signed_in(w["customer_a"]).get(
+        reverse("incidents:queue"), {"service": w["service_b"].pk, "state": "all"}
+    )
+    assert other.reference not in sneaky.content.decode()
+
+
+def test_logging_for_a_contact_offers_only_their_organisation_services(w):
+    desk = signed_in(w["service_desk"])
+    form = desk.get(reverse("incidents:log"), {"reported_by": w["contact_a"].pk}).context["form"]
+    offered = {
+        value
+        for _group, options in form.fields["service_reference"].choices[1:]
+        for value, _label in options
+    }
+    assert w["service_a"].reference in offered and w["service_b"].reference not in offered
+    everything = desk.get(reverse("incidents:log")).context["form"]
+    assert "hx-get" in str(everything["reported_by"])
+    response = desk.post(
+        reverse("incidents:log"),
+        {
+            "reported_by": w["contact_a"].pk,
+            "service_reference": w["service_b"].reference,
+            "priority": "P4",
+            "title": "Wrong service",
+            "description": "x",
+            "diagnostics_confirmed": all_checks(),
+        },
+    )
+    errors = response.context["form"].errors["service_reference"][0]
+    assert w["org_a"].name in errors and "reporting contact's organisation" in errors
+    assert "No service with the reference" not in errors
