@@ -373,7 +373,14 @@ class PriorityForm(ActionForm):
 
 class EscalateForm(ActionForm):
     name = "escalate"
-    criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
+    # People choose a criterion by its text; the service's message (for API clients) lists codes.
+    criterion = forms.ChoiceField(
+        label="Why are you escalating?",
+        error_messages={
+            "required": "Choose why you are escalating: one of the criteria in the list.",
+            "invalid_choice": "That is not one of the escalation criteria: choose one from the list.",
+        },
+    )
     details = _text("Details", "What has happened and what you expect now.", rows=3, max_length=10_000)
     contact = _on_behalf_of("An escalation contact registered on the incident's service.")
 

@@ -53,8 +53,12 @@ def _value(field: models.Field | None, value: Any, names: dict[Any, str]) -> str
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field is not None and field.is_relation:
+        if isinstance(value, list):
+            return ", ".join(names.get(v, "(removed)") for v in value)
         return names.get(value, "(removed)")
     if field is not None and field.choices:
+        if isinstance(value, list):
+            return ", ".join(str(dict(field.flatchoices).get(v, v)) for v in value)
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.DateTimeField) and isinstance(value, str):
         return _instant(value) or value
@@ -78,7 +82,11 @@ def readable_changes(
         for name, before, after in event.changes:
             field = _field(model, name)
             if field is not None and field.is_relation and field.related_model is not None:
-                related.setdefault(field, set()).update(v for v in (before, after) if v is not None)
+                ids = related.setdefault(field, set())
+                for value in (before, after):  # one id, or a list of them (many-to-many)
+                    for one in value if isinstance(value, list) else [value]:
+                        if isinstance(one, int | str):
+                            ids.add(one)
     names: dict[models.Field, dict[Any, str]] = {
         field: {obj.pk: str(obj) for obj in field.related_model._base_manager.filter(pk__in=ids)}
         for field, ids in related.items()

@@ -85,11 +85,11 @@ def _criterion(value: Any) -> EscalationCriterion | dict[str, str]:
         found = active.filter(code=value.strip()).first()
     if found is not None:
         return found
-    # People read the criteria as they are written, never their codes (issue 9).
-    texts = "; ".join(f"“{text}”" for text in active.values_list("text", flat=True))
+    # API clients send codes; the page's form names the criteria by their text (forms.EscalateForm).
+    codes = ", ".join(active.values_list("code", flat=True))
     if value in (None, ""):
-        return {"field": "criterion", "message": f"Choose why you are escalating: {texts}."}
-    return {"field": "criterion", "message": f"That is not one of the escalation criteria: {texts}."}
+        return {"field": "criterion", "message": f"Give one of the escalation criteria: {codes}."}
+    return {"field": "criterion", "message": f"Unknown escalation criterion '{value}'. Use one of: {codes}."}
 
 
 def _contact(*, actor: Any, incident: Incident, contact: Any) -> NamedContact | dict[str, str]:
