@@ -111,7 +111,7 @@ def test_missing_fields_are_all_named_at_once_and_nothing_is_stored(world):
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"service_reference": "NOPE-1"}, "service_reference", "No service"),
+        ({"service_reference": "NOPE-1"}, "service_reference", "has no service with the reference"),
         ({"priority": "P9"}, "priority", "Unknown priority"),
         ({"priority": ""}, "priority", "required"),
         ({"diagnostics_confirmed": []}, "diagnostics_confirmed", "Confirm every diagnostics check"),
