@@ -41,11 +41,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import numpy as np
+
+from opsdesk.core import humanize
 
 __all__ = [
     "DEFAULT_WEEKLY_HOURS",
@@ -103,23 +105,14 @@ def _to_us(t: datetime) -> int:
     return (d.days * 86_400 + d.seconds) * _US + d.microseconds
 
 
-def _fmt(t: datetime) -> str:
-    pattern = "%a %Y-%m-%d %H:%M:%S %Z" if t.second or t.microsecond else "%a %Y-%m-%d %H:%M %Z"
-    return t.strftime(pattern)
+def _fmt_zone(t: datetime, zone: tzinfo | None = None) -> str:
+    """The one format people read instants in (core.humanize.when), in `zone` (the provider's,
+    when the caller gives it) or the calendar's."""
+    return humanize.when(t, zone or t.tzinfo)
 
 
 def _fmt_duration(delta: timedelta) -> str:
-    total = round(delta.total_seconds())
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} business hour{'s' if hours != 1 else ''}")
-    if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    if seconds or not parts:
-        parts.append(f"{seconds} second{'s' if seconds != 1 else ''}")
-    return " ".join(parts)
+    return f"{humanize.duration(delta)} of business time"
 
 
 class OutsideWindow(ValueError):
@@ -659,7 +652,7 @@ class BusinessCalendar:
         parts = ["outside business hours"]
         for ordinal in range(before + 1, after):
             day = date.fromordinal(ordinal)
-            label = f"{day:%a %Y-%m-%d}"
+            label = humanize.day(day)
             if day in self._closed:
                 reason = self.closure_reasons.get(day) or "closed"
                 parts.append(f"{label} {reason}")
@@ -899,18 +892,24 @@ def response_target(
     hours: float | None = None,
     fallback: time | None = None,
     business_days: int | None = None,
+    display_zone: tzinfo | None = None,
 ) -> ResponseTarget:
     """A response target by the B3 rule (_response_steps), with its explanation: the rule's steps
-    told in words, and the closed periods between the logged time and the target."""
+    told in words, and the closed periods between the logged time and the target. Instants in the
+    explanation are written in `display_zone` (the provider's, on pages) or else the calendar's."""
     _check_rule(hours, business_days)
     u = _to_us(logged_at)
     lines = []
+
+    def _fmt(t: datetime) -> str:
+        return _fmt_zone(t, display_zone)
+
     if calendar.always_open:
         logged = calendar._out(u)
         amount = timedelta(microseconds=_elapsed_amount(hours, business_days, _US))
         due = calendar._out(u + _elapsed_amount(hours, business_days, _US))
         lines.append(f"Logged {_fmt(logged)} on an always-open (24x7) calendar: elapsed time counts.")
-        lines.append(f"{amount} after logging: due {_fmt(due)}.")
+        lines.append(f"{humanize.duration(amount)} after logging: due {_fmt(due)}.")
         return ResponseTarget(
             due, TargetExplanation(logged, logged, False, amount, due, None, None, False, (), tuple(lines))
         )
@@ -928,8 +927,8 @@ def response_target(
     if business_days is not None:
         length = timedelta(microseconds=steps.day_length)
         count = "one business day" if business_days == 1 else f"{business_days} business days"
-        lines.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of {s:%a %Y-%m-%d}"
-                     f" is {_fmt_duration(length)} long).")
+        lines.append(f"{count.capitalize()} = {_fmt_duration(amount)} (the business day of"
+                     f" {humanize.day(s.date())} is {humanize.duration(length)} long).")
         lines.append(f"{_fmt_duration(amount)} from the clock start: due {_fmt(due)}.")
     elif steps.fallback_applied:
         lines.append(f"{_fmt_duration(amount)} from the clock start is {_fmt(c)}, after that business day"

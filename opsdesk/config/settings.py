@@ -101,6 +101,8 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The one date and duration format of every page (core.humanize).
+            "builtins": ["opsdesk.core.templatetags.opsdesk_format"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -75,12 +75,19 @@ class IncidentFilterForm(forms.Form):
     priority = forms.ChoiceField(required=False, choices=ANY + PRIORITY_CHOICES, widget=FastSelect)
     organisation = FastChoiceField(required=False, coerce=int)
     assignee = FastChoiceField(required=False, coerce=int)
+    #: "My incidents": assigned to me (staff), logged by me (customers).
+    mine = forms.BooleanField(required=False, label="Mine only")
+    #: A service's page lists its incidents (?service=<id>); the selector keeps it in the tenancy.
+    service = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, data: Any, *, user: Any, default_state: str):
         data = data.copy()
         if not data.get("state"):
             data["state"] = default_state
         super().__init__(data)
+        self.user = user
+        self.mine = data.get("mine") in ("1", "on", "true", "True")
+        self.fields["mine"].label = "Assigned to me" if user.is_provider_staff else "Logged by me"
         if user.is_provider_staff:
             self.fields["organisation"].choices = ANY + directory.organisation_choices(user=user)
             self.fields["assignee"].choices = ANY + _active_workers(user)
@@ -91,9 +98,11 @@ class IncidentFilterForm(forms.Form):
     def filters(self) -> dict[str, Any]:
         if not self.is_valid():
             return {"state": self.data.get("state") if self.data.get("state") == STATE_ALL else STATE_OPEN}
-        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [])}
+        values = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", [], False)}
         if values.get("state") == STATE_ALL:
             del values["state"]
+        if values.pop("mine", False):
+            values["assignee" if self.user.is_provider_staff else "created_by"] = self.user.pk
         return values
 
 
@@ -107,6 +116,15 @@ def _service_label(service: Any) -> str:
     return label if environment in service.name.lower() else f"{label} ({environment})"
 
 
+class ServiceReferenceField(forms.ChoiceField):
+    """The choices offered are the reporting contact's services; any reference is passed on, and
+    incident_log says what is wrong with it in the words of the organisation (not "Select a valid
+    choice", nor a reference that exists elsewhere called missing)."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class LogIncidentForm(ServiceErrorsForm):
     """Every field is optional here on purpose: incident_log reports each missing or wrong one at
     once, naming it (C1), and the same words reach API clients."""
@@ -115,8 +133,8 @@ class LogIncidentForm(ServiceErrorsForm):
     ALIASES = {"service": "service_reference"}
 
     reported_by = _on_behalf_of("Staff log an incident for the named contact who reported it.")
-    service_reference = forms.ChoiceField(
-        required=False, label="Service", help_text="The service reference agreed at build (A5)."
+    service_reference = ServiceReferenceField(
+        required=False, label="Service", help_text="The service reference agreed at build."
     )
     priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES, widget=forms.RadioSelect)
     title = forms.CharField(required=False, max_length=200, label="Title")
@@ -134,15 +152,31 @@ class LogIncidentForm(ServiceErrorsForm):
         help_text="Confirm each check before logging.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user: Any, contact: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.staff = user.is_provider_staff
         services = directory.service_list(user=user).order_by("organisation__name", "reference")
         if self.staff:
+            contacts = list(directory.contact_list(user=user).order_by("organisation__name", "name"))
             self.fields["reported_by"].choices = [("", "Choose the reporting contact…")] + [
-                (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}")
-                for c in directory.contact_list(user=user).order_by("organisation__name", "name")
+                (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}") for c in contacts
             ]
+            # Once the contact is known (chosen, or sent back with errors), only their
+            # organisation's services are offered.
+            chosen = self.data.get("reported_by") if self.is_bound else contact
+            reporter = next((c for c in contacts if str(c.pk) == str(chosen)), None)
+            if reporter is not None:
+                services = services.filter(organisation_id=reporter.organisation_id)
+                self.initial.setdefault("reported_by", reporter.pk)
+            self.fields["reported_by"].widget.attrs.update(
+                {
+                    "hx-get": "",
+                    "hx-trigger": "change",
+                    "hx-select": "#field-service_reference",
+                    "hx-target": "#field-service_reference",
+                    "hx-swap": "outerHTML",
+                }
+            )
             groups: dict[str, list[tuple[str, str]]] = {}
             for s in services:
                 groups.setdefault(s.organisation.name, []).append((s.reference, _service_label(s)))
@@ -232,7 +266,7 @@ class AwaitCustomerForm(ActionForm):
     name = "await_customer"
     note = _text(
         "What do you need from the customer?",
-        "Sent to the customer; the SLA clock pauses until they answer (B4).",
+        "Sent to the customer; the SLA clock pauses until they answer.",
     )
 
 
@@ -263,29 +297,56 @@ class CloseForm(ActionForm):
             self.fields["customer_confirmed"].widget = forms.HiddenInput()
             self.fields["customer_confirmed"].initial = True
             del self.fields["reason"]
+        else:
+            # The service requires it of staff (incident_close); the form says so before sending.
+            self.fields["reason"].marked_required = True
+            self.fields["reason"].widget.attrs["aria-required"] = "true"
+
+
+#: Who sees a staff note: an explicit choice, never a default (issue 9), each saying what posting does.
+VISIBILITY_CHOICES = [
+    ("public", "Public update: the customer sees it"),
+    ("internal", "Internal note: staff only, changes nothing"),
+]
 
 
 class NoteForm(ActionForm):
     name = "note"
     body = _text("Update", rows=3)
-    public = forms.BooleanField(required=False, initial=True, label="Public (the customer sees it)")
+    visibility = forms.ChoiceField(
+        choices=VISIBILITY_CHOICES,
+        widget=forms.RadioSelect,
+        label="Who sees it?",
+        error_messages={"required": "Choose who sees this note: the customer too, or staff only."},
+    )
 
-    def __init__(self, *args: Any, customer: bool = False, **kwargs: Any):
+    def __init__(self, *args: Any, customer: bool = False, incident: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.customer = customer
         if customer:
-            del self.fields["public"]
+            del self.fields["visibility"]
             self.fields["body"].label = "Add an update for the service desk"
+            if incident is not None and incident.state == "awaiting_customer":
+                self.fields["body"].help_text = "Posting answers the service desk: the SLA clock runs again."
+        elif incident is not None and incident.considered_response_at is None and incident.state in (
+            "acknowledged",
+            "investigating",
+        ):
+            moves = " moves the incident to Investigating and" if incident.state == "acknowledged" else ""
+            self.fields["visibility"].help_text = (
+                f"A public update{moves} counts as the considered response: its target is then met."
+            )
 
     def service_arguments(self) -> dict[str, Any]:
-        return {"body": self.cleaned_data["body"], "public": self.customer or self.cleaned_data["public"]}
+        public = self.customer or self.cleaned_data["visibility"] == "public"
+        return {"body": self.cleaned_data["body"], "public": public}
 
 
 class CallForm(ActionForm):
     name = "call"
     summary = _text(
         "Call summary",
-        "Recording a call clears “telephone follow-up required” (C2).",
+        "Recording a call clears “telephone follow-up required”.",
         max_length=5_000,
     )
 
@@ -312,7 +373,14 @@ class PriorityForm(ActionForm):
 
 class EscalateForm(ActionForm):
     name = "escalate"
-    criterion = forms.ChoiceField(required=False, label="Why are you escalating?")
+    # People choose a criterion by its text; the service's message (for API clients) lists codes.
+    criterion = forms.ChoiceField(
+        label="Why are you escalating?",
+        error_messages={
+            "required": "Choose why you are escalating: one of the criteria in the list.",
+            "invalid_choice": "That is not one of the escalation criteria: choose one from the list.",
+        },
+    )
     details = _text("Details", "What has happened and what you expect now.", rows=3, max_length=10_000)
     contact = _on_behalf_of("An escalation contact registered on the incident's service.")
 

@@ -118,7 +118,9 @@ class Incident(BaseModel):
         help_text="B6: the instant at 80 % of the considered response."
     )
     next_target_at = models.DateTimeField(
-        null=True, blank=True, help_text="The earliest unmet target; empty when both are met or closed."
+        null=True,
+        blank=True,
+        help_text="The earliest unmet target; empty when both are met, closed or paused.",
     )
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_seconds = models.BigIntegerField(default=0, help_text="Business seconds paused so far (B4).")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from opsdesk.core import humanize
 from opsdesk.incidents.models import Incident, IncidentEvent, IncidentNote, SlaEvent
 from opsdesk.notifications.services import notification_enqueue
 
@@ -15,8 +16,7 @@ def _local(incident: Incident, at: datetime | None) -> str:
     """An instant in the organisation's own zone, as people read it."""
     if at is None:
         return "—"
-    zone = ZoneInfo(incident.organisation.calendar.timezone)
-    return at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+    return humanize.when(at, ZoneInfo(incident.organisation.calendar.timezone))
 
 
 def _contact_emails(incident: Incident) -> list[str]:

@@ -55,7 +55,8 @@ class IncidentOut(Schema):
     considered_warning_at: datetime
     considered_response_at: datetime | None
     next_target_at: datetime | None = Field(
-        None, description="The earliest unmet target of an open incident."
+        None,
+        description="The earliest unmet target of an open incident; empty while the SLA clock is paused.",
     )
     paused_at: datetime | None
     paused_seconds: int = Field(..., description="Business seconds the SLA clock has been paused (B4).")
@@ -85,7 +86,9 @@ class TargetOut(Schema):
     warning_at: datetime
     met_at: datetime | None
     met_in_time: bool | None = Field(None, description="Empty while the target is open.")
-    explanation: list[str] = Field(..., description="How the target was worked out when logged (B3).")
+    explanation: list[str] = Field(
+        ..., description="Why the target is due when it is, as it is now (B3, B4)."
+    )
 
 
 class TargetsOut(Schema):
@@ -123,6 +126,7 @@ class IncidentDetailOut(IncidentOut):
     @staticmethod
     def resolve_targets(obj) -> dict:
         explanation = obj.explanation or {}
+        steps = selectors.target_explanations(obj)
 
         def target(name: str) -> dict:
             met = getattr(obj, f"{name}_response_at")
@@ -132,7 +136,7 @@ class IncidentDetailOut(IncidentOut):
                 "warning_at": getattr(obj, f"{name}_warning_at"),
                 "met_at": met,
                 "met_in_time": None if met is None else met <= due,
-                "explanation": list(explanation.get(name, [])),
+                "explanation": steps[name],
             }
 
         return {

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
+from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.services import business_calendar
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, IncidentState, SlaTarget
@@ -29,6 +31,8 @@ from opsdesk.incidents.search import (
     search_terms,
     share_matching,
 )
+from opsdesk.sla import deadlines
+from opsdesk.sla.choices import DeadlineKind
 
 #: The `state` filter value meaning "not resolved or closed".
 OPEN = "open"
@@ -81,11 +85,57 @@ def target_status(
     return "running"
 
 
+def target_explanations(incident: Any) -> dict[str, list[str]]:
+    """B3/B4: why each target of the incident is due when it is, from its deadline as it is now
+    (sla.deadlines.deadline_explain), so the explanation always ends on the due time shown, after
+    a pause, a priority change or a calendar change alike. By SlaTarget value."""
+    found = deadlines.deadlines_of(owner_type="incident", owner_id=incident.pk)
+    kinds = {
+        SlaTarget.INITIAL: DeadlineKind.INITIAL_RESPONSE,
+        SlaTarget.CONSIDERED: DeadlineKind.CONSIDERED_RESPONSE,
+    }
+    return {
+        target.value: deadlines.deadline_explain(found[kind]) if kind in found else []
+        for target, kind in kinds.items()
+    }
+
+
+def paused_remaining(incident: Any, calendar: Any = None, due: datetime | None = None) -> int | None:
+    """B4: the business seconds left of the earliest unmet target (or of `due`) of a paused incident
+    (what it will still have when the clock runs again), or None when its clock is not paused."""
+    if incident.paused_at is None or incident.state not in OPEN_STATES:
+        return None
+    unmet = [due] if due is not None else [
+        getattr(incident, f"{t.value}_response_due")
+        for t in SlaTarget
+        if getattr(incident, f"{t.value}_response_at") is None
+    ]
+    if not unmet:
+        return None
+    clock = business_calendar(calendar or incident.sla_calendar)
+    return max(0, int(clock.business_time_between(incident.paused_at, min(unmet)).total_seconds()))
+
+
+def annotate_queue(incidents: Sequence[Any], now: datetime) -> None:
+    """The rows of a queue page: each one's next target (annotate_next_target), and for a paused
+    one the time it has left (paused_remaining), its calendars read in one query for the page."""
+    paused = [i for i in incidents if i.paused_at is not None]
+    calendars = {c.pk: c for c in Calendar.objects.filter(pk__in={i.sla_calendar_id for i in paused})}
+    for incident in incidents:
+        annotate_next_target(incident, now)
+        if incident.paused_at is not None:
+            incident.remaining_seconds = paused_remaining(incident, calendars[incident.sla_calendar_id])
+
+
 def annotate_next_target(incident: Any, now: datetime) -> Any:
     """A queue row's next target: its label, its warning instant and its status, "" while running
     (amber past the warning, red past due)."""
     incident.next_warning_at = None
     incident.sla_status = ""
+    incident.next_label = ""
+    if incident.paused_at is not None and incident.state in OPEN_STATES:
+        incident.sla_status = "paused"
+        return incident
     if incident.next_target_at is None:
         return incident
     for target in SlaTarget:
@@ -219,6 +269,8 @@ def incident_list(
         qs = qs.filter(service_id=filters["service"])
     if filters.get("assignee"):
         qs = qs.filter(assignee_id=filters["assignee"])
+    if filters.get("created_by"):
+        qs = qs.filter(created_by_id=filters["created_by"])
     if filters.get("q"):
         qs = _search(qs, filters["q"], state=state)
     return qs.order_by(F(QUEUE_ORDER[0]).asc(nulls_last=True), *QUEUE_ORDER[1:])
@@ -311,7 +363,9 @@ def _actor(user: Any) -> str:
 
 
 def incident_timeline(*, user: Any, incident: Incident) -> list[TimelineEntry]:
-    """Notes and events merged in time order; internal ones only for provider staff (C5)."""
+    """Notes and events merged in time order; internal ones only for provider staff (C5). An event
+    whose text is a note posted with it (the resolution summary, kept on the event for the email)
+    shows without it: the note stands for it, so the text appears once."""
     entries = [
         TimelineEntry(
             at=n.created_at,
@@ -323,13 +377,14 @@ def incident_timeline(*, user: Any, incident: Incident) -> list[TimelineEntry]:
         )
         for n in incident_notes(user=user, incident=incident)
     ]
+    posted = {(n.at, n.body.strip()) for n in entries}
     entries += [
         TimelineEntry(
             at=e.at,
             kind=e.kind,
             actor=_actor(e.actor),
             public=e.public,
-            detail=e.detail,
+            detail="" if (e.at, e.detail.strip()) in posted else e.detail,
             from_state=e.from_state,
             to_state=e.to_state,
             event_id=e.pk,

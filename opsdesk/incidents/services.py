@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core import humanize
 from opsdesk.core.audit import audit_record
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.models import AuditAction
@@ -86,10 +87,9 @@ def _seconds(delta: timedelta) -> int:
     return int(delta.total_seconds())
 
 
-def _fmt(at: datetime | None, zone: Any = None) -> str:
-    if at is None:
-        return "—"
-    return at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z") if zone else at.isoformat()
+def _fmt(at: datetime | None) -> str:
+    """An instant in a timeline entry: the one format of pages (core.humanize), never ISO."""
+    return humanize.when(at) if at is not None else "—"
 
 
 def _errors(errors: list[dict[str, str]]) -> None:
@@ -102,15 +102,17 @@ def _clock(incident: Incident) -> BusinessCalendar:
 
 
 def _next_target(state: str, values: dict[str, Any]) -> datetime | None:
-    """The earliest unmet target of an open incident (the staff queue's sort key), else None."""
-    if state not in OPEN_STATES:
+    """The earliest unmet target of an open incident whose clock runs (the staff queue's sort key),
+    else None: while paused (B4) no due time is fixed (it moves by the paused time on resuming), so
+    a paused incident sorts after the running ones and shows its remaining time instead."""
+    if state not in OPEN_STATES or values.get("paused_at") is not None:
         return None
     unmet = [values[f"{t}_response_due"] for t in _TARGETS if values[f"{t}_response_at"] is None]
     return min(unmet, default=None)
 
 
 def _fields(incident: Incident, changes: dict[str, Any]) -> dict[str, Any]:
-    names = [f"{t}_response_due" for t in _TARGETS] + [f"{t}_response_at" for t in _TARGETS]
+    names = [f"{t}_response_due" for t in _TARGETS] + [f"{t}_response_at" for t in _TARGETS] + ["paused_at"]
     return {n: changes.get(n, getattr(incident, n)) for n in names}
 
 
@@ -394,9 +396,14 @@ def incident_log(
         if reference and organisation is not None:
             service = Service.objects.filter(organisation=organisation, reference__iexact=reference).first()
             if service is None:
-                errors.append(
-                    {"field": "service_reference", "message": f"No service with the reference '{reference}'."}
+                elsewhere = Service.objects.filter(reference__iexact=reference).exists()
+                whose = f"{organisation.name}, the reporting contact's organisation,"
+                message = (
+                    f"{whose} has no service '{reference}': choose one of its services."
+                    if elsewhere
+                    else f"{organisation.name} has no service with the reference '{reference}'."
                 )
+                errors.append({"field": "service_reference", "message": message})
     valid_priority = _check_priority(priority, errors)
     if valid_priority:
         _check_production(priority, service, errors)
@@ -1056,7 +1063,7 @@ def incident_targets_copy(*, moved: deadlines.MovedSet) -> int:
     column = {
         name: connection.ops.quote_name(Incident._meta.get_field(name).column)
         for name in (*names, "initial_response_at", "considered_response_at", "next_target_at", "state")
-        + ("version", "updated_at")
+        + ("paused_at", "version", "updated_at")
     }
     now = timezone.now()
     pg = connection.vendor == "postgresql"
@@ -1074,7 +1081,7 @@ def incident_targets_copy(*, moved: deadlines.MovedSet) -> int:
     )
     states = ", ".join(f"'{state}'" for state in sorted(OPEN_STATES))
     next_target = (
-        f"CASE WHEN t.{column['state']} NOT IN ({states}) THEN NULL "
+        f"CASE WHEN t.{column['state']} NOT IN ({states}) OR t.{column['paused_at']} IS NOT NULL THEN NULL "
         f"WHEN ({initial_due}) IS NULL THEN {considered_due} "
         f"WHEN ({considered_due}) IS NULL THEN {initial_due} "
         f"WHEN ({initial_due}) < ({considered_due}) THEN {initial_due} ELSE {considered_due} END"

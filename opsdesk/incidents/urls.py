@@ -37,4 +37,5 @@ urlpatterns = [
     path("rcas/<int:pk>/accept/", rca_views.rca_accept, name="rca_accept"),
     path("rca-actions/<int:pk>/done/", rca_views.rca_action_done, name="rca_action_done"),
     path("escalation-matrix/", escalation_views.escalation_matrix, name="escalation_matrix"),
+    path("escalations/", escalation_views.escalation_worklist, name="escalation_worklist"),
 ]

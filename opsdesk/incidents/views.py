@@ -67,6 +67,7 @@ class TargetView:
     met_at: datetime | None
     status: str  # met | late | paused | breached | warning | running | stopped
     steps: list[str]
+    remaining: int | None = None  # business seconds left while paused (B4)
 
     @property
     def status_label(self) -> str:
@@ -83,13 +84,14 @@ class TargetView:
 
 def targets_of(incident: Any, now: datetime | None = None) -> list[TargetView]:
     now = now or timezone.now()
-    explanation = incident.explanation or {}
+    explanation = selectors.target_explanations(incident)
     out = []
     for target in SlaTarget:
         key = target.value
         due = getattr(incident, f"{key}_response_due")
         warning_at = getattr(incident, f"{key}_warning_at")
         met_at = getattr(incident, f"{key}_response_at")
+        status = selectors.target_status(incident, due=due, warning_at=warning_at, met_at=met_at, now=now)
         out.append(
             TargetView(
                 key=key,
@@ -97,10 +99,9 @@ def targets_of(incident: Any, now: datetime | None = None) -> list[TargetView]:
                 due=due,
                 warning_at=warning_at,
                 met_at=met_at,
-                status=selectors.target_status(
-                    incident, due=due, warning_at=warning_at, met_at=met_at, now=now
-                ),
-                steps=list(explanation.get(key) or []),
+                status=status,
+                steps=explanation[key],
+                remaining=selectors.paused_remaining(incident, due=due) if status == "paused" else None,
             )
         )
     return out
@@ -158,14 +159,22 @@ def queue(request):
         default="next",
     )
     now = timezone.now()
-    for incident in listing.page:
-        selectors.annotate_next_target(incident, now)
+    rows = list(listing.page)
+    selectors.annotate_queue(rows, now)
+    # The escalation level in force on each row (one query for the page): the "escalated" marker.
+    levels = dict(
+        escalation_selectors.escalation_list(user=request.user, active=True)
+        .filter(incident_id__in=[i.pk for i in rows])
+        .values_list("incident_id", "level__level")
+    )
+    for incident in rows:
+        incident.escalated_level = levels.get(incident.pk)
     return render_list(
         request,
         template="incidents/queue.html",
         table_template="incidents/_table.html",
         context={
-            "title": "Incident queue" if staff else "Incidents",
+            "title": ("My incidents" if form.mine else "Incident queue" if staff else "Incidents"),
             "subtitle": (
                 "Open incidents by their next response target: amber past the warning, red past the due time."
                 if staff
@@ -186,7 +195,7 @@ def queue(request):
 @ui_view
 def log(request):
     require(request.user, "incidents.log")
-    form = forms.LogIncidentForm(bound(request), user=request.user)
+    form = forms.LogIncidentForm(bound(request), user=request.user, contact=request.GET.get("reported_by"))
     done = run_form(
         request,
         form,
@@ -284,7 +293,9 @@ def _step_form(step: str, *, incident: Any, user: Any, customer: bool) -> forms.
         )
     if step == "priority":
         return forms.PriorityForm(initial={"priority": incident.priority, "version": incident.version})
-    if step in ("close", "note"):
+    if step == "note":
+        return forms.NoteForm(customer=customer, incident=incident)
+    if step == "close":
         return STEP_FORMS[step](customer=customer)
     return STEP_FORMS[step]()
 
@@ -341,7 +352,12 @@ def _page(request, incident, *, failed: forms.ActionForm | None = None):
             "incident": incident,
             "targets": targets_of(incident),
             "timeline": [
-                {"entry": e, "label": KIND_LABELS.get(e.kind, e.kind)}
+                {
+                    "entry": e,
+                    "label": KIND_LABELS.get(e.kind, e.kind),
+                    "from_label": _state_label(e.from_state) if e.from_state else "",
+                    "to_label": _state_label(e.to_state) if e.to_state else "",
+                }
                 for e in selectors.incident_timeline(user=user, incident=incident)
             ],
             "escalations": escalation_rows,
@@ -455,6 +471,7 @@ note = _action(
     "incident_add_note",
     lambda n: "Update added." if n.public else "Internal note added.",
     customer=_customer,
+    incident=lambda request, incident: incident,
 )
 call = _action(
     forms.CallForm, MANAGE, "incident_record_call", lambda i: f"Telephone call recorded on {i.reference}."
@@ -494,7 +511,7 @@ rca_request = _action(
     forms.RcaRequestForm,
     REQUEST_RCA,
     "rca_request",
-    lambda r: "Root-cause analysis requested. It may be chargeable (C6).",
+    lambda r: "Root-cause analysis requested. It may be chargeable.",
     module=rca_services,
 )
 
@@ -532,10 +549,31 @@ escalation_close = _escalation_action(
 )
 
 
+#: What a customer's incident page shows, so all their history page shows (issue 9).
+CUSTOMER_HISTORY_FIELDS = (
+    "reference",
+    "title",
+    "description",
+    "priority",
+    "state",
+    "service",
+    "reported_by",
+    "contact_to_reach",
+    "logged_at",
+    "initial_response_due",
+    "initial_response_at",
+    "considered_response_due",
+    "considered_response_at",
+    "telephone_follow_up_required",
+    "resolved_at",
+    "closed_at",
+)
+
 history = history_page(
     selectors.incident_get,
     back=_detail_url,
     title=lambda incident: f"{incident.reference} {incident.title}",
+    customer_fields=CUSTOMER_HISTORY_FIELDS,
 )
 
 
@@ -543,7 +581,7 @@ history = history_page(
 
 
 #: What the checklist's create and edit pages say besides their title.
-CHECKLIST_INTRO = "Named contacts confirm every active check before they log an incident (C1)."
+CHECKLIST_INTRO = "Named contacts confirm every active check before they log an incident."
 
 
 @ui_view

@@ -34,6 +34,7 @@ from opsdesk.calendars.engine import (
 )
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core import humanize
 from opsdesk.core.audit import audit_record
 from opsdesk.core.models import AuditAction
 from opsdesk.core.writebehind import write_behind, write_behind_possible
@@ -253,23 +254,24 @@ def deadlines_close(*, owner_type: str, owner_ids: Iterable[int], at: dt.datetim
 
 def deadline_explain(deadline: Deadline) -> list[str]:
     """Why the deadline is due when it is, step by step, on the calendar as it is now: the engine's
-    explanation of the rule (TargetExplanation.steps), then the business time paused (B4)."""
+    explanation of the rule (TargetExplanation.steps), then the business time paused (B4), its last
+    step always the stored due time. Instants in the provider's zone, in the one format of pages
+    (core.humanize)."""
     clock = business_calendar(deadline.calendar)
     rule = _rule_of(deadline)
-    zone = clock.zone
+    zone = humanize.provider_zone()
     if rule.working_days is not None:
         due = clock.add_business_days(deadline.start_at, rule.working_days)
         days = "1 working day" if rule.working_days == 1 else f"{rule.working_days} working days"
         steps = [
-            f"Started {deadline.start_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z} on the {deadline.calendar} "
-            "calendar.",
-            f"{days.capitalize()} later, closed days not counted: due "
-            f"{due.astimezone(zone):%a %Y-%m-%d %H:%M %Z}.",
+            f"Started {humanize.when(deadline.start_at, zone)} on the {deadline.calendar} calendar.",
+            f"{days.capitalize()} later, closed days not counted: due {humanize.when(due, zone)}.",
         ]
         periods = clock.closed_periods(deadline.start_at, due)
         if periods:
             listed = "; ".join(
-                f"{p.start:%a %Y-%m-%d %H:%M} to {p.end:%a %Y-%m-%d %H:%M} ({p.reason})" for p in periods
+                f"{humanize.when(p.start, zone)} to {humanize.when(p.end, zone)} ({p.reason})"
+                for p in periods
             )
             steps.insert(1, f"Closed time not counted: {listed}.")
     else:
@@ -279,16 +281,16 @@ def deadline_explain(deadline: Deadline) -> list[str]:
             hours=rule.hours,
             fallback=rule.fallback,
             business_days=rule.business_days,
+            display_zone=zone,
         )
         steps = list(target.explanation.steps)
     if deadline.paused_seconds:
-        hours, rest = divmod(deadline.paused_seconds, 3600)
         steps.append(
-            f"Paused for {hours} h {rest // 60} min of business time (waiting on the customer): due "
-            f"{deadline.due_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}."
+            f"Paused for {humanize.duration(deadline.paused_seconds)} of business time (waiting on the "
+            f"customer): due {humanize.when(deadline.due_at, zone)}."
         )
     if deadline.paused_at is not None:
-        steps.append(f"Paused since {deadline.paused_at.astimezone(zone):%a %Y-%m-%d %H:%M %Z}.")
+        steps.append(f"Paused since {humanize.when(deadline.paused_at, zone)}.")
     return steps
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import cache_control
 
+from opsdesk.core import humanize
 from opsdesk.core.richtext import render_markdown
 from opsdesk.statuspage import selectors
 from opsdesk.statuspage.models import StatusMaintenance, StatusUpdate
@@ -15,7 +16,9 @@ from opsdesk.statuspage.views import PUBLIC_MAX_AGE
 
 
 def _window(m: StatusMaintenance) -> str:
-    return f"{m.starts_at:%d %b %Y %H:%M} – {m.ends_at:%d %b %Y %H:%M} UTC"
+    """The human text of an entry in the one format of pages (core.humanize, the provider's zone);
+    the feed's machine fields (published, updated) stay RFC 3339."""
+    return f"{humanize.when(m.starts_at)} – {humanize.when(m.ends_at)}"
 
 
 class StatusFeed(Feed):

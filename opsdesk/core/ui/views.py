@@ -8,7 +8,7 @@ them (how a NotFound becomes a 404 page, how a ValidationFailed lands on a form)
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from opsdesk.core.api import capped_count
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import object_history
+from opsdesk.core.ui.history import readable_changes
 
 PAGE_SIZE = 25
 #: The one create/edit page: title, intro, the form with its errors, submit and cancel.
@@ -264,11 +265,13 @@ def history_page(
     back: Callable[[Any], str],
     title: Callable[[Any], str],
     permission: str | None = None,
+    customer_fields: Collection[str] | None = None,
 ) -> Callable[..., HttpResponse]:
     """The audit history page (L1) of one kind of object, as the user may see it: staff every
-    event, customers the public ones (core.selectors.object_history). `get` is the object's
+    event, customers the public ones (core.selectors.object_history) and of those only the fields
+    their page of the object shows (`customer_fields`, when given). `get` is the object's
     restricted selector (another tenant's object is a 404), `back` its page, `title` what the
-    history is of."""
+    history is of. Changes are shown in words (core.ui.history)."""
 
     @ui_view
     def view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -276,8 +279,10 @@ def history_page(
             require(request.user, permission)
         obj = get(user=request.user, pk=pk)
         events = object_history(user=request.user, obj=obj)
+        staff = getattr(request.user, "is_provider_staff", False)
         page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-        context = {"object": obj, "page": page, "back_url": back(obj), "title": title(obj)}
+        rows = readable_changes(page, type(obj), customer_fields=None if staff else customer_fields)
+        context = {"object": obj, "page": page, "rows": rows, "back_url": back(obj), "title": title(obj)}
         return render(request, HISTORY_TEMPLATE, context)
 
     return view

@@ -20,6 +20,7 @@ from django.utils import timezone
 from opsdesk.calendars.engine import BusinessCalendar
 from opsdesk.calendars.selectors import calendar_by_name
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core import humanize
 from opsdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.roles import Role
@@ -90,6 +91,7 @@ def _criterion(value: Any) -> EscalationCriterion | dict[str, str]:
         found = active.filter(code=value.strip()).first()
     if found is not None:
         return found
+    # API clients send codes; the page's form names the criteria by their text (forms.EscalateForm).
     codes = ", ".join(active.values_list("code", flat=True))
     if value in (None, ""):
         return {"field": "criterion", "message": f"Give one of the escalation criteria: {codes}."}
@@ -180,7 +182,7 @@ def _check_handler(actor: Any, escalation: Escalation) -> None:
 def _fmt(value: dt.datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(escalation_clock().zone).strftime("%a %d %b %Y %H:%M %Z")
+    return humanize.when(value, escalation_clock().zone)
 
 
 def _recipients(escalation: Escalation) -> tuple[list[str], list[str], list[str]]:

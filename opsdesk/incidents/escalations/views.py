@@ -1,11 +1,16 @@
-"""Escalation pages (C7), server-rendered (L4): the escalation matrix, read from the selectors.
+"""Escalation pages (C7), server-rendered (L4): the escalation matrix and the desk's worklist of
+escalations in force, read from the selectors.
 
 The escalation actions on an incident are forms of the incident page (incidents/views.py)."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from datetime import timedelta
 
+from django.shortcuts import render
+from django.utils import timezone
+
+from opsdesk.core.errors import PermissionDenied
 from opsdesk.core.ui.views import ui_view
 from opsdesk.incidents.escalations import selectors as escalation_selectors
 
@@ -29,11 +34,37 @@ def escalation_matrix(request):
             targets.append(f"acknowledgement within {_hours(level.acknowledgement_hours)}")
         if level.considered_response_hours:
             targets.append(f"considered response within {_hours(level.considered_response_hours)}")
+        role = level.get_role_display()
         levels.append(
-            {"level": level, "role": level.get_role_display(), "targets": targets, "copied": copied}
+            {
+                "level": level,
+                # The role only where it says more than the level's name ("Service desk" once).
+                "role": "" if role.casefold() == level.name.casefold() else role,
+                "targets": targets,
+                "copied": copied,
+            }
         )
     return render(
         request,
         "incidents/escalation_matrix.html",
         {"levels": levels, "criteria": list(escalation_selectors.escalation_criterion_list())},
     )
+
+
+@ui_view
+def escalation_worklist(request):
+    """The desk's worklist (issue 9): every escalation in force, the next target first (an
+    unacknowledged one by its acknowledgement target, then by its considered-response target)."""
+    if not request.user.is_provider_staff:
+        raise PermissionDenied()
+    now = timezone.now()
+    rows = []
+    for escalation in escalation_selectors.escalation_list(user=request.user, active=True):
+        if escalation.state == "open" and escalation.acknowledgement_due:
+            label, due = "Acknowledgement", escalation.acknowledgement_due
+        else:
+            label, due = "Considered response", escalation.considered_response_due
+        rows.append({"escalation": escalation, "target": label, "due": due})
+    far = now + timedelta(days=36_500)
+    rows.sort(key=lambda r: (r["due"] or far, r["escalation"].raised_at))
+    return render(request, "incidents/escalations.html", {"rows": rows, "now": now})

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core import humanize
 from opsdesk.core.errors import Conflict, NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.roles import Role
@@ -83,7 +84,7 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = Non
     due = rca.due_at.astimezone(business_calendar(incident.organisation.calendar).zone)
     lines = [
         f"Incident: {incident}",
-        f"Root-cause analysis due: {due:%a %d %b %Y %H:%M %Z}",
+        f"Root-cause analysis due: {humanize.when(due, due.tzinfo)}",
         *(["Possibly chargeable (P2 on request)."] if rca.chargeable else []),
     ]
     notification_enqueue(
@@ -95,7 +96,7 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = Non
         payload={"rca": rca.pk, "incident": incident.pk, "state": rca.state, "due_at": rca.due_at},
         dedup_key=f"rca:{rca.pk}:{step}",
     )
-    _timeline(incident, actor=actor, detail=f"{subject}; due {due:%a %d %b %Y %H:%M %Z}.")
+    _timeline(incident, actor=actor, detail=f"{subject}; due {humanize.when(due, due.tzinfo)}.")
 
 
 def _timeline(incident: Incident, *, actor: Any, detail: str) -> None:

@@ -85,9 +85,9 @@ def rca_list(request):
         context={
             "title": "Root-cause analyses",
             "subtitle": (
-                "Every report by its due date; a draft past its due date is overdue (C6)."
+                "Every report by its due date; a draft past its due date is overdue."
                 if staff
-                else "The root-cause analyses of your organisation's incidents (C6)."
+                else "The root-cause analyses of your organisation's incidents."
             ),
             "filter_form": form,
             "listing": listing,
@@ -250,5 +250,17 @@ rca_history = history_page(
     rca_selectors.rca_get,
     back=_detail_url,
     title=lambda report: f"Root-cause analysis of {report.incident.reference}",
+    customer_fields=(
+        "state",
+        "due_at",
+        "chargeable",
+        "impact",
+        "timeline_of_events",
+        "monitoring_assessment",
+        "lessons_learned",
+        "recommendations",
+        "submitted_at",
+        "accepted_at",
+    ),
 )
 

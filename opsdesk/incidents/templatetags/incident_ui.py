@@ -7,8 +7,9 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import format_html
+
+from opsdesk.core import humanize
 
 register = template.Library()
 
@@ -35,29 +36,29 @@ def countdown(incident: Any) -> str:
     """The next target as a <time> that countdown.js turns into "in 3 h 12 min" (data-deadline, and
     data-warning for the amber), with the due time written out beneath; "paused" while the SLA clock
     waits on the customer (B4). Needs selectors.annotate_next_target (next_label, next_warning_at)."""
+    remaining = getattr(incident, "remaining_seconds", None)
+    if incident.paused_at and remaining is not None:
+        return format_html(
+            '<span class="countdown countdown-paused" title="{}">paused</span>\n'
+            '<small class="muted due-at">{} left</small>',
+            "SLA clock paused while awaiting the customer: the time left runs again when they answer",
+            humanize.duration(remaining, up=True),
+        )
     due = incident.next_target_at
     if due is None:
         return format_html('<span class="muted">{}</span>', "—")
-    if incident.paused_at:
-        return format_html(
-            '<span class="countdown countdown-paused" title="{}">paused</span>',
-            "SLA clock paused while awaiting the customer",
-        )
-    due = timezone.localtime(due)
     warning = getattr(incident, "next_warning_at", None)
     label = getattr(incident, "next_label", "") or ""
-    # Django's "D j M H:i" and "D j M Y H:i T", without a DateFormat per value (25 rows, 3 each).
-    day_month = f"{WEEKDAYS_ABBR[due.weekday()]} {due.day} {MONTHS_3[due.month].title()}"
-    short = f"{day_month} {due:%H:%M}"
+    left = humanize.relative((due - timezone.now()).total_seconds())
     return format_html(
         '<time class="countdown" datetime="{}" data-deadline="{}"{} title="{} due {}">{}</time>\n'
         '<small class="muted due-at">{} · {}</small>',
         due.isoformat(),
         due.isoformat(),
-        format_html(' data-warning="{}"', timezone.localtime(warning).isoformat()) if warning else "",
+        format_html(' data-warning="{}"', warning.isoformat()) if warning else "",
         label,
-        f"{day_month} {due.year} {due:%H:%M} {due.tzname()}",
-        short,
+        humanize.when(due),
+        left,
         label,
-        short,
+        humanize.when(due, year=False),
     )

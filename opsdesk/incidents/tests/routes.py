@@ -58,6 +58,8 @@ def _action(name: str, key: str, permission: str | None, body=None, **kwargs: An
 INCIDENT_ROUTES = [
     Route("ui", "incidents:queue"),
     Route("ui", "incidents:queue", query="state=all&priority=P3&q=walk"),
+    Route("ui", "incidents:queue", query="state=all&mine=1"),
+    Route("ui", "incidents:escalation_worklist", staff_only=True),
     Route("ui", "incidents:log", permission="incidents.log"),
     Route("ui", "incidents:log", "POST", permission="incidents.log", body=_log),
     Route("ui", "incidents:detail", **_on("incident_a")),
@@ -80,7 +82,7 @@ INCIDENT_ROUTES = [
         UPDATE,
         lambda w: {"customer_confirmed": "on", "reason": "Confirmed by telephone."},
     ),
-    _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "public": "on"}),
+    _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "visibility": "public"}),
     _action("call", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}, staff_only=True),
     _action("assign", "incident_a", MANAGE, _versioned(lambda w: {"assignee": w["engineer"].pk}),
             staff_only=True),

@@ -64,7 +64,7 @@ def test_customer_logs_p3_with_the_targets_of_sla_examples_row_3(world):
     mail = Notification.objects.get(event="incident.logged", channel="email")
     assert mail.recipient == world["contact_a"].email
     assert incident.reference in mail.subject
-    assert "Wed 2026-12-02 10:00 GMT" in mail.body and "Wed 2026-12-02 12:00 GMT" in mail.body
+    assert "Wed 2 Dec 2026 10:00 GMT" in mail.body and "Wed 2 Dec 2026 12:00 GMT" in mail.body
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ def test_missing_fields_are_all_named_at_once_and_nothing_is_stored(world):
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"service_reference": "NOPE-1"}, "service_reference", "No service"),
+        ({"service_reference": "NOPE-1"}, "service_reference", "has no service with the reference"),
         ({"priority": "P9"}, "priority", "Unknown priority"),
         ({"priority": ""}, "priority", "required"),
         ({"diagnostics_confirmed": []}, "diagnostics_confirmed", "Confirm every diagnostics check"),

@@ -191,7 +191,8 @@ def test_bulk_recompute_after_a_closure_matches_the_scalar_engine(world, varied_
             for t in ("initial", "considered")
             if getattr(incident, f"{t}_response_at") is None
         ]
-        assert incident.next_target_at == min(unmet, default=None)
+        # A paused incident has no next target (it sorts after the running ones).
+        assert incident.next_target_at == (min(unmet, default=None) if incident.paused_at is None else None)
 
     # The worked example of row 3 moves a day: Wed 2 Dec is closed.
     row3 = Incident.objects.get(pk=varied_incidents["open"][0].pk)

@@ -143,29 +143,32 @@ def test_queue_costs_a_constant_number_of_queries(desk, w):
     assert count() == before
 
 
-def test_queue_countdown_writes_the_due_time_as_django_would(desk, w):
-    """The countdown tag formats dates itself (for speed); it must say what the date filter says,
-    in winter (GMT) and summer (BST) alike."""
-    from django.template.defaultfilters import date as date_filter
-
-    from opsdesk.incidents.selectors import annotate_next_target
+def test_queue_countdown_writes_the_due_time_in_the_one_format(desk, w):
+    """The countdown tag writes the due time in the one format of pages (core.humanize), in the
+    provider's zone in winter (GMT) and summer (BST) alike, and the time left in the one duration
+    format; a paused incident shows the time it has left, not a due time."""
+    from opsdesk.incidents.selectors import annotate_next_target, annotate_queue
     from opsdesk.incidents.templatetags.incident_ui import countdown
 
     incident = log(w, priority="P1", title="Countdown")
     for due in (dt.datetime(2026, 1, 5, 9, 5, tzinfo=dt.UTC), dt.datetime(2026, 7, 3, 23, 30, tzinfo=dt.UTC)):
         incident.next_target_at = due
         html = countdown(annotate_next_target(incident, due - dt.timedelta(hours=1)))
-        local = timezone.localtime(due)
-        assert f'data-deadline="{local.isoformat()}"' in html
-        # In a template the date filter is given the local time (expects_localtime).
-        assert f'due {date_filter(local, "D j M Y H:i T")}"' in html
-        assert f">{date_filter(local, 'D j M H:i')}</time>" in html
-        assert f"Initial response · {date_filter(local, 'D j M H:i')}</small>" in html
-    assert "Sat 4 Jul 00:30" in html and "BST" in html
-    incident.paused_at = timezone.now()
-    assert ">paused<" in countdown(incident)
+        assert f'data-deadline="{due.isoformat()}"' in html
+    assert 'due Sat 4 Jul 2026 00:30 BST"' in html
+    assert "Initial response · Sat 4 Jul 00:30 BST</small>" in html
+    assert "overdue<" in html  # 2026-07-03 is past
+    incident.next_target_at = timezone.now() + dt.timedelta(hours=18, minutes=56, seconds=55)
+    assert ">in 18 h 57 min</time>" in countdown(annotate_next_target(incident, timezone.now()))
+    incident.next_target_at = timezone.now() - dt.timedelta(minutes=3, seconds=4)
+    assert ">3 min overdue</time>" in countdown(annotate_next_target(incident, timezone.now()))
     incident.next_target_at = None
-    assert "—" in countdown(incident)
+    assert "—" in countdown(annotate_next_target(incident, timezone.now()))
+    incident.paused_at = incident.initial_response_due - dt.timedelta(minutes=10)
+    incident.state = "awaiting_customer"
+    annotate_queue([incident], timezone.now())
+    html = countdown(incident)
+    assert ">paused<" in html and "10 min left" in html
 
 
 def test_queue_filters_refuse_an_organisation_or_assignee_not_offered(desk, w, customer_a):
@@ -325,7 +328,11 @@ def test_a_second_rca_request_is_refused_on_the_page(desk, w):
 
 def test_internal_note_call_assign_and_priority_call_through(desk, w):
     incident = w["incident_a"]
-    assert desk.post(url("note", incident.pk), {"body": "Checked the ALB"}).status_code == 302
+    unchosen = desk.post(url("note", incident.pk), {"body": "Checked the ALB"})
+    assert unchosen.status_code == 200 and "Choose who sees this note" in unchosen.content.decode()
+    assert not incident.notes.exists()  # visibility is an explicit choice, never a default
+    internal = {"body": "Checked the ALB", "visibility": "internal"}
+    assert desk.post(url("note", incident.pk), internal).status_code == 302
     assert incident.notes.get().public is False
     assert desk.post(url("call", incident.pk), {"summary": "Spoke to Olivia"}).status_code == 302
     incident.refresh_from_db()
@@ -346,7 +353,9 @@ def test_customer_escalates_and_confirms_resolution(customer_a, w):
     incident = w["p2_incident_a"]
     response = customer_a.post(url("escalate", incident.pk), {"criterion": "", "details": "x"})
     panel = next(p for p in response.context["panels"] if p["name"] == "escalate")
-    assert "Give one of the escalation criteria" in panel["form"].errors["criterion"][0]
+    message = panel["form"].errors["criterion"][0]
+    assert "Choose why you are escalating" in message
+    assert "poor_updates" not in message and "not_satisfied" not in message  # labels, not codes
     done = customer_a.post(url("escalate", incident.pk), {"criterion": "poor_updates", "details": "No news"})
     assert done.status_code == 302
     text = customer_a.get(url("detail", incident.pk)).content.decode()

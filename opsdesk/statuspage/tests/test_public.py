@@ -124,6 +124,15 @@ def test_feed_is_valid_atom_with_one_entry_per_update_and_maintenance(client, pu
         assert link.startswith("http://testserver/status/")
     body = response.content.decode()
     assert "Draft" not in body and "Secret draft body" not in body
+    # Machine fields stay RFC 3339; the text people read uses the pages' one format, in the
+    # provider's zone (issue 9): "Wed 2 Dec 2026 16:47 GMT", never UTC or ISO.
+    import re
+
+    maintenance = next(e for e in entries if "Core switch" in e.findtext(f"{ATOM}title"))
+    text = maintenance.findtext(f"{ATOM}summary") or maintenance.findtext(f"{ATOM}content") or ""
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} (GMT|BST)", text), text
+    assert " UTC" not in text and not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert re.match(r"\d{4}-\d{2}-\d{2}T", maintenance.findtext(f"{ATOM}updated"))
 
 
 def test_no_customer_data_reaches_the_public(

@@ -4,16 +4,15 @@
 (function () {
   "use strict";
 
-  function pad(n) { return String(n).padStart(2, "0"); }
-
-  /* 2 d 03:12:44, 12:37:05, 04:09 — seconds always shown, so the countdown visibly runs. */
-  function span(ms) {
-    var s = Math.floor(Math.abs(ms) / 1000);
-    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
-    s = s % 60;
-    var clock = (d || h ? h + ":" + pad(m) : m) + ":" + pad(s);
-    if (d && h < 10) clock = "0" + clock;
-    return (d ? d + "\u00a0d " : "") + clock;
+  /* The one duration format of every page (opsdesk/core/humanize.py duration): "18 h 57 min",
+     "3 min", "under 1 min"; whole minutes rounded up for time left, down for time overdue. */
+  function span(ms, up) {
+    var minutes = (up ? Math.ceil : Math.floor)(Math.abs(ms) / 60000);
+    if (minutes === 0) return "under 1 min";
+    var h = Math.floor(minutes / 60), m = minutes % 60;
+    var parts = h ? [h + " h"] : [];
+    if (m || !parts.length) parts.push(m + " min");
+    return parts.join(" ");
   }
 
   function tick() {
@@ -24,7 +23,7 @@
       var warn = Date.parse(el.getAttribute("data-warning") || "");
       var left = due - now;
       var state = left <= 0 ? "breached" : (!isNaN(warn) && now >= warn ? "warning" : "running");
-      var text = left <= 0 ? "overdue by " + span(left) : "in " + span(left);
+      var text = left <= 0 ? span(left, false) + " overdue" : "in " + span(left, true);
       if (el.textContent !== text) el.textContent = text;
       el.setAttribute("data-state", state);
       var row = el.closest("[data-sla-row]");
