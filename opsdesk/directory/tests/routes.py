@@ -134,6 +134,16 @@ ROUTES = [
     *_pages("account", "member_a", ACCOUNT, _account, _account_edit),
     *_pages("contact", "contact_a", CONTACT, _contact, lambda w: _contact(w, version=True)),
     Route("ui", "directory:contact_verify", "POST", params={"pk": "contact_a"}, permission=CONTACT),
+    Route(
+        "ui",
+        "directory:contact_consent",
+        "POST",
+        params={"pk": "contact_a"},
+        permission=CONTACT,
+        body=lambda w: {"method": "walk form"},
+    ),
+    Route("ui", "directory:contact_withdraw_consent", "POST", params={"pk": "contact_a"}, permission=CONTACT),
+    Route("ui", "directory:contact_retire", "POST", params={"pk": "contact_a"}, permission=CONTACT),
     *_pages("service", "service_a", SERVICE, _service, lambda w: _service(w, version=True)),
     Route(
         "ui",

@@ -77,6 +77,17 @@ ROUTES = [
     Route("api", f"{API}/contacts"),
     Route("api", f"{API}/contacts", "POST", permission="directory.change_namedcontact", body=_contact),
     Route("api", f"{API}/contacts/{{contact_id}}", params={"contact_id": "contact_a"}),
+    *(
+        Route(
+            "api",
+            f"{API}/contacts/{{contact_id}}/{step}",
+            "POST",
+            params={"contact_id": "contact_a"},
+            permission="directory.change_namedcontact",
+            body=(lambda w: {"method": "walk form"}) if step == "consent" else None,
+        )
+        for step in ("verify", "consent", "withdraw-consent", "retire")
+    ),
     Route(
         "api",
         f"{API}/contacts/{{contact_id}}",
