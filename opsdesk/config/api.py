@@ -21,6 +21,7 @@ from opsdesk.calendars.api import router as calendars_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
 from opsdesk.directory.api import router as directory_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
+from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
@@ -36,3 +37,4 @@ api.add_router("/", sla_router)
 api.add_router("/", incidents_router)
 api.add_router("/", escalations_router)
 api.add_router("/", rca_router)
+api.add_router("/", attachments_router)

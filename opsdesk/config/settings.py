@@ -9,6 +9,7 @@ OPSDESK_CONTACT_REVERIFY_DAYS.
 
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
+    "opsdesk.incidents.attachments",
     "opsdesk.web",
     "opsdesk.demo",
 ]
@@ -210,6 +212,46 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves /static/ from every process (gunicorn included); without `collectstatic` it
 # reads the app folders directly, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = True
+
+# Attachments (issue 9, item 4) are kept through Django's storage API: files under
+# $OPSDESK_DATA_DIR/attachments by default, or in S3 (django-storages, `pip install opsdesk[s3]`)
+# when OPSDESK_ATTACHMENTS_S3_BUCKET is set. Credentials come the usual AWS way (environment,
+# shared config, or the instance/task role). Files are never served by URL from the storage:
+# opsdesk reads them and answers as a download, after checking who asks.
+ATTACHMENTS_DIR = Path(
+    os.environ.get(
+        "OPSDESK_ATTACHMENTS_DIR",
+        # Tests write their files outside the data directory (a rolled-back test keeps its files).
+        Path(tempfile.gettempdir()) / "opsdesk-test-attachments" if TESTING else DATA_DIR / "attachments",
+    )
+)
+ATTACHMENT_MAX_BYTES = int(os.environ.get("OPSDESK_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+_S3_BUCKET = os.environ.get("OPSDESK_ATTACHMENTS_S3_BUCKET", "")
+if _S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _S3_BUCKET,
+            "region_name": os.environ.get("OPSDESK_ATTACHMENTS_S3_REGION") or None,
+            "endpoint_url": os.environ.get("OPSDESK_ATTACHMENTS_S3_ENDPOINT_URL") or None,
+            "location": os.environ.get("OPSDESK_ATTACHMENTS_S3_PREFIX", "attachments"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ATTACHMENTS_DIR), "base_url": None},
+    }
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+#: The largest multipart body the edge accepts: an attachment and its form fields.
+UPLOAD_MAX_BODY_BYTES = max(5 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 1024 * 1024)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

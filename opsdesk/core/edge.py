@@ -3,7 +3,8 @@ error the API gives is the one JSON shape (issue 7).
 
 Refused for every request: a NUL character in the path or in any query parameter (PostgreSQL
 cannot store one, and no name or filter needs one). Refused for the API: a body over
-`OPSDESK_API_MAX_BODY_BYTES` (413; an upload: `DATA_UPLOAD_MAX_MEMORY_SIZE`), a body that is
+`OPSDESK_API_MAX_BODY_BYTES` (413; an upload: `UPLOAD_MAX_BODY_BYTES`, from
+`OPSDESK_ATTACHMENT_MAX_BYTES`), a body that is
 neither `application/json` nor a multipart upload (415), JSON that does not parse or nests deeper
 than `MAX_JSON_DEPTH` (400), and inside the JSON a string with a NUL or an unpaired surrogate, a
 whole number outside the database's 64-bit range or a number that is not finite (422, naming the
@@ -145,7 +146,7 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
         return error_response(400, "Content-Length is not a number.")
     content_type = request.content_type or ""
     upload = content_type == "multipart/form-data"
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if upload else settings.API_MAX_BODY_BYTES
+    limit = settings.UPLOAD_MAX_BODY_BYTES if upload else settings.API_MAX_BODY_BYTES
     if length > limit:
         return error_response(413, f"Request body too large: at most {limit} bytes are accepted.")
     if upload:  # even an empty one: the multipart parser refuses a missing boundary

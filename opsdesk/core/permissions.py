@@ -79,10 +79,25 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+#: What a customer's authorised contact (their named contact's "customer administrator" flag,
+#: `User.is_customer_administrator`) may do besides any customer: keep their organisation's own
+#: directory — named contacts (add, edit, retire, re-verify, GDPR consent) and portal users. Tenancy
+#: keeps them inside their organisation: the selectors restrict and the services check the rest.
+CUSTOMER_ADMINISTRATOR_PERMISSIONS: frozenset[str] = frozenset(
+    {"directory.change_namedcontact", "directory.view_user", "directory.change_user"}
+)
+
+
 def has_permission(user: Any, permission: str) -> bool:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.role in PERMISSIONS.get(permission, frozenset())
+    if user.role in PERMISSIONS.get(permission, frozenset()):
+        return True
+    return (
+        user.role == Role.CUSTOMER
+        and permission in CUSTOMER_ADMINISTRATOR_PERMISSIONS
+        and bool(getattr(user, "is_customer_administrator", False))
+    )
 
 
 def require_permission(user: Any, permission: str) -> None:

@@ -10,10 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from opsdesk.core.api import ERRORS, created_with_etag, with_etag
-from opsdesk.core.crud import NO_DELETE, OPERATIONS, declare, one_of, routes
+from opsdesk.core.crud import NO_DELETE, OPERATIONS, declare, one_of, routes, steps
 from opsdesk.directory import schemas, selectors, services
 from opsdesk.directory.schemas import (
     CONTACT_FLAG_FILTERS,
+    ConsentIn,
+    ContactOut,
     RunbookIn,
     RunbookOut,
     UserOut,
@@ -55,6 +57,31 @@ SERVICES = entity(
     ordering=("reference", "name", "environment", "created_at"),
 )
 routes(router, ORGANISATIONS, ACCOUNTS, CONTACTS, SERVICES, module=__name__)
+
+# A contact's steps: by provider staff, or by their organisation's customer administrator.
+contact_step = steps(
+    router, "/contacts/{contact_id}", "contact", ContactOut,
+    module=__name__, selectors=selectors, services=services,
+)
+contact_step("verify", "contact_mark_verified", description="I3: the contact's details were confirmed today.")
+contact_step(
+    "consent",
+    "contact_record_consent",
+    ConsentIn,
+    "method",
+    description="GDPR: record the contact's consent (who recorded it and when are kept, `method` says how).",
+)
+contact_step(
+    "withdraw-consent",
+    "contact_withdraw_consent",
+    description="GDPR: consent withdrawn; the contact stops being a contact for notifications.",
+)
+contact_step(
+    "retire",
+    "contact_retire",
+    description="The person no longer acts for the organisation: kept for the record, no longer "
+    "notified, and their portal user is deactivated.",
+)
 
 
 # --- runbooks: listed and created under their service ----------------------------------------

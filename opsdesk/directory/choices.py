@@ -20,4 +20,10 @@ CONTACT_FLAGS = (
     ("is_change_approver", "Authorised change approver"),
     ("is_escalation_contact", "Escalation contact"),
     ("is_billing_contact", "Billing contact"),
+    ("is_customer_administrator", "Customer administrator"),
 )
+
+# I-GDPR: the flags that make a named contact someone opsdesk emails or pages (the contact to reach
+# in and out of hours, C3; the escalation contact, C7). Only a contact with recorded consent
+# carries them.
+NOTIFICATION_FLAGS = ("is_technical_in_hours", "is_technical_out_of_hours", "is_escalation_contact")

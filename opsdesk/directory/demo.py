@@ -146,14 +146,15 @@ ACCOUNTS = (
 )
 
 _IN_HOURS, _OUT_OF_HOURS = "is_technical_in_hours", "is_technical_out_of_hours"
-_ORDER, _APPROVER, _ESCALATION, _BILLING = (
-    "is_order_contact", "is_change_approver", "is_escalation_contact", "is_billing_contact"
+_ORDER, _APPROVER, _ESCALATION, _BILLING, _ADMIN = (
+    "is_order_contact", "is_change_approver", "is_escalation_contact", "is_billing_contact",
+    "is_customer_administrator",
 )
 
 CONTACTS = (
     ContactSpec(NORTHWIND, "Olivia Hart", "ops@northwind.example", "Head of Cloud Operations",
                 "+44 20 7946 0123",
-                (_IN_HOURS, _APPROVER, _ESCALATION), in_hours="Mon–Fri 08:30–17:30", user=True),
+                (_IN_HOURS, _APPROVER, _ESCALATION, _ADMIN), in_hours="Mon–Fri 08:30–17:30", user=True),
     ContactSpec(NORTHWIND, "Ryan O'Connell", "ryan.oconnell@northwind.example", "Platform on-call lead",
                 "+44 7700 900412", (_IN_HOURS, _OUT_OF_HOURS),
                 out_of_hours="24x7 on the platform on-call mobile, +44 7700 900412"),
@@ -399,6 +400,7 @@ def build_contacts(demo: Demo) -> None:
                 actor=demo.admin, organisation=org, name=spec.name, email=spec.email, phone=spec.phone,
                 job_title=spec.job_title, availability_in_hours=spec.in_hours,
                 availability_out_of_hours=spec.out_of_hours, gdpr_consent=True,
+                gdpr_consent_method="signed onboarding form",
                 last_verified_at=now - dt.timedelta(days=spec.verified_days_ago),
                 **{flag: True for flag in spec.flags},
             ),

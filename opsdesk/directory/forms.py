@@ -68,7 +68,10 @@ class ContactFilterForm(_OrganisationScopedFilter):
         label="Verification",
         choices=ANY + [("stale", "Not verified in 90 days")],
     )
-    field_order = ["q", "organisation", "flag", "verification"]
+    status = forms.ChoiceField(
+        required=False, label="Status", choices=ANY + [("current", "Current"), ("retired", "Retired")]
+    )
+    field_order = ["q", "organisation", "flag", "verification", "status"]
 
 
 class ServiceFilterForm(_OrganisationScopedFilter):
@@ -212,11 +215,26 @@ class ContactForm(_OrganisationOwnedForm):
     is_change_approver = forms.BooleanField(required=False, label="Authorised change approver")
     is_escalation_contact = forms.BooleanField(required=False, label="Escalation contact")
     is_billing_contact = forms.BooleanField(required=False, label="Billing contact")
+    is_customer_administrator = forms.BooleanField(
+        required=False,
+        label="Customer administrator",
+        help_text="Keeps the organisation's named contacts and portal users up to date.",
+    )
     availability_in_hours = forms.CharField(
         max_length=200, required=False, help_text="e.g. Mon–Fri 09:00–17:00"
     )
     availability_out_of_hours = forms.CharField(max_length=200, required=False, help_text="e.g. mobile, 24x7")
-    gdpr_consent = forms.BooleanField(required=False, label="GDPR consent given")
+    gdpr_consent = forms.BooleanField(
+        required=False,
+        label="GDPR consent given",
+        help_text="Needed before the contact can be a technical or escalation contact (they are emailed).",
+    )
+    gdpr_consent_method = forms.CharField(
+        max_length=200,
+        required=False,
+        label="How consent was given",
+        help_text="e.g. signed form, email of 3 March",
+    )
 
     FLAG_FIELDS = [name for name, _ in CONTACT_FLAGS]
 
@@ -230,6 +248,7 @@ class ContactForm(_OrganisationOwnedForm):
             "availability_in_hours",
             "availability_out_of_hours",
             "gdpr_consent",
+            "gdpr_consent_method",
             "version",
             *ContactForm.FLAG_FIELDS,
         ]
@@ -340,8 +359,13 @@ class UserForm(VersionedForm):
             del self.fields["password"]
         self.fields["contact"].choices = [("", "— none (provider staff) —")] + [
             (str(c.pk), f"{c.name} <{c.email}> — {c.organisation.name}")
-            for c in selectors.contact_list(user=user)
+            for c in selectors.contact_list(user=user, retired=False)
         ]
+        if not user.is_provider_staff:
+            # A customer administrator adds portal users of their own organisation only.
+            self.fields["role"].choices = [(Role.CUSTOMER, Role.CUSTOMER.label)]
+            self.fields["contact"].choices = self.fields["contact"].choices[1:]
+            self.fields["contact"].required = True
 
     @staticmethod
     def initial_for(person) -> dict[str, Any]:

@@ -150,9 +150,29 @@ class NamedContact(BaseModel):
     is_billing_contact = models.BooleanField("billing contact", default=False)
     availability_in_hours = models.CharField(max_length=200, blank=True, help_text="e.g. Mon–Fri 09:00–17:00")
     availability_out_of_hours = models.CharField(max_length=200, blank=True, help_text="e.g. mobile, 24x7")
+    is_customer_administrator = models.BooleanField(
+        "customer administrator",
+        default=False,
+        help_text="Keeps the organisation's own directory: named contacts, portal users, "
+        "re-verification and GDPR consent.",
+    )
     gdpr_consent = models.BooleanField("GDPR consent", default=False)
     gdpr_consent_at = models.DateTimeField(null=True, blank=True)
+    gdpr_consent_method = models.CharField(
+        "how consent was given", max_length=200, blank=True, help_text="e.g. signed form, email of 3 March"
+    )
+    gdpr_consent_recorded_by = models.ForeignKey(
+        "directory.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="consent recorded by",
+    )
     last_verified_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="No longer a contact: kept for the record, signs in no more."
+    )
 
     class Meta:
         ordering = ["organisation__name", "name"]
@@ -293,6 +313,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_staff(self) -> bool:  # Django admin is not used; kept for third-party code that asks.
         return False
+
+    @property
+    def is_customer_administrator(self) -> bool:
+        """A customer user whose named contact is their organisation's customer administrator
+        (and not retired): core.permissions lets them keep their own directory."""
+        if self.role != Role.CUSTOMER or self.contact_id is None or not self.is_active:
+            return False
+        cached = getattr(self, "_customer_admin", None)
+        if cached is None:
+            cached = NamedContact.objects.filter(
+                pk=self.contact_id, is_customer_administrator=True, retired_at__isnull=True
+            ).exists()
+            self._customer_admin = cached
+        return cached
 
     @property
     def customer_organisation_id(self) -> int | None:

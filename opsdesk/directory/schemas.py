@@ -125,9 +125,13 @@ class ContactOut(Schema):
     is_billing_contact: bool
     availability_in_hours: str
     availability_out_of_hours: str
+    is_customer_administrator: bool
     gdpr_consent: bool
     gdpr_consent_at: datetime | None
+    gdpr_consent_method: str
+    gdpr_consent_recorded_by: PersonRef | None = None
     last_verified_at: datetime | None
+    retired_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -147,7 +151,9 @@ class ContactIn(Schema):
     is_billing_contact: bool = False
     availability_in_hours: str = ""
     availability_out_of_hours: str = ""
+    is_customer_administrator: bool = False
     gdpr_consent: bool = False
+    gdpr_consent_method: str = ""
     last_verified_at: Instant | None = None
 
 
@@ -164,7 +170,9 @@ class ContactPatch(Schema):
     is_billing_contact: bool | None = None
     availability_in_hours: str | None = None
     availability_out_of_hours: str | None = None
+    is_customer_administrator: bool | None = None
     gdpr_consent: bool | None = None
+    gdpr_consent_method: str | None = None
     last_verified_at: Instant | None = None
 
 
@@ -175,6 +183,7 @@ CONTACT_FLAG_FILTERS = (
     "is_change_approver",
     "is_escalation_contact",
     "is_billing_contact",
+    "is_customer_administrator",
 )
 
 
@@ -187,6 +196,11 @@ class ContactFilter(FilterSchema):
         description="I3: true, the contacts never verified or last verified more than "
         "OPSDESK_CONTACT_REVERIFY_DAYS (90 by default) days ago; false, the others.",
     )
+    retired: bool | None = Field(None, description="true: retired contacts only; false: current ones.")
+
+
+class ConsentIn(Schema):
+    method: str = Field(..., description="How consent was given, e.g. signed form, email of 3 March.")
 
 
 class RunbookOut(Schema):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.directory.models import (
     CloudAccount,
@@ -73,7 +74,7 @@ def reverification_due_q(*, now: dt.datetime | None = None) -> Q:
     """I3, the one definition: a contact never verified, or last verified more than
     contact_reverification_days() ago, is due re-verification."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=contact_reverification_days())
-    return Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+    return Q(retired_at__isnull=True) & (Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
 
 
 def contacts_due_reverification(qs: QuerySet, *, now: dt.datetime | None = None) -> QuerySet:
@@ -84,6 +85,8 @@ def contacts_due_reverification(qs: QuerySet, *, now: dt.datetime | None = None)
 def contact_reverification_due(contact: NamedContact, *, now: dt.datetime | None = None) -> bool:
     """reverification_due_q for one contact already read (a list row, a detail page)."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=contact_reverification_days())
+    if contact.retired_at is not None:
+        return False
     return contact.last_verified_at is None or contact.last_verified_at < cutoff
 
 
@@ -94,8 +97,11 @@ def contact_list(
     flag: str | None = None,
     q: str | None = None,
     reverification_due: bool | None = None,
+    retired: bool | None = None,
 ) -> QuerySet:
-    qs = NamedContact.objects.restrict(user).select_related("organisation")
+    qs = NamedContact.objects.restrict(user).select_related("organisation", "gdpr_consent_recorded_by")
+    if retired is not None:
+        qs = qs.filter(retired_at__isnull=not retired)
     if reverification_due is not None:
         due = reverification_due_q()
         qs = qs.filter(due) if reverification_due else qs.exclude(due)
@@ -135,8 +141,11 @@ def user_list(
     *, user: Any, role: str | None = None, q: str | None = None, organisation: Any = None
 ) -> QuerySet:
     qs = User.objects.restrict(user).select_related("contact__organisation")
-    if not user.is_authenticated or not user.is_provider_staff:
-        qs = qs.filter(pk=user.pk) if user.is_authenticated else qs.none()
+    if not user.is_authenticated:
+        return qs.none()
+    if not user.is_provider_staff and not has_permission(user, "directory.view_user"):
+        # A customer sees only themselves; their customer administrator, their organisation's users.
+        qs = qs.filter(pk=user.pk)
     qs = narrowed(qs, role=role, contact__organisation_id=organisation)
     if q:
         qs = qs.filter(Q(full_name__icontains=q) | Q(email__icontains=q))

@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.calendars.selectors import calendar_by_name
-from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.roles import STAFF_ROLES, Role
 from opsdesk.core.services import record_create, record_delete, record_update
 from opsdesk.core.validation import reject_nul
-from opsdesk.directory.choices import OnboardingState
+from opsdesk.directory.choices import CONTACT_FLAGS, NOTIFICATION_FLAGS, OnboardingState
 from opsdesk.directory.models import (
     CloudAccount,
     NamedContact,
@@ -240,21 +240,77 @@ def account_delete(*, actor: Any, account: CloudAccount, expected_version: int |
 # --- named contacts (A3) ---------------------------------------------------------------------
 
 
-def _contact_consent(changes: dict[str, Any], previous: NamedContact | None) -> dict[str, Any]:
-    """GDPR consent is timestamped when it is given and cleared when it is withdrawn."""
+def _flag_label(name: str) -> str:
+    return dict(CONTACT_FLAGS)[name]
+
+
+def _require_contact_editor(actor: Any, organisation_id: int) -> None:
+    """Staff directory editors edit any organisation's contacts; a customer administrator only
+    their own organisation's (another organisation's contact is, to them, a missing one)."""
+    require_permission(actor, "directory.change_namedcontact")
+    if not actor.is_provider_staff and actor.customer_organisation_id != organisation_id:
+        raise NotFound()
+
+
+def _contact_consent(actor: Any, changes: dict[str, Any], previous: NamedContact | None) -> dict[str, Any]:
+    """GDPR consent records who recorded it, when and how; withdrawing it clears the record and
+    the notification flags (a contact who withdrew consent is no longer emailed or paged)."""
     if "gdpr_consent" in changes:
         was = previous.gdpr_consent if previous else False
         if changes["gdpr_consent"] and not was:
             changes["gdpr_consent_at"] = timezone.now()
+            changes["gdpr_consent_recorded_by"] = actor if getattr(actor, "pk", None) else None
         elif not changes["gdpr_consent"]:
             changes["gdpr_consent_at"] = None
+            changes["gdpr_consent_recorded_by"] = None
+            changes["gdpr_consent_method"] = ""
+            if was:
+                for flag in NOTIFICATION_FLAGS:
+                    if not changes.get(flag):
+                        changes[flag] = False
     return changes
+
+
+def _check_contact_rules(actor: Any, changes: dict[str, Any], previous: NamedContact | None) -> None:
+    """A contact without recorded GDPR consent, or retired, cannot be made a contact for
+    notifications (NOTIFICATION_FLAGS); a customer administrator cannot demote themselves (their
+    organisation would be left without one; the provider can)."""
+    consent = changes.get("gdpr_consent", previous.gdpr_consent if previous else False)
+    retired = previous is not None and previous.retired_at is not None
+    errors = []
+    for flag in NOTIFICATION_FLAGS:
+        turned_on = changes.get(flag) and not (previous is not None and getattr(previous, flag))
+        if turned_on and retired:
+            message = "A retired contact cannot be made a contact for notifications."
+            errors.append({"field": flag, "message": message})
+        elif turned_on and not consent:
+            errors.append(
+                {
+                    "field": flag,
+                    "message": f"{_flag_label(flag)}: only a contact with recorded GDPR consent can be "
+                    "made a contact for notifications. Record their consent first.",
+                }
+            )
+    own = previous is not None and getattr(actor, "contact_id", None) == previous.pk
+    if own and not actor.is_provider_staff and changes.get("is_customer_administrator") is False:
+        errors.append(
+            {
+                "field": "is_customer_administrator",
+                "message": "You cannot remove your own customer administrator flag; ask another "
+                "administrator of your organisation or your service desk.",
+            }
+        )
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
 
 
 def contact_create(*, actor: Any, organisation: int | Organisation, **fields: Any) -> NamedContact:
     require_permission(actor, "directory.change_namedcontact")
     org = _resolve_account_refs(actor, {"organisation": organisation})["organisation"]
-    fields = _contact_consent(dict(fields), None)
+    _require_contact_editor(actor, org.pk)
+    fields.pop("retired_at", None)
+    fields = _contact_consent(actor, dict(fields), None)
+    _check_contact_rules(actor, fields, None)
     if "email" in fields and isinstance(fields["email"], str):
         fields["email"] = fields["email"].strip().lower()
     with transaction.atomic():
@@ -264,24 +320,87 @@ def contact_create(*, actor: Any, organisation: int | Organisation, **fields: An
 def contact_update(
     *, actor: Any, contact: NamedContact, expected_version: int | None = None, **changes: Any
 ) -> NamedContact:
-    require_permission(actor, "directory.change_namedcontact")
+    _require_contact_editor(actor, contact.organisation_id)
     if "organisation" in changes:
         if changes.pop("organisation") not in (contact.organisation_id, contact.organisation):
             raise ValidationFailed.field("organisation", "A contact cannot move to another organisation.")
+    changes.pop("retired_at", None)
     if isinstance(changes.get("email"), str):
         changes["email"] = changes["email"].strip().lower()
-    changes = _contact_consent(changes, contact)
+    changes = _contact_consent(actor, changes, contact)
+    _check_contact_rules(actor, changes, contact)
     with transaction.atomic():
         return record_update(actor=actor, obj=contact, changes=changes, expected_version=expected_version)
 
 
-def contact_mark_verified(*, actor: Any, contact: NamedContact) -> NamedContact:
-    """I3: a contact's details were confirmed with them today."""
-    return contact_update(actor=actor, contact=contact, last_verified_at=timezone.now())
+def contact_mark_verified(
+    *, actor: Any, contact: NamedContact, expected_version: int | None = None
+) -> NamedContact:
+    """I3: a contact's details were confirmed with them today (by the provider, or by their own
+    organisation's customer administrator)."""
+    return contact_update(
+        actor=actor, contact=contact, expected_version=expected_version, last_verified_at=timezone.now()
+    )
+
+
+def contact_record_consent(
+    *, actor: Any, contact: NamedContact, method: str, expected_version: int | None = None
+) -> NamedContact:
+    """GDPR: the contact consented to being held and contacted; who recorded it, when and how."""
+    _require_contact_editor(actor, contact.organisation_id)
+    method = (method or "").strip()
+    reject_nul(method=method)
+    if not method:
+        raise ValidationFailed.field(
+            "method", "Say how consent was given (e.g. signed form, email of 3 March)."
+        )
+    if len(method) > 200:
+        raise ValidationFailed.field("method", "At most 200 characters.")
+    if contact.retired_at is not None:
+        raise ValidationFailed.field("__all__", "This contact is retired.")
+    changes = {
+        "gdpr_consent": True,
+        "gdpr_consent_at": timezone.now(),
+        "gdpr_consent_method": method,
+        "gdpr_consent_recorded_by": actor,
+    }
+    with transaction.atomic():
+        return record_update(actor=actor, obj=contact, changes=changes, expected_version=expected_version)
+
+
+def contact_withdraw_consent(
+    *, actor: Any, contact: NamedContact, expected_version: int | None = None
+) -> NamedContact:
+    """GDPR: consent withdrawn; the contact is no longer a contact for notifications."""
+    if not contact.gdpr_consent:
+        _require_contact_editor(actor, contact.organisation_id)
+        raise ValidationFailed.field("gdpr_consent", "No consent is recorded for this contact.")
+    return contact_update(
+        actor=actor, contact=contact, expected_version=expected_version, gdpr_consent=False
+    )
+
+
+def contact_retire(*, actor: Any, contact: NamedContact, expected_version: int | None = None) -> NamedContact:
+    """The person left or no longer acts for the organisation: kept for the record (incidents
+    refer to them), no longer a contact for notifications or an administrator, and their portal
+    user signs in no more."""
+    _require_contact_editor(actor, contact.organisation_id)
+    if contact.retired_at is not None:
+        raise ValidationFailed.field("__all__", "This contact is already retired.")
+    if getattr(actor, "contact_id", None) == contact.pk:
+        raise ValidationFailed.field("__all__", "You cannot retire yourself; ask another administrator.")
+    changes: dict[str, Any] = {"retired_at": timezone.now(), "is_customer_administrator": False}
+    changes.update({flag: False for flag in NOTIFICATION_FLAGS})
+    with transaction.atomic():
+        retired = record_update(actor=actor, obj=contact, changes=changes, expected_version=expected_version)
+        person = User.objects.filter(contact=retired, is_active=True).first()
+        if person is not None:
+            record_update(actor=actor, obj=person, changes={"is_active": False}, public=False)
+        return retired
 
 
 def contact_delete(*, actor: Any, contact: NamedContact, expected_version: int | None = None) -> None:
-    require_permission(actor, "directory.change_namedcontact")
+    _require_contact_editor(actor, contact.organisation_id)
     with transaction.atomic():
         record_delete(actor=actor, obj=contact, expected_version=expected_version)
 
@@ -394,7 +513,9 @@ def runbook_delete(*, actor: Any, runbook: Runbook, expected_version: int | None
 # --- users (A4) ------------------------------------------------------------------------------
 
 
-def _check_user_role(role: str, contact: NamedContact | None) -> None:
+def _check_user_role(role: str, contact: NamedContact | None, actor: Any = None) -> None:
+    if actor is not None and not actor.is_provider_staff and role != Role.CUSTOMER:
+        raise ValidationFailed.field("role", "You may add and edit your organisation's portal users only.")
     if role not in Role.values:
         raise ValidationFailed.field("role", f"Unknown role '{role}'. Known roles: {', '.join(Role.values)}.")
     if role == Role.CUSTOMER and contact is None:
@@ -428,9 +549,11 @@ def user_create(
 ) -> User:
     require_permission(actor, "directory.change_user")
     contact_obj = _resolve_contact(actor, contact)
-    _check_user_role(role, contact_obj)
+    _check_user_role(role, contact_obj, actor)
     if contact_obj is not None and User.objects.filter(contact=contact_obj).exists():
         raise ValidationFailed.field("contact", "This named contact already has a user.")
+    if contact_obj is not None and contact_obj.retired_at is not None:
+        raise ValidationFailed.field("contact", "This named contact is retired.")
     user = User(
         email=User.objects.normalize_email(email or "").lower(),
         full_name=full_name,
@@ -462,7 +585,9 @@ def user_update(*, actor: Any, user: User, expected_version: int | None = None, 
         changes["contact"] = _resolve_contact(actor, changes["contact"])
     role = changes.get("role", user.role)
     contact = changes.get("contact", user.contact)
-    _check_user_role(role, contact)
+    _check_user_role(role, contact, actor)
+    if not actor.is_provider_staff and user.role != Role.CUSTOMER:
+        raise NotFound()
     if user.pk == actor.pk and changes.get("is_active") is False:
         raise ValidationFailed.field("is_active", "You cannot deactivate yourself.")
     if "email" in changes and isinstance(changes["email"], str):

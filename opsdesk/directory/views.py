@@ -15,8 +15,17 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from opsdesk.core.errors import PreconditionFailed, ValidationFailed
 from opsdesk.core.ui.crud import Pages, bound, int_param
-from opsdesk.core.ui.views import Column, form_page, history_page, require, ui_view, versioned
+from opsdesk.core.ui.views import (
+    STALE_EDIT_MESSAGE,
+    Column,
+    form_page,
+    history_page,
+    require,
+    ui_view,
+    versioned,
+)
 from opsdesk.directory import forms, schemas, selectors, services
 
 
@@ -128,7 +137,9 @@ ACCOUNTS = Pages(
 # --- named contacts (A3) -----------------------------------------------------------------------
 
 
-def _contacts(*, user: Any, verification: str | None = None, **filters: Any):
+def _contacts(*, user: Any, verification: str | None = None, status: str | None = None, **filters: Any):
+    if status:
+        filters["retired"] = status == "retired"
     qs = selectors.contact_list(user=user, **filters)
     return selectors.contacts_due_reverification(qs) if verification == "stale" else qs
 
@@ -168,14 +179,40 @@ CONTACTS = Pages(
 )
 
 
-@require_POST
-@ui_view
-def contact_verify(request, pk: int):
-    """I3: the provider confirmed the contact's details with them today."""
-    contact = selectors.contact_get(user=request.user, pk=pk)
-    contact = services.contact_mark_verified(actor=request.user, contact=contact)
-    messages.success(request, f"{contact.name} marked as verified today.")
-    return redirect("directory:contact_detail", pk=contact.pk)
+def _contact_step(service, done: str, *fields: str):
+    """A POST from a contact's page (by staff, or by the organisation's customer administrator):
+    the service with the version the page showed; its refusal is said on the page it returns to."""
+
+    @require_POST
+    @ui_view
+    def view(request, pk: int):
+        contact = selectors.contact_get(user=request.user, pk=pk)
+        values = {name: request.POST.get(name, "") for name in fields}
+        try:
+            contact = service(
+                actor=request.user, contact=contact, expected_version=int_param(request, "version"), **values
+            )
+        except PreconditionFailed:
+            messages.error(request, STALE_EDIT_MESSAGE)
+        except ValidationFailed as exc:
+            messages.error(request, "; ".join(e.get("message", "") for e in exc.errors) or exc.detail)
+        else:
+            messages.success(request, done.format(name=contact.name))
+        return redirect("directory:contact_detail", pk=contact.pk)
+
+    return view
+
+
+#: I3: the contact's details were confirmed with them today.
+contact_verify = _contact_step(services.contact_mark_verified, "{name} marked as verified today.")
+contact_consent = _contact_step(services.contact_record_consent, "GDPR consent of {name} recorded.", "method")
+contact_withdraw_consent = _contact_step(
+    services.contact_withdraw_consent,
+    "GDPR consent of {name} withdrawn; they are no longer a contact for notifications.",
+)
+contact_retire = _contact_step(
+    services.contact_retire, "{name} retired; their portal user can no longer sign in."
+)
 
 
 # --- services and runbooks (A5) ----------------------------------------------------------------

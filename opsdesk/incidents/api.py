@@ -25,6 +25,7 @@ from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.directory import selectors as directory
 from opsdesk.incidents import selectors, services
+from opsdesk.incidents.attachments import selectors as attachment_selectors
 from opsdesk.incidents.choices import IncidentState, Priority
 from opsdesk.incidents.models import Incident
 from opsdesk.incidents.schemas import (
@@ -57,7 +58,10 @@ DETAIL = {200: IncidentDetailOut, **ERRORS}
 def _detail(request: HttpRequest, response: HttpResponse, incident: Incident, status: int = 200):
     """The incident as the caller may see it, with its targets and timeline, and its ETag."""
     incident = selectors.incident_get(user=request.auth, pk=incident.pk)
-    incident.timeline = selectors.incident_timeline(user=request.auth, incident=incident)
+    entries = selectors.incident_timeline(user=request.auth, incident=incident)
+    incident.timeline = attachment_selectors.attachment_timeline(
+        user=request.auth, incident=incident, entries=entries
+    )
     response["ETag"] = incident.etag
     return Status(status, incident) if status != 200 else incident
 

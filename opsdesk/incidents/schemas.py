@@ -110,6 +110,9 @@ class TimelineEntryOut(Schema):
     to_state: str
     note_id: int | None
     event_id: int | None
+    attachment_id: int | None = Field(
+        None, description="An attachment: download it from /attachments/{attachment_id}/download."
+    )
 
     @staticmethod
     def resolve_body_html(obj) -> str:

@@ -356,6 +356,7 @@ class TimelineEntry:
     to_state: str = ""
     note_id: int | None = None
     event_id: int | None = None
+    attachment_id: int | None = None  # an attachment (incidents/attachments) listed in the timeline
 
 
 def _actor(user: Any) -> str:

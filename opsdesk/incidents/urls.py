@@ -1,6 +1,7 @@
 from django.urls import path
 
 from opsdesk.incidents import views
+from opsdesk.incidents.attachments import views as attachment_views
 from opsdesk.incidents.escalations import views as escalation_views
 from opsdesk.incidents.rca import views as rca_views
 
@@ -36,6 +37,9 @@ urlpatterns = [
     path("rcas/<int:pk>/submit/", rca_views.rca_submit, name="rca_submit"),
     path("rcas/<int:pk>/accept/", rca_views.rca_accept, name="rca_accept"),
     path("rca-actions/<int:pk>/done/", rca_views.rca_action_done, name="rca_action_done"),
+    path("<int:pk>/attachments/", attachment_views.upload, name="attachment_upload"),
+    path("rcas/<int:pk>/attachments/", attachment_views.upload_to_rca, name="rca_attachment_upload"),
+    path("attachments/<int:pk>/download/", attachment_views.download, name="attachment_download"),
     path("escalation-matrix/", escalation_views.escalation_matrix, name="escalation_matrix"),
     path("escalations/", escalation_views.escalation_worklist, name="escalation_worklist"),
 ]

@@ -34,6 +34,7 @@ from opsdesk.core.ui.views import (
     ui_view,
 )
 from opsdesk.incidents import forms, selectors, services
+from opsdesk.incidents.attachments import selectors as attachment_selectors
 from opsdesk.incidents.choices import TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
 from opsdesk.incidents.escalations import selectors as escalation_selectors
 from opsdesk.incidents.escalations import services as escalation_services
@@ -45,7 +46,7 @@ UPDATE = "incidents.update"
 ESCALATE = "incidents.escalate"
 HANDLE_ESCALATION = "incidents.manage_escalations"
 REQUEST_RCA = "incidents.request_rca"
-KIND_LABELS = {**dict(EventKind.choices), "note": "Note"}
+KIND_LABELS = {**dict(EventKind.choices), "note": "Note", "attachment": "Attachment"}
 CHECKLIST = "incidents.edit_checklist"
 
 
@@ -358,7 +359,11 @@ def _page(request, incident, *, failed: forms.ActionForm | None = None):
                     "from_label": _state_label(e.from_state) if e.from_state else "",
                     "to_label": _state_label(e.to_state) if e.to_state else "",
                 }
-                for e in selectors.incident_timeline(user=user, incident=incident)
+                for e in attachment_selectors.attachment_timeline(
+                    user=user,
+                    incident=incident,
+                    entries=selectors.incident_timeline(user=user, incident=incident),
+                )
             ],
             "escalations": escalation_rows,
             "active_escalation": active,

@@ -57,6 +57,7 @@ def _tenant(tag: str, canary: str, admin: User, staff: dict[str, User]) -> dict[
         organisation=org,
         name=f"Contact {canary}",
         email=f"ops-{tag}@{canary.lower()}.test",
+        gdpr_consent=True,
         is_technical_in_hours=True,
         is_escalation_contact=True,
         is_change_approver=True,

@@ -40,6 +40,8 @@ def navigation(request):
             ("Contacts", reverse("directory:contact_list")),
             ("Services", reverse("directory:service_list")),
         ]
+        if has_permission(user, "directory.view_user"):  # their customer administrator
+            items.append(("Users", reverse("directory:user_list")))
     path = request.path
     home = reverse("web:home")
     nav = [

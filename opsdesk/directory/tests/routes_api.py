@@ -53,6 +53,12 @@ ROUTES = [
                 update=lambda w: {"phone": "+44 1"}, write={"permission": "directory.change_namedcontact"}),
     *api_entity(f"{API}/services", "service_id", "service_a", create=_service, delete="service_a",
                 update=lambda w: {"description": "walked"}, write=SERVICE),
+    *(
+        Route("api", f"{API}/contacts/{{contact_id}}/{step}", "POST", params={"contact_id": "contact_a"},
+              permission="directory.change_namedcontact",
+              body=(lambda w: {"method": "walk form"}) if step == "consent" else None)
+        for step in ("verify", "consent", "withdraw-consent", "retire")
+    ),
     Route("api", f"{API}/services/{{service_id}}/runbooks", params={"service_id": "service_a"}),
     Route("api", f"{API}/services/{{service_id}}/runbooks", "POST", params={"service_id": "service_a"},
           body=lambda w: {"title": "Walk", "body": "*walk*"}, **SERVICE),

@@ -83,6 +83,7 @@ def world_extras(world):
             organisation=org,
             name=f"Night {canary}",
             email=f"night@{tag}.test",
+            gdpr_consent=True,
             is_technical_out_of_hours=True,
         )
 

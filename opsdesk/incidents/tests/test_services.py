@@ -245,6 +245,7 @@ def night_contact(world):
         organisation=world["org_a"],
         name="Night Owl",
         email="night@a.test",
+        gdpr_consent=True,
         is_technical_out_of_hours=True,
     )
 

@@ -97,6 +97,7 @@ def test_only_a_named_contact_registered_on_the_service_may_escalate(world):
         organisation=world["org_a"],
         name="Not on the service",
         email="outsider@a.test",
+        gdpr_consent=True,
         is_escalation_contact=True,
     )
     outsider_user = directory.user_create(

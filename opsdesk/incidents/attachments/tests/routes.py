@@ -1,0 +1,77 @@
+"""Tenancy-walk declarations of attachments (see opsdesk/testing/routes.py): uploads to an incident
+and an RCA of tenant A (pages and API, multipart), reading and downloading `attachment_a` (a public
+attachment on tenant A's `incident_a`, from the incidents world extras, which run before these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.testing.routes import Route
+
+API = "/api/v1"
+UPDATE = "incidents.update"
+RCA = "incidents.rca"
+
+
+def _file(w: dict[str, Any]) -> dict[str, Any]:
+    return {"file": ("walk.txt", b"walk log line\n")}
+
+
+ROUTES = [
+    Route(
+        "ui",
+        "incidents:attachment_upload",
+        "POST",
+        params={"pk": "incident_a"},
+        permission=UPDATE,
+        body=_file,
+        multipart=True,
+    ),
+    Route(
+        "ui",
+        "incidents:rca_attachment_upload",
+        "POST",
+        params={"pk": "rca_a"},
+        staff_only=True,
+        permission=RCA,
+        body=_file,
+        multipart=True,
+    ),
+    Route("ui", "incidents:attachment_download", params={"pk": "attachment_a"}),
+    Route("api", f"{API}/incidents/{{incident_id}}/attachments", params={"incident_id": "incident_a"}),
+    Route(
+        "api",
+        f"{API}/incidents/{{incident_id}}/attachments",
+        "POST",
+        params={"incident_id": "incident_a"},
+        permission=UPDATE,
+        body=_file,
+        multipart=True,
+    ),
+    Route(
+        "api",
+        f"{API}/rcas/{{rca_id}}/attachments",
+        "POST",
+        params={"rca_id": "rca_a"},
+        staff_only=True,
+        permission=RCA,
+        body=_file,
+        multipart=True,
+    ),
+    Route("api", f"{API}/attachments/{{attachment_id}}", params={"attachment_id": "attachment_a"}),
+    Route("api", f"{API}/attachments/{{attachment_id}}/download", params={"attachment_id": "attachment_a"}),
+]
+
+
+def world_extras(world: dict[str, Any]) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from opsdesk.incidents.attachments.services import attachment_add
+    from opsdesk.testing.world import CANARY_A
+
+    world["attachment_a"] = attachment_add(
+        actor=world["service_desk"],
+        incident=world["incident_a"],
+        file=SimpleUploadedFile(f"{CANARY_A}.txt", f"log {CANARY_A}\n".encode()),
+        public=True,
+    )
