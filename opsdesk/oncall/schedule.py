@@ -177,11 +177,12 @@ def schedule(p: Pattern, overrides: Sequence[OverrideSpan], start: dt.datetime, 
 def now_and_next(
     p: Pattern, overrides: Sequence[OverrideSpan], at: dt.datetime, horizon: dt.timedelta = HORIZON
 ) -> tuple[Shift | None, Shift | None]:
-    """The shift covering `at` (None: a gap) and the next one with someone else or after a gap,
-    looking `horizon` ahead. Adjacent turns of the same person count as one shift."""
-    shifts = _merged(schedule(p, overrides, at, at + horizon).shifts)
-    current = shifts[0] if shifts and shifts[0].starts_at <= at else None
-    later = shifts[1:] if current else shifts
+    """The shift covering `at` (None: a gap), from its real start, and the next one with someone
+    else or after a gap, looking `horizon` ahead. Adjacent turns of the same person are one shift."""
+    since = min(at, max(handover_at(p, shift_index(p, at)), period_start(p)))
+    shifts = _merged(schedule(p, overrides, since, at + horizon).shifts)
+    current = next((s for s in shifts if s.starts_at <= at < s.ends_at), None)
+    later = [s for s in shifts if s.starts_at > at]
     return current, (later[0] if later else None)
 
 

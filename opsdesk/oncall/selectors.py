@@ -203,7 +203,7 @@ def rota_oncall(*, rota: Rota, at: dt.datetime | None = None) -> OnCall:
     """Who is on call on `rota` at `at` (None: nobody, a gap) and who takes over next."""
     at = at or timezone.now()
     current, following = maths.now_and_next(
-        rota_pattern(rota), _override_spans(rota, at, at + maths.HORIZON), at
+        rota_pattern(rota), _override_spans(rota, at - dt.timedelta(days=8), at + maths.HORIZON), at
     )
     found = _rows([s for s in (current, following) if s is not None])
     it = iter(found)

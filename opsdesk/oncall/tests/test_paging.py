@@ -150,7 +150,9 @@ def test_nobody_on_call_goes_to_the_fallback_team_and_is_flagged(oncall):
     page.refresh_from_db()
     assert page.flagged and "Nobody on call on rota Platform primary" in page.flag_reason
     assert "sent to team Platform" in page.flag_reason
-    assert sorted(paged(page)) == sorted(u.email for u in (oncall["first"], oncall["second"], oncall["manager"]))
+    assert sorted(paged(page)) == sorted(
+        u.email for u in (oncall["first"], oncall["second"], oncall["manager"])
+    )
 
 
 def test_without_a_policy_the_managers_are_paged_and_the_page_is_flagged(oncall):
