@@ -201,8 +201,9 @@ class RotaForm(VersionedForm):
 
     @staticmethod
     def initial_for(rota) -> dict[str, Any]:
-        names = ("name", "handover", "handover_time", "starts_on", "ends_on", "participants", "version")
-        return {"team": rota.team_id, **{n: getattr(rota, n) for n in names}}
+        names = ("name", "handover", "handover_time", "starts_on", "ends_on", "version")
+        people = PeopleField().prepare_value(rota.participants)
+        return {"team": rota.team_id, "participants": people, **{n: getattr(rota, n) for n in names}}
 
 
 class RotaOverrideForm(VersionedForm):
@@ -246,8 +247,9 @@ class EscalationPolicyForm(VersionedForm):
 
     @staticmethod
     def initial_for(policy) -> dict[str, Any]:
-        names = ("name", "steps", "repeat_count", "is_default", "version")
-        return {"team": policy.team_id, **{n: getattr(policy, n) for n in names}}
+        names = ("name", "repeat_count", "is_default", "version")
+        steps = StepsField().prepare_value(policy.steps)
+        return {"team": policy.team_id, "steps": steps, **{n: getattr(policy, n) for n in names}}
 
 
 class AcknowledgeForm(ServiceErrorsForm):

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from opsdesk.oncall import services
 from opsdesk.directory.models import User
+from opsdesk.oncall import services
 from opsdesk.testing.world import PASSWORD
 
 LONDON = ZoneInfo("Europe/London")
