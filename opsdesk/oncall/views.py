@@ -182,16 +182,16 @@ PAGES = Pages(
 )
 
 
-def _crud(pages: Pages, *, delete: bool = True) -> dict:
+def _crud(pages: Pages) -> dict:
     views = {
         "list": pages.list_view(),
         "create": pages.create_view(),
-        "detail": pages.detail_view(),
         "update": pages.update_view(),
         "history": pages.history_view(),
+        "delete": pages.delete_view(),
     }
-    if delete:
-        views["delete"] = pages.delete_view()
+    if pages.detail_template:
+        views["detail"] = pages.detail_view()
     return views
 
 
