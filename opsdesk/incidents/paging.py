@@ -28,6 +28,7 @@ def page_incident(
     detail: str,
     source_type: str = "incident",
     source_id: int | None = None,
+    actor: Any = None,
 ) -> Any:
     """One page per (source, cause): a repeat (a second sweep, a retried service) adds nothing."""
     return page_raise(
@@ -40,6 +41,7 @@ def page_incident(
         organisation=incident.organisation,
         priority=incident.priority,
         incident_id=incident.pk,
+        actor=actor,
     )
 
 
@@ -49,6 +51,7 @@ def page_new_incident(incident: Incident) -> None:
             incident,
             cause=PageCause.NEW_INCIDENT,
             detail=f"A new {incident.get_priority_display()} incident was logged: respond within its target.",
+            actor=incident.created_by,
         )
 
 
@@ -66,6 +69,7 @@ def page_escalation_raised(escalation: Any) -> None:
         detail=f"Escalated to level {level.level} ({level.name}): {escalation.details}".strip(),
         source_type="escalation",
         source_id=escalation.pk,
+        actor=escalation.raised_by,
     )
 
 

@@ -396,11 +396,12 @@ def page_raise(
     priority: str = "",
     incident_id: int | None = None,
     at: dt.datetime | None = None,
+    actor: Any = None,
 ) -> Page:
     """Issue 9 item 1, "a human is always told": one page per (source, cause), in the caller's
     transaction; a repeat returns the page already raised. Its first step runs on commit (and the
     sweep runs it if that hand-off is lost). Without a default policy the page is flagged and goes
-    to the on-call managers."""
+    to the on-call managers. `actor`: whose action raised it (none for a sweep), for the audit log."""
     if cause not in PageCause.values:
         raise ValidationFailed.field("cause", f"Unknown cause {cause!r}.")
     key = {"source_type": source_type, "source_id": source_id, "cause": cause}
@@ -429,7 +430,7 @@ def page_raise(
                 page.save()
         except IntegrityError:
             return Page.objects.get(**key)
-        audit_record(actor=None, action=AuditAction.CREATE, obj=page, public=False)
+        audit_record(actor=actor, action=AuditAction.CREATE, obj=page, public=False)
         transaction.on_commit(lambda: _schedule_run(page.pk), robust=True)
     return page
 
