@@ -469,7 +469,7 @@ def page_run(*, page_id: int, token: uuid.UUID, now: dt.datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         page = (
-            Page.objects.select_for_update()
+            Page.objects.select_for_update(of=("self",))
             .select_related("policy", "policy__team", "organisation")
             .filter(pk=page_id, claim_token=token)
             .first()
