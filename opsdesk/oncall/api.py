@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -18,7 +17,6 @@ from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import Instant
 from opsdesk.oncall import schemas, selectors, services
 from opsdesk.oncall.choices import AckVia
-from opsdesk.oncall.models import PageRecipient
 from opsdesk.oncall.schedule import HORIZON
 from opsdesk.oncall.schemas import OnCallOut, PageOut, RotaScheduleOut
 
@@ -41,19 +39,10 @@ POLICIES = entity(
 )
 
 
-def _with_recipients(qs):
-    return qs.prefetch_related(
-        Prefetch(
-            "recipients", queryset=PageRecipient.objects.select_related("user").order_by("notified_at", "pk")
-        )
-    )
-
-
 PAGES = entity(
     "page",
     "/oncall/pages",
     ("list", "get"),
-    wrap_list=_with_recipients,
     ordering=("raised_at", "state", "updated_at"),
 )
 routes(router, TEAMS, ROTAS, OVERRIDES, POLICIES, PAGES, module=__name__)

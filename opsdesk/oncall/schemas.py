@@ -185,7 +185,7 @@ class PageOut(Schema):
 
     @staticmethod
     def resolve_recipients(obj) -> list:
-        return list(obj.recipients.select_related("user").order_by("notified_at", "pk"))
+        return list(obj.recipients.all())  # prefetched, in order, by selectors.page_list
 
 
 class PageFilter(FilterSchema):

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opsdesk.core.errors import NotFound
@@ -100,7 +100,10 @@ def page_list(
     *, user: Any, q: str | None = None, state: str | None = None, mine: bool | None = None
 ) -> QuerySet:
     require_permission(user, VIEW)
-    qs = Page.objects.select_related("acknowledged_by", "organisation", "policy")
+    recipients = PageRecipient.objects.select_related("user").order_by("notified_at", "pk")
+    qs = Page.objects.select_related("acknowledged_by", "organisation", "policy").prefetch_related(
+        Prefetch("recipients", queryset=recipients)
+    )
     if state:
         qs = qs.filter(state=state)
     if mine:

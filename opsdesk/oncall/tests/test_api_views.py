@@ -160,3 +160,25 @@ def test_acknowledge_from_the_emailed_link_without_signing_in(oncall, django_cap
     assert page.acknowledged_by.email == message.to[0]
     bad = anonymous.get(reverse("oncall:page_ack_link", args=["not-a-token"]))
     assert "not valid" in bad.content.decode()
+
+
+def test_the_page_list_costs_the_same_queries_for_one_page_or_many(oncall):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(oncall["engineer"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{API}/oncall/pages").status_code == 200
+            assert client.get(reverse("oncall:page_list")).status_code == 200
+        return len(captured)
+
+    for n in range(1, 6):
+        services.page_raise(
+            source_type="incident", source_id=n, cause=PageCause.NEW_INCIDENT, title=f"INC-{n}"
+        )
+        services.pages_sweep()
+        if n == 1:
+            one = queries()
+    assert queries() == one
