@@ -182,3 +182,47 @@ def test_the_page_list_costs_the_same_queries_for_one_page_or_many(oncall):
         if n == 1:
             one = queries()
     assert queries() == one
+
+
+def test_bad_input_on_the_forms_is_shown_on_the_field_and_stores_nothing(oncall):
+    client = client_for(oncall["admin"])
+    team = oncall["oncall_team"].pk
+    response = client.post(
+        reverse("oncall:policy_create"),
+        {"name": "Typo", "team": team, "steps": "rota Platform primary\nwait ten"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["steps"] == ["Line 2: “wait” takes whole minutes, e.g. “wait 10”."]
+    response = client.post(
+        reverse("oncall:policy_create"), {"name": "Nothing", "team": team, "steps": "wait 5", "repeat_count": 0}
+    )
+    assert "must notify someone" in response.context["form"].errors["steps"][0]
+    response = client.post(
+        reverse("oncall:override_create"),
+        {
+            "rota": oncall["rota"].pk,
+            "user": oncall["manager"].pk,
+            "starts_at": "2026-11-01T09:00",
+            "ends_at": "2026-11-02T09:00",
+        },
+    )
+    assert "cannot start before it" in response.context["form"].errors["starts_at"][0]
+    response = client.post(
+        reverse("oncall:rota_create"),
+        {
+            "team": team,
+            "name": "X",
+            "handover": "daily",
+            "handover_time": "09:00",
+            "starts_on": "2026-12-01",
+            "participants": "nobody@nowhere.test",
+        },
+    )
+    assert response.context["form"].errors["participants"] == ["No user with the email nobody@nowhere.test."]
+    from opsdesk.oncall.models import EscalationPolicy, Rota, RotaOverride
+
+    assert (
+        EscalationPolicy.objects.count() == 1
+        and Rota.objects.count() == 1
+        and not RotaOverride.objects.exists()
+    )
