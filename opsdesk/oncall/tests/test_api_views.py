@@ -194,7 +194,8 @@ def test_bad_input_on_the_forms_is_shown_on_the_field_and_stores_nothing(oncall)
     assert response.status_code == 200
     assert response.context["form"].errors["steps"] == ["Line 2: “wait” takes whole minutes, e.g. “wait 10”."]
     response = client.post(
-        reverse("oncall:policy_create"), {"name": "Nothing", "team": team, "steps": "wait 5", "repeat_count": 0}
+        reverse("oncall:policy_create"),
+        {"name": "Nothing", "team": team, "steps": "wait 5", "repeat_count": 0},
     )
     assert "must notify someone" in response.context["form"].errors["steps"][0]
     response = client.post(

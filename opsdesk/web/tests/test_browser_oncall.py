@@ -86,3 +86,10 @@ def test_a_customer_p1_pages_the_engineer_on_call_who_acknowledges_from_the_emai
     row = page.locator("#rows tr", has_text=reference).filter(has_text="New P1/P2 incident")
     expect(row).to_contain_text(f"Acknowledged by {ON_CALL[to]}")
     shot(page, "42-oncall-pages")
+
+    # The rota page: who is on call now and next, and the next four weeks' shifts.
+    page.get_by_role("link", name="Rotas", exact=True).click()
+    page.get_by_role("link", name="Primary on-call").click()
+    expect(page.get_by_test_id("rota-now")).to_contain_text(ON_CALL[to])
+    expect(page.get_by_test_id("feed-url")).to_contain_text("/oncall/feeds/")
+    shot(page, "43-oncall-rota")
