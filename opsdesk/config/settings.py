@@ -4,7 +4,7 @@ DATABASE_URL, REDIS_URL, EMAIL_URL, OPSDESK_SECRET_KEY, OPSDESK_DEBUG, OPSDESK_A
 OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT; security (issue 7):
 OPSDESK_SECURE_COOKIES, OPSDESK_BEHIND_HTTPS_PROXY, OPSDESK_HSTS_SECONDS, OPSDESK_TOKEN_DEFAULT_DAYS,
 OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN; the directory:
-OPSDESK_CONTACT_REVERIFY_DAYS.
+OPSDESK_CONTACT_REVERIFY_DAYS; on-call: OPSDESK_BASE_URL.
 """
 
 import os
@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "opsdesk.sla",
     "opsdesk.directory",
     "opsdesk.notifications",
+    "opsdesk.oncall",
     "opsdesk.statuspage",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
@@ -161,6 +162,9 @@ def _env_count(name: str, default: int, minimum: int = 1) -> int:
 # I3: a named contact's details are re-verified at least every OPSDESK_CONTACT_REVERIFY_DAYS days
 # (read through directory.selectors.contact_reverification_days).
 CONTACT_REVERIFY_DAYS = _env_count("OPSDESK_CONTACT_REVERIFY_DAYS", 90)
+
+# Issue 9 item 1: where links in pages (emails) lead, e.g. https://desk.example.com.
+OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -264,6 +268,9 @@ EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
 EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+# EMAIL_URL=file:////var/spool/opsdesk-mail: each message written to a file there (browser tests).
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("OPSDESK_FROM_EMAIL", "opsdesk <opsdesk@localhost>")
 if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -66,6 +66,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # and accept a submitted report.
     "incidents.rca": STAFF_ROLES,
     "incidents.request_rca": STAFF_ROLES | {Role.CUSTOMER},
+    # Issue 9 item 1: on-call. Every member of staff sees who is on call and acknowledges the pages
+    # sent to them; teams, rotas, overrides and policies are kept by the people who run the desk.
+    "oncall.view": STAFF_ROLES,
+    "oncall.manage": frozenset(
+        {
+            Role.SERVICE_DESK,
+            Role.CLOUD_SUPPORT_MANAGER,
+            Role.HEAD_OF_CUSTOMER_ENGINEERING,
+            Role.ADMINISTRATOR,
+        }
+    ),
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

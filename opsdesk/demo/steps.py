@@ -11,10 +11,12 @@ from django.db import transaction
 from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
+from opsdesk.oncall.demo import build_oncall
 from opsdesk.statuspage.demo import build_status
 
 STEPS: list[Callable[[Demo], None]] = [
     *directory_demo.STEPS,
+    build_oncall,  # before incidents: a demo P1/P2 pages whoever is on call
     build_incidents,
     build_status,
 ]

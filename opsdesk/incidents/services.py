@@ -31,7 +31,7 @@ from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.validation import reject_nul, validate_instance
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import NamedContact, Organisation, Service, User
-from opsdesk.incidents import notifications, selectors, signals
+from opsdesk.incidents import notifications, paging, selectors, signals
 from opsdesk.incidents.choices import (
     OPEN_STATES,
     PRODUCTION_ONLY_PRIORITIES,
@@ -449,6 +449,7 @@ def _store_new(*, actor: Any, detail: str, **fields: Any) -> Incident:
         )
         incident = _reload(incident)
         notifications.notify_logged(incident)
+        paging.page_new_incident(incident)
     return incident
 
 
@@ -1035,6 +1036,7 @@ def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
         kind_event = EventKind.WARNING
     _event(incident, kind=kind_event, actor=None, at=at, detail=detail, public=kind == SlaEventKind.BREACH)
     notifications.notify_sla(_reload(incident), sla_event)
+    paging.page_sla_event(incident, target=target, kind=kind, detail=detail)
     return True
 
 

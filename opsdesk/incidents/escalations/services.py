@@ -38,6 +38,7 @@ from opsdesk.incidents.escalations.models import (
 )
 from opsdesk.incidents.escalations.selectors import active_escalation, escalation_criterion_list
 from opsdesk.incidents.models import Incident, IncidentEvent
+from opsdesk.incidents.paging import page_escalation_raised
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import (
@@ -383,6 +384,7 @@ def _open(*, actor: Any, at: dt.datetime, event: str, level: Any, **fields: Any)
     for kind, plan in plans.items():
         deadline_set(owner_type=DEADLINE_OWNER, owner_id=escalation.pk, kind=kind, plan=plan)
     _notify(escalation, event, actor=actor, at=at)
+    page_escalation_raised(escalation)
     return escalation
 
 

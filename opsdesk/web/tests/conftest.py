@@ -14,8 +14,23 @@ from opsdesk.web.tests.browser import CHROMIUM, ROOT, free_port, wait_healthy
 
 
 @pytest.fixture(scope="session")
-def server_url():
+def e2e_dir():
+    """The demo server's data directory (its database, its log, and its emails under mail/)."""
     tmp = Path(tempfile.mkdtemp(prefix="opsdesk-e2e-"))
+    yield tmp
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server_mail_dir(e2e_dir):
+    """Where the demo server writes every email it sends, one file per batch (file backend)."""
+    return e2e_dir / "mail"
+
+
+@pytest.fixture(scope="session")
+def server_url(e2e_dir):
+    tmp = e2e_dir
+    port = free_port()
     env = {
         **os.environ,
         "OPSDESK_DATA_DIR": str(tmp),
@@ -24,12 +39,13 @@ def server_url():
         "OPSDESK_LOG_FORMAT": "text",
         "OPSDESK_LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "opsdesk.config.settings",
+        "EMAIL_URL": f"file:///{tmp / 'mail'}",
+        "OPSDESK_BASE_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("OPSDESK_TESTING", None)
     opsdesk = [sys.executable, "-m", "opsdesk"]
     for command in (["migrate", "--no-input"], ["demo"]):
         subprocess.run([*opsdesk, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
-    port = free_port()
     log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -50,7 +66,6 @@ def server_url():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
