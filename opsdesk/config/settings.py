@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
+    "opsdesk.incidents.reports",
     "opsdesk.web",
     "opsdesk.demo",
 ]
