@@ -23,6 +23,7 @@ from opsdesk.directory.api import router as directory_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
+from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
 from opsdesk.sla.api import router as sla_router  # noqa: E402
 from opsdesk.statuspage.api import router as statuspage_router  # noqa: E402
@@ -36,3 +37,4 @@ api.add_router("/", sla_router)
 api.add_router("/", incidents_router)
 api.add_router("/", escalations_router)
 api.add_router("/", rca_router)
+api.add_router("/", reports_router)

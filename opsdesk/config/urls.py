@@ -12,6 +12,7 @@ urlpatterns = [
     path("status/", include("opsdesk.statuspage.urls")),
     path("incidents/", include("opsdesk.incidents.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
+    path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 
 handler500 = "opsdesk.core.edge.api_server_error"

@@ -132,7 +132,7 @@ def report_filters(
     this_month = current_month(now)
     last = parse_month(to_month, field="to_month") if to_month else this_month
     first = parse_month(from_month, field="from_month") if from_month else _shift(last, 1 - DEFAULT_MONTHS)
-    for name, month in (("from_month", first), ("to_month", last)):
+    for name, month in (("to_month", last), ("from_month", first)):
         if month > this_month:
             raise ValidationFailed.field(
                 name,
@@ -172,7 +172,8 @@ def _organisation(user: Any, organisation: int | str | None) -> Organisation | N
         raise ValidationFailed.field("organisation", f"'{organisation}' is not an organisation id.") from None
     found = Organisation.objects.restrict(user).filter(pk=pk).first() if 0 < pk < 2**63 else None
     if found is None:
-        raise NotFound(f"organisation: no organisation with id {pk}.")
+        message = f"no organisation with id {pk}."
+        raise NotFound(f"organisation: {message}", [{"field": "organisation", "message": message}])
     return found
 
 

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from opsdesk.incidents.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("sla/", views.sla_report, name="sla"),
+]
