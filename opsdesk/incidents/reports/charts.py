@@ -93,7 +93,7 @@ def percent(value: float | None) -> str:
 
 def compliance_line(chart_id: str, points: Sequence[tuple[str, float | None, int, int]]) -> Chart:
     """Compliance by month: `points` are (month label, compliance %, met, breached)."""
-    width, height, left, right, top, bottom = 640, 240, 44, 16, 24, 40
+    width, height, left, right, top, bottom = 640, 250, 44, 32, 24, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(points) - 1, 1)
 
@@ -124,21 +124,25 @@ def compliance_line(chart_id: str, points: Sequence[tuple[str, float | None, int
     for s in segments:
         parts.append(f'<polyline points="{" ".join(s)}" fill="none" stroke="{BLUE}" stroke-width="2.5"/>')
     for i, (label, value, _, _) in enumerate(points):
+        # "Mar" under each point, the year under the first and every January: twelve full labels
+        # would run into one another.
+        month, _, year = label.partition(" ")
+        shown_year = year if (i == 0 or month == "Jan") else ""
         parts.append(
             f'<text x="{x(i):.1f}" y="{height - bottom + 18}" text-anchor="middle" fill="{INK}">'
-            f"{escape(label)}</text>"
+            f'{escape(month)}<tspan x="{x(i):.1f}" dy="14">{escape(shown_year)}</tspan></text>'
         )
         if value is None:
             parts.append(
                 f'<text x="{x(i):.1f}" y="{y(0) - 6:.1f}" text-anchor="middle" fill="{INK}" '
-                f'fill-opacity="0.7">–</text>'
+                f'fill-opacity="0.7" data-month="{escape(label)}">–</text>'
             )
             continue
         parts.append(
             f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="4.5" fill="#ffffff" stroke="{BLUE}" '
             f'stroke-width="2.5"/>'
             f'<text x="{x(i):.1f}" y="{y(value) - 9:.1f}" text-anchor="middle" fill="{INK}" '
-            f'font-weight="600">{value:g} %</text>'
+            f'font-weight="600" data-month="{escape(label)}">{value:g} %</text>'
         )
     known = [(label, v) for label, v, _, _ in points if v is not None]
     if known:

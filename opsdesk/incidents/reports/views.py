@@ -40,6 +40,10 @@ def sla_report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{export.filename(report)}"'
         return response
     query = filters.query()
+    # The form shows the months and organisation the report covers, defaults included.
+    context["form"] = ReportFilterForm(
+        {**query, **{k: v for k, v in form.values().items() if v}}, user=request.user
+    )
     return render(
         request,
         TEMPLATE,
