@@ -87,7 +87,7 @@ def populate(count: int, organisations: int) -> None:
     criterion = EscalationCriterion.objects.order_by("pk").values_list("pk", flat=True)[0]
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            f"""
             UPDATE incidents_incident AS i SET
               logged_at = s.t,
               initial_response_due = s.t + interval '1 hour',
@@ -103,12 +103,11 @@ def populate(count: int, organisations: int) -> None:
                   THEN s.t + (120 + (i.id * 13) % 4000) * interval '1 minute' END,
               paused_seconds = CASE WHEN i.id % 6 = 0 THEN (i.id % 7200) ELSE 0 END
             FROM (
-              SELECT id, %s::timestamptz + ((id * 7919) %% %s) * interval '1 second' AS t
+              SELECT id, timestamptz '{START}' + ((id * 7919) % {SPREAD_SECONDS}) * interval '1 second' AS t
               FROM incidents_incident
             ) AS s
             WHERE s.id = i.id
-            """,
-            [START, SPREAD_SECONDS],
+            """
         )
         cursor.execute(
             f"""
