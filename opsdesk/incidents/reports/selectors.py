@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -365,7 +365,7 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
     if postgres:
         measures["respond_p90"] = Percentile("respond", fraction=PERCENTILE)
         measures["resolve_p90"] = Percentile("resolve", fraction=PERCENTILE)
-    groups = list(grouped.annotate(**measures).order_by())
+    groups = _aggregate(grouped.annotate(**measures).order_by())
     if not postgres:
         _percentiles_streamed(groups, base)
 
@@ -402,6 +402,20 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
     levels = list(EscalationLevel.objects.filter(level__gte=2).order_by("level").values_list("level", "name"))
     ordered = sorted(rows.values(), key=lambda r: (r.month, r.organisation, r.organisation_id, r.priority))
     return SlaReport(filters=filters, rows=ordered, levels=levels, generated_at=now)
+
+
+#: PostgreSQL settings for the one big GROUP BY, inside its transaction: sort its rows in memory
+#: rather than on disk, and no JIT compilation (~150 ms to compile for a query run once).
+PG_SETTINGS = ("SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off")
+
+
+def _aggregate(qs: Any) -> list[dict[str, Any]]:
+    if connection.vendor != "postgresql":
+        return list(qs)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for setting in PG_SETTINGS:
+            cursor.execute(setting)
+        return list(qs)
 
 
 def _percentiles_streamed(groups: list[dict[str, Any]], base: Any) -> None:

@@ -140,7 +140,9 @@ def test_the_query_count_does_not_grow_with_organisations_or_months(world):
         with CaptureQueriesContext(connection) as queries:
             _report(world["csdm"], from_month=months[0], to_month=months[1])
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 7
+    # Five reads (incidents, escalations, RCAs, names, levels); SQLite streams the two percentiles (2
+    # more); PostgreSQL sets the big query's work_mem and JIT inside a savepoint (4 more).
+    assert counts[0] == counts[1] <= 9
 
 
 def test_the_desk_trend_agrees_with_the_report(world):
