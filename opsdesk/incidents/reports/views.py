@@ -13,13 +13,24 @@ from django.utils.http import urlencode
 from opsdesk.core.errors import NotFound, ValidationFailed
 from opsdesk.core.ui.views import apply_service_errors, require, ui_view
 from opsdesk.incidents.reports import export, selectors
-from opsdesk.incidents.reports.charts import report_charts
+from opsdesk.incidents.reports.charts import compliance_line, report_charts
 from opsdesk.incidents.reports.forms import ReportFilterForm
 
 TEMPLATE = "reports/sla_report.html"
 #: Rows shown on the page; the CSV and the API carry all of them.
 PAGE_ROWS = 200
 VIEW = "incidents.view"
+DESK_MONTHS = 6
+
+
+@ui_view
+def desk_compliance(request: HttpRequest) -> HttpResponse:
+    """The staff desk's compliance chart, loaded by htmx after the desk itself: its query reads every
+    incident of six months, so the desk page does not wait for it."""
+    require(request.user, VIEW)
+    trend = selectors.compliance_trend(user=request.user, months=DESK_MONTHS)
+    chart = compliance_line("desk-compliance", [(t.label, t.compliance, t.met, t.breached) for t in trend])
+    return render(request, "reports/_desk_compliance_chart.html", {"chart": chart, "months": DESK_MONTHS})
 
 
 @ui_view

@@ -6,4 +6,5 @@ from opsdesk.testing.routes import Route
 ROUTES = [
     Route("ui", "reports:sla"),
     Route("ui", "reports:sla", query="format=csv"),
+    Route("ui", "reports:desk_compliance"),
 ]

@@ -105,7 +105,10 @@ def test_staff_page_shows_figures_charts_and_their_text_alternatives(world, rece
     assert "url(#sla-breaches-hatch)" in page
     # The staff desk has the small compliance chart.
     desk = _text(_client(world["csdm"]).get("/"))
-    assert 'data-testid="desk-compliance"' in desk and '<title id="desk-compliance-title">' in desk
+    assert 'data-testid="desk-compliance" hx-get="/reports/sla/desk-chart/"' in desk
+    chart = _text(_client(world["csdm"]).get("/reports/sla/desk-chart/"))
+    assert '<title id="desk-compliance-title">' in chart and 'data-testid="desk-compliance-table"' in chart
+    assert f'data-month="{month}">66.7 %<' in chart
 
 
 def test_customer_sees_only_their_organisation(world, recent):
