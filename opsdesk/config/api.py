@@ -24,6 +24,7 @@ from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
+from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
 from opsdesk.oncall.api import router as oncall_router  # noqa: E402
 from opsdesk.sla.api import router as sla_router  # noqa: E402
@@ -40,3 +41,4 @@ api.add_router("/", escalations_router)
 api.add_router("/", rca_router)
 api.add_router("/", attachments_router)
 api.add_router("/", oncall_router)
+api.add_router("/", reports_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
     "opsdesk.incidents.attachments",
+    "opsdesk.incidents.reports",
     "opsdesk.web",
     "opsdesk.demo",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("opsdesk.incidents.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
     path("oncall/", include("opsdesk.oncall.urls")),
+    path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 
 handler500 = "opsdesk.core.edge.api_server_error"

@@ -1,0 +1,89 @@
+"""GET /sla-report (issue 9, item 2): the SLA report as JSON, or CSV with `?format=csv`. Thin: the
+filters are checked and the figures computed by selectors; a customer's report is their own
+organisation's, another's answers 404 like a missing one."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Query, Router
+
+from opsdesk.core.api import ERRORS
+from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.incidents.reports import export, selectors
+from opsdesk.incidents.reports.schemas import SlaReportOut, SlaReportQuery
+
+router = Router(tags=["reports"])
+
+
+def _out(report: selectors.SlaReport) -> dict:
+    f = report.filters
+    return {
+        "from_month": f"{f.first:%Y-%m}",
+        "to_month": f"{f.last:%Y-%m}",
+        "organisation": f.organisation.pk if f.organisation is not None else None,
+        "priority": f.priority,
+        "time_zone": selectors.provider_zone().key,
+        "generated_at": report.generated_at,
+        "levels": [{"level": level, "name": name} for level, name in report.levels],
+        "months": [
+            {
+                "month": f"{t.key:%Y-%m}",
+                "logged": t.logged,
+                "met": t.met,
+                "breached": t.breached,
+                "compliance": t.compliance,
+            }
+            for t in report.by_month
+        ],
+        "rows": [
+            {
+                "organisation_id": r.organisation_id,
+                "organisation": r.organisation,
+                "priority": r.priority,
+                "month": f"{r.month:%Y-%m}",
+                "logged": r.logged,
+                "initial_met": r.initial_met,
+                "initial_breached": r.initial_breached,
+                "initial_compliance": r.initial_compliance,
+                "considered_met": r.considered_met,
+                "considered_breached": r.considered_breached,
+                "considered_compliance": r.considered_compliance,
+                "compliance": r.compliance,
+                "paused_seconds": r.paused_seconds,
+                "respond_mean_seconds": r.respond_mean,
+                "respond_p90_seconds": r.respond_p90,
+                "resolve_mean_seconds": r.resolve_mean,
+                "resolve_p90_seconds": r.resolve_p90,
+                "escalations": {str(level): count for level, count in sorted(r.escalations.items())},
+                "rca_due": r.rca_due,
+                "rca_on_time": r.rca_on_time,
+                "rca_late": r.rca_late,
+            }
+            for r in report.rows
+        ],
+    }
+
+
+@router.get(
+    "/sla-report",
+    response={200: SlaReportOut, **ERRORS},
+    description="Per organisation, priority and month. Add `?format=csv` for the rows as CSV.",
+)
+def sla_report(request: HttpRequest, query: Query[SlaReportQuery]):
+    require_permission(request.auth, "incidents.view")
+    if query.format not in (None, "", "json", "csv"):
+        raise ValidationFailed.field("format", "Must be 'json' or 'csv'.")
+    filters = selectors.report_filters(
+        user=request.auth,
+        from_month=query.from_month,
+        to_month=query.to_month,
+        organisation=query.organisation,
+        priority=query.priority,
+    )
+    report = selectors.sla_report(user=request.auth, filters=filters)
+    if query.format == "csv":
+        response = StreamingHttpResponse(export.csv_lines(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{export.filename(report)}"'
+        return response
+    return _out(report)
