@@ -146,3 +146,30 @@ def insert_deadlines() -> None:
     migration.forward(apps, Editor())
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE sla_deadline")
+
+
+def run_bench(db: str, populate, measure, *, runs: int) -> int:
+    """The command line every volume bench shares: populate a fresh database (or --reuse one kept
+    by --keep), measure, drop it."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--incidents", type=int, default=1_000_000)
+    parser.add_argument("--organisations", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep")
+    args = parser.parse_args()
+    if args.reuse:
+        use_database(db)
+    else:
+        fresh_database(db)
+        started = time.perf_counter()
+        populate(args.incidents, args.organisations)
+        print(f"populated {args.incidents:,} incidents in {time.perf_counter() - started:.1f} s")
+    try:
+        return measure(args.runs)
+    finally:
+        if not args.keep:
+            drop_database(db)

@@ -15,7 +15,6 @@ a database named opsdesk_bench_report (OPSDESK_BENCH_DB; --keep keeps it, --reus
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -36,25 +35,7 @@ SPREAD_SECONDS = 729 * 86400
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--incidents", type=int, default=1_000_000)
-    parser.add_argument("--organisations", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="reuse a database kept by --keep")
-    args = parser.parse_args()
-    if args.reuse:
-        _django.use_database(DB)
-    else:
-        _django.fresh_database(DB)
-        started = time.perf_counter()
-        populate(args.incidents, args.organisations)
-        print(f"populated {args.incidents:,} incidents in {time.perf_counter() - started:.1f} s")
-    try:
-        return measure(args.runs)
-    finally:
-        if not args.keep:
-            _django.drop_database(DB)
+    return _django.run_bench(DB, populate, measure, runs=30)
 
 
 def populate(count: int, organisations: int) -> None:
