@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from opsdesk.core.audit import audit_record
 from opsdesk.core.errors import PermissionDenied, PreconditionFailed, ValidationFailed
+from opsdesk.core.limits import check_window
 from opsdesk.core.models import AuditAction
 from opsdesk.core.permissions import PERMISSIONS, require_permission
 from opsdesk.core.services import record_create, record_delete, record_update
@@ -142,6 +143,13 @@ def _participants(team: Team, values: Iterable[Any]) -> list[int]:
     return [p.pk for p in people]
 
 
+def _check_period(rota: Rota) -> None:
+    """The pages send dates no schema bounded: a rota in year 1 or 9999 is refused like the API's."""
+    check_window(rota.starts_on, field="starts_on")
+    if rota.ends_on is not None:
+        check_window(rota.ends_on, field="ends_on")
+
+
 def _check_overrides_inside(rota: Rota) -> None:
     """A rota's period may not shrink away from its overrides (they would silently do nothing)."""
     pattern = selectors.rota_pattern(rota)
@@ -176,6 +184,7 @@ def rota_create(
         ends_on=ends_on,
         participants=_participants(team, participants),
     )
+    _check_period(rota)
     with transaction.atomic():
         return record_create(actor=actor, obj=rota)
 
@@ -190,6 +199,7 @@ def rota_update(*, actor: Any, rota: Rota, expected_version: int | None = None, 
         changes["participants"] = _participants(team, changes.get("participants", rota.participants))
     with transaction.atomic():
         updated = record_update(actor=actor, obj=rota, changes=changes, expected_version=expected_version)
+        _check_period(updated)
         _check_overrides_inside(updated)
         return updated
 
@@ -209,6 +219,8 @@ def rota_delete(*, actor: Any, rota: Rota, expected_version: int | None = None) 
 
 
 def _check_override(o: RotaOverride) -> None:
+    check_window(o.starts_at, field="starts_at")
+    check_window(o.ends_at, field="ends_at")
     if o.starts_at and o.ends_at and o.ends_at <= o.starts_at:
         raise ValidationFailed.field("ends_at", "An override must end after it starts.")
     pattern = selectors.rota_pattern(o.rota)
