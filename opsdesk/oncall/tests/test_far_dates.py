@@ -34,7 +34,12 @@ def test_an_override_in_a_far_off_year_is_refused_on_the_field(oncall, day):
     client = client_for(oncall["admin"])
     response = client.post(
         reverse("oncall:override_create"),
-        {"rota": oncall["rota"].pk, "user": oncall["manager"].pk, "starts_at": "2026-12-02T09:00", "ends_at": day},
+        {
+            "rota": oncall["rota"].pk,
+            "user": oncall["manager"].pk,
+            "starts_at": "2026-12-02T09:00",
+            "ends_at": day,
+        },
     )
     assert response.status_code == 200
     assert "out of range" in response.context["form"].errors["ends_at"][0]
