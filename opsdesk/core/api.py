@@ -18,6 +18,7 @@ from ninja.openapi.schema import REF_TEMPLATE
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import create_model
 
+from opsdesk.core import counting
 from opsdesk.core.errors import ApplicationError, PreconditionFailed, PreconditionRequired, ValidationFailed
 from opsdesk.core.limits import OFFSET_MAX
 from opsdesk.core.permissions import require_permission
@@ -248,8 +249,7 @@ COUNT_CAP = 1_000
 
 
 def capped_count(qs: models.QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    counted = qs.order_by()[: cap + 1].count()
-    return min(counted, cap), counted <= cap
+    return counting.capped_count(qs, cap)
 
 
 def list_response(

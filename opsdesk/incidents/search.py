@@ -40,6 +40,8 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan, In
 
+from opsdesk.core import counting
+
 #: A word: letters and digits (not the underscore, which PostgreSQL's own parser splits on too).
 _WORD = re.compile(r"[^\W_]+")
 #: Longer words are cut to this many characters (PostgreSQL refuses lexemes over 2 kB); their
@@ -227,13 +229,27 @@ class IncidentsMatching(Expression):
     semi-join that the GIN index answers; or, with walk_counts (the words are very common), an
     unordered query walks too, the search documents beside the incidents' primary key: a capped
     count then stops at its 1,001st match. On SQLite it is
-    always the semi-join."""
+    always the semi-join.
+
+    `known`, some of the matches already read (the ids the selector took from the text index
+    before choosing this plan), stands in for the whole while a capped count runs a first pass
+    (core.counting): a common word's count is then a look-up of those rows instead of a second
+    scan of every match, and is re-run in full only when it falls short of the cap."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, scope: QuerySet, terms: Sequence[str], *, walk_along: str, walk_counts: bool = False):
+    def __init__(
+        self,
+        scope: QuerySet,
+        terms: Sequence[str],
+        *,
+        walk_along: str,
+        walk_counts: bool = False,
+        known: Sequence[int] = (),
+    ):
         super().__init__()
+        self.known = IdIn(known) if known else None
         self.joined: Any = In(F("pk"), scope.values("incident_id"))
         # One subquery per row, giving the term positions in that row's document.
         starts = (
@@ -257,10 +273,10 @@ class IncidentsMatching(Expression):
         self.walk_counts = walk_counts
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.joined, self.walked, self.counted]
+        return [self.joined, self.walked, self.counted, self.known]
 
     def set_source_expressions(self, exprs: Iterable[Any]) -> None:
-        self.joined, self.walked, self.counted = exprs
+        self.joined, self.walked, self.counted, self.known = exprs
 
     def _walks(self, query: Any) -> bool:
         """Whether the query walks: a first page along walk_along, or any unordered query with
@@ -282,6 +298,8 @@ class IncidentsMatching(Expression):
 
     def as_sql(self, compiler, connection, **extra):
         query = compiler.query
+        if self.known is not None and counting.subset_allowed():
+            return compiler.compile(self.known)
         if connection.vendor != "postgresql" or not self._walks(query):
             return compiler.compile(self.joined)
         ordered = query.order_by or (query.get_meta().ordering if query.default_ordering else ())

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from opsdesk.core.api import capped_count
 from opsdesk.incidents import search, selectors, services
 from opsdesk.incidents.models import IncidentSearch
 from opsdesk.incidents.search import MAX_TERMS, MAX_WORD, search_document, search_terms
@@ -194,3 +195,28 @@ def test_a_search_page_costs_the_same_queries_for_more_rows(monkeypatch, world, 
     for i in range(5):
         log(world, title=f"Certificate {i}")
     assert count(100) == few
+
+
+@pytest.mark.parametrize("organisation_filter", [False, True])
+def test_a_common_search_in_the_open_queue_counts_from_the_ids_it_already_read(
+    monkeypatch, world, desk, incidents, organisation_filter
+):
+    """The open queue's count of a common word ("1,000+") comes from the ids the search read
+    first, one query instead of a second scan of every match; when those fall short of the cap
+    (another filter leaves fewer), the count is made exactly, and is right either way."""
+    for n in range(3):
+        log(world, title=f"Certificate rotation {n}", description="Scheduled.")
+    log(world, who="customer_b", title="Certificate on B", service_reference=world["service_b"].reference)
+    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 2)
+    filters = {"q": "cert", "state": "open"}
+    if organisation_filter:
+        filters["organisation"] = world["org_b"].pk
+    qs = selectors.incident_list(user=desk, filters=filters)
+    every = qs.order_by().count()
+    assert every == (1 if organisation_filter else 6)
+    with CaptureQueriesContext(connection) as counted:
+        assert capped_count(qs, cap=2) == ((1, True) if organisation_filter else (2, False))
+    assert len(counted) == (2 if organisation_filter else 1)
+    # The first pass looks up the ids it was given, not the text index again.
+    assert "incidentsearch" not in counted[0]["sql"]
+    assert capped_count(qs, cap=10) == (every, True)
