@@ -40,6 +40,12 @@ def incidents(world):
     }
 
 
+def common(monkeypatch, limit: int) -> None:
+    """Searches matching more than `limit` incidents, in the open queue or in all, count as common."""
+    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", limit)
+    monkeypatch.setattr(selectors, "OPEN_SEARCH_ID_LIMIT", limit)
+
+
 def found(desk, q: str, **filters) -> set[int]:
     return {i.pk for i in selectors.incident_list(user=desk, filters={"q": q, **filters})}
 
@@ -117,7 +123,7 @@ def test_a_common_search_answers_like_a_rare_one(monkeypatch, desk, incidents, s
         )
 
     rare = listing()
-    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
+    common(monkeypatch, 0)
     if plan == "very common":
         monkeypatch.setattr(selectors, "DENSE_SHARE", 0.0)
     assert listing() == rare
@@ -141,7 +147,7 @@ def test_the_row_by_row_check_finds_what_the_text_index_finds(monkeypatch, world
         return [i.pk for i in qs[:25]], qs.order_by()[:1001].count()
 
     rare = [first_page_and_count(state) for state in ("", "open")]
-    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 0)
+    common(monkeypatch, 0)
     assert [first_page_and_count(state) for state in ("", "open")] == rare
     monkeypatch.setattr(selectors, "DENSE_SHARE", 0.0)
     assert [first_page_and_count(state) for state in ("", "open")] == rare
@@ -180,7 +186,7 @@ def test_the_api_and_the_queue_search_by_words(world, desk, incidents, client):
 @pytest.mark.parametrize("limit", [None, 0])
 def test_a_search_page_costs_the_same_queries_for_more_rows(monkeypatch, world, desk, client, limit):
     if limit is not None:
-        monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", limit)
+        common(monkeypatch, limit)
     client.force_login(desk)
     for i in range(3):
         log(world, title=f"Certificate {i}")
@@ -207,7 +213,7 @@ def test_a_common_search_in_the_open_queue_counts_from_the_ids_it_already_read(
     for n in range(3):
         log(world, title=f"Certificate rotation {n}", description="Scheduled.")
     log(world, who="customer_b", title="Certificate on B", service_reference=world["service_b"].reference)
-    monkeypatch.setattr(selectors, "SEARCH_ID_LIMIT", 2)
+    common(monkeypatch, 2)
     filters = {"q": "cert", "state": "open"}
     if organisation_filter:
         filters["organisation"] = world["org_b"].pk
