@@ -300,9 +300,10 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
     text index — or, when it is very common, by walking too (IncidentsMatching).
 
     Which one it is, one look at the text index tells: the ids, up to SEARCH_ID_LIMIT + 1
-    (OPEN_SEARCH_ID_LIMIT + 1 in the open queue), scoped like the state filter. The open incidents have an index of their own, so that look is cheap
-    there, and a word common in history but rare among open incidents is rare in the open queue.
-    Across all incidents the look costs as much as the word is common, so it is skipped for what
+    (OPEN_SEARCH_ID_LIMIT + 1 in the open queue), scoped like the state filter. The open incidents
+    have an index of their own, so that look is cheap there, and a word common in history but rare
+    among open incidents is rare in the open queue. Across all incidents the look costs as much as
+    the word is common, so it is skipped for what
     PostgreSQL's statistics of the words already know to be very common."""
     terms = search_terms(q)
     if not terms:
