@@ -255,4 +255,3 @@ class SlaEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} {self.kind} on incident {self.incident_id}"
-

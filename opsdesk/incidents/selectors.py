@@ -105,11 +105,15 @@ def paused_remaining(incident: Any, calendar: Any = None, due: datetime | None =
     (what it will still have when the clock runs again), or None when its clock is not paused."""
     if incident.paused_at is None or incident.state not in OPEN_STATES:
         return None
-    unmet = [due] if due is not None else [
-        getattr(incident, f"{t.value}_response_due")
-        for t in SlaTarget
-        if getattr(incident, f"{t.value}_response_at") is None
-    ]
+    unmet = (
+        [due]
+        if due is not None
+        else [
+            getattr(incident, f"{t.value}_response_due")
+            for t in SlaTarget
+            if getattr(incident, f"{t.value}_response_at") is None
+        ]
+    )
     if not unmet:
         return None
     clock = business_calendar(calendar or incident.sla_calendar)

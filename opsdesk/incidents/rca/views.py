@@ -263,4 +263,3 @@ rca_history = history_page(
         "accepted_at",
     ),
 )
-
