@@ -148,14 +148,8 @@ def incident_deadlines(request: HttpRequest, incident_id: int):
 
 
 _step = steps(
-    router,
-    "/incidents/{incident_id}",
-    "incident",
-    IncidentDetailOut,
-    answer=_detail,
-    module=__name__,
-    selectors=selectors,
-    services=services,
+    router, "/incidents/{incident_id}", "incident", IncidentDetailOut, answer=_detail,
+    module=__name__, selectors=selectors, services=services,
 )
 
 

@@ -328,19 +328,14 @@ class NoteForm(ActionForm):
             self.fields["body"].label = "Add an update for the service desk"
             if incident is not None and incident.state == "awaiting_customer":
                 self.fields["body"].help_text = "Posting answers the service desk: the SLA clock runs again."
-        elif (
-            incident is not None
-            and incident.considered_response_at is None
-            and incident.state
-            in (
-                "acknowledged",
-                "investigating",
-            )
+        elif incident is not None and incident.considered_response_at is None and incident.state in (
+            "acknowledged",
+            "investigating",
         ):
             moves = " moves the incident to Investigating and" if incident.state == "acknowledged" else ""
-            self.fields[
-                "visibility"
-            ].help_text = f"A public update{moves} counts as the considered response: its target is then met."
+            self.fields["visibility"].help_text = (
+                f"A public update{moves} counts as the considered response: its target is then met."
+            )
 
     def service_arguments(self) -> dict[str, Any]:
         public = self.customer or self.cleaned_data["visibility"] == "public"
@@ -413,8 +408,7 @@ class EscalationRespondForm(ActionForm):
     response = _text(
         "Considered response",
         "Sent to the contact who escalated and to everyone the matrix copies.",
-        rows=3,
-        max_length=20_000,
+        rows=3, max_length=20_000,
     )
 
 

@@ -255,3 +255,4 @@ class SlaEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} {self.kind} on incident {self.incident_id}"
+

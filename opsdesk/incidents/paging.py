@@ -34,7 +34,12 @@ ESCALATION_MISSED_CAUSES = {
     "escalation_acknowledgement": PageCause.ESCALATION_ACKNOWLEDGEMENT_MISSED,
     "escalation_response": PageCause.ESCALATION_RESPONSE_MISSED,
 }
-_TARGET_NAMES = {"escalation_acknowledgement": "acknowledgement", "escalation_response": "considered response"}
+_TARGET_NAMES = {
+    "escalation_acknowledgement": "acknowledgement",
+    "escalation_response": "considered response",
+}
+#: The pages an escalation's acknowledgement answers.
+ESCALATION_ACKNOWLEDGED_CAUSES = (PageCause.ESCALATION_RAISED, PageCause.ESCALATION_ACKNOWLEDGEMENT_MISSED)
 #: Every page about the incident itself or its escalations; an RCA's pages run on past closure.
 INCIDENT_CAUSES = tuple(c for c in PageCause.values if c != PageCause.RCA_OVERDUE)
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
+from opsdesk.core.api import COUNT_CAP
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, IncidentState, SlaTarget
@@ -105,15 +106,11 @@ def paused_remaining(incident: Any, calendar: Any = None, due: datetime | None =
     (what it will still have when the clock runs again), or None when its clock is not paused."""
     if incident.paused_at is None or incident.state not in OPEN_STATES:
         return None
-    unmet = (
-        [due]
-        if due is not None
-        else [
-            getattr(incident, f"{t.value}_response_due")
-            for t in SlaTarget
-            if getattr(incident, f"{t.value}_response_at") is None
-        ]
-    )
+    unmet = [due] if due is not None else [
+        getattr(incident, f"{t.value}_response_due")
+        for t in SlaTarget
+        if getattr(incident, f"{t.value}_response_at") is None
+    ]
     if not unmet:
         return None
     clock = business_calendar(calendar or incident.sla_calendar)
@@ -321,7 +318,9 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
     ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) <= SEARCH_ID_LIMIT:
         return qs.filter(IdIn(ids))
-    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER))
+    # The ids just read stand in for all matches in a capped count's first pass (core.counting):
+    # as many as the cap can tell apart, since each costs the planner an estimate.
+    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER, known=ids[: COUNT_CAP + 1]))
 
 
 def incident_get(*, user: Any, pk: Any) -> Incident:

@@ -444,9 +444,10 @@ def page_raise(
 ) -> Page:
     """Issue 9 item 1, "a human is always told": one page per (source, cause, occurrence), in the
     caller's transaction; a repeat returns the page already raised. `occurrence` tells apart
-    distinct events of one cause on one source (an escalation level's target, a priority raise). Its first step runs on commit (and the
-    sweep runs it if that hand-off is lost). Without a default policy the page is flagged and goes
-    to the on-call managers. `actor`: whose action raised it (none for a sweep), for the audit log."""
+    distinct events of one cause on one source (an escalation level's target, a priority raise).
+    Its first step runs on commit (and the sweep runs it if that hand-off is lost). Without a
+    default policy the page is flagged and goes to the on-call managers. `actor`: whose action
+    raised it (none for a sweep), for the audit log."""
     if cause not in PageCause.values:
         raise ValidationFailed.field("cause", f"Unknown cause {cause!r}.")
     key = {"source_type": source_type, "source_id": source_id, "cause": cause, "occurrence": occurrence[:80]}

@@ -114,13 +114,8 @@ def escalation_raise_level(
 
 #: The steps of levels 2–4 on an escalation (C7): its service, then the escalation with its ETag.
 _step = steps(
-    router,
-    "/escalations/{escalation_id}",
-    "escalation",
-    EscalationOut,
-    module=__name__,
-    selectors=escalation_selectors,
-    services=escalation_services,
+    router, "/escalations/{escalation_id}", "escalation", EscalationOut,
+    module=__name__, selectors=escalation_selectors, services=escalation_services,
 )
 _step("acknowledge", "escalation_acknowledge")
 _step("respond", "escalation_respond", EscalationResponseIn, "response")

@@ -38,8 +38,11 @@ from opsdesk.incidents.escalations.models import (
 )
 from opsdesk.incidents.escalations.selectors import active_escalation, escalation_criterion_list
 from opsdesk.incidents.models import Incident, IncidentEvent
-from opsdesk.incidents.paging import page_escalation_raised, stop_escalation_pages
-from opsdesk.oncall.choices import PageCause
+from opsdesk.incidents.paging import (
+    ESCALATION_ACKNOWLEDGED_CAUSES,
+    page_escalation_raised,
+    stop_escalation_pages,
+)
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import (
@@ -516,7 +519,7 @@ def escalation_acknowledge(
         stop_escalation_pages(
             updated,
             reason="The escalation was acknowledged.",
-            causes=(PageCause.ESCALATION_RAISED, PageCause.ESCALATION_ACKNOWLEDGEMENT_MISSED),
+            causes=ESCALATION_ACKNOWLEDGED_CAUSES,
             actor=actor,
         )
         _notify(updated, "acknowledged", actor=actor, at=at)

@@ -263,3 +263,4 @@ rca_history = history_page(
         "accepted_at",
     ),
 )
+

@@ -84,16 +84,10 @@ INCIDENT_ROUTES = [
     ),
     _action("note", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "visibility": "public"}),
     _action("call", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}, staff_only=True),
-    _action(
-        "assign", "incident_a", MANAGE, _versioned(lambda w: {"assignee": w["engineer"].pk}), staff_only=True
-    ),
-    _action(
-        "priority",
-        "incident_a",
-        MANAGE,
-        _versioned(lambda w: {"priority": "P4", "reason": "walk"}),
-        staff_only=True,
-    ),
+    _action("assign", "incident_a", MANAGE, _versioned(lambda w: {"assignee": w["engineer"].pk}),
+            staff_only=True),
+    _action("priority", "incident_a", MANAGE, _versioned(lambda w: {"priority": "P4", "reason": "walk"}),
+            staff_only=True),
     _action(
         "escalate",
         "p2_incident_a",
@@ -113,11 +107,8 @@ INCIDENT_ROUTES = [
         "escalation_close", "escalation_a", HANDLE_ESCALATION, lambda w: {"reason": "walk"}, staff_only=True
     ),
     Route("ui", "incidents:checklist_list", **CHECKLISTS),
-    *form(
-        "incidents:checklist_create",
-        lambda w: {"text": "Walk check", "position": "500", "active": "on"},
-        **CHECKLISTS,
-    ),
+    *form("incidents:checklist_create", lambda w: {"text": "Walk check", "position": "500", "active": "on"},
+          **CHECKLISTS),
     *form("incidents:checklist_update", _checklist_edit, **CHECKLISTS, **_on("checklist_item")),
 ]
 

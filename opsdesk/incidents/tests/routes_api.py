@@ -41,38 +41,23 @@ ROUTES = [
     Route("api", f"{API}/incidents", "POST", permission="incidents.log", body=_log),
     Route("api", f"{API}/incidents/proactive", "POST", staff_only=True, permission=MANAGE, body=_proactive),
     Route("api", f"{API}/incidents/{{incident_id}}", params={"incident_id": "incident_a"}, permission=VIEW),
-    Route(
-        "api",
-        f"{API}/incidents/{{incident_id}}/deadlines",
-        params={"incident_id": "incident_a"},
-        permission=VIEW,
-    ),
+    Route("api", f"{API}/incidents/{{incident_id}}/deadlines", params={"incident_id": "incident_a"},
+          permission=VIEW),
     _step("acknowledge", "incident_a", MANAGE),
     _step("investigate", "acked_incident_a", MANAGE, lambda w: {"note": ""}),
     _step("await-customer", "acked_incident_a", MANAGE, lambda w: {"note": "Please send the request ids."}),
     _step("resume", "awaiting_incident_a", UPDATE),
     _step("resolve", "acked_incident_a", MANAGE, lambda w: {"summary": "Restarted the load balancer."}),
-    _step(
-        "close",
-        "resolved_incident_a",
-        UPDATE,
-        lambda w: {"customer_confirmed": True, "reason": "Confirmed by telephone."},
-    ),
+    _step("close", "resolved_incident_a", UPDATE,
+          lambda w: {"customer_confirmed": True, "reason": "Confirmed by telephone."}),
     _step("notes", "incident_a", UPDATE, lambda w: {"body": "A walk note.", "public": True}),
     _step("calls", "incident_a", MANAGE, lambda w: {"summary": "Called the customer."}),
     _step("assign", "incident_a", MANAGE, lambda w: {"assignee": w["engineer"].pk}, if_match="incident_a"),
     _step("priority", "incident_a", MANAGE, lambda w: {"priority": "P4"}, if_match="incident_a"),
-    *api_entity(
-        f"{API}/diagnostics-checklist",
-        "item_id",
-        "checklist_item",
-        shown=False,
-        create=lambda w: {"text": "Walk check"},
-        update=lambda w: {"position": 5},
-        write={"permission": "incidents.edit_checklist"},
-    ),
+    *api_entity(f"{API}/diagnostics-checklist", "item_id", "checklist_item", shown=False,
+                create=lambda w: {"text": "Walk check"}, update=lambda w: {"position": 5},
+                write={"permission": "incidents.edit_checklist"}),
 ]
-
 
 def world_extras(world):
     """Incidents of A in every state a command starts from, one of B, a WALK-SVC service in both

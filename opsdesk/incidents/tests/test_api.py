@@ -16,6 +16,10 @@ from opsdesk.incidents.tests.conftest import all_checks, client_for, log, post
 API = "/api/v1"
 
 
+
+
+
+
 @pytest.fixture
 def customer(world):
     return client_for(world["customer_a"])

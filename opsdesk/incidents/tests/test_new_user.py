@@ -288,7 +288,9 @@ def test_logging_for_a_contact_offers_only_their_organisation_services(w):
     desk = signed_in(w["service_desk"])
     form = desk.get(reverse("incidents:log"), {"reported_by": w["contact_a"].pk}).context["form"]
     offered = {
-        value for _group, options in form.fields["service_reference"].choices[1:] for value, _label in options
+        value
+        for _group, options in form.fields["service_reference"].choices[1:]
+        for value, _label in options
     }
     assert w["service_a"].reference in offered and w["service_b"].reference not in offered
     everything = desk.get(reverse("incidents:log")).context["form"]
