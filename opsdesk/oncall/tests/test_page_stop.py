@@ -36,6 +36,24 @@ def sweep_through_the_policy(start: dt.datetime) -> None:
         services.pages_sweep(now=start + dt.timedelta(minutes=minutes))
 
 
+def slow_checkout(world):
+    """A P3 the service desk logged on Tuesday 10 March 2026 at 09:00."""
+    return logged_by_desk(
+        world, title="Checkout slow", description="p95 5 s.", priority="P3", at=london(2026, 3, 10, 9)
+    )
+
+
+def escalate(world, incident):
+    """The customer escalates it at 10:00: level 2, acknowledgement due 11:00, response 12:00."""
+    return escalations.escalation_raise(
+        actor=world["customer_a"],
+        incident=incident,
+        criterion="poor_updates",
+        details="Vague.",
+        at=london(2026, 3, 10, 10),
+    )
+
+
 def test_the_initial_response_stops_the_new_incident_page(oncall):
     desk = oncall["service_desk"]
     incident = log(oncall, priority="P1", at=london(2026, 12, 3, 3, 0))
@@ -69,21 +87,13 @@ def test_the_initial_response_stops_the_new_incident_page(oncall):
 
 
 def test_resolving_stops_the_incident_and_escalation_pages_but_not_an_acknowledged_one(oncall):
-    desk, customer = oncall["service_desk"], oncall["customer_a"]
-    incident = logged_by_desk(
-        oncall, title="Checkout slow", description="p95 5 s.", priority="P3", at=london(2026, 3, 10, 9)
-    )
+    desk = oncall["service_desk"]
+    incident = slow_checkout(oncall)
     incident = incidents.incident_acknowledge(actor=desk, incident=incident, at=london(2026, 3, 10, 9, 5))
     # Raised to P1 after the initial response: that raise pages.
     incident = incidents.incident_change_priority(actor=desk, incident=incident, priority="P1")
     raised = Page.objects.get(incident_id=incident.pk, cause=PageCause.PRIORITY_RAISED)
-    escalation = escalations.escalation_raise(
-        actor=customer,
-        incident=incident,
-        criterion="poor_updates",
-        details="Vague.",
-        at=london(2026, 3, 10, 10),
-    )
+    escalation = escalate(oncall, incident)
     escalated = Page.objects.get(cause=PageCause.ESCALATION_RAISED, source_id=escalation.pk)
     start = timezone.now()
     services.pages_sweep(now=start)
@@ -123,17 +133,8 @@ def test_closing_stops_what_resolving_left_and_the_sweep_pages_none_of_it(oncall
 
 
 def test_escalation_pages_stop_when_acknowledged_and_answered(oncall):
-    customer = oncall["customer_a"]
-    incident = logged_by_desk(
-        oncall, title="Checkout slow", description="p95 5 s.", priority="P3", at=london(2026, 3, 10, 9)
-    )
-    escalation = escalations.escalation_raise(
-        actor=customer,
-        incident=incident,
-        criterion="poor_updates",
-        details="Vague.",
-        at=london(2026, 3, 10, 10),
-    )
+    incident = slow_checkout(oncall)
+    escalation = escalate(oncall, incident)
     raised = Page.objects.get(cause=PageCause.ESCALATION_RAISED)
     escalation = escalations.escalation_acknowledge(
         actor=oncall["cloud_support_manager"], escalation=escalation, at=london(2026, 3, 10, 10, 30)
@@ -203,16 +204,8 @@ def test_raising_to_p2_then_p1_pages_once_per_raise(oncall):
 
 def test_each_escalation_target_missed_pages_once_per_target_and_level(oncall):
     customer = oncall["customer_a"]
-    incident = logged_by_desk(
-        oncall, title="Checkout slow", description="p95 5 s.", priority="P3", at=london(2026, 3, 10, 9)
-    )
-    level2 = escalations.escalation_raise(
-        actor=customer,
-        incident=incident,
-        criterion="poor_updates",
-        details="Vague.",
-        at=london(2026, 3, 10, 10),
-    )
+    incident = slow_checkout(oncall)
+    level2 = escalate(oncall, incident)
     missed = Page.objects.filter(incident_id=incident.pk, cause__endswith="_missed")
     # Acknowledgement due 11:00 (one working hour): missed, once however often the sweep runs.
     incidents.sla_sweep(now=london(2026, 3, 10, 11, 1))
