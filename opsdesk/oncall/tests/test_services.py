@@ -4,13 +4,15 @@ changes. Also who may change on-call at all."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 
 from opsdesk.core.errors import PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
 from opsdesk.oncall import selectors, services
-from opsdesk.oncall.models import EscalationPolicy, Rota, RotaOverride
+from opsdesk.oncall.models import EscalationPolicy, EscalationPolicyRota, Rota, RotaOverride
 from opsdesk.oncall.tests.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -187,3 +189,18 @@ def test_a_rota_a_policy_notifies_cannot_be_deleted_until_the_policy_stops_using
             assert "used by escalation policy Weekend;" in message
     services.rota_delete(actor=admin, rota=rota)
     assert not Rota.objects.filter(pk=rota.pk).exists()
+
+
+def test_the_migration_gives_existing_policies_their_rota_references(oncall):
+    """Policies saved before the references existed: the data migration finds their rotas, so a
+    rota they notify is still refused deletion."""
+    migration = importlib.import_module("opsdesk.oncall.migrations.0002_page_stop_occurrence_policy_rota")
+    rota = oncall["rota"]
+    EscalationPolicyRota.objects.all().delete()
+    migration.rota_refs_from_steps(apps, None)
+    assert list(EscalationPolicyRota.objects.values_list("policy__name", "rota__name")) == [
+        ("P1/P2 default", "Platform primary")
+    ]
+    assert "P1/P2 default" in refused(
+        lambda: services.rota_delete(actor=oncall["admin"], rota=rota), "__all__"
+    )
