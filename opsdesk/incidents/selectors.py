@@ -13,7 +13,6 @@ from django.db.models import F, Q, QuerySet
 
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
-from opsdesk.core.api import COUNT_CAP
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents.choices import OPEN_STATES, TRANSITIONS, IncidentState, SlaTarget
@@ -318,9 +317,7 @@ def _search(qs: QuerySet, q: str, *, state: str | None) -> QuerySet:
     ids = list(matches.values_list("incident_id", flat=True)[: SEARCH_ID_LIMIT + 1])
     if len(ids) <= SEARCH_ID_LIMIT:
         return qs.filter(IdIn(ids))
-    # The ids just read stand in for all matches in a capped count's first pass (core.counting):
-    # as many as the cap can tell apart, since each costs the planner an estimate.
-    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER, known=ids[: COUNT_CAP + 1]))
+    return qs.filter(IncidentsMatching(matches, terms, walk_along=QUEUE_ORDER))
 
 
 def incident_get(*, user: Any, pk: Any) -> Incident:
