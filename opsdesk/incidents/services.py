@@ -545,6 +545,8 @@ def _move(
         IncidentSearch.objects.filter(incident_id=updated.pk).update(is_open=updated.is_open)
         if not updated.is_open:  # resolved or closed: its unmet targets no longer run
             deadlines.deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[updated.pk], at=at)
+    if not updated.is_open:  # resolved, or closed after that: nobody needs calling about it
+        paging.stop_incident_pages(updated, actor=actor)
     _event(
         updated,
         kind=kind,
@@ -600,6 +602,7 @@ def incident_acknowledge(
             changes["initial_response_at"] = now
             detail = _response_detail("Initial response", current.initial_response_due, now)
             _meet(current, SlaTarget.INITIAL, now)
+            paging.stop_response_pages(current, target=SlaTarget.INITIAL, actor=actor)
         return _move(
             actor=actor,
             current=current,
@@ -815,6 +818,7 @@ def _note(
             changes = _with_next_target(current, {"considered_response_at": at})
             updated = record_update(actor=actor, obj=current, changes=changes)
             _meet(updated, SlaTarget.CONSIDERED, at)
+            paging.stop_response_pages(updated, target=SlaTarget.CONSIDERED, actor=actor)
             _event(
                 updated,
                 kind=EventKind.RESPONSE_MET,
@@ -959,6 +963,7 @@ def incident_change_priority(
             f" {reason.strip()}" if reason.strip() else ""
         )
         _event(updated, kind=EventKind.PRIORITY_CHANGED, actor=actor, at=now, detail=detail, notify=True)
+        paging.page_priority_raised(updated, previous=previous, actor=actor)
         return _reload(updated)
 
 

@@ -27,18 +27,26 @@ NOTIFY_ACTIONS = (StepAction.NOTIFY_ROTA, StepAction.NOTIFY_USER, StepAction.NOT
 
 class PageCause(models.TextChoices):
     NEW_INCIDENT = "new_incident", "New P1/P2 incident"
+    PRIORITY_RAISED = "priority_raised", "Raised to P1/P2"
     SLA_WARNING_INITIAL = "sla_warning_initial", "Initial response target close"
     SLA_WARNING_CONSIDERED = "sla_warning_considered", "Considered response target close"
     SLA_BREACH_INITIAL = "sla_breach_initial", "Initial response target breached"
     SLA_BREACH_CONSIDERED = "sla_breach_considered", "Considered response target breached"
     ESCALATION_RAISED = "escalation_raised", "Escalation raised"
     ESCALATION_TARGET_MISSED = "escalation_target_missed", "Escalation target missed"
+    ESCALATION_ACKNOWLEDGEMENT_MISSED = (
+        "escalation_acknowledgement_missed",
+        "Escalation acknowledgement target missed",
+    )
+    ESCALATION_RESPONSE_MISSED = "escalation_response_missed", "Escalation considered response target missed"
     RCA_OVERDUE = "rca_overdue", "Root-cause analysis past due"
 
 
 class PageState(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    #: What it was about no longer needs anyone (the incident resolved, the response given).
+    STOPPED = "stopped", "Stopped"
 
 
 class AckVia(models.TextChoices):

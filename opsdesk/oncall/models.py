@@ -120,6 +120,22 @@ class EscalationPolicy(BaseModel):
         return self.name
 
 
+class EscalationPolicyRota(models.Model):
+    """A rota a policy's steps notify: kept with the steps by the policy's services, so "which
+    policies use this rota" is a query (and a rota in use cannot be deleted: PROTECT)."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="rota_refs")
+    rota = models.ForeignKey(Rota, on_delete=models.PROTECT, related_name="policy_refs")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "rota"], name="oncall_policy_rota_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} → {self.rota}"
+
+
 class Page(BaseModel):
     """One call for a human's attention about one cause of one thing (an incident, an escalation,
     an RCA): raised once per (source, cause), then worked by the policy's steps until acknowledged.
@@ -136,6 +152,9 @@ class Page(BaseModel):
     source_id = models.PositiveBigIntegerField()
     incident_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
     cause = models.CharField(max_length=40, choices=PageCause.choices)
+    #: What tells two pages of one cause on one source apart (an escalation's level, a priority
+    #: raise): each distinct occurrence pages once, a repeat of the same one is de-duplicated.
+    occurrence = models.CharField(max_length=80, blank=True, default="")
     organisation = models.ForeignKey(
         "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -162,17 +181,24 @@ class Page(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_via = models.CharField(max_length=8, choices=AckVia.choices, blank=True)
+    #: Stopped unacknowledged because what it was about no longer needs anyone (pages_stop).
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["source_type", "source_id", "cause"], name="oncall_page_once_per_cause"
+                fields=["source_type", "source_id", "cause", "occurrence"],
+                name="oncall_page_once_per_occurrence",
             ),
             models.CheckConstraint(
                 condition=(Q(state=PageState.ACKNOWLEDGED) & Q(acknowledged_at__isnull=False))
-                | (Q(state=PageState.OPEN) & Q(acknowledged_at__isnull=True)),
-                name="oncall_page_acknowledged_iff_acknowledged_at",
+                | (Q(state=PageState.OPEN) & Q(acknowledged_at__isnull=True) & Q(stopped_at__isnull=True))
+                | (
+                    Q(state=PageState.STOPPED) & Q(acknowledged_at__isnull=True) & Q(stopped_at__isnull=False)
+                ),
+                name="oncall_page_state_matches_times",
             ),
         ]
         indexes = [

@@ -176,6 +176,8 @@ class PageOut(Schema):
     acknowledged_at: datetime | None
     acknowledged_by: UserRef | None
     acknowledged_via: AckVia | None
+    stopped_at: datetime | None
+    stop_reason: str
     recipients: list[PageRecipientOut]
     version: int
 

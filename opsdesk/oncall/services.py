@@ -43,7 +43,15 @@ from opsdesk.oncall.choices import (
     PageState,
     StepAction,
 )
-from opsdesk.oncall.models import EscalationPolicy, Page, PageRecipient, Rota, RotaOverride, Team
+from opsdesk.oncall.models import (
+    EscalationPolicy,
+    EscalationPolicyRota,
+    Page,
+    PageRecipient,
+    Rota,
+    RotaOverride,
+    Team,
+)
 
 MANAGE = "oncall.manage"
 #: How long a worker holds a claimed page; the sweep takes it back after that.
@@ -205,13 +213,22 @@ def rota_update(*, actor: Any, rota: Rota, expected_version: int | None = None, 
 
 
 def rota_delete(*, actor: Any, rota: Rota, expected_version: int | None = None) -> None:
+    """Refused while an escalation policy's steps notify the rota (found by its references, kept
+    with the steps), naming the policies."""
     require_permission(actor, MANAGE)
-    used = [p.name for p in EscalationPolicy.objects.all() if any(s.get("rota") == rota.pk for s in p.steps)]
-    if used:
-        raise ValidationFailed.field(
-            "__all__", f"Used by escalation policy {', '.join(used)}; change it first."
-        )
     with transaction.atomic():
+        used = list(
+            EscalationPolicy.objects.filter(rota_refs__rota=rota)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+        if used:
+            noun = "policy" if len(used) == 1 else "policies"
+            raise ValidationFailed.field(
+                "__all__",
+                f"Rota {rota.name} is used by escalation {noun} {', '.join(used)}; "
+                "remove it from their steps first.",
+            )
         record_delete(actor=actor, obj=rota, expected_version=expected_version)
 
 
@@ -331,6 +348,16 @@ def _repeat(value: Any) -> int:
     return value
 
 
+def _rota_refs(policy: EscalationPolicy) -> None:
+    """The policy's references to the rotas its steps notify, as its steps now say."""
+    wanted = {s["rota"] for s in policy.steps if s.get("action") == StepAction.NOTIFY_ROTA}
+    EscalationPolicyRota.objects.filter(policy=policy).exclude(rota_id__in=wanted).delete()
+    have = set(EscalationPolicyRota.objects.filter(policy=policy).values_list("rota_id", flat=True))
+    EscalationPolicyRota.objects.bulk_create(
+        [EscalationPolicyRota(policy=policy, rota_id=pk) for pk in sorted(wanted - have)]
+    )
+
+
 def _only_default(policy: EscalationPolicy) -> None:
     if policy.is_default:
         EscalationPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).update(
@@ -359,7 +386,9 @@ def escalation_policy_create(
     )
     with transaction.atomic():
         _only_default(policy)
-        return record_create(actor=actor, obj=policy)
+        created = record_create(actor=actor, obj=policy)
+        _rota_refs(created)
+        return created
 
 
 def escalation_policy_update(
@@ -374,9 +403,11 @@ def escalation_policy_update(
     with transaction.atomic():
         if changes.get("is_default"):
             _only_default(EscalationPolicy(pk=escalation_policy.pk, is_default=True))
-        return record_update(
+        updated = record_update(
             actor=actor, obj=escalation_policy, changes=changes, expected_version=expected_version
         )
+        _rota_refs(updated)
+        return updated
 
 
 def escalation_policy_delete(
@@ -407,16 +438,19 @@ def page_raise(
     organisation: Any = None,
     priority: str = "",
     incident_id: int | None = None,
+    occurrence: str = "",
     at: dt.datetime | None = None,
     actor: Any = None,
 ) -> Page:
-    """Issue 9 item 1, "a human is always told": one page per (source, cause), in the caller's
-    transaction; a repeat returns the page already raised. Its first step runs on commit (and the
-    sweep runs it if that hand-off is lost). Without a default policy the page is flagged and goes
-    to the on-call managers. `actor`: whose action raised it (none for a sweep), for the audit log."""
+    """Issue 9 item 1, "a human is always told": one page per (source, cause, occurrence), in the
+    caller's transaction; a repeat returns the page already raised. `occurrence` tells apart
+    distinct events of one cause on one source (an escalation level's target, a priority raise).
+    Its first step runs on commit (and the sweep runs it if that hand-off is lost). Without a
+    default policy the page is flagged and goes to the on-call managers. `actor`: whose action
+    raised it (none for a sweep), for the audit log."""
     if cause not in PageCause.values:
         raise ValidationFailed.field("cause", f"Unknown cause {cause!r}.")
-    key = {"source_type": source_type, "source_id": source_id, "cause": cause}
+    key = {"source_type": source_type, "source_id": source_id, "cause": cause, "occurrence": occurrence[:80]}
     with transaction.atomic():
         existing = Page.objects.filter(**key).first()
         if existing is not None:
@@ -445,6 +479,53 @@ def page_raise(
         audit_record(actor=actor, action=AuditAction.CREATE, obj=page, public=False)
         transaction.on_commit(lambda: _schedule_run(page.pk), robust=True)
     return page
+
+
+def pages_stop(
+    *,
+    reason: str,
+    incident_id: int | None = None,
+    source_type: str | None = None,
+    source_id: int | None = None,
+    causes: Iterable[str] | None = None,
+    at: dt.datetime | None = None,
+    actor: Any = None,
+) -> int:
+    """Stop the open (unacknowledged) pages of what no longer needs anyone: those of an incident
+    (`incident_id`) or of one source (`source_type` + `source_id`), of the given `causes` (all when
+    None). Each is marked stopped with the reason and the time, audited; neither the policy nor the
+    sweep notifies it again. In the caller's transaction; returns how many were stopped."""
+    if incident_id is None and source_id is None:
+        raise ValueError("pages_stop needs an incident or a source.")
+    reason = " ".join((reason or "").split())[:300]
+    if not reason:
+        raise ValidationFailed.field("reason", "Say why the pages stop.")
+    pages = Page.objects.filter(state=PageState.OPEN)
+    if incident_id is not None:
+        pages = pages.filter(incident_id=incident_id)
+    if source_type is not None:
+        pages = pages.filter(source_type=source_type, source_id=source_id)
+    if causes is not None:
+        pages = pages.filter(cause__in=list(causes))
+    now = at or timezone.now()
+    stopped = 0
+    with transaction.atomic():
+        for page in pages.select_for_update().order_by("pk"):
+            record_update(
+                actor=actor,
+                obj=page,
+                changes={
+                    "state": PageState.STOPPED,
+                    "stopped_at": now,
+                    "stop_reason": reason,
+                    "next_step_at": None,
+                    "claim_token": None,
+                    "lease_until": None,
+                },
+                public=False,
+            )
+            stopped += 1
+    return stopped
 
 
 # --- pages: working the policy -----------------------------------------------------------------
@@ -670,6 +751,10 @@ def page_acknowledge(
             who = locked.acknowledged_by.full_name if locked.acknowledged_by else "someone"
             raise ValidationFailed.field(
                 "page", f"Already acknowledged by {who} at {_fmt(locked.acknowledged_at)}."
+            )
+        if locked.state == PageState.STOPPED:
+            raise ValidationFailed.field(
+                "page", f"This page stopped at {_fmt(locked.stopped_at)}: {locked.stop_reason}"
             )
         recipients = selectors.page_recipients(locked)
         if actor.pk not in {r.user_id for r in recipients}:

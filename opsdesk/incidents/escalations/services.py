@@ -38,7 +38,11 @@ from opsdesk.incidents.escalations.models import (
 )
 from opsdesk.incidents.escalations.selectors import active_escalation, escalation_criterion_list
 from opsdesk.incidents.models import Incident, IncidentEvent
-from opsdesk.incidents.paging import page_escalation_raised
+from opsdesk.incidents.paging import (
+    ESCALATION_ACKNOWLEDGED_CAUSES,
+    page_escalation_raised,
+    stop_escalation_pages,
+)
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import (
@@ -471,6 +475,7 @@ def _move_up(
         )
     record_update(actor=actor, obj=current, changes={"state": EscalationState.ESCALATED, "closed_at": at})
     deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[current.pk], at=at)
+    stop_escalation_pages(current, reason=f"Escalated to level {following.level}.", actor=actor)
     return _open(
         actor=actor,
         at=at,
@@ -511,6 +516,12 @@ def escalation_acknowledge(
             kind=DeadlineKind.ESCALATION_ACKNOWLEDGEMENT,
             at=at,
         )
+        stop_escalation_pages(
+            updated,
+            reason="The escalation was acknowledged.",
+            causes=ESCALATION_ACKNOWLEDGED_CAUSES,
+            actor=actor,
+        )
         _notify(updated, "acknowledged", actor=actor, at=at)
         return updated
 
@@ -549,6 +560,7 @@ def escalation_respond(
         updated = record_update(actor=actor, obj=current, changes=changes)
         for kind, _hours, _copy in _TARGETS:  # a response without an acknowledgement meets both
             deadline_meet(owner_type=DEADLINE_OWNER, owner_id=updated.pk, kind=kind, at=at)
+        stop_escalation_pages(updated, reason="The escalation's considered response was given.", actor=actor)
         _notify(updated, "responded", actor=actor, at=at)
         return updated
 
@@ -597,5 +609,6 @@ def _close(
             },
         )
         deadlines_close(owner_type=DEADLINE_OWNER, owner_ids=[updated.pk], at=at)
+        stop_escalation_pages(updated, reason="The escalation was closed.", actor=actor)
         _notify(updated, "closed", actor=actor, at=at)
         return updated

@@ -24,6 +24,7 @@ from opsdesk.core.tenancy import object_in_scope
 from opsdesk.directory.models import User
 from opsdesk.incidents.choices import EventKind, Priority
 from opsdesk.incidents.models import Incident, IncidentEvent
+from opsdesk.incidents.paging import stop_rca_pages
 from opsdesk.incidents.rca.models import RCA_SECTIONS, RcaAction, RcaState, RootCauseAnalysis
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.sla.choices import DeadlineKind
@@ -288,6 +289,7 @@ def rca_submit(
         deadline_meet(
             owner_type=DEADLINE_OWNER, owner_id=updated.pk, kind=DeadlineKind.RCA_DUE, at=submitted_at
         )
+        stop_rca_pages(updated, actor=actor)
         _notify(updated, "submitted", "Root-cause analysis submitted", actor=actor)
         return updated
 

@@ -68,10 +68,11 @@ def test_an_escalation_pages_when_raised_and_when_it_misses_its_target(oncall):
     assert (page.source_type, page.source_id, page.incident_id) == ("escalation", escalation.pk, incident.pk)
     # Acknowledgement due 11:00 (one working hour): missed.
     incidents.sla_sweep(now=london(2026, 3, 10, 11, 1))
-    missed = Page.objects.get(cause=PageCause.ESCALATION_TARGET_MISSED)
+    missed = Page.objects.get(cause=PageCause.ESCALATION_ACKNOWLEDGEMENT_MISSED)
     assert missed.source_id == escalation.pk and "acknowledgement" in missed.body
-    incidents.sla_sweep(now=london(2026, 3, 10, 13))  # the considered response missed too: same page
-    assert Page.objects.filter(cause=PageCause.ESCALATION_TARGET_MISSED).count() == 1
+    incidents.sla_sweep(now=london(2026, 3, 10, 13))  # the considered response missed too: its own page
+    assert Page.objects.filter(cause=PageCause.ESCALATION_ACKNOWLEDGEMENT_MISSED).count() == 1
+    assert Page.objects.filter(cause=PageCause.ESCALATION_RESPONSE_MISSED).count() == 1
 
 
 def test_an_rca_past_due_pages(oncall):

@@ -4,13 +4,15 @@ changes. Also who may change on-call at all."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 
 from opsdesk.core.errors import PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
 from opsdesk.oncall import selectors, services
-from opsdesk.oncall.models import EscalationPolicy, Rota, RotaOverride
+from opsdesk.oncall.models import EscalationPolicy, EscalationPolicyRota, Rota, RotaOverride
 from opsdesk.oncall.tests.conftest import london
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +146,61 @@ def test_the_schedule_reports_gaps_and_overlaps(oncall):
     assert [(g.starts_at, g.ends_at) for g in plan.gaps] == [(london(2026, 11, 29), london(2026, 11, 30, 9))]
     oncall_now = selectors.rota_oncall(rota=rota, at=london(2026, 12, 2, 18))
     assert oncall_now.now.user == oncall["second"] and oncall_now.next.user == oncall["first"]
+
+
+def test_a_rota_a_policy_notifies_cannot_be_deleted_until_the_policy_stops_using_it(oncall):
+    admin, rota, team = oncall["admin"], oncall["rota"], oncall["oncall_team"]
+    spare = services.rota_create(
+        actor=admin,
+        team=team.pk,
+        name="Platform spare",
+        handover_time=dt.time(9, 0),
+        starts_on=dt.date(2026, 11, 30),
+        participants=[oncall["first"].pk],
+    )
+    other = policy(
+        oncall,
+        name="Weekend",
+        steps=[
+            {"action": "notify_rota", "rota": rota.pk},
+            {"action": "wait", "minutes": 5},
+            {"action": "notify_rota", "rota": rota.pk},
+        ],
+    )
+    message = refused(lambda: services.rota_delete(actor=admin, rota=rota), "__all__")
+    assert message == (
+        "Rota Platform primary is used by escalation policies P1/P2 default, Weekend; "
+        "remove it from their steps first."
+    )
+    assert Rota.objects.filter(pk=rota.pk).exists()
+    # A rota no policy notifies goes at once.
+    services.rota_delete(actor=admin, rota=spare)
+    assert not Rota.objects.filter(pk=spare.pk).exists()
+    # Each policy changed to notify the team instead: the rota can go.
+    for p in (oncall["policy"], other):
+        services.escalation_policy_update(
+            actor=admin,
+            escalation_policy=p,
+            steps=[{"action": "notify_team", "team": team.pk}],
+            repeat_count=0,
+        )
+        if p is oncall["policy"]:
+            message = refused(lambda: services.rota_delete(actor=admin, rota=rota), "__all__")
+            assert "used by escalation policy Weekend;" in message
+    services.rota_delete(actor=admin, rota=rota)
+    assert not Rota.objects.filter(pk=rota.pk).exists()
+
+
+def test_the_migration_gives_existing_policies_their_rota_references(oncall):
+    """Policies saved before the references existed: the data migration finds their rotas, so a
+    rota they notify is still refused deletion."""
+    migration = importlib.import_module("opsdesk.oncall.migrations.0002_page_stop_occurrence_policy_rota")
+    rota = oncall["rota"]
+    EscalationPolicyRota.objects.all().delete()
+    migration.rota_refs_from_steps(apps, None)
+    assert list(EscalationPolicyRota.objects.values_list("policy__name", "rota__name")) == [
+        ("P1/P2 default", "Platform primary")
+    ]
+    assert "P1/P2 default" in refused(
+        lambda: services.rota_delete(actor=oncall["admin"], rota=rota), "__all__"
+    )
