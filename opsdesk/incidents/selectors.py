@@ -357,6 +357,8 @@ class TimelineEntry:
     note_id: int | None = None
     event_id: int | None = None
     attachment_id: int | None = None  # an attachment (incidents/attachments) listed in the timeline
+    #: A note's files, listed with it: (attachment id, file name) each (incidents/attachments).
+    attachments: tuple[tuple[int, str], ...] = ()
 
 
 def _actor(user: Any) -> str:
