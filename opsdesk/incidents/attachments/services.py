@@ -21,6 +21,7 @@ from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from opsdesk.core.models import AuditAction
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, save_validated
+from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.incidents import services as incident_services
 from opsdesk.incidents.attachments import content
 from opsdesk.incidents.attachments.models import Attachment
@@ -166,6 +167,7 @@ def note_add(
     checked first (a refused one is a `files` error naming it, and nothing is written); then the
     note and each file, as visible as the note. If anything fails, neither the note nor any file is
     kept (the stored files are deleted: files_removed_on_rollback)."""
+    require_permission(actor, incident_selectors.step_permission(actor, "note"))
     uploads = [f for f in files or [] if f is not None]
     if len(uploads) > MAX_FILES_PER_NOTE:
         raise ValidationFailed.field(
