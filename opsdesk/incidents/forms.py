@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from opsdesk.core.permissions import PERMISSIONS
-from opsdesk.core.ui.forms import FastChoiceField, FastSelect, ServiceErrorsForm
+from opsdesk.core.ui.forms import FastChoiceField, FastSelect, MultipleFileField, ServiceErrorsForm
 from opsdesk.directory import selectors as directory
 from opsdesk.incidents import selectors as incidents
 from opsdesk.incidents.choices import IncidentState, Priority
@@ -319,10 +320,16 @@ class NoteForm(ActionForm):
         label="Who sees it?",
         error_messages={"required": "Choose who sees this note: the customer too, or staff only."},
     )
+    files = MultipleFileField(label="Attach files")
 
     def __init__(self, *args: Any, customer: bool = False, incident: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.customer = customer
+        self.fields["files"].help_text = (
+            f"Optional; choose several at once, each at most {settings.ATTACHMENT_MAX_BYTES // 2**20} MB. "
+            "Executables, scripts and web pages (HTML, SVG) are not accepted. "
+            "The files are as visible as the note."
+        )
         if customer:
             del self.fields["visibility"]
             self.fields["body"].label = "Add an update for the service desk"
@@ -339,7 +346,7 @@ class NoteForm(ActionForm):
 
     def service_arguments(self) -> dict[str, Any]:
         public = self.customer or self.cleaned_data["visibility"] == "public"
-        return {"body": self.cleaned_data["body"], "public": public}
+        return {"body": self.cleaned_data["body"], "public": public, "files": self.cleaned_data["files"]}
 
 
 class CallForm(ActionForm):

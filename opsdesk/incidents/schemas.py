@@ -98,6 +98,12 @@ class TargetsOut(Schema):
     considered: TargetOut
 
 
+class TimelineAttachmentOut(Schema):
+    id: int
+    filename: str
+    download: str
+
+
 class TimelineEntryOut(Schema):
     at: datetime
     kind: str
@@ -113,6 +119,16 @@ class TimelineEntryOut(Schema):
     attachment_id: int | None = Field(
         None, description="An attachment: download it from /attachments/{attachment_id}/download."
     )
+    attachments: list[TimelineAttachmentOut] = Field(
+        default_factory=list, description="A note's files, posted with it or attached to it later."
+    )
+
+    @staticmethod
+    def resolve_attachments(obj) -> list[dict]:
+        return [
+            {"id": pk, "filename": name, "download": f"/api/v1/attachments/{pk}/download"}
+            for pk, name in getattr(obj, "attachments", ())
+        ]
 
     @staticmethod
     def resolve_body_html(obj) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import business_calendar
@@ -277,6 +277,19 @@ def incident_list(
     return qs.order_by(F(QUEUE_ORDER[0]).asc(nulls_last=True), *QUEUE_ORDER[1:])
 
 
+def incidents_of(*, user: Any, organisation: Any = None, service: Any = None) -> QuerySet:
+    """The incidents of one organisation or service that `user` may see (a customer only their own
+    organisation's), as its page lists them: open ones first, by their next target like the queue
+    (paused ones, which have none, after the running ones), then the others, most recent first."""
+    filters = {
+        "organisation": getattr(organisation, "pk", organisation),
+        "service": getattr(service, "pk", service),
+    }
+    qs = incident_list(user=user, filters={k: v for k, v in filters.items() if v}, related=JOINED)
+    is_open = Case(When(state__in=sorted(OPEN_STATES), then=Value(0)), default=Value(1))
+    return qs.order_by(is_open, F("next_target_at").asc(nulls_last=True), "-logged_at", "-pk")
+
+
 #: A search matching at most this many incidents is resolved to ids first (see _search).
 SEARCH_ID_LIMIT = 5_000
 #: The same among the open incidents only: as many as a capped count tells apart, so that a
@@ -367,6 +380,8 @@ class TimelineEntry:
     note_id: int | None = None
     event_id: int | None = None
     attachment_id: int | None = None  # an attachment (incidents/attachments) listed in the timeline
+    #: A note's files, listed with it: (attachment id, file name) each (incidents/attachments).
+    attachments: tuple[tuple[int, str], ...] = ()
 
 
 def _actor(user: Any) -> str:

@@ -40,6 +40,7 @@ urlpatterns = [
     path("<int:pk>/attachments/", attachment_views.upload, name="attachment_upload"),
     path("rcas/<int:pk>/attachments/", attachment_views.upload_to_rca, name="rca_attachment_upload"),
     path("attachments/<int:pk>/download/", attachment_views.download, name="attachment_download"),
+    path("attachments/<int:pk>/remove/", attachment_views.remove, name="attachment_remove"),
     path("escalation-matrix/", escalation_views.escalation_matrix, name="escalation_matrix"),
     path("escalations/", escalation_views.escalation_worklist, name="escalation_worklist"),
 ]

@@ -35,6 +35,7 @@ from opsdesk.core.ui.views import (
 )
 from opsdesk.incidents import forms, selectors, services
 from opsdesk.incidents.attachments import selectors as attachment_selectors
+from opsdesk.incidents.attachments import services as attachment_services
 from opsdesk.incidents.choices import TRANSITIONS, EventKind, IncidentState, Priority, SlaTarget
 from opsdesk.incidents.escalations import selectors as escalation_selectors
 from opsdesk.incidents.escalations import services as escalation_services
@@ -46,7 +47,12 @@ UPDATE = "incidents.update"
 ESCALATE = "incidents.escalate"
 HANDLE_ESCALATION = "incidents.manage_escalations"
 REQUEST_RCA = "incidents.request_rca"
-KIND_LABELS = {**dict(EventKind.choices), "note": "Note", "attachment": "Attachment"}
+KIND_LABELS = {
+    **dict(EventKind.choices),
+    "note": "Note",
+    "attachment": "Attachment",
+    "attachment_removed": "Attachment removed",
+}
 CHECKLIST = "incidents.edit_checklist"
 
 
@@ -421,7 +427,7 @@ def _action(
         incident = selectors.incident_get(user=request.user, pk=pk)
         require(request.user, permission)
         kwargs = {k: (v(request, incident) if callable(v) else v) for k, v in form_kwargs.items()}
-        form = form_class(request.POST, **kwargs)
+        form = form_class(request.POST, request.FILES, **kwargs)
         call = lambda d: step(actor=request.user, incident=incident, **form.service_arguments())  # noqa: E731
         return _act(request, incident, form, call, message)
 
@@ -470,11 +476,20 @@ resolve = _action(
 close = _action(
     forms.CloseForm, UPDATE, "incident_close", lambda i: f"{i.reference} closed.", customer=_customer
 )
+
+
+def _noted(note: Any) -> str:
+    files = note.attachments.count()
+    with_files = f" with {files} file{'s' if files != 1 else ''}" if files else ""
+    return ("Update added" if note.public else "Internal note added") + with_files + "."
+
+
 note = _action(
     forms.NoteForm,
     UPDATE,
-    "incident_add_note",
-    lambda n: "Update added." if n.public else "Internal note added.",
+    "note_add",
+    _noted,
+    module=attachment_services,
     customer=_customer,
     incident=lambda request, incident: incident,
 )

@@ -39,6 +39,12 @@ class Attachment(BaseModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    #: Removed (services.attachment_remove): the file is gone from the storage, the row stays so the
+    #: timeline can say "removed <name>" and by whom.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         app_label = "incidents"

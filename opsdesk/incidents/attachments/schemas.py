@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from opsdesk.directory.schemas import PersonRef
+from opsdesk.incidents.schemas import NoteOut
 
 
 class AttachmentOut(Schema):
@@ -27,3 +28,11 @@ class AttachmentOut(Schema):
     @staticmethod
     def resolve_download(obj) -> str:
         return f"/api/v1/attachments/{obj.pk}/download"
+
+
+class NoteWithAttachmentsOut(NoteOut):
+    attachments: list[AttachmentOut] = Field(..., description="The files posted with the note.")
+
+    @staticmethod
+    def resolve_attachments(obj) -> list:
+        return obj.files

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from opsdesk.core.ui.crud import int_param
 from opsdesk.core.ui.views import apply_service_errors, require, ui_view
 from opsdesk.incidents import selectors as incident_selectors
 from opsdesk.incidents.attachments import forms, selectors, services
@@ -86,3 +87,39 @@ def upload_to_rca(request, pk: int):
         lambda f: services.attachment_add_to_rca(actor=request.user, rca=rca, file=f.cleaned_data["file"]),
     )
     return redirect(reverse("incidents:rca_detail", args=[rca.pk]) + "#attachments")
+
+
+def _page_of(attachment: Attachment) -> str:
+    if attachment.rca_id:
+        return reverse("incidents:rca_detail", args=[attachment.rca_id]) + "#attachments"
+    return reverse("incidents:detail", args=[attachment.incident_id]) + "#attachments"
+
+
+@ui_view
+def remove(request, pk: int):
+    """Remove an attachment: GET asks to confirm, POST removes (services.attachment_remove)."""
+    attachment = selectors.attachment_get(user=request.user, pk=pk)
+    services.check_removable(request.user, attachment)
+    back = _page_of(attachment)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.attachment_remove(
+                actor=request.user, attachment=attachment, expected_version=int_param(request, "version")
+            )
+        except (Conflict, PreconditionFailed) as exc:
+            error = exc.detail
+        else:
+            messages.success(request, f"{attachment.filename} removed.")
+            return redirect(back)
+    return render(
+        request,
+        "core/delete.html",
+        {
+            "title": f"Remove {attachment.filename}?",
+            "object": attachment,
+            "cancel_url": back,
+            "error": error,
+        },
+        status=409 if error else 200,
+    )

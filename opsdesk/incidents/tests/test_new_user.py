@@ -272,8 +272,9 @@ def test_organisation_and_service_pages_list_their_incidents(w):
             ("directory:service_detail", w["service_a"].pk, f"service={w['service_a'].pk}"),
         ):
             html = client.get(reverse(name, args=[pk])).content.decode()
-            source = f'hx-get="{reverse("incidents:queue")}?{query}&amp;state=all"'
-            assert source in html
+            # Listed in the page the server sends (no script needed), with a link to the queue.
+            assert f'data-reference="{incident.reference}"' in html and other.reference not in html
+            assert f'href="{reverse("incidents:queue")}?{query}&amp;state=all"' in html
             table = client.get(f"{reverse('incidents:queue')}?{query}&state=all", HTTP_HX_REQUEST="true")
             assert incident.reference in table.content.decode()
             assert other.reference not in table.content.decode()

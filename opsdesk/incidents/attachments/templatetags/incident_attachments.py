@@ -9,9 +9,16 @@ from django import template
 
 from opsdesk.core.permissions import has_permission
 from opsdesk.incidents.attachments import forms, selectors
-from opsdesk.incidents.attachments.services import attachment_max_bytes
+from opsdesk.incidents.attachments.services import attachment_max_bytes, may_remove
 
 register = template.Library()
+
+
+def _listed(user: Any, qs: Any) -> list[Any]:
+    rows = list(qs)
+    for attachment in rows:
+        attachment.removable = may_remove(user, attachment)
+    return rows
 
 
 @register.inclusion_tag("attachments/_incident.html", takes_context=True)
@@ -19,7 +26,7 @@ def incident_attachments(context: dict[str, Any], incident: Any) -> dict[str, An
     user = context["request"].user
     can_upload = has_permission(user, "incidents.update")
     return {
-        "attachments": list(selectors.attachment_list(user=user, incident=incident)),
+        "attachments": _listed(user, selectors.attachment_list(user=user, incident=incident)),
         "form": forms.AttachmentForm(user=user, incident=incident) if can_upload else None,
         "action": "incidents:attachment_upload",
         "target": incident,
@@ -33,7 +40,7 @@ def incident_attachments(context: dict[str, Any], incident: Any) -> dict[str, An
 def rca_attachments(context: dict[str, Any], rca: Any) -> dict[str, Any]:
     user = context["request"].user
     return {
-        "attachments": list(selectors.attachment_list(user=user, rca=rca)),
+        "attachments": _listed(user, selectors.attachment_list(user=user, rca=rca)),
         "form": forms.RcaAttachmentForm() if has_permission(user, "incidents.rca") else None,
         "action": "incidents:rca_attachment_upload",
         "target": rca,

@@ -1,12 +1,14 @@
 """Tenancy-walk declarations of attachments (see opsdesk/testing/routes.py): uploads to an incident
 and an RCA of tenant A (pages and API, multipart), reading and downloading `attachment_a` (a public
-attachment on tenant A's `incident_a`, from the incidents world extras, which run before these)."""
+attachment on tenant A's `incident_a`, from the incidents world extras, which run before these), a
+note posted with files, and removing `customer_attachment_a` (attached by `customer_a`, who may
+remove it: staff may remove any)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.testing.routes import Route
+from opsdesk.testing.routes import Route, form
 
 API = "/api/v1"
 UPDATE = "incidents.update"
@@ -59,6 +61,28 @@ ROUTES = [
         multipart=True,
     ),
     Route("api", f"{API}/attachments/{{attachment_id}}", params={"attachment_id": "attachment_a"}),
+    *form(
+        "incidents:attachment_remove",
+        lambda w: {},
+        params={"pk": "customer_attachment_a"},
+        permission=UPDATE,
+    ),
+    Route(
+        "api",
+        f"{API}/attachments/{{attachment_id}}",
+        "DELETE",
+        params={"attachment_id": "customer_attachment_a"},
+        permission=UPDATE,
+    ),
+    Route(
+        "api",
+        f"{API}/incidents/{{incident_id}}/notes-with-attachments",
+        "POST",
+        params={"incident_id": "incident_a"},
+        permission=UPDATE,
+        body=lambda w: {"body": "A walk note with a file.", "files": ("walk.txt", b"walk log line\n")},
+        multipart=True,
+    ),
     Route("api", f"{API}/attachments/{{attachment_id}}/download", params={"attachment_id": "attachment_a"}),
 ]
 
@@ -74,4 +98,9 @@ def world_extras(world: dict[str, Any]) -> None:
         incident=world["incident_a"],
         file=SimpleUploadedFile(f"{CANARY_A}.txt", f"log {CANARY_A}\n".encode()),
         public=True,
+    )
+    world["customer_attachment_a"] = attachment_add(
+        actor=world["customer_a"],
+        incident=world["incident_a"],
+        file=SimpleUploadedFile(f"{CANARY_A}-mine.txt", f"mine {CANARY_A}\n".encode()),
     )

@@ -5,42 +5,23 @@ incident and always as a download, listed in the timeline and audited; nothing k
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.urls import reverse
 
-from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.models import AuditEvent
 from opsdesk.incidents import services as incident_services
 from opsdesk.incidents.attachments import services
 from opsdesk.incidents.attachments.models import Attachment
+from opsdesk.incidents.attachments.tests.conftest import PDF, PNG, audit_fails_for_attachments, stored_files
 from opsdesk.incidents.rca import services as rca_services
 from opsdesk.incidents.tests.conftest import client_for, logged_by_desk
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
-
-
-@pytest.fixture(autouse=True)
-def storage(settings, tmp_path) -> Path:
-    """Files go to a directory of this test's own, so what is (not) stored can be counted."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path)},
-        },
-    }
-    return tmp_path
-
-
-def stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()]
 
 
 @pytest.fixture
@@ -129,12 +110,9 @@ def test_oversized_file_is_refused(world, incident, storage, settings):
     assert ok.status_code == 201
 
 
-def test_a_failed_insert_removes_the_file(world, incident, storage, monkeypatch):
-    def broken(**kwargs):
-        raise ValidationFailed.field("__all__", "database says no")
-
-    monkeypatch.setattr(services, "record_create", broken)
-    with pytest.raises(ValidationFailed):
+def test_a_failed_transaction_removes_the_stored_file(world, incident, storage, monkeypatch):
+    audit_fails_for_attachments(monkeypatch)
+    with pytest.raises(IntegrityError):
         services.attachment_add(
             actor=world["service_desk"], incident=incident, file=SimpleUploadedFile("a.txt", b"data")
         )
@@ -165,7 +143,10 @@ def test_who_sees_what(world, incident):
         assert a.get(f"{API}/attachments/{hidden.pk}/download").status_code == 404
         assert a.get(reverse("incidents:attachment_download", args=[hidden.pk])).status_code == 404
     timeline = a.get(f"{API}/incidents/{incident.pk}").json()["timeline"]
-    assert [e["detail"] for e in timeline if e["kind"] == "attachment"] == ["public.txt (on a note)"]
+    assert not [e for e in timeline if e["kind"] == "attachment"]  # a note's files are listed with it
+    assert [[f["filename"] for f in e["attachments"]] for e in timeline if e["kind"] == "note"] == [
+        ["public.txt"]
+    ]
     assert len(staff.get(f"{API}/incidents/{incident.pk}/attachments").json()) == 3
 
     # Another tenant: 404 everywhere, like a missing one.
