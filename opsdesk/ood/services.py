@@ -368,7 +368,7 @@ def _submitter(actor: Any, organisation: Any, contact: Any) -> tuple[Organisatio
     return org, person
 
 
-def ood_request_submit(
+def ood_request_create(
     *,
     actor: Any,
     submitting_account: str,
@@ -438,6 +438,7 @@ def _line_decisions(
 ) -> tuple[list[tuple[RequestLine, int, list[CloudAccount], str]], bool]:
     """Per line: the blocks and accounts approved (all unless a decision narrows them) and the
     reason; and whether anything was narrowed. A line left out of `decisions` is approved whole."""
+    decisions = [d.dict() if hasattr(d, "dict") else dict(d) for d in decisions or []]
     lines = list(request.lines.select_related("offering").prefetch_related("accounts").order_by("position"))
     by_position = {line.position: line for line in lines}
     given: dict[int, Mapping[str, Any]] = {}

@@ -86,7 +86,7 @@ def submit(world, catalogue):
                 "recurrence": "monthly",
             }
         ]
-        return services.ood_request_submit(
+        return services.ood_request_create(
             actor=world[by], submitting_account=submitting, lines=lines, **kwargs
         )
 
