@@ -58,6 +58,19 @@ class Offering(BaseModel):
     def is_active(self) -> bool:
         return self.state == OfferingState.ACTIVE
 
+    def rate_in(self, month: dt.date) -> OfferingRate | None:
+        """G1: the rate a month is charged at, the latest effective on or before its first day.
+        Reads `rates.all()`, so a prefetched list costs no query."""
+        first = month.replace(day=1)
+        eligible = [r for r in self.rates.all() if r.effective_from <= first]
+        return max(eligible, key=lambda r: r.effective_from, default=None)
+
+    @property
+    def rate_now(self) -> OfferingRate | None:
+        from django.utils import timezone
+
+        return self.rate_in(timezone.localdate())
+
 
 class OfferingRate(BaseModel):
     """G1: the price of one block from a month on. Rates are never edited away: a new rate is a new
@@ -206,6 +219,21 @@ class Engagement(BaseModel):
     @property
     def start_month(self) -> dt.date:
         return self.start_date.replace(day=1)
+
+    def blocks_in(self, month: dt.date) -> int:
+        """The blocks a month (G4): the latest allocation from on or before it; 0 before the start
+        month and after the end month. Reads `allocations.all()`, so a prefetched list costs nothing."""
+        first = month.replace(day=1)
+        if first < self.start_month or (self.end_month is not None and first > self.end_month):
+            return 0
+        rows = [a for a in self.allocations.all() if a.from_month <= first]
+        return max(rows, key=lambda a: a.from_month).blocks if rows else 0
+
+    @property
+    def blocks_this_month(self) -> int:
+        from django.utils import timezone
+
+        return self.blocks_in(timezone.localdate())
 
     def status_on(self, day: dt.date) -> str:
         if day < self.start_date:

@@ -45,13 +45,9 @@ def offering_get(*, user: Any, pk: Any) -> Offering:
 
 
 def rate_in_force(offering: Offering, month: dt.date) -> OfferingRate | None:
-    """G1: the rate a month is charged at — the latest one effective on or before its first day."""
-    first = month.replace(day=1)
-    rates = getattr(offering, "_prefetched_objects_cache", {}).get("rates")
-    if rates is not None:
-        eligible = [r for r in rates if r.effective_from <= first]
-        return max(eligible, key=lambda r: r.effective_from, default=None)
-    return offering.rates.filter(effective_from__lte=first).order_by("-effective_from").first()
+    """G1: the rate a month is charged at (Offering.rate_in): the latest effective on or before
+    its first day; earlier rates stay for earlier months."""
+    return offering.rate_in(month)
 
 
 def with_lines(qs: QuerySet) -> QuerySet:
@@ -102,10 +98,5 @@ def engagement_get(*, user: Any, pk: Any) -> Engagement:
 
 
 def allocation_in(engagement: Engagement, month: dt.date) -> int:
-    """The blocks an engagement has in a month (G4): the latest allocation from on or before it; 0
-    before the start and after the end month."""
-    first = month.replace(day=1)
-    if first < engagement.start_month or (engagement.end_month is not None and first > engagement.end_month):
-        return 0
-    rows = [a for a in engagement.allocations.all() if a.from_month <= first]
-    return max(rows, key=lambda a: a.from_month).blocks if rows else 0
+    """The blocks an engagement has in a month (G4); see Engagement.blocks_in."""
+    return engagement.blocks_in(month)
