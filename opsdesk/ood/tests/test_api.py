@@ -125,3 +125,40 @@ def test_submit_review_and_engagements_through_the_api(world, catalogue):
     ]
     assert login(world["customer_b"]).get(f"{API}/engagements/{engagements[0]['id']}").status_code == 404
     assert Engagement.objects.count() == 1
+
+
+def test_lists_cost_the_same_queries_for_more_rows(world, catalogue):
+    """No N+1: a list's query count does not grow with its rows (offerings with plans and rates,
+    requests with lines and accounts, engagements with allocations)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.ood import services
+
+    def submit_and_approve(accounts):
+        request = services.ood_request_create(
+            actor=world["customer_a"],
+            submitting_account="111111111101",
+            lines=[
+                {"offering": catalogue["eks"].pk, "blocks": 1, "accounts": accounts, "recurrence": "monthly"}
+            ],
+        )
+        services.ood_request_approve(actor=world["operations_reviewer"], request=request)
+
+    client = login(world["admin"])
+    urls = [f"{API}/offerings", f"{API}/requests", f"{API}/engagements"]
+
+    def counts():
+        found = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    submit_and_approve(["111111111102"])
+    few = counts()
+    for _ in range(3):
+        submit_and_approve(["111111111101", "111111111102"])
+    services.offering_create(actor=world["admin"], name="More", plans=["advanced", "accelerate"], rate="1")
+    assert counts() == few
