@@ -212,16 +212,18 @@ class ApproveForm(VersionedForm):
             )
         return out
 
-    def add_error(self, field, error):
-        """A service error `lines.N.field` lands on line N+1's field of this form."""
-        if isinstance(field, str) and field.startswith("lines."):
-            parts = field.split(".")
-            if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(self.positions):
-                candidate = f"line_{self.positions[int(parts[1])]}_{parts[2]}"
-                field = candidate if candidate in self.fields else None
-            else:
-                field = None
-        super().add_error(field, error)
+    def service_field(self, field: str | None) -> str | None:
+        """Where a service error lands: `lines.N.blocks` on line N+1's blocks, and so on."""
+        parts = str(field or "").split(".")
+        if (
+            len(parts) == 3
+            and parts[0] == "lines"
+            and parts[1].isdigit()
+            and int(parts[1]) < len(self.positions)
+        ):
+            name = f"line_{self.positions[int(parts[1])]}_{parts[2]}"
+            return name if name in self.fields else None
+        return field if field in self.fields else None
 
 
 class DenyForm(VersionedForm):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from ninja import Field, FilterSchema, Schema
 
-from opsdesk.core.limits import Day
+from opsdesk.core.limits import Day, Id
 from opsdesk.directory.schemas import PersonRef
 from opsdesk.ood import selectors
 from opsdesk.ood.choices import (
@@ -87,7 +87,7 @@ class OfferingRateIn(Schema):
 
 
 class RequestLineIn(Schema):
-    offering: int
+    offering: Id
     blocks: Decimal = Field(..., description="Whole blocks of 20 hours a month, 1 or more.")
     accounts: list[str] = Field(..., description="The 12-digit ids of the receiving accounts.")
     recurrence: Recurrence
@@ -96,8 +96,8 @@ class RequestLineIn(Schema):
 class OodRequestIn(Schema):
     submitting_account: str = Field(..., description="The 12-digit id of the account submitting.")
     lines: list[RequestLineIn]
-    organisation: int | None = Field(None, description="Staff only: the organisation requested for.")
-    contact: int | None = Field(None, description="Staff only: the named contact acted for.")
+    organisation: Id | None = Field(None, description="Staff only: the organisation requested for.")
+    contact: Id | None = Field(None, description="Staff only: the named contact acted for.")
     notes: str = ""
 
 

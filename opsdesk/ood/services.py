@@ -209,14 +209,14 @@ def _blocks(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         number = value
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value() or abs(value) > rules.ALLOCATED_MAX:
+            return None
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        number = int(value.strip())
     else:
-        try:
-            decimal = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            return None
-        if not decimal.is_finite() or decimal != decimal.to_integral_value():
-            return None
-        number = int(decimal)
+        return None
     return number if 1 <= number <= rules.ALLOCATED_MAX else None
 
 
@@ -332,6 +332,11 @@ def _resolve_lines(
     return resolved, errors
 
 
+def _small_id(value: Any) -> bool:
+    """A primary key as a client may give one: digits, within a 64-bit column."""
+    return str(value).isdigit() and len(str(value)) < 19
+
+
 def _submitter(actor: Any, organisation: Any, contact: Any) -> tuple[Organisation, NamedContact]:
     """A customer submits as their own named contact, for their own organisation; staff name the
     organisation and the named contact they act for."""
@@ -347,7 +352,7 @@ def _submitter(actor: Any, organisation: Any, contact: Any) -> tuple[Organisatio
         if not isinstance(person, NamedContact):
             person = (
                 NamedContact.objects.filter(pk=contact, organisation=org).first()
-                if str(contact).isdigit()
+                if _small_id(contact)
                 else None
             )
         if person is None or person.organisation_id != org.pk:
@@ -499,6 +504,23 @@ def _line_decisions(
                     )
                     continue
                 accounts = [by_id[i] for i in dict.fromkeys(wanted)]
+            problems = [
+                problem
+                for account in accounts
+                if (
+                    problem := check_receiving_account(
+                        organisation=request.organisation,
+                        submitting=request.submitting_account,
+                        receiving=account,
+                    )
+                )
+            ]
+            if problems:
+                errors.add(
+                    f"lines.{index}.accounts",
+                    f"{label}: {problems[0]} Approve the other accounts, or decline the line.",
+                )
+                continue
         partial = blocks < line.blocks or len(accounts) < len(requested)
         if partial and not reason:
             errors.add(

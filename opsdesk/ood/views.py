@@ -230,7 +230,12 @@ def _decide(request, pk: int, *, form_class, action, key: str):
         try:
             decided = action(obj, form)
         except ValidationFailed as exc:
-            apply_service_errors(form, exc)
+            place = getattr(form, "service_field", None)
+            if place is None:
+                apply_service_errors(form, exc)
+            else:
+                for error in exc.errors or [{"field": None, "message": exc.detail}]:
+                    form.add_error(place(error.get("field")), error.get("message") or exc.detail)
         except (Conflict, PreconditionFailed) as exc:
             message = STALE_EDIT_MESSAGE if isinstance(exc, PreconditionFailed) else exc.detail
             messages.error(request, message)

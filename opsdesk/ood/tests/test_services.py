@@ -430,3 +430,48 @@ def test_customers_see_only_their_own_requests_and_engagements(world, submit):
     assert list(selectors.engagement_list(user=world["customer_b"])) == []
     assert selectors.ood_request_list(user=world["customer_a"]).count() == 1
     assert selectors.engagement_list(user=world["customer_a"]).count() == 1
+
+
+def test_an_account_offboarded_before_review_is_not_approved(world, submit, catalogue):
+    from opsdesk.directory import services as directory
+
+    request = submit(
+        lines=[
+            {
+                "offering": catalogue["eks"].pk,
+                "blocks": 1,
+                "accounts": ["111111111101", "111111111102"],
+                "recurrence": "monthly",
+            }
+        ]
+    )
+    directory.account_update(actor=world["admin"], account=world["member_a"], onboarding_state="offboarded")
+    reviewer = world["operations_reviewer"]
+    with pytest.raises(ValidationFailed) as info:
+        services.ood_request_approve(actor=reviewer, request=request)
+    assert messages(info.value) == [
+        (
+            "lines.0.accounts",
+            "Line 1: account 111111111102 is not onboarded (it is offboarded). "
+            "Approve the other accounts, or decline the line.",
+        )
+    ]
+    services.ood_request_approve(
+        actor=reviewer,
+        request=request,
+        lines=[{"line": 1, "accounts": ["111111111101"], "reason": "Offboarded."}],
+    )
+    assert [e.account.account_id for e in Engagement.objects.all()] == ["111111111101"]
+
+
+@pytest.mark.parametrize("blocks", ["1e2", " ", "2.0", 1.0, None, True])
+def test_blocks_must_be_written_as_a_whole_number(submit, catalogue, blocks):
+    line = {
+        "offering": catalogue["eks"].pk,
+        "blocks": blocks,
+        "accounts": ["111111111102"],
+        "recurrence": "monthly",
+    }
+    with pytest.raises(ValidationFailed) as info:
+        submit(lines=[line])
+    assert messages(info.value)[0][0] == "lines.0.blocks"

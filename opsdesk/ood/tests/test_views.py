@@ -115,6 +115,8 @@ def test_reviewer_partially_approves_on_the_review_screen(world, submit, catalog
     narrowed = {"version": request.version, "line_1_blocks": "2", "line_1_accounts": "111111111102"}
     refused = client.post(url, narrowed)
     assert refused.status_code == 422
+    reason_field = re.search(r'<input[^>]*name="line_1_reason"[^>]*>', refused.content.decode()).group(0)
+    assert 'aria-invalid="true"' in reason_field
     assert "Line 1: say why it is approved only in part" in refused.content.decode()
     too_many = client.post(url, {**narrowed, "line_1_blocks": "5", "line_1_reason": "x"})
     assert "Line 1: cannot approve 5 blocks; 3 were requested." in too_many.content.decode()
