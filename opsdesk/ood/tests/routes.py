@@ -38,7 +38,7 @@ def _request(w: dict[str, Any]) -> dict:
         "lines-MAX_NUM_FORMS": "20",
         "lines-0-offering": str(w["ood_offering"].pk),
         "lines-0-blocks": "1",
-        "lines-0-accounts": w[f"member_{tag}"].account_id,
+        "lines-0-accounts": w[f"ood_member_{tag}"].account_id,
         "lines-0-recurrence": "monthly",
     }
     if user is not None and user.is_provider_staff:
@@ -51,7 +51,7 @@ def _approve(w: dict[str, Any]) -> dict:
     return {
         "version": type(r)._default_manager.get(pk=r.pk).version,
         "line_1_blocks": "2",
-        "line_1_accounts": w["member_a"].account_id,
+        "line_1_accounts": w["ood_member_a"].account_id,
     }
 
 

@@ -26,7 +26,7 @@ def _request(w: dict[str, Any]) -> dict:
             {
                 "offering": w["ood_offering"].pk,
                 "blocks": 1,
-                "accounts": [w[f"member_{tag}"].account_id],
+                "accounts": [w[f"ood_member_{tag}"].account_id],
                 "recurrence": "monthly",
             }
         ],
@@ -75,7 +75,21 @@ ROUTES = [
 def world_extras(world: dict[str, Any]) -> None:
     """An offering on tenant A's plan, a submitted request of tenant A and an approved one whose
     engagement tenant A owns."""
+    from opsdesk.directory.services import account_create
     from opsdesk.ood import services
+
+    # An account of its own: other apps' walks delete tenant A's member account, which an
+    # engagement would hold on to (engagements are never deleted).
+    world["ood_member_a"] = account_create(
+        actor=world["admin"],
+        organisation=world["org_a"],
+        account_id="111111111190",
+        name="ood member CanaryAlpha7Q",
+        regions=["eu-west-2"],
+        onboarding_state="onboarded",
+        management_account=world["account_a"].pk,
+    )
+    world["ood_member_b"] = world["member_b"]
 
     world["ood_offering"] = services.offering_create(
         actor=world["admin"], name="EKS maintenance walk", plans=["advanced"], rate="1450.00"
@@ -83,7 +97,7 @@ def world_extras(world: dict[str, Any]) -> None:
     line = {
         "offering": world["ood_offering"].pk,
         "blocks": 2,
-        "accounts": [world["member_a"].account_id],
+        "accounts": [world["ood_member_a"].account_id],
         "recurrence": "monthly",
     }
     world["ood_request_a"] = services.ood_request_create(
