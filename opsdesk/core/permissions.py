@@ -77,6 +77,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             Role.ADMINISTRATOR,
         }
     ),
+    # Issue 10 (G1–G4): Operations on Demand. Everyone sees the catalogue their plan allows and their
+    # own requests and engagements; the commercial staff keep the catalogue; operations reviewers
+    # decide requests; customers (named contacts) and staff on their behalf submit them.
+    "ood.view": STAFF_ROLES | {Role.CUSTOMER},
+    "ood.request": STAFF_ROLES | {Role.CUSTOMER},
+    "ood.manage_catalogue": frozenset(
+        {Role.ADMINISTRATOR, Role.ACCOUNT_MANAGER, Role.SOLUTIONS_ARCHITECT, Role.CSDM}
+    ),
+    "ood.review": frozenset({Role.OPERATIONS_REVIEWER, Role.ADMINISTRATOR}),
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

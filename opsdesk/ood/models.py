@@ -1,0 +1,266 @@
+"""Operations on Demand (G1–G4): the catalogue of offerings with their block rates, requests for
+blocks of hours and their review, and the engagements an approval starts.
+
+Offerings and rates belong to the provider (no tenant); requests and engagements belong to one
+organisation each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from opsdesk.core.models import BaseModel
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, ServicePlan, validate_regions
+from opsdesk.ood.choices import (
+    CURRENCIES,
+    DEFAULT_CURRENCY,
+    EngagementStatus,
+    OfferingState,
+    Recurrence,
+    RequestState,
+)
+
+TEXT_MAX = 10_000
+
+
+class Offering(BaseModel):
+    """G1: one standardised operation sold in blocks of 20 hours, on the plans listed."""
+
+    tenant_path = None
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(max_length=TEXT_MAX, blank=True)
+    plans = models.ManyToManyField(
+        ServicePlan, related_name="offerings", help_text="Plans it is available on."
+    )
+    state = models.CharField(max_length=16, choices=OfferingState.choices, default=OfferingState.ACTIVE)
+    regions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_regions],
+        help_text="AWS regions it is limited to; empty: every region.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == OfferingState.ACTIVE
+
+    def rate_in(self, month: dt.date) -> OfferingRate | None:
+        """G1: the rate a month is charged at, the latest effective on or before its first day.
+        Reads `rates.all()`, so a prefetched list costs no query."""
+        first = month.replace(day=1)
+        eligible = [r for r in self.rates.all() if r.effective_from <= first]
+        return max(eligible, key=lambda r: r.effective_from, default=None)
+
+    @property
+    def rate_now(self) -> OfferingRate | None:
+        from django.utils import timezone
+
+        return self.rate_in(timezone.localdate())
+
+
+class OfferingRate(BaseModel):
+    """G1: the price of one block from a month on. Rates are never edited away: a new rate is a new
+    row, so a past statement keeps the rate that was in force in its month."""
+
+    tenant_path = None
+
+    offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="rates")
+    rate = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    currency = models.CharField(max_length=3, choices=CURRENCIES, default=DEFAULT_CURRENCY)
+    effective_from = models.DateField(help_text="The first day of the month the rate applies from.")
+
+    class Meta:
+        ordering = ["offering", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["offering", "effective_from"], name="ood_rate_once_per_month"),
+            models.CheckConstraint(condition=Q(rate__gte=0), name="ood_rate_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offering} {self.currency} {self.rate} from {self.effective_from:%Y-%m}"
+
+    def clean(self) -> None:
+        if self.effective_from and self.effective_from.day != 1:
+            raise ValidationError(
+                {"effective_from": "A rate takes effect on the first day of a month (rates are monthly)."}
+            )
+
+
+class OodRequest(BaseModel):
+    """G2/G3: a request for blocks of one or more offerings, from a named contact of the customer
+    (or staff on their behalf), submitted through one cloud account; reviewed once."""
+
+    tenant_path = "organisation"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ood_requests")
+    contact = models.ForeignKey(
+        NamedContact, on_delete=models.PROTECT, related_name="ood_requests", help_text="Requested by."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitting_account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(max_length=TEXT_MAX, blank=True)
+    state = models.CharField(max_length=24, choices=RequestState.choices, default=RequestState.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "on-demand request"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state=RequestState.SUBMITTED) & Q(decided_at__isnull=True))
+                | (~Q(state=RequestState.SUBMITTED) & Q(decided_at__isnull=False)),
+                name="ood_request_decided_at_iff_decided",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "state"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"OOD-{self.pk:06d}" if self.pk else "OOD-new"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state != RequestState.SUBMITTED
+
+
+class RequestLine(BaseModel):
+    """One line of a request (G2): an offering, the blocks a month, the accounts that receive it;
+    and, once reviewed (G3), what was approved of it."""
+
+    tenant_path = "request__organisation"
+
+    request = models.ForeignKey(OodRequest, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="request_lines")
+    blocks = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    recurrence = models.CharField(max_length=16, choices=Recurrence.choices)
+    accounts = models.ManyToManyField(CloudAccount, related_name="ood_request_lines")
+    approved_blocks = models.PositiveIntegerField(null=True, blank=True)
+    approved_accounts = models.ManyToManyField(CloudAccount, blank=True, related_name="+")
+    decision_reason = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(blocks__gte=1), name="ood_line_blocks_at_least_one"),
+            models.CheckConstraint(
+                condition=Q(approved_blocks__isnull=True) | Q(approved_blocks__lte=models.F("blocks")),
+                name="ood_line_approved_within_requested",
+            ),
+            models.UniqueConstraint(fields=["request", "position"], name="ood_line_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} line {self.position}: {self.offering} × {self.blocks}"
+
+
+class Engagement(BaseModel):
+    """G4: one approved line for one account. Starts on the G4 rule's date (or a mutually agreed
+    one, recorded as such); a monthly engagement runs until its end month, which only a
+    modification sets (G5) — it is never deleted."""
+
+    tenant_path = "organisation"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="engagements")
+    line = models.ForeignKey(RequestLine, on_delete=models.PROTECT, related_name="engagements")
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="engagements")
+    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="engagements")
+    recurrence = models.CharField(max_length=16, choices=Recurrence.choices)
+    start_date = models.DateField()
+    end_month = models.DateField(
+        null=True, blank=True, help_text="First day of the last month served; empty: until modified."
+    )
+    agreed_start = models.BooleanField(
+        default=False, help_text="The start date was mutually agreed instead of the G4 rule's."
+    )
+    agreed_with = models.CharField(max_length=200, blank=True, help_text="Who agreed the start date.")
+    approved_on = models.DateField(help_text="The approval date in the provider's time zone.")
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "account"], name="ood_engagement_once_per_line_account"),
+        ]
+        indexes = [models.Index(fields=["organisation", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.offering} · {self.account.account_id}"
+
+    def clean(self) -> None:
+        if self.end_month is not None:
+            if self.end_month.day != 1:
+                raise ValidationError({"end_month": "The end month is given by its first day."})
+            if self.start_date and self.end_month < self.start_date.replace(day=1):
+                raise ValidationError({"end_month": "The end month cannot be before the start month."})
+
+    @property
+    def start_month(self) -> dt.date:
+        return self.start_date.replace(day=1)
+
+    def blocks_in(self, month: dt.date) -> int:
+        """The blocks a month (G4): the latest allocation from on or before it; 0 before the start
+        month and after the end month. Reads `allocations.all()`, so a prefetched list costs nothing."""
+        first = month.replace(day=1)
+        if first < self.start_month or (self.end_month is not None and first > self.end_month):
+            return 0
+        rows = [a for a in self.allocations.all() if a.from_month <= first]
+        return max(rows, key=lambda a: a.from_month).blocks if rows else 0
+
+    @property
+    def blocks_this_month(self) -> int:
+        from django.utils import timezone
+
+        return self.blocks_in(timezone.localdate())
+
+    def status_on(self, day: dt.date) -> str:
+        if day < self.start_date:
+            return EngagementStatus.SCHEDULED
+        if self.end_month is not None and day.replace(day=1) > self.end_month:
+            return EngagementStatus.ENDED
+        return EngagementStatus.ACTIVE
+
+
+class EngagementAllocation(BaseModel):
+    """The blocks a month an engagement has from `from_month` on, until a later row (G4/G5): the
+    engagement's full history of allocations by month."""
+
+    tenant_path = "engagement__organisation"
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="allocations")
+    from_month = models.DateField()
+    blocks = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["engagement", "from_month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "from_month"], name="ood_allocation_once_per_month"
+            ),
+            models.CheckConstraint(condition=Q(blocks__gte=1), name="ood_allocation_blocks_at_least_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.blocks} from {self.from_month:%Y-%m}"

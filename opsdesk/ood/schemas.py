@@ -1,0 +1,231 @@
+"""API shapes of Operations on Demand (G1–G4): <Entity>In for creates, <Entity>Patch for updates,
+<Entity>Out. Money is a decimal string with its currency; blocks are whole numbers the services
+check (a fractional or zero value is refused naming its line)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, FilterSchema, Schema
+
+from opsdesk.core.limits import Day, Id
+from opsdesk.directory.schemas import PersonRef
+from opsdesk.ood import selectors
+from opsdesk.ood.choices import (
+    DEFAULT_CURRENCY,
+    EngagementStatus,
+    OfferingState,
+    Recurrence,
+    RequestState,
+)
+
+
+class OfferingRateOut(Schema):
+    id: int
+    rate: Decimal
+    currency: str
+    effective_from: dt.date
+
+
+class OfferingOut(Schema):
+    id: int
+    name: str
+    description: str
+    state: OfferingState
+    plans: list[str]
+    regions: list[str] = Field(..., description="AWS regions it is limited to; empty: every region.")
+    rate: OfferingRateOut | None = Field(None, description="The rate per block in force this month.")
+    rates: list[OfferingRateOut] = Field(..., description="Every rate, newest first (history kept).")
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_plans(obj) -> list[str]:
+        return sorted(p.code for p in obj.plans.all())
+
+    @staticmethod
+    def resolve_rate(obj):
+        from django.utils import timezone
+
+        return selectors.rate_in_force(obj, timezone.localdate())
+
+    @staticmethod
+    def resolve_rates(obj) -> list:
+        return sorted(obj.rates.all(), key=lambda r: r.effective_from, reverse=True)
+
+
+class OfferingIn(Schema):
+    name: str
+    description: str = ""
+    plans: list[str] = Field(..., description="Service plan codes, e.g. ['advanced', 'accelerate'].")
+    state: OfferingState = OfferingState.ACTIVE
+    regions: list[str] = []
+    rate: Decimal | None = Field(None, description="The first rate per block, if any.")
+    currency: str = DEFAULT_CURRENCY
+    effective_from: Day | None = Field(None, description="First day of a month; default this month.")
+
+
+class OfferingPatch(Schema):
+    name: str | None = None
+    description: str | None = None
+    plans: list[str] | None = None
+    state: OfferingState | None = None
+    regions: list[str] | None = None
+
+
+class OfferingFilter(FilterSchema):
+    state: OfferingState | None = None
+    q: str | None = None
+
+
+class OfferingRateIn(Schema):
+    rate: Decimal
+    currency: str = DEFAULT_CURRENCY
+    effective_from: Day
+
+
+class RequestLineIn(Schema):
+    offering: Id
+    blocks: Decimal = Field(..., description="Whole blocks of 20 hours a month, 1 or more.")
+    accounts: list[str] = Field(..., description="The 12-digit ids of the receiving accounts.")
+    recurrence: Recurrence
+
+
+class OodRequestIn(Schema):
+    submitting_account: str = Field(..., description="The 12-digit id of the account submitting.")
+    lines: list[RequestLineIn]
+    organisation: Id | None = Field(None, description="Staff only: the organisation requested for.")
+    contact: Id | None = Field(None, description="Staff only: the named contact acted for.")
+    notes: str = ""
+
+
+class RequestLineOut(Schema):
+    position: int
+    offering_id: int
+    offering: str = Field(..., alias="offering.name")
+    blocks: int
+    recurrence: Recurrence
+    accounts: list[str]
+    approved_blocks: int | None
+    approved_accounts: list[str]
+    decision_reason: str
+
+    @staticmethod
+    def resolve_accounts(obj) -> list[str]:
+        return [a.account_id for a in obj.accounts.all()]
+
+    @staticmethod
+    def resolve_approved_accounts(obj) -> list[str]:
+        return [a.account_id for a in obj.approved_accounts.all()]
+
+
+class OodRequestOut(Schema):
+    id: int
+    reference: str
+    organisation_id: int
+    organisation: str = Field(..., alias="organisation.name")
+    contact: PersonRef = Field(..., alias="contact")
+    submitting_account: str = Field(..., alias="submitting_account.account_id")
+    state: RequestState
+    notes: str
+    lines: list[RequestLineOut]
+    decided_at: dt.datetime | None
+    decision_reason: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_contact(obj) -> dict:
+        return {"id": obj.contact.pk, "full_name": obj.contact.name}
+
+    @staticmethod
+    def resolve_lines(obj) -> list:
+        return sorted(obj.lines.all(), key=lambda line: line.position)
+
+
+class OodRequestFilter(FilterSchema):
+    state: RequestState | None = None
+    organisation: int | None = None
+    q: str | None = None
+
+
+class LineDecisionIn(Schema):
+    line: int = Field(..., description="The line's position (1, 2, …).")
+    blocks: Decimal | None = Field(None, description="Fewer blocks than requested; default all.")
+    accounts: list[str] | None = Field(None, description="Fewer accounts than requested; default all.")
+    declined: bool = False
+    reason: str = ""
+
+
+class ApproveIn(Schema):
+    lines: list[LineDecisionIn] = Field([], description="Lines approved in part; the others in full.")
+    reason: str = ""
+    agreed_start: Day | None = Field(None, description="A mutually agreed start date (G4).")
+    agreed_with: str = Field("", description="Who agreed the start date.")
+
+
+class DenyIn(Schema):
+    reason: str
+
+
+class AllocationOut(Schema):
+    from_month: dt.date
+    blocks: int
+
+
+class EngagementOut(Schema):
+    id: int
+    organisation_id: int
+    request_id: int = Field(..., alias="line.request_id")
+    offering_id: int
+    offering: str = Field(..., alias="offering.name")
+    account: str = Field(..., alias="account.account_id")
+    recurrence: Recurrence
+    start_date: dt.date
+    end_month: dt.date | None
+    agreed_start: bool
+    agreed_with: str
+    approved_on: dt.date
+    status: EngagementStatus
+    blocks_this_month: int
+    allocations: list[AllocationOut]
+    version: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        from django.utils import timezone
+
+        return obj.status_on(timezone.localdate())
+
+    @staticmethod
+    def resolve_blocks_this_month(obj) -> int:
+        from django.utils import timezone
+
+        return selectors.allocation_in(obj, timezone.localdate())
+
+    @staticmethod
+    def resolve_allocations(obj) -> list:
+        return list(obj.allocations.all())
+
+
+class EngagementFilter(FilterSchema):
+    organisation: int | None = None
+    offering: int | None = None
+    recurrence: Recurrence | None = None
+    account: str | None = None
+
+
+class StartDateOut(Schema):
+    approved_on: dt.date
+    start_date: dt.date
+
+
+class BillOut(Schema):
+    allocated_blocks: int
+    hours_used: str
+    billed_blocks: int
+    overrun_hours: str

@@ -1,0 +1,633 @@
+"""Writes of Operations on Demand (G1–G4). Each checks its permission, validates, writes in one
+transaction and audits (L1) through the core helpers; a decision is told to the requester through
+the outbox (L2) in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from opsdesk.core.permissions import has_permission, require_permission
+from opsdesk.core.services import lock_for_update, record_create, record_update
+from opsdesk.directory.choices import OnboardingState
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, ServicePlan
+from opsdesk.ood import rules
+from opsdesk.ood.choices import (
+    DEFAULT_CURRENCY,
+    MAX_ACCOUNTS_PER_LINE,
+    MAX_LINES,
+    OfferingState,
+    Recurrence,
+    RequestState,
+)
+from opsdesk.ood.models import (
+    Engagement,
+    EngagementAllocation,
+    Offering,
+    OfferingRate,
+    OodRequest,
+    RequestLine,
+)
+from opsdesk.ood.notifications import notify_decided
+
+CATALOGUE = "ood.manage_catalogue"
+REQUEST = "ood.request"
+REVIEW = "ood.review"
+
+OFFERING_EDITABLE = frozenset({"name", "description", "plans", "state", "regions"})
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def provider_zone() -> ZoneInfo:
+    """G4 counts days in the provider's own time zone (the deployment's, Europe/London by default)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def approval_day(at: dt.datetime) -> dt.date:
+    """The provider's calendar date of an instant: an approval at 23:30 UTC on 20 June is on the 21st
+    in London (BST), so its engagement starts a month later."""
+    return timezone.localtime(at, provider_zone()).date()
+
+
+# --- catalogue (G1) ----------------------------------------------------------------------------
+
+
+def _plans(value: Iterable[Any]) -> list[ServicePlan]:
+    """Plans by code ("advanced") or id; an unknown one is named."""
+    wanted = [value] if isinstance(value, str | int) else list(value)
+    found: list[ServicePlan] = []
+    for ref in wanted:
+        plan = ServicePlan.objects.filter(code=str(ref)).first()
+        if plan is None and str(ref).isdigit() and len(str(ref)) < 12:
+            plan = ServicePlan.objects.filter(pk=int(ref)).first()
+        if plan is None:
+            known = ", ".join(ServicePlan.objects.values_list("code", flat=True))
+            raise ValidationFailed.field("plans", f"Unknown service plan '{ref}'. Known plans: {known}.")
+        if plan not in found:
+            found.append(plan)
+    if not found:
+        raise ValidationFailed.field("plans", "An offering is available on at least one service plan.")
+    return found
+
+
+def offering_create(
+    *,
+    actor: Any,
+    name: str,
+    plans: Iterable[Any],
+    description: str = "",
+    state: str = OfferingState.ACTIVE,
+    regions: Iterable[str] = (),
+    rate: Any = None,
+    currency: str = DEFAULT_CURRENCY,
+    effective_from: dt.date | None = None,
+) -> Offering:
+    """G1: a new offering, with its first rate when one is given (from `effective_from`, else from
+    the current month)."""
+    require_permission(actor, CATALOGUE)
+    offering = Offering(
+        name=(name or "").strip(), description=description, state=state, regions=list(regions)
+    )
+    with transaction.atomic():
+        record_create(actor=actor, obj=offering, m2m={"plans": _plans(plans)})
+        if rate is not None:
+            offering_rate_create(
+                actor=actor,
+                offering=offering,
+                rate=rate,
+                currency=currency,
+                effective_from=effective_from or timezone.localdate().replace(day=1),
+            )
+    return offering
+
+
+def offering_update(
+    *, actor: Any, offering: Offering, expected_version: int | None = None, **changes: Any
+) -> Offering:
+    """Edits and retirement (`state="retired"`): a retired offering takes no new requests; its
+    engagements carry on."""
+    require_permission(actor, CATALOGUE)
+    unknown = sorted(set(changes) - OFFERING_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            f"Cannot change: {', '.join(unknown)}.",
+            [{"field": name, "message": "This field cannot be changed here."} for name in unknown],
+        )
+    changes = {k: v for k, v in changes.items() if v is not None}
+    m2m = {"plans": _plans(changes.pop("plans"))} if "plans" in changes else None
+    if "regions" in changes:
+        changes["regions"] = list(changes["regions"])
+    with transaction.atomic():
+        return record_update(
+            actor=actor, obj=offering, changes=changes, expected_version=expected_version, m2m=m2m
+        )
+
+
+def parse_money(value: Any, *, field: str = "rate") -> Decimal:
+    """An exact amount of money: a decimal with at most 2 places, 0 or more, below 10^10."""
+    if isinstance(value, bool) or isinstance(value, float):
+        value = str(value) if isinstance(value, float) else value
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed.field(field, f"'{value}' is not an amount of money (e.g. 1450.00).")
+    if not amount.is_finite() or amount < 0 or amount >= Decimal(10) ** 10:
+        raise ValidationFailed.field(field, f"'{value}' is not an amount from 0 to 9,999,999,999.99.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationFailed.field(field, f"'{value}' has more than 2 decimal places.")
+    return amount.quantize(Decimal("0.01"))
+
+
+def offering_rate_create(
+    *, actor: Any, offering: Offering, rate: Any, effective_from: dt.date, currency: str = DEFAULT_CURRENCY
+) -> OfferingRate:
+    """G1: a new rate per block from the first day of a month; earlier rates are kept, so each
+    month is charged at the rate then in force."""
+    require_permission(actor, CATALOGUE)
+    amount = parse_money(rate)
+    if OfferingRate.objects.filter(offering=offering, effective_from=effective_from).exists():
+        raise ValidationFailed.field(
+            "effective_from", f"{offering} already has a rate from {effective_from:%Y-%m-%d}."
+        )
+    row = OfferingRate(offering=offering, rate=amount, currency=currency, effective_from=effective_from)
+    with transaction.atomic():
+        return record_create(actor=actor, obj=row)
+
+
+# --- requests (G2) -----------------------------------------------------------------------------
+
+
+def _line_field(index: int, name: str) -> str:
+    return f"lines.{index}.{name}"
+
+
+def check_receiving_account(
+    *, organisation: Organisation, submitting: CloudAccount, receiving: CloudAccount
+) -> str | None:
+    """G2's authorisation rule, the one place it is decided: why `submitting` may not request
+    services for `receiving` on behalf of `organisation`, or None when it may.
+
+    A request comes from the receiving account itself, or from an AWS Organizations management
+    account in all-features mode for its own member accounts; every receiving account is one of the
+    organisation's onboarded accounts."""
+    shown = receiving.account_id
+    if receiving.organisation_id != organisation.pk:
+        return f"account {shown} belongs to another organisation."
+    if receiving.onboarding_state != OnboardingState.ONBOARDED:
+        return f"account {shown} is not onboarded (it is {receiving.get_onboarding_state_display().lower()})."
+    if receiving.pk == submitting.pk:
+        return None
+    if not submitting.is_management_account:
+        return (
+            f"account {shown} can only be requested by itself or by its management account; "
+            f"{submitting.account_id} is neither."
+        )
+    if not submitting.all_features:
+        return (
+            f"{submitting.account_id} is a management account not in all-features mode, so it cannot "
+            f"request for account {shown}."
+        )
+    if receiving.management_account_id != submitting.pk:
+        if receiving.management_account_id is None:
+            return f"account {shown} is not a member account of {submitting.account_id}."
+        return f"account {shown} is a member of another management account, not of {submitting.account_id}."
+    return None
+
+
+def _blocks(value: Any) -> int | None:
+    """A whole number of at least 1, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, Decimal):
+        if not value.is_finite() or value != value.to_integral_value() or abs(value) > rules.ALLOCATED_MAX:
+            return None
+        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,12}", value.strip()):
+        number = int(value.strip())
+    else:
+        return None
+    return number if 1 <= number <= rules.ALLOCATED_MAX else None
+
+
+def _account_ids(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v for v in re.split(r"[\s,]+", value) if v]
+    return [str(v).strip() for v in (value or [])]
+
+
+class _Errors(list):
+    def add(self, field: str, message: str) -> None:
+        self.append({"field": field, "message": message})
+
+
+def _resolve_lines(
+    *, organisation: Organisation, submitting: CloudAccount | None, lines: Sequence[Mapping[str, Any]]
+) -> tuple[list[dict[str, Any]], _Errors]:
+    """Every line checked, every refusal collected (each naming its line and field)."""
+    errors = _Errors()
+    resolved: list[dict[str, Any]] = []
+    if not lines:
+        errors.add("lines", "A request has at least one line.")
+        return resolved, errors
+    if len(lines) > MAX_LINES:
+        errors.add("lines", f"A request has at most {MAX_LINES} lines.")
+        return resolved, errors
+    plan = organisation.service_plan
+    for index, line in enumerate(lines):
+        label = f"Line {index + 1}"
+        ok = True
+        offering = None
+        ref = line.get("offering")
+        if isinstance(ref, Offering):
+            offering = ref
+        elif ref not in (None, "") and str(ref).isdigit() and len(str(ref)) < 12:
+            offering = Offering.objects.filter(pk=int(ref)).first()
+        if offering is None:
+            errors.add(_line_field(index, "offering"), f"{label}: unknown offering '{ref}'.")
+            ok = False
+        elif offering.state != OfferingState.ACTIVE:
+            errors.add(_line_field(index, "offering"), f"{label}: offering “{offering}” is retired.")
+            ok = False
+        elif not offering.plans.filter(pk=plan.pk).exists():
+            errors.add(
+                _line_field(index, "offering"),
+                f"{label}: offering “{offering}” is not available on the {plan} plan.",
+            )
+            ok = False
+        blocks = _blocks(line.get("blocks"))
+        if blocks is None:
+            errors.add(
+                _line_field(index, "blocks"),
+                f"{label}: '{line.get('blocks')}' is not a whole number of blocks from 1 to "
+                f"{rules.ALLOCATED_MAX:,}.",
+            )
+            ok = False
+        recurrence = line.get("recurrence") or ""
+        if recurrence not in Recurrence.values:
+            errors.add(
+                _line_field(index, "recurrence"),
+                f"{label}: recurrence '{recurrence}' is not one of: {', '.join(Recurrence.values)}.",
+            )
+            ok = False
+        ids = _account_ids(line.get("accounts"))
+        accounts: list[CloudAccount] = []
+        field = _line_field(index, "accounts")
+        if not ids:
+            errors.add(field, f"{label}: name at least one receiving account id.")
+            ok = False
+        elif len(ids) > MAX_ACCOUNTS_PER_LINE:
+            errors.add(field, f"{label}: at most {MAX_ACCOUNTS_PER_LINE} accounts.")
+            ok = False
+        else:
+            bad = [i for i in ids if not ACCOUNT_ID.fullmatch(i)]
+            if bad:
+                shown = ", ".join(f"'{b[:20]}'" for b in bad[:5])
+                errors.add(field, f"{label}: {shown} is not an AWS account id (exactly 12 digits).")
+                ok = False
+            elif len(set(ids)) != len(ids):
+                errors.add(field, f"{label}: an account is listed twice.")
+                ok = False
+            else:
+                found = {a.account_id: a for a in CloudAccount.objects.filter(account_id__in=ids)}
+                for account_id in ids:
+                    account = found.get(account_id)
+                    if account is None:
+                        errors.add(field, f"{label}: account {account_id} is not a known account.")
+                        ok = False
+                        continue
+                    if submitting is not None:
+                        problem = check_receiving_account(
+                            organisation=organisation, submitting=submitting, receiving=account
+                        )
+                        if problem:
+                            errors.add(field, f"{label}: {problem}")
+                            ok = False
+                            continue
+                    if offering is not None and offering.regions:
+                        outside = [r for r in account.regions if r not in offering.regions]
+                        if account.regions and len(outside) == len(account.regions):
+                            errors.add(
+                                field,
+                                f"{label}: account {account_id} runs in {', '.join(account.regions)}; "
+                                f"“{offering}” is limited to {', '.join(offering.regions)}.",
+                            )
+                            ok = False
+                            continue
+                    accounts.append(account)
+        if ok:
+            resolved.append(
+                {"offering": offering, "blocks": blocks, "recurrence": recurrence, "accounts": accounts}
+            )
+    return resolved, errors
+
+
+def _small_id(value: Any) -> bool:
+    """A primary key as a client may give one: digits, within a 64-bit column."""
+    return str(value).isdigit() and len(str(value)) < 19
+
+
+def _submitter(actor: Any, organisation: Any, contact: Any) -> tuple[Organisation, NamedContact]:
+    """A customer submits as their own named contact, for their own organisation; staff name the
+    organisation and the named contact they act for."""
+    if actor.is_provider_staff:
+        org = organisation
+        if not isinstance(org, Organisation):
+            org = (
+                Organisation.objects.filter(pk=organisation).first() if str(organisation).isdigit() else None
+            )
+        if org is None:
+            raise ValidationFailed.field("organisation", "Name the organisation the request is for.")
+        person = contact
+        if not isinstance(person, NamedContact):
+            person = (
+                NamedContact.objects.filter(pk=contact, organisation=org).first()
+                if _small_id(contact)
+                else None
+            )
+        if person is None or person.organisation_id != org.pk:
+            raise ValidationFailed.field(
+                "contact", f"Name the named contact of {org} the request is made on behalf of."
+            )
+    else:
+        person = NamedContact.objects.filter(pk=actor.contact_id).select_related("organisation").first()
+        if person is None:
+            raise PermissionDenied("Only a named contact of the customer may request operations on demand.")
+        org = person.organisation
+        if organisation not in (None, "", org.pk, org) or contact not in (None, "", person.pk, person):
+            raise ValidationFailed.field(
+                "organisation", "A customer requests for their own organisation only."
+            )
+    if person.retired_at is not None:
+        raise ValidationFailed.field("contact", f"{person} is no longer a named contact.")
+    return org, person
+
+
+def ood_request_create(
+    *,
+    actor: Any,
+    submitting_account: str,
+    lines: Sequence[Mapping[str, Any]],
+    organisation: Any = None,
+    contact: Any = None,
+    notes: str = "",
+) -> OodRequest:
+    """G2: a request of one or more lines, each an offering, whole blocks a month, the receiving
+    accounts and the recurrence. Refused as a whole, with every line's problem named, when any
+    line breaks a rule; nothing is started (G3 decides)."""
+    require_permission(actor, REQUEST)
+    org, person = _submitter(actor, organisation, contact)
+    ref = str(submitting_account or "").strip()
+    submitting = None
+    if not ACCOUNT_ID.fullmatch(ref):
+        problem = f"'{ref[:20]}' is not an AWS account id (exactly 12 digits)."
+    else:
+        submitting = CloudAccount.objects.filter(account_id=ref).first()
+        problem = None
+        if submitting is None or submitting.organisation_id != org.pk:
+            problem = f"account {ref} is not an account of {org}."
+            submitting = None
+        elif submitting.onboarding_state != OnboardingState.ONBOARDED:
+            problem = f"account {ref} is not onboarded, so it cannot submit requests."
+            submitting = None
+    resolved, errors = _resolve_lines(organisation=org, submitting=submitting, lines=lines)
+    if problem:
+        errors.insert(0, {"field": "submitting_account", "message": f"Submitting account: {problem}"})
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors)
+    request = OodRequest(
+        organisation=org, contact=person, submitted_by=actor, submitting_account=submitting, notes=notes
+    )
+    with transaction.atomic():
+        record_create(actor=actor, obj=request)
+        for position, line in enumerate(resolved, start=1):
+            record_create(
+                actor=actor,
+                obj=RequestLine(
+                    request=request,
+                    position=position,
+                    offering=line["offering"],
+                    blocks=line["blocks"],
+                    recurrence=line["recurrence"],
+                ),
+                m2m={"accounts": line["accounts"]},
+            )
+    return request
+
+
+# --- review (G3) and engagements (G4) ----------------------------------------------------------
+
+
+def _decidable(actor: Any, request: OodRequest, expected_version: int | None) -> OodRequest:
+    require_permission(actor, REVIEW)
+    locked = lock_for_update(request, expected_version)
+    if locked.is_decided:
+        raise Conflict(
+            f"{locked.reference} was already {locked.get_state_display().lower()}; a decision is final."
+        )
+    return locked
+
+
+def _line_decisions(
+    request: OodRequest, decisions: Sequence[Mapping[str, Any]] | None
+) -> tuple[list[tuple[RequestLine, int, list[CloudAccount], str]], bool]:
+    """Per line: the blocks and accounts approved (all unless a decision narrows them) and the
+    reason; and whether anything was narrowed. A line left out of `decisions` is approved whole."""
+    decisions = [d.dict() if hasattr(d, "dict") else dict(d) for d in decisions or []]
+    lines = list(request.lines.select_related("offering").prefetch_related("accounts").order_by("position"))
+    by_position = {line.position: line for line in lines}
+    given: dict[int, Mapping[str, Any]] = {}
+    errors = _Errors()
+    for index, decision in enumerate(decisions or []):
+        position = decision.get("line")
+        if position not in by_position:
+            errors.add(f"lines.{index}.line", f"The request has no line {position}.")
+            continue
+        if position in given:
+            errors.add(f"lines.{index}.line", f"Line {position} is decided twice.")
+            continue
+        given[position] = decision
+    out: list[tuple[RequestLine, int, list[CloudAccount], str]] = []
+    narrowed = False
+    for line in lines:
+        decision = given.get(line.position, {})
+        index = next((i for i, d in enumerate(decisions or []) if d.get("line") == line.position), 0)
+        label = f"Line {line.position}"
+        requested = list(line.accounts.all())
+        reason = (decision.get("reason") or "").strip()
+        if decision.get("declined"):
+            blocks, accounts = 0, []
+        else:
+            blocks = decision.get("blocks", line.blocks)
+            if blocks is None:
+                blocks = line.blocks
+            whole = _blocks(blocks)
+            if whole is None:
+                errors.add(
+                    f"lines.{index}.blocks", f"{label}: '{blocks}' is not a whole number of blocks ≥ 1."
+                )
+                continue
+            if whole > line.blocks:
+                errors.add(
+                    f"lines.{index}.blocks",
+                    f"{label}: cannot approve {whole} blocks; {line.blocks} were requested.",
+                )
+                continue
+            blocks = whole
+            ids = decision.get("accounts")
+            if ids is None:
+                accounts = requested
+            else:
+                wanted = _account_ids(ids)
+                by_id = {a.account_id: a for a in requested}
+                unknown = [i for i in wanted if i not in by_id]
+                if unknown:
+                    errors.add(
+                        f"lines.{index}.accounts",
+                        f"{label}: {', '.join(u[:20] for u in unknown[:5])} was not requested on this line.",
+                    )
+                    continue
+                if not wanted:
+                    errors.add(
+                        f"lines.{index}.accounts",
+                        f"{label}: approve at least one account, or decline the line.",
+                    )
+                    continue
+                accounts = [by_id[i] for i in dict.fromkeys(wanted)]
+            problems = [
+                problem
+                for account in accounts
+                if (
+                    problem := check_receiving_account(
+                        organisation=request.organisation,
+                        submitting=request.submitting_account,
+                        receiving=account,
+                    )
+                )
+            ]
+            if problems:
+                errors.add(
+                    f"lines.{index}.accounts",
+                    f"{label}: {problems[0]} Approve the other accounts, or decline the line.",
+                )
+                continue
+        partial = blocks < line.blocks or len(accounts) < len(requested)
+        if partial and not reason:
+            errors.add(
+                f"lines.{index}.reason",
+                f"{label}: say why it is approved only in part (fewer blocks or accounts, or declined).",
+            )
+            continue
+        narrowed = narrowed or partial
+        out.append((line, blocks, accounts, reason))
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors)
+    return out, narrowed
+
+
+def ood_request_approve(
+    *,
+    actor: Any,
+    request: OodRequest,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    reason: str = "",
+    agreed_start: dt.date | None = None,
+    agreed_with: str = "",
+    expected_version: int | None = None,
+) -> OodRequest:
+    """G3/G4: approve, whole or in part (per line, fewer blocks and/or fewer accounts, with a
+    reason; a line may be declined), then start one engagement per approved line and account on the
+    G4 date from today's date in the provider's zone, or on a mutually agreed start date recorded
+    with who agreed it. The requester is told through the outbox."""
+    now = timezone.now()
+    today = approval_day(now)
+    agreed_with = (agreed_with or "").strip()
+    if agreed_start is not None:
+        if not agreed_with:
+            raise ValidationFailed.field("agreed_with", "Say who agreed the start date with the provider.")
+        if agreed_start < today:
+            raise ValidationFailed.field(
+                "agreed_start", f"An engagement cannot start before its approval ({today:%Y-%m-%d})."
+            )
+    elif agreed_with:
+        raise ValidationFailed.field("agreed_start", "Give the mutually agreed start date.")
+    with transaction.atomic():
+        locked = _decidable(actor, request, expected_version)
+        decided, narrowed = _line_decisions(locked, lines)
+        if not any(blocks for _, blocks, _, _ in decided):
+            raise ValidationFailed.field("lines", "Nothing is approved; deny the request instead.")
+        start = agreed_start or rules.engagement_start(today)
+        for line, blocks, accounts, line_reason in decided:
+            record_update(
+                actor=actor,
+                obj=line,
+                changes={"approved_blocks": blocks, "decision_reason": line_reason},
+                m2m={"approved_accounts": accounts},
+            )
+            for account in accounts:
+                engagement = record_create(
+                    actor=actor,
+                    obj=Engagement(
+                        organisation=locked.organisation,
+                        line=line,
+                        offering=line.offering,
+                        account=account,
+                        recurrence=line.recurrence,
+                        start_date=start,
+                        end_month=start.replace(day=1) if line.recurrence == Recurrence.ONE_TIME else None,
+                        agreed_start=agreed_start is not None,
+                        agreed_with=agreed_with,
+                        approved_on=today,
+                    ),
+                )
+                record_create(
+                    actor=actor,
+                    obj=EngagementAllocation(
+                        engagement=engagement, from_month=start.replace(day=1), blocks=blocks
+                    ),
+                )
+        state = RequestState.PARTIALLY_APPROVED if narrowed else RequestState.APPROVED
+        locked = record_update(
+            actor=actor,
+            obj=locked,
+            changes={"state": state, "decided_by": actor, "decided_at": now, "decision_reason": reason},
+        )
+        notify_decided(locked, start=start)
+    return locked
+
+
+def ood_request_deny(
+    *, actor: Any, request: OodRequest, reason: str, expected_version: int | None = None
+) -> OodRequest:
+    """G3: a denial says why; nothing starts. The requester is told through the outbox."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say why the request is denied.")
+    with transaction.atomic():
+        locked = _decidable(actor, request, expected_version)
+        locked = record_update(
+            actor=actor,
+            obj=locked,
+            changes={
+                "state": RequestState.DENIED,
+                "decided_by": actor,
+                "decided_at": timezone.now(),
+                "decision_reason": reason,
+            },
+        )
+        notify_decided(locked, start=None)
+    return locked
+
+
+def can_review(user: Any) -> bool:
+    return has_permission(user, REVIEW)

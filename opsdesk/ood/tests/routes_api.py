@@ -1,0 +1,110 @@
+"""Tenancy-walk declarations of the Operations on Demand API (see opsdesk/testing/routes.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opsdesk.testing.routes import Route, api_entity, steps
+
+API = "/api/v1"
+CATALOGUE = {"staff_only": True, "permission": "ood.manage_catalogue"}
+REVIEW = {"staff_only": True, "permission": "ood.review"}
+
+
+def _offering(w: dict[str, Any]) -> dict:
+    return {"name": "Walk offering", "plans": ["advanced"], "rate": "100.00", "effective_from": "2030-01-01"}
+
+
+def _request(w: dict[str, Any]) -> dict:
+    """Each caller submits for the organisation they may act for: a customer for their own, staff
+    for tenant A on behalf of its named contact."""
+    user = w.get("walk_user")
+    tag = "b" if user is not None and user == w["customer_b"] else "a"
+    body = {
+        "submitting_account": w[f"account_{tag}"].account_id,
+        "lines": [
+            {
+                "offering": w["ood_offering"].pk,
+                "blocks": 1,
+                "accounts": [w[f"ood_member_{tag}"].account_id],
+                "recurrence": "monthly",
+            }
+        ],
+    }
+    if user is not None and user.is_provider_staff:
+        body.update(organisation=w["org_a"].pk, contact=w["contact_a"].pk)
+    return body
+
+
+step = steps(f"{API}/ood/requests/{{request_id}}", staff_only=True)
+
+ROUTES = [
+    Route("api", f"{API}/ood/start-date", query="approved_on=2026-11-21", permission=None),
+    Route("api", f"{API}/ood/bill", query="allocated=3&hours=61"),
+    *api_entity(
+        f"{API}/ood/offerings",
+        "offering_id",
+        "ood_offering",
+        create=_offering,
+        update=lambda w: {"description": "Walked."},
+        create_staff_only=True,
+        write=CATALOGUE,
+    ),
+    Route(
+        "api",
+        f"{API}/ood/offerings/{{offering_id}}/rates",
+        "POST",
+        params={"offering_id": "ood_offering"},
+        body=lambda w: {"rate": "120.00", "effective_from": "2031-01-01"},
+        **CATALOGUE,
+    ),
+    *api_entity(
+        f"{API}/ood/requests",
+        "request_id",
+        "ood_request_a",
+        create=_request,
+        read={"permission": "ood.view"},
+        write={"permission": "ood.request"},
+    ),
+    step("approve", "ood_request_a", "ood.review", lambda w: {}),
+    step("deny", "ood_request_a", "ood.review", lambda w: {"reason": "Walk denial."}),
+    *api_entity(f"{API}/ood/engagements", "engagement_id", "engagement_a"),
+]
+
+
+def world_extras(world: dict[str, Any]) -> None:
+    """An offering on tenant A's plan, a submitted request of tenant A and an approved one whose
+    engagement tenant A owns."""
+    from opsdesk.directory.services import account_create
+    from opsdesk.ood import services
+
+    # An account of its own: other apps' walks delete tenant A's member account, which an
+    # engagement would hold on to (engagements are never deleted).
+    world["ood_member_a"] = account_create(
+        actor=world["admin"],
+        organisation=world["org_a"],
+        account_id="111111111190",
+        name="ood member CanaryAlpha7Q",
+        regions=["eu-west-2"],
+        onboarding_state="onboarded",
+        management_account=world["account_a"].pk,
+    )
+    world["ood_member_b"] = world["member_b"]
+
+    world["ood_offering"] = services.offering_create(
+        actor=world["admin"], name="EKS maintenance walk", plans=["advanced"], rate="1450.00"
+    )
+    line = {
+        "offering": world["ood_offering"].pk,
+        "blocks": 2,
+        "accounts": [world["ood_member_a"].account_id],
+        "recurrence": "monthly",
+    }
+    world["ood_request_a"] = services.ood_request_create(
+        actor=world["customer_a"], submitting_account=world["account_a"].account_id, lines=[line]
+    )
+    approved = services.ood_request_create(
+        actor=world["customer_a"], submitting_account=world["account_a"].account_id, lines=[line]
+    )
+    services.ood_request_approve(actor=world["operations_reviewer"], request=approved)
+    world["engagement_a"] = approved.lines.get().engagements.get()

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from opsdesk.ood import views
+
+app_name = "ood"
+urlpatterns = [
+    *views.OFFERINGS.paths("offerings/"),
+    path("offerings/<int:pk>/rates/new/", views.offering_rate_create, name="offering_rate_create"),
+    *views.REQUESTS.paths("requests/", create=views.request_create, detail=views.request_detail, update=None),
+    path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
+    path("requests/<int:pk>/deny/", views.request_deny, name="request_deny"),
+    *views.ENGAGEMENTS.paths("engagements/", create=None, update=None),
+]

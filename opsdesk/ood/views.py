@@ -1,0 +1,315 @@
+"""Operations on Demand pages (G1–G4): the catalogue, the request form with per-line errors, the
+review screen, and engagements. Thin by rule: parse, call one selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from opsdesk.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.ui.crud import Pages, bound
+from opsdesk.core.ui.views import STALE_EDIT_MESSAGE, Column, apply_service_errors, require, ui_view
+from opsdesk.directory.models import NamedContact
+from opsdesk.ood import forms, selectors, services
+
+VIEW = "ood.view"
+
+
+# --- catalogue (G1) ----------------------------------------------------------------------------
+
+
+def _offering_context(request, offering) -> dict[str, Any]:
+    today = timezone.localdate()
+    manage = has_permission(request.user, services.CATALOGUE)
+    return {
+        "rate_now": selectors.rate_in_force(offering, today),
+        "rates": sorted(offering.rates.all(), key=lambda r: r.effective_from, reverse=True),
+        "can_manage": manage,
+        "can_request": has_permission(request.user, services.REQUEST) and offering.is_active,
+    }
+
+
+OFFERINGS = Pages(
+    urls="ood:offering",
+    noun="offering",
+    label=lambda o: f"“{o.name}”",
+    permission=services.CATALOGUE,
+    view_permission=VIEW,
+    get=selectors.offering_get,
+    list=selectors.offering_list,
+    filter_form=forms.OfferingFilterForm,
+    columns=[
+        Column("Offering", "name", order=("name",)),
+        Column("Plans"),
+        Column("Regions"),
+        Column("Rate per block"),
+        Column("State", "state", order=("state",)),
+    ],
+    default_sort="name",
+    title="Operations on Demand catalogue",
+    subtitle="Operations bought in blocks of 20 hours a month (G1).",
+    table_template="ood/offerings/_table.html",
+    detail_template="ood/offerings/detail.html",
+    detail_context=_offering_context,
+    form=forms.OfferingForm,
+    form_kwargs=lambda request, obj: {"creating": obj is None},
+    create=services.offering_create,
+    update=services.offering_update,
+    create_title="New offering",
+)
+
+
+@ui_view
+def offering_rate_create(request, pk: int):
+    offering = OFFERINGS._writable(request, pk)
+    form = forms.OfferingRateForm(bound(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offering_rate_create(actor=request.user, offering=offering, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Rate added; earlier rates are kept for their months.")
+            return redirect("ood:offering_detail", pk=offering.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"New rate · {offering.name}",
+            "submit_label": "Add rate",
+            "cancel_url": reverse("ood:offering_detail", args=[offering.pk]),
+            "intro": "A rate applies from the first day of a month; each month is charged at the rate then "
+            "in force.",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+# --- requests (G2, G3) -------------------------------------------------------------------------
+
+REQUESTS = Pages(
+    urls="ood:request",
+    noun="request",
+    label=lambda r: r.reference,
+    view_permission=VIEW,
+    get=selectors.ood_request_get,
+    list=selectors.ood_request_list,
+    filter_form=forms.RequestFilterForm,
+    columns=[
+        Column("Request"),
+        Column("Organisation", "organisation", order=("organisation__name",)),
+        Column("Requested by"),
+        Column("State", "state", order=("state",)),
+        Column("Submitted", "submitted", order=("created_at",)),
+    ],
+    default_sort="-submitted",
+    title="Operations on Demand requests",
+    subtitle="Requests for blocks of hours, and their review (G2, G3).",
+    create_label="New request",
+    table_template="ood/requests/_table.html",
+    create=services.ood_request_create,
+    permission=services.REQUEST,
+    history_title=lambda r: r.reference,
+)
+
+
+def _offering_choices(user) -> list[tuple[int, str]]:
+    return [(o.pk, o.name) for o in selectors.offering_list(user=user).filter(state="active")]
+
+
+def _contact_choices(user) -> list[tuple[int, str]] | None:
+    """Staff act on behalf of a named contact of any organisation; a customer is their own contact."""
+    if not user.is_provider_staff:
+        return None
+    contacts = NamedContact.objects.filter(retired_at__isnull=True).select_related("organisation")
+    return [
+        (c.pk, f"{c.organisation.name} · {c.name}") for c in contacts.order_by("organisation__name", "name")
+    ]
+
+
+@ui_view
+def request_create(request):
+    """G2: the request form. Every line's problem lands on that line's field."""
+    require(request.user, VIEW)
+    require(request.user, services.REQUEST)
+    offerings = _offering_choices(request.user)
+    form = forms.RequestForm(bound(request), contacts=_contact_choices(request.user))
+    lines = forms.LineFormSet(bound(request), prefix="lines", form_kwargs={"offerings": offerings})
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        filled = [(i, f) for i, f in enumerate(lines.forms) if not f.is_blank]
+        payload = [
+            {
+                "offering": f.cleaned_data.get("offering"),
+                "blocks": f.cleaned_data.get("blocks"),
+                "accounts": f.cleaned_data.get("accounts"),
+                "recurrence": f.cleaned_data.get("recurrence"),
+            }
+            for _, f in filled
+        ]
+        extra: dict[str, Any] = {}
+        if "contact" in form.fields:
+            contact = NamedContact.objects.filter(pk=form.cleaned_data["contact"]).first()
+            extra = {"contact": contact, "organisation": contact.organisation if contact else None}
+        try:
+            created = services.ood_request_create(
+                actor=request.user,
+                submitting_account=form.cleaned_data["submitting_account"],
+                lines=payload,
+                notes=form.cleaned_data["notes"],
+                **extra,
+            )
+        except ValidationFailed as exc:
+            for error in exc.errors:
+                parts = str(error.get("field", "")).split(".")
+                if (
+                    len(parts) == 3
+                    and parts[0] == "lines"
+                    and parts[1].isdigit()
+                    and int(parts[1]) < len(filled)
+                ):
+                    target = filled[int(parts[1])][1]
+                    target.add_error(parts[2] if parts[2] in target.fields else None, error["message"])
+                else:
+                    form.add_error(parts[0] if parts[0] in form.fields else None, error["message"])
+        else:
+            messages.success(request, f"Request {created.reference} submitted; it will be reviewed.")
+            return redirect("ood:request_detail", pk=created.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "ood/requests/form.html",
+        {"form": form, "lines": lines, "title": "Request Operations on Demand"},
+        status=status,
+    )
+
+
+def _review_forms(request, obj, approve=None, deny=None) -> dict[str, Any]:
+    reviewable = not obj.is_decided and services.can_review(request.user)
+    if not reviewable:
+        return {"approve_form": None, "deny_form": None}
+    initial = {"version": obj.version}
+    return {
+        "approve_form": approve or forms.ApproveForm(initial=initial, request_obj=obj),
+        "deny_form": deny or forms.DenyForm(initial=initial),
+    }
+
+
+def _render_request(request, obj, status=200, **review) -> Any:
+    engagements = obj.lines.none()
+    if obj.is_decided:
+        engagements = selectors.engagement_list(user=request.user).filter(line__request=obj)
+    context = {
+        "ood_request": obj,
+        "engagements": engagements,
+        "history_url": reverse("ood:request_history", args=[obj.pk]),
+        **_review_forms(request, obj, **review),
+    }
+    return render(request, "ood/requests/detail.html", context, status=status)
+
+
+@ui_view
+def request_detail(request, pk: int):
+    require(request.user, VIEW)
+    return _render_request(request, selectors.ood_request_get(user=request.user, pk=pk))
+
+
+def _decide(request, pk: int, *, form_class, action, key: str):
+    require(request.user, VIEW)
+    obj = selectors.ood_request_get(user=request.user, pk=pk)
+    require(request.user, services.REVIEW)
+    kwargs = {"request_obj": obj} if form_class is forms.ApproveForm else {}
+    form = form_class(request.POST, **kwargs)
+    if form.is_valid():
+        try:
+            decided = action(obj, form)
+        except ValidationFailed as exc:
+            place = getattr(form, "service_field", None)
+            if place is None:
+                apply_service_errors(form, exc)
+            else:
+                for error in exc.errors or [{"field": None, "message": exc.detail}]:
+                    form.add_error(place(error.get("field")), error.get("message") or exc.detail)
+        except (Conflict, PreconditionFailed) as exc:
+            message = STALE_EDIT_MESSAGE if isinstance(exc, PreconditionFailed) else exc.detail
+            messages.error(request, message)
+            return redirect("ood:request_detail", pk=obj.pk)
+        else:
+            messages.success(request, f"{decided.reference} {decided.get_state_display().lower()}.")
+            return redirect("ood:request_detail", pk=obj.pk)
+    return _render_request(request, obj, status=422, **{key: form})
+
+
+@require_POST
+@ui_view
+def request_approve(request, pk: int):
+    def approve(obj, form):
+        data = form.cleaned_data
+        return services.ood_request_approve(
+            actor=request.user,
+            request=obj,
+            lines=form.decisions(),
+            reason=data["reason"],
+            agreed_start=data["agreed_start"],
+            agreed_with=data["agreed_with"],
+            expected_version=data["version"],
+        )
+
+    return _decide(request, pk, form_class=forms.ApproveForm, action=approve, key="approve")
+
+
+@require_POST
+@ui_view
+def request_deny(request, pk: int):
+    def deny(obj, form):
+        return services.ood_request_deny(
+            actor=request.user,
+            request=obj,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+
+    return _decide(request, pk, form_class=forms.DenyForm, action=deny, key="deny")
+
+
+# --- engagements (G4) --------------------------------------------------------------------------
+
+
+def _engagement_context(request, engagement) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "status_now": engagement.status_on(today),
+        "blocks_now": selectors.allocation_in(engagement, today),
+        "rate_now": selectors.rate_in_force(engagement.offering, today),
+    }
+
+
+ENGAGEMENTS = Pages(
+    urls="ood:engagement",
+    noun="engagement",
+    view_permission=VIEW,
+    get=selectors.engagement_get,
+    list=selectors.engagement_list,
+    filter_form=forms.EngagementFilterForm,
+    columns=[
+        Column("Offering"),
+        Column("Organisation", "organisation", order=("organisation__name",)),
+        Column("Account", "account", order=("account__account_id",)),
+        Column("Recurrence"),
+        Column("Starts", "start", order=("start_date",)),
+        Column("End month"),
+        Column("Blocks a month"),
+    ],
+    default_sort="-start",
+    title="Engagements",
+    subtitle="Approved lines, one per account, from their G4 start date.",
+    table_template="ood/engagements/_table.html",
+    detail_template="ood/engagements/detail.html",
+    detail_context=_engagement_context,
+)
