@@ -4,8 +4,11 @@ organisation's, another's answers 404 like a missing one."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+import json
+
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
+from ninja.responses import NinjaJSONEncoder
 
 from opsdesk.core.api import ERRORS
 from opsdesk.core.errors import ValidationFailed
@@ -14,6 +17,7 @@ from opsdesk.incidents.reports import export, selectors
 from opsdesk.incidents.reports.schemas import SlaReportOut, SlaReportQuery
 
 router = Router(tags=["reports"])
+JSON = "application/json; charset=utf-8"
 
 
 def _out(report: selectors.SlaReport) -> dict:
@@ -86,4 +90,6 @@ def sla_report(request: HttpRequest, query: Query[SlaReportQuery]):
         response = StreamingHttpResponse(export.csv_lines(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export.filename(report)}"'
         return response
-    return _out(report)
+    # The figures are typed already: rendered as the schema would render them, without validating
+    # each of up to 48,000 rows through it again (~2 s for 6,000). test_api checks they validate.
+    return HttpResponse(json.dumps(_out(report), cls=NinjaJSONEncoder), content_type=JSON)

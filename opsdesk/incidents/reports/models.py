@@ -11,8 +11,9 @@ What a row holds is exact, not an approximation:
   only (never over several months or organisations), so the stored value is the report's value;
 - the part of a figure that depends on when the report is asked for is not counted in the row but
   kept beside it: the due times of the responses still running unanswered and of the RCAs not yet
-  submitted (`pending`, in microseconds since the epoch). A report asked for at `now` counts those
-  due by `now` as breached (late), exactly as the live aggregation does.
+  submitted (`pending`, in microseconds since the epoch, with their counts and first and last). A
+  report asked for at `now` counts those due by `now` as breached (late), exactly as the live
+  aggregation does; it reads the lists only of the rows whose first and last straddle `now`.
 
 A row is refreshed whenever what it is computed from changes. Database triggers (migration 0002)
 mark the (organisation, UTC month) of every incident, escalation and RCA written in a way that moves
@@ -60,9 +61,16 @@ class SlaMonth(models.Model):
     rca_on_time = models.PositiveIntegerField(default=0)
     #: Submitted after their due time (late whatever the time).
     rca_late = models.PositiveIntegerField(default=0)
-    #: Due times still to come or passed, by kind ("initial", "considered", "rca"), of the
-    #: responses running unanswered and the RCAs not submitted: breached (late) once due.
+    #: Due times (microseconds since the epoch, sorted) by kind ("initial", "considered", "rca") of
+    #: the responses running unanswered and the RCAs not submitted: breached (late) once due.
     pending = models.JSONField(default=dict)
+    #: How many there are of each kind, and the first and last of them all: a report at or after
+    #: the last counts them all, one before the first none, without reading the lists.
+    initial_pending = models.PositiveIntegerField(default=0)
+    considered_pending = models.PositiveIntegerField(default=0)
+    rca_pending = models.PositiveIntegerField(default=0)
+    pending_first = models.DateTimeField(null=True)
+    pending_last = models.DateTimeField(null=True)
     computed_at = models.DateTimeField()
 
     objects = RestrictedQuerySet.as_manager()

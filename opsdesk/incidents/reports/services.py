@@ -103,9 +103,17 @@ def compute(scope: Scope) -> list[SlaMonth]:
     ):
         row(org_id, priority, month).pending.setdefault("rca", []).append(epoch_us(due))
     for r in rows.values():
-        for dues in r.pending.values():
+        for kind, dues in r.pending.items():
             dues.sort()
+            setattr(r, f"{kind}_pending", len(dues))
+        if r.pending:
+            r.pending_first = _instant(min(dues[0] for dues in r.pending.values()))
+            r.pending_last = _instant(max(dues[-1] for dues in r.pending.values()))
     return list(rows.values())
+
+
+def _instant(us: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=us)
 
 
 def _write(scope: Scope) -> int:
