@@ -24,10 +24,13 @@ levels: 4, however many organisations and months it covers.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from opsdesk.core.errors import NotFound, ValidationFailed
@@ -168,11 +171,11 @@ def _organisation(user: Any, organisation: int | str | None) -> Organisation | N
 # --- the report -----------------------------------------------------------------------------------
 
 
-def _pct(met: int, breached: int) -> float | None:
+def pct(met: int, breached: int) -> float | None:
     return round(100 * met / (met + breached), 1) if met + breached else None
 
 
-@dataclass
+@dataclass(slots=True)
 class ReportRow:
     """The figures of one organisation, priority and month."""
 
@@ -197,15 +200,15 @@ class ReportRow:
 
     @property
     def initial_compliance(self) -> float | None:
-        return _pct(self.initial_met, self.initial_breached)
+        return pct(self.initial_met, self.initial_breached)
 
     @property
     def considered_compliance(self) -> float | None:
-        return _pct(self.considered_met, self.considered_breached)
+        return pct(self.considered_met, self.considered_breached)
 
     @property
     def compliance(self) -> float | None:
-        return _pct(self.initial_met + self.considered_met, self.initial_breached + self.considered_breached)
+        return pct(self.initial_met + self.considered_met, self.initial_breached + self.considered_breached)
 
     @property
     def breached(self) -> int:
@@ -245,7 +248,7 @@ class Total:
 
     @property
     def compliance(self) -> float | None:
-        return _pct(self.met, self.breached)
+        return pct(self.met, self.breached)
 
 
 @dataclass
@@ -299,26 +302,7 @@ def _levels() -> list[tuple[int, str]]:
     return list(EscalationLevel.objects.filter(level__gte=2).order_by("level").values_list("level", "name"))
 
 
-def _due_by(row: tuple[Any, ...], kind: str, now: dt.datetime, lists: dict[Any, dict[str, list[int]]]) -> int:
-    """How many of a row's pending due times of `kind` have passed at `now`."""
-    first, last, count = row[_FIRST], row[_LAST], row[_PENDING[kind]]
-    if not count or now < first:
-        return 0
-    if now >= last:
-        return count
-    now_us = services.epoch_us(now)
-    return sum(1 for due in lists[row[_KEY]].get(kind, ()) if due <= now_us)
-
-
-def _mean(total: int, count: int) -> int | None:
-    return round(total / count) if count else None
-
-
-def _round(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
-
-#: The roll-up's columns a report reads, in order (their positions below).
+#: The roll-up's columns a report reads, in order.
 _COLUMNS = (
     "organisation_id",
     "organisation__name",
@@ -336,19 +320,31 @@ _COLUMNS = (
     "resolve_count",
     "resolve_sum",
     "resolve_p90",
-    "escalations",
+    "escalations_text",
     "rca_due",
     "rca_on_time",
     "rca_late",
-    "initial_pending",
-    "considered_pending",
-    "rca_pending",
-    "pending_first",
-    "pending_last",
+    "initial_due",
+    "considered_due",
+    "rca_due_now",
     "pk",
 )
-_PENDING = {kind: _COLUMNS.index(f"{kind}_pending") for kind in ("initial", "considered", "rca")}
-_FIRST, _LAST, _KEY = _COLUMNS.index("pending_first"), _COLUMNS.index("pending_last"), _COLUMNS.index("pk")
+
+
+def _due_now(kind: str, now: dt.datetime) -> Case:
+    """How many of a row's pending due times of `kind` have passed at `now`: none before the first,
+    all from the last; NULL between them, where the list is read (_count_due)."""
+    count = f"{kind}_pending"
+    return Case(
+        When(Q(**{count: 0}) | Q(pending_first__gt=now), then=Value(0)),
+        When(pending_last__lte=now, then=F(count)),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def _count_due(lists: dict[int, dict[str, list[int]]], pk: int, kind: str, now_us: int) -> int:
+    return sum(1 for due in lists[pk].get(kind, ()) if due <= now_us)
 
 
 def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = None) -> SlaReport:
@@ -366,33 +362,43 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
         qs = qs.filter(organisation_id=filters.organisation.pk)
     if filters.priority:
         qs = qs.filter(priority=filters.priority)
-    found = list(qs.values_list(*_COLUMNS))
-    straddling = qs.filter(pending_first__lte=now, pending_last__gt=now).values_list("pk", "pending")
-    lists = dict(straddling)
+    found = qs.annotate(
+        escalations_text=Cast("escalations", TextField()),
+        initial_due=_due_now("initial", now),
+        considered_due=_due_now("considered", now),
+        rca_due_now=_due_now("rca", now),
+    ).values_list(*_COLUMNS)
+    lists = dict(qs.filter(pending_first__lte=now, pending_last__gt=now).values_list("pk", "pending"))
+    now_us = services.epoch_us(now)
     rows: dict[tuple[int, str, dt.date], ReportRow] = {}
-    for values in found:
-        (org_id, name, priority, month, logged, i_met, i_breached, c_met, c_breached, paused,
+    for (org_id, name, priority, month, logged, i_met, i_breached, c_met, c_breached, paused,
          respond_n, respond_sum, respond_p90, resolve_n, resolve_sum, resolve_p90,
-         escalations, rca_due, rca_on_time, rca_late) = values[:20]  # fmt: skip
+         escalations, rca_due, rca_on_time, rca_late, i_due, c_due, r_due, pk) in found:  # fmt: skip
+        if i_due is None:
+            i_due = _count_due(lists, pk, "initial", now_us)
+        if c_due is None:
+            c_due = _count_due(lists, pk, "considered", now_us)
+        if r_due is None:
+            r_due = _count_due(lists, pk, "rca", now_us)
         rows[(org_id, priority, month)] = ReportRow(
-            organisation_id=org_id,
-            organisation=name,
-            priority=priority,
-            month=month,
-            logged=logged,
-            initial_met=i_met,
-            initial_breached=i_breached + _due_by(values, "initial", now, lists),
-            considered_met=c_met,
-            considered_breached=c_breached + _due_by(values, "considered", now, lists),
-            paused_seconds=paused,
-            respond_mean=_mean(respond_sum, respond_n),
-            respond_p90=_round(respond_p90),
-            resolve_mean=_mean(resolve_sum, resolve_n),
-            resolve_p90=_round(resolve_p90),
-            escalations={int(level): n for level, n in escalations.items()},
-            rca_due=rca_due,
-            rca_on_time=rca_on_time,
-            rca_late=rca_late + _due_by(values, "rca", now, lists),
+            org_id,
+            name,
+            priority,
+            month,
+            logged,
+            i_met,
+            i_breached + i_due,
+            c_met,
+            c_breached + c_due,
+            paused,
+            round(respond_sum / respond_n) if respond_n else None,
+            None if respond_p90 is None else round(respond_p90),
+            round(resolve_sum / resolve_n) if resolve_n else None,
+            None if resolve_p90 is None else round(resolve_p90),
+            {int(level): n for level, n in json.loads(escalations).items()} if escalations != "{}" else {},
+            rca_due,
+            rca_on_time,
+            rca_late + r_due,
         )
     return _rows_of(rows, filters, _levels(), now)
 
