@@ -293,9 +293,13 @@ def _bounds(filters: ReportFilters) -> tuple[dt.datetime, dt.datetime]:
     return month_bounds(filters.first, filters.last)
 
 
+def _order(r: ReportRow) -> tuple[dt.date, str, int, str]:
+    """Rows by month, then organisation name (and id), then priority."""
+    return (r.month, r.organisation, r.organisation_id, r.priority)
+
+
 def _rows_of(rows: dict[tuple[int, str, dt.date], ReportRow], filters: ReportFilters, levels: Any, now: Any):
-    ordered = sorted(rows.values(), key=lambda r: (r.month, r.organisation, r.organisation_id, r.priority))
-    return SlaReport(filters=filters, rows=ordered, levels=levels, generated_at=now)
+    return SlaReport(filters=filters, rows=sorted(rows.values(), key=_order), levels=levels, generated_at=now)
 
 
 def _levels() -> list[tuple[int, str]]:
@@ -331,11 +335,18 @@ _COLUMNS = (
 )
 
 
+class _Count(Case):
+    """A CASE whose value the database driver already gives as an int or None (both PostgreSQL and
+    SQLite do): no per-row conversion in Python, which for 6,000 rows × 3 was ~15% of a report."""
+
+    convert_value = staticmethod(Case._convert_value_noop)
+
+
 def _due_now(kind: str, now: dt.datetime) -> Case:
     """How many of a row's pending due times of `kind` have passed at `now`: none before the first,
     all from the last; NULL between them, where the list is read (_count_due)."""
     count = f"{kind}_pending"
-    return Case(
+    return _Count(
         When(Q(**{count: 0}) | Q(pending_first__gt=now), then=Value(0)),
         When(pending_last__lte=now, then=F(count)),
         default=None,
@@ -370,7 +381,7 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
     ).values_list(*_COLUMNS)
     lists = dict(qs.filter(pending_first__lte=now, pending_last__gt=now).values_list("pk", "pending"))
     now_us = services.epoch_us(now)
-    rows: dict[tuple[int, str, dt.date], ReportRow] = {}
+    rows: list[ReportRow] = []
     for (org_id, name, priority, month, logged, i_met, i_breached, c_met, c_breached, paused,
          respond_n, respond_sum, respond_p90, resolve_n, resolve_sum, resolve_p90,
          escalations, rca_due, rca_on_time, rca_late, i_due, c_due, r_due, pk) in found:  # fmt: skip
@@ -380,7 +391,7 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
             c_due = _count_due(lists, pk, "considered", now_us)
         if r_due is None:
             r_due = _count_due(lists, pk, "rca", now_us)
-        rows[(org_id, priority, month)] = ReportRow(
+        rows.append(ReportRow(
             org_id,
             name,
             priority,
@@ -399,8 +410,9 @@ def sla_report(*, user: Any, filters: ReportFilters, now: dt.datetime | None = N
             rca_due,
             rca_on_time,
             rca_late + r_due,
-        )
-    return _rows_of(rows, filters, _levels(), now)
+        ))  # fmt: skip
+    rows.sort(key=_order)
+    return SlaReport(filters=filters, rows=rows, levels=_levels(), generated_at=now)
 
 
 def sla_report_live(*, user: Any, filters: ReportFilters, now: dt.datetime | None = None) -> SlaReport:
