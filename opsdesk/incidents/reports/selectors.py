@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
@@ -171,7 +172,10 @@ def _organisation(user: Any, organisation: int | str | None) -> Organisation | N
 # --- the report -----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65_536)
 def pct(met: int, breached: int) -> float | None:
+    """Compliance in percent to one decimal (None when nothing was due); remembered, as the same
+    few pairs recur across the thousands of rows of a report."""
     return round(100 * met / (met + breached), 1) if met + breached else None
 
 
