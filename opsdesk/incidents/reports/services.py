@@ -6,7 +6,9 @@ A refresh computes with the same definitions as the live report (reports.figures
 what is breached whatever the time is counted, and the due times still deciding a breach are kept
 in `pending` for the report to count at its own `now`. The rows of a key are replaced in one
 transaction with the deletion of the marks read, so a report reads either the old rows and the
-marks (and refreshes again) or the new rows.
+marks (and refreshes again) or the new rows. Refreshes and rebuilds write one at a time (a
+PostgreSQL advisory lock held by the writing transaction), so two readers refreshing the same keys
+at once never insert the same row twice; the second finds the marks gone and reads.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Max, Min, Q, When
 from django.utils import timezone
 
@@ -169,7 +171,7 @@ def refresh_marked(
         )
     if organisations is not None:
         marks = marks.filter(organisation_id__in=sorted(organisations))
-    return _refresh(list(marks.values_list("pk", "organisation_id", "month", "generation")))
+    return _refresh(marks)
 
 
 def refresh_all_marked(*, batch: int = 2) -> int:
@@ -177,28 +179,45 @@ def refresh_all_marked(*, batch: int = 2) -> int:
     done = 0
     months = sorted(set(RollupMark.objects.values_list("month", flat=True)))
     for i in range(0, len(months), batch):
-        marks = RollupMark.objects.filter(month__in=months[i : i + batch])
-        done += _refresh(list(marks.values_list("pk", "organisation_id", "month", "generation")))
+        done += _refresh(RollupMark.objects.filter(month__in=months[i : i + batch]))
     return done
 
 
-def _refresh(read: list[tuple[int, int, dt.date, int]]) -> int:
-    if not read:
+#: The key of the advisory lock that lets one refresh or rebuild write at a time.
+_LOCK = 0x51A_2011
+
+
+def _serialised() -> None:
+    """PostgreSQL: one refresh or rebuild at a time (a transaction-scoped advisory lock), so that
+    two never write the same rows (a key's rows are deleted and inserted again); SQLite lets one
+    writer in at a time by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+
+
+def _refresh(marks: Any) -> int:
+    """Recomputes the keys of `marks`: one query when there are none; otherwise, under the lock,
+    the marks read again (another refresh may have done them meanwhile), computed and forgotten."""
+    columns = ("pk", "organisation_id", "month", "generation")
+    if not list(marks.values_list(*columns)):
         return 0
-    scope: dict[dt.date, set[int]] = defaultdict(set)
-    for _pk, org_id, month, _generation in read:
-        for provider_month in provider_months(month):
-            scope[provider_month].add(org_id)
     with transaction.atomic():
-        _write(dict(scope))
-        _forget((pk, generation) for pk, _org, _month, generation in read)
+        _serialised()
+        read = list(marks.values_list(*columns))
+        scope: dict[dt.date, set[int]] = defaultdict(set)
+        for _pk, org_id, month, _generation in read:
+            for provider_month in provider_months(month):
+                scope[provider_month].add(org_id)
+        if scope:
+            _write(dict(scope))
+            _forget((pk, generation) for pk, _org, _month, generation in read)
     return len(read)
 
 
 def rebuild() -> int:
     """Recomputes the whole roll-up, month after month, in one transaction (reports keep reading
     the old rows until it commits), and forgets the marks read before it began. Returns the rows."""
-    read = list(RollupMark.objects.values_list("pk", "generation"))
     bounds = [
         Incident.objects.aggregate(first=Min("logged_at"), last=Max("logged_at")),
         Escalation.objects.aggregate(first=Min("raised_at"), last=Max("raised_at")),
@@ -208,6 +227,8 @@ def rebuild() -> int:
     lasts = [figures.month_of(b["last"]) for b in bounds if b["last"] is not None]
     written = 0
     with transaction.atomic():
+        _serialised()
+        read = list(RollupMark.objects.values_list("pk", "generation"))
         SlaMonth.objects.all().delete()
         if firsts:
             month, last = min(firsts), max(lasts)
