@@ -4,7 +4,9 @@ organisation's, another's answers 404 like a missing one."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Query, Router
 
 from opsdesk.core.api import ERRORS
@@ -14,17 +16,50 @@ from opsdesk.incidents.reports import export, selectors
 from opsdesk.incidents.reports.schemas import SlaReportOut, SlaReportQuery
 
 router = Router(tags=["reports"])
+JSON = "application/json; charset=utf-8"
+
+
+def _row(r: selectors.ReportRow, months: dict) -> dict:
+    """One row as the API shows it (as SlaReportRowOut; straight-line for the 48,000 rows of the
+    largest report)."""
+    im, ib, cm, cb = r.initial_met, r.initial_breached, r.considered_met, r.considered_breached
+    return {
+        "organisation_id": r.organisation_id,
+        "organisation": r.organisation,
+        "priority": r.priority,
+        "month": months[r.month],
+        "logged": r.logged,
+        "initial_met": im,
+        "initial_breached": ib,
+        "initial_compliance": selectors.pct(im, ib),
+        "considered_met": cm,
+        "considered_breached": cb,
+        "considered_compliance": selectors.pct(cm, cb),
+        "compliance": selectors.pct(im + cm, ib + cb),
+        "paused_seconds": r.paused_seconds,
+        "respond_mean_seconds": r.respond_mean,
+        "respond_p90_seconds": r.respond_p90,
+        "resolve_mean_seconds": r.resolve_mean,
+        "resolve_p90_seconds": r.resolve_p90,
+        "escalations": {str(level): r.escalations[level] for level in sorted(r.escalations)}
+        if r.escalations
+        else {},
+        "rca_due": r.rca_due,
+        "rca_on_time": r.rca_on_time,
+        "rca_late": r.rca_late,
+    }
 
 
 def _out(report: selectors.SlaReport) -> dict:
     f = report.filters
+    months = {m: f"{m:%Y-%m}" for m in f.months}
     return {
         "from_month": f"{f.first:%Y-%m}",
         "to_month": f"{f.last:%Y-%m}",
         "organisation": f.organisation.pk if f.organisation is not None else None,
         "priority": f.priority,
         "time_zone": selectors.provider_zone().key,
-        "generated_at": report.generated_at,
+        "generated_at": DjangoJSONEncoder().default(report.generated_at),
         "levels": [{"level": level, "name": name} for level, name in report.levels],
         "months": [
             {
@@ -36,32 +71,7 @@ def _out(report: selectors.SlaReport) -> dict:
             }
             for t in report.by_month
         ],
-        "rows": [
-            {
-                "organisation_id": r.organisation_id,
-                "organisation": r.organisation,
-                "priority": r.priority,
-                "month": f"{r.month:%Y-%m}",
-                "logged": r.logged,
-                "initial_met": r.initial_met,
-                "initial_breached": r.initial_breached,
-                "initial_compliance": r.initial_compliance,
-                "considered_met": r.considered_met,
-                "considered_breached": r.considered_breached,
-                "considered_compliance": r.considered_compliance,
-                "compliance": r.compliance,
-                "paused_seconds": r.paused_seconds,
-                "respond_mean_seconds": r.respond_mean,
-                "respond_p90_seconds": r.respond_p90,
-                "resolve_mean_seconds": r.resolve_mean,
-                "resolve_p90_seconds": r.resolve_p90,
-                "escalations": {str(level): count for level, count in sorted(r.escalations.items())},
-                "rca_due": r.rca_due,
-                "rca_on_time": r.rca_on_time,
-                "rca_late": r.rca_late,
-            }
-            for r in report.rows
-        ],
+        "rows": [_row(r, months) for r in report.rows],
     }
 
 
@@ -86,4 +96,7 @@ def sla_report(request: HttpRequest, query: Query[SlaReportQuery]):
         response = StreamingHttpResponse(export.csv_lines(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{export.filename(report)}"'
         return response
-    return _out(report)
+    # The figures are typed already: rendered as the schema would render them (orjson), without
+    # validating each of up to 48,000 rows through it again (~2 s for 6,000); test_views checks
+    # that they validate.
+    return HttpResponse(orjson.dumps(_out(report)), content_type=JSON)

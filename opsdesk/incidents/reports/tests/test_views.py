@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from opsdesk.incidents.reports import selectors
+from opsdesk.incidents.reports.schemas import SlaReportOut
 from opsdesk.incidents.reports.tests.dataset import LONDON, _incident
 
 pytestmark = pytest.mark.django_db
@@ -174,6 +175,10 @@ def test_api_answers_json_with_rows_and_months(world, recent):
     assert [(r["priority"], r["logged"], r["compliance"]) for r in body["rows"]] == [("P3", 1, 100.0)]
     assert len(body["months"]) == 12 and body["months"][-1]["compliance"] == 100.0
     assert [level["level"] for level in body["levels"]] == [2, 3, 4]
+    # Rendered without the schema's validation: it still validates, and says the same.
+    validated = SlaReportOut.model_validate(body).model_dump(mode="json")
+    assert validated | {"generated_at": body["generated_at"]} == body
+    assert response["Content-Type"] == "application/json; charset=utf-8"
 
 
 @pytest.mark.parametrize(
