@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "opsdesk.notifications",
     "opsdesk.oncall",
     "opsdesk.statuspage",
+    "opsdesk.orders",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",
