@@ -27,6 +27,7 @@ from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
 from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
 from opsdesk.oncall.api import router as oncall_router  # noqa: E402
+from opsdesk.orders.api import router as orders_router  # noqa: E402
 from opsdesk.sla.api import router as sla_router  # noqa: E402
 from opsdesk.statuspage.api import router as statuspage_router  # noqa: E402
 
@@ -42,3 +43,4 @@ api.add_router("/", rca_router)
 api.add_router("/", attachments_router)
 api.add_router("/", oncall_router)
 api.add_router("/", reports_router)
+api.add_router("/", orders_router)

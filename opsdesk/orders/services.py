@@ -375,7 +375,7 @@ def order_quote(
     require_permission(actor, MANAGE)
     if currency not in CURRENCIES:
         raise ValidationFailed.field("currency", f"Must be one of: {', '.join(CURRENCIES)}.")
-    rows = list(lines or [])
+    rows = [row if isinstance(row, Mapping) else row.dict() for row in (lines or [])]
     if not rows:
         raise ValidationFailed.field("lines", "A quote needs at least one line.")
     if len(rows) > MAX_QUOTE_LINES:
@@ -548,7 +548,7 @@ def order_enable(
     require_permission(actor, MANAGE)
     books = [
         {"title": str(r.get("title") or "").strip(), "body": str(r.get("body") or "").strip()}
-        for r in (runbooks or [])
+        for r in (r if isinstance(r, Mapping) else r.dict() for r in (runbooks or []))
     ]
     if not books:
         raise ValidationFailed.field("runbooks", "At least one runbook agreed at build is required.")
