@@ -13,6 +13,7 @@ urlpatterns = [
     path("incidents/", include("opsdesk.incidents.urls")),
     path("calendars/", include("opsdesk.calendars.urls")),
     path("oncall/", include("opsdesk.oncall.urls")),
+    path("orders/", include("opsdesk.orders.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 

@@ -4,8 +4,6 @@ order accepted with validation problems 422 listing every one."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
@@ -42,7 +40,9 @@ ORDERS = declare(
 )
 routes(router, ORDERS, module=__name__)
 
-step = steps(router, "/orders/{order_id}", "order", OrderOut, module=__name__, selectors=selectors, services=services)
+step = steps(
+    router, "/orders/{order_id}", "order", OrderOut, module=__name__, selectors=selectors, services=services
+)
 step("capture", "order_capture_requirements", CaptureIn, "solution_architect", "requirements", "is_complex")
 step("assign-project-manager", "order_assign_project_manager", ProjectManagerIn, "project_manager")
 step("quote", "order_quote", QuoteIn, "lines", "currency")

@@ -78,8 +78,7 @@ class Order(BaseModel):
         indexes = [models.Index(fields=["state", "acceptance_due_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(reference__isnull=True)
-                | Q(reference__regex=r"^ORD-[0-9]{4}-[0-9]{6}$"),
+                condition=Q(reference__isnull=True) | Q(reference__regex=r"^ORD-[0-9]{4}-[0-9]{6}$"),
                 name="order_reference_format",
             ),
         ]

@@ -74,10 +74,14 @@ class OrderOut(Schema):
     requested_start: dt.date | None
     accounts: list[int]
     form_received_at: dt.datetime | None
-    validation_problems: list[ProblemOut] = Field(..., description="H2: every problem the last validation found.")
+    validation_problems: list[ProblemOut] = Field(
+        ..., description="H2: every problem the last validation found."
+    )
     validated_at: dt.datetime | None
     valid_received_at: dt.datetime | None
-    acceptance_due_at: dt.datetime | None = Field(..., description="3 working days after a valid order is received.")
+    acceptance_due_at: dt.datetime | None = Field(
+        ..., description="3 working days after a valid order is received."
+    )
     accepted_at: dt.datetime | None
     service: int | None = Field(..., alias="service_id")
     timeline: list[OrderEventOut]

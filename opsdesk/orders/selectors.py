@@ -63,7 +63,11 @@ def order_pipeline(*, user: Any, organisation: int | None = None) -> list[dict[s
     """The order board: one column per state of the lifecycle, oldest first, with the overdue ones
     marked (H1)."""
     now = timezone.now()
-    orders = list(order_list(user=user, organisation=organisation).exclude(state=OrderState.CANCELLED).order_by("created_at", "pk"))
+    orders = list(
+        order_list(user=user, organisation=organisation)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by("created_at", "pk")
+    )
     columns = []
     for state in PIPELINE:
         cards = [o for o in orders if o.state == state]

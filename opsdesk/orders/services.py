@@ -89,7 +89,9 @@ def _locked(actor: Any, order: Order, step: str, expected_version: int | None) -
     return locked
 
 
-def _event(order: Order, *, actor: Any, from_state: str, note: str = "", at: dt.datetime | None = None) -> None:
+def _event(
+    order: Order, *, actor: Any, from_state: str, note: str = "", at: dt.datetime | None = None
+) -> None:
     OrderEvent.objects.create(
         order=order,
         from_state=from_state,
@@ -101,7 +103,12 @@ def _event(order: Order, *, actor: Any, from_state: str, note: str = "", at: dt.
 
 
 def _move(
-    actor: Any, order: Order, to_state: str, *, note: str = "", changes: Mapping[str, Any] | None = None,
+    actor: Any,
+    order: Order,
+    to_state: str,
+    *,
+    note: str = "",
+    changes: Mapping[str, Any] | None = None,
     m2m: Mapping[str, Iterable[Any]] | None = None,
 ) -> Order:
     """Record one transition of a locked order: the audited update and the timeline entry."""
@@ -225,8 +232,12 @@ def validation_problems(order: Order, *, today: dt.date | None = None) -> list[d
         problem("service_reference", "A service reference is required.")
     elif not SERVICE_REFERENCE_RE.match(order.service_reference):
         problem("service_reference", "Letters, digits, '.', '_', '/', '-' only.")
-    elif Service.objects.filter(organisation=order.organisation_id, reference=order.service_reference).exists():
-        problem("service_reference", f"{order.service_reference} is already a service of {order.organisation}.")
+    elif Service.objects.filter(
+        organisation=order.organisation_id, reference=order.service_reference
+    ).exists():
+        problem(
+            "service_reference", f"{order.service_reference} is already a service of {order.organisation}."
+        )
     if not order.environment:
         problem("environment", "The environment (production or non-production) is required.")
     elif order.environment not in Environment.values:
@@ -283,9 +294,7 @@ def _next_reference(at: dt.datetime) -> str:
 # --- services ----------------------------------------------------------------------------------
 
 
-def order_create(
-    *, actor: Any, organisation: Any, title: str, description: str = "", **extra: Any
-) -> Order:
+def order_create(*, actor: Any, organisation: Any, title: str, description: str = "", **extra: Any) -> Order:
     """H1: an enquiry, recorded by the provider (the account manager takes enquiries)."""
     require_permission(actor, MANAGE)
     if extra:
@@ -303,7 +312,10 @@ def order_update(*, actor: Any, order: Order, expected_version: int | None = Non
     if unknown:
         raise ValidationFailed(
             f"Cannot change: {', '.join(unknown)}.",
-            [{"field": n, "message": "This field is changed by a step of the order, not edited."} for n in unknown],
+            [
+                {"field": n, "message": "This field is changed by a step of the order, not edited."}
+                for n in unknown
+            ],
         )
     with transaction.atomic():
         return record_update(actor=actor, obj=order, changes=changes, expected_version=expected_version)
@@ -341,8 +353,14 @@ def order_capture_requirements(
         locked = _locked(actor, order, "capture", expected_version)
         name = architect.full_name or architect.email
         return _move(
-            actor, locked, OrderState.REQUIREMENTS,
-            changes={"solution_architect": architect, "requirements": requirements, "is_complex": bool(is_complex)},
+            actor,
+            locked,
+            OrderState.REQUIREMENTS,
+            changes={
+                "solution_architect": architect,
+                "requirements": requirements,
+                "is_complex": bool(is_complex),
+            },
             note=f"Solution architect: {name}." + (" Complex: to be project managed." if is_complex else ""),
         )
 
@@ -356,7 +374,9 @@ def order_assign_project_manager(
     with transaction.atomic():
         locked = _locked(actor, order, "assign_project_manager", expected_version)
         return _move(
-            actor, locked, OrderState.PROJECT_MANAGEMENT,
+            actor,
+            locked,
+            OrderState.PROJECT_MANAGEMENT,
             changes={"project_manager": manager, "is_complex": True},
             note=f"Project manager: {manager.full_name or manager.email}.",
         )
@@ -385,7 +405,8 @@ def order_quote(
         category = row.get("category")
         if category not in QuoteCategory.values:
             raise ValidationFailed.field(
-                f"lines.{i}.category", f"Unknown category {category!r}; one of: {', '.join(QuoteCategory.values)}."
+                f"lines.{i}.category",
+                f"Unknown category {category!r}; one of: {', '.join(QuoteCategory.values)}.",
             )
         description = str(row.get("description") or "").strip()
         if not description or len(description) > 300 or "\x00" in description:
@@ -394,7 +415,9 @@ def order_quote(
             QuoteLine(
                 category=category,
                 description=description,
-                quantity=_money(row.get("quantity"), field=f"lines.{i}.quantity", maximum=QUANTITY_MAX, positive=True),
+                quantity=_money(
+                    row.get("quantity"), field=f"lines.{i}.quantity", maximum=QUANTITY_MAX, positive=True
+                ),
                 unit_price=_money(
                     row.get("unit_price"), field=f"lines.{i}.unit_price", maximum=MONEY_MAX, positive=False
                 ),
@@ -415,9 +438,12 @@ def order_quote(
             record_create(actor=actor, obj=line)
         total = sum((line.amount for line in cleaned), Decimal("0.00"))
         return _move(
-            actor, locked, OrderState.QUOTED,
+            actor,
+            locked,
+            OrderState.QUOTED,
             changes={"currency": currency, "quoted_at": timezone.now()},
-            note=f"{'Revised quote' if revised else 'Quote'}: {currency} {total:,.2f} in {len(cleaned)} line(s).",
+            note=f"{'Revised quote' if revised else 'Quote'}: {currency} {total:,.2f} "
+            f"in {len(cleaned)} line(s).",
         )
 
 
@@ -438,11 +464,17 @@ def _form_step(
         return moved
 
 
-def order_accept_quote(*, actor: Any, order: Order, expected_version: int | None = None, **form: Any) -> Order:
+def order_accept_quote(
+    *, actor: Any, order: Order, expected_version: int | None = None, **form: Any
+) -> Order:
     """H1: the customer (or staff on their behalf) accepts the quote and completes the order form.
     The form is checked by the data validation that follows (H2)."""
     return _form_step(
-        actor=actor, order=order, step="accept_quote", expected_version=expected_version, form=form,
+        actor=actor,
+        order=order,
+        step="accept_quote",
+        expected_version=expected_version,
+        form=form,
         note="Quote accepted and order form completed.",
     )
 
@@ -450,9 +482,15 @@ def order_accept_quote(*, actor: Any, order: Order, expected_version: int | None
 def order_update_form(*, actor: Any, order: Order, expected_version: int | None = None, **form: Any) -> Order:
     """H2: the order form corrected after validation found problems; a new receipt of the order."""
     if not form:
-        raise ValidationFailed.field("__all__", "Nothing to correct: give at least one field of the order form.")
+        raise ValidationFailed.field(
+            "__all__", "Nothing to correct: give at least one field of the order form."
+        )
     return _form_step(
-        actor=actor, order=order, step="update_form", expected_version=expected_version, form=form,
+        actor=actor,
+        order=order,
+        step="update_form",
+        expected_version=expected_version,
+        form=form,
         note="Order form corrected: " + ", ".join(sorted(form)) + ".",
     )
 
@@ -469,11 +507,19 @@ def order_validate(*, actor: Any, order: Order, expected_version: int | None = N
             updated = record_update(
                 actor=actor, obj=locked, changes={"validation_problems": problems, "validated_at": now}
             )
-            _event(updated, actor=actor, from_state=locked.state, note=f"Validation found {len(problems)} problem(s).")
+            _event(
+                updated,
+                actor=actor,
+                from_state=locked.state,
+                note=f"Validation found {len(problems)} problem(s).",
+            )
             return updated
         moved = _move(
-            actor, locked, OrderState.VALIDATED,
-            changes={"validation_problems": [], "validated_at": now}, note="Validation passed.",
+            actor,
+            locked,
+            OrderState.VALIDATED,
+            changes={"validation_problems": [], "validated_at": now},
+            note="Validation passed.",
         )
         return _start_acceptance_clock(moved, at=moved.form_received_at or now)
 
@@ -494,16 +540,24 @@ def order_accept(*, actor: Any, order: Order, expected_version: int | None = Non
         now = timezone.now()
         if locked.state == OrderState.RECEIVED:
             locked = _move(
-                actor, locked, OrderState.VALIDATED,
-                changes={"validation_problems": [], "validated_at": now}, note="Validation passed.",
+                actor,
+                locked,
+                OrderState.VALIDATED,
+                changes={"validation_problems": [], "validated_at": now},
+                note="Validation passed.",
             )
             _start_acceptance_clock(locked, at=locked.form_received_at or now)
         reference = _next_reference(now)
         accepted = _move(
-            actor, locked, OrderState.ACCEPTED,
-            changes={"reference": reference, "accepted_at": now}, note=f"Accepted as {reference}.",
+            actor,
+            locked,
+            OrderState.ACCEPTED,
+            changes={"reference": reference, "accepted_at": now},
+            note=f"Accepted as {reference}.",
         )
-        deadline_meet(owner_type=DEADLINE_OWNER, owner_id=accepted.pk, kind=DeadlineKind.ORDER_ACCEPTANCE, at=now)
+        deadline_meet(
+            owner_type=DEADLINE_OWNER, owner_id=accepted.pk, kind=DeadlineKind.ORDER_ACCEPTANCE, at=now
+        )
         _notify_accepted(accepted)
     return accepted
 
@@ -515,7 +569,7 @@ def _notify_accepted(order: Order) -> None:
     lines = [
         f"Dear {contact.name},",
         "",
-        f"Your order \"{order.title}\" has been accepted. Your order reference is {order.reference};",
+        f'Your order "{order.title}" has been accepted. Your order reference is {order.reference};',
         "please quote it in any correspondence about this order.",
         "",
         f"Service: {order.service_name} ({order.service_reference}), {order.get_environment_display()}",
@@ -533,7 +587,9 @@ def _notify_accepted(order: Order) -> None:
     )
 
 
-def order_start_build(*, actor: Any, order: Order, note: str = "", expected_version: int | None = None) -> Order:
+def order_start_build(
+    *, actor: Any, order: Order, note: str = "", expected_version: int | None = None
+) -> Order:
     require_permission(actor, MANAGE)
     with transaction.atomic():
         locked = _locked(actor, order, "start_build", expected_version)
@@ -577,7 +633,10 @@ def order_enable(
         for book in books:
             directory.runbook_create(actor=actor, service=service, title=book["title"], body=book["body"])
         return _move(
-            actor, locked, OrderState.ENABLED, changes={"service": service},
+            actor,
+            locked,
+            OrderState.ENABLED,
+            changes={"service": service},
             note=f"Service {service.reference} enabled with {len(books)} runbook(s).",
         )
 

@@ -27,9 +27,19 @@ STAGES = (
 )
 
 LINES = [
-    {"category": "project_management", "description": "Project management", "quantity": "5", "unit_price": "650.00"},
+    {
+        "category": "project_management",
+        "description": "Project management",
+        "quantity": "5",
+        "unit_price": "650.00",
+    },
     {"category": "licensing", "description": "Monitoring licences", "quantity": "12", "unit_price": "19.99"},
-    {"category": "network_integration", "description": "VPN to head office", "quantity": "1", "unit_price": "1250.50"},
+    {
+        "category": "network_integration",
+        "description": "VPN to head office",
+        "quantity": "1",
+        "unit_price": "1250.50",
+    },
     {"category": "services", "description": "Managed EKS, monthly", "quantity": "1", "unit_price": "2400.00"},
 ]
 #: 5 × 650 + 12 × 19.99 + 1250.50 + 2400 = 7140.38
@@ -63,19 +73,26 @@ def good_form(world: dict[str, Any], tag: str, *, reference: str = "") -> dict[s
     }
 
 
-def order_at(world: dict[str, Any], tag: str, state: str, *, title: str = "", complex_: bool = False, **form: Any):
+def order_at(
+    world: dict[str, Any], tag: str, state: str, *, title: str = "", complex_: bool = False, **form: Any
+):
     """A new order of tenant `tag` brought to `state` by the services, as the admin."""
     actor = world["admin"]
     canary = world[f"org_{tag}"].name.split()[-1]
     order = services.order_create(
-        actor=actor, organisation=world[f"org_{tag}"], title=title or f"EKS platform {canary}",
+        actor=actor,
+        organisation=world[f"org_{tag}"],
+        title=title or f"EKS platform {canary}",
         description=f"Enquiry {canary}",
     )
     target = STAGES.index(state)
     if target >= 1:
         order = services.order_capture_requirements(
-            actor=actor, order=order, solution_architect=world["solutions_architect"],
-            requirements=f"Two clusters {canary}", is_complex=complex_ or state == OrderState.PROJECT_MANAGEMENT,
+            actor=actor,
+            order=order,
+            solution_architect=world["solutions_architect"],
+            requirements=f"Two clusters {canary}",
+            is_complex=complex_ or state == OrderState.PROJECT_MANAGEMENT,
         )
     if target >= 2 and (complex_ or state == OrderState.PROJECT_MANAGEMENT):
         order = services.order_assign_project_manager(actor=actor, order=order, project_manager=world["csdm"])
@@ -91,6 +108,8 @@ def order_at(world: dict[str, Any], tag: str, state: str, *, title: str = "", co
         order = services.order_start_build(actor=actor, order=order)
     if target >= 8:
         order = services.order_enable(
-            actor=actor, order=order, runbooks=[{"title": "Restart a node group", "body": "# Steps\n\n1. Drain."}]
+            actor=actor,
+            order=order,
+            runbooks=[{"title": "Restart a node group", "body": "# Steps\n\n1. Drain."}],
         )
     return order

@@ -25,7 +25,11 @@ def test_the_lifecycle_through_the_api(world, manager):
     order = created.json()
     assert order["state"] == "enquiry" and order["reference"] is None and created["ETag"]
     url = f"{API}/{order['id']}"
-    r = post(staff, f"{url}/capture", {"solution_architect": world["solutions_architect"].pk, "requirements": "Two VPCs"})
+    r = post(
+        staff,
+        f"{url}/capture",
+        {"solution_architect": world["solutions_architect"].pk, "requirements": "Two VPCs"},
+    )
     assert r.status_code == 200 and r.json()["state"] == "requirements"
     r = post(staff, f"{url}/quote", {"lines": LINES}, HTTP_IF_MATCH=r["ETag"])
     assert r.status_code == 200, r.content
@@ -70,8 +74,13 @@ def test_accepting_with_problems_is_422_listing_each(world, manager):
     assert r.status_code == 422
     fields = [e["field"] for e in r.json()["errors"]]
     assert fields == [
-        "order_contact", "billing_address", "service_name", "service_reference", "environment",
-        "requested_start", "accounts",
+        "order_contact",
+        "billing_address",
+        "service_name",
+        "service_reference",
+        "environment",
+        "requested_start",
+        "accounts",
     ]
     assert client_for(manager).get(f"{API}/{order.pk}").json()["state"] == "received"
     # corrected through the order form, then accepted
@@ -102,8 +111,10 @@ def test_bad_quote_input_is_422_naming_the_field(world, manager, line, field):
 def test_a_stale_if_match_is_412(world, manager):
     order = order_at(world, "a", OrderState.ENQUIRY)
     r = post(
-        client_for(manager), f"{API}/{order.pk}/capture",
-        {"solution_architect": world["csdm"].pk}, HTTP_IF_MATCH=f'"{order.pk}-{order.version - 1}"',
+        client_for(manager),
+        f"{API}/{order.pk}/capture",
+        {"solution_architect": world["csdm"].pk},
+        HTTP_IF_MATCH=f'"{order.pk}-{order.version - 1}"',
     )
     assert r.status_code == 412
 

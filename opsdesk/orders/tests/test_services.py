@@ -49,7 +49,10 @@ def test_the_whole_lifecycle_records_who_and_when_for_every_transition(world, ma
     assert order.project_manager == world["csdm"]
     # every transition is in the audit log too (L1), with the state before and after
     states = [
-        (e.before or {}).get("state") for e in AuditEvent.objects.filter(object_type="orders.order", object_id=str(order.pk), action="update")
+        (e.before or {}).get("state")
+        for e in AuditEvent.objects.filter(
+            object_type="orders.order", object_id=str(order.pk), action="update"
+        )
     ]
     assert "build" in states and "quoted" in states
 
@@ -61,8 +64,12 @@ def test_enablement_records_the_service_and_its_runbooks_in_the_directory(world)
     assert service.reference == "EKS-A-01" and service.environment == "production"
     assert list(service.accounts.all()) == [world["account_a"]]
     assert list(service.contacts.all()) == [order_contact(world, "a")]
-    assert list(Runbook.objects.filter(service=service).values_list("title", flat=True)) == ["Restart a node group"]
-    assert AuditEvent.objects.filter(object_type="directory.service", object_id=str(service.pk), action="create").exists()
+    assert list(Runbook.objects.filter(service=service).values_list("title", flat=True)) == [
+        "Restart a node group"
+    ]
+    assert AuditEvent.objects.filter(
+        object_type="directory.service", object_id=str(service.pk), action="create"
+    ).exists()
 
 
 def test_quote_lines_are_exact_decimal_money_in_gbp_by_default(world):
@@ -70,10 +77,16 @@ def test_quote_lines_are_exact_decimal_money_in_gbp_by_default(world):
     assert order.currency == "GBP"
     assert order.quote_total == LINES_TOTAL
     assert [line.amount for line in order.lines.all()] == [
-        Decimal("3250.00"), Decimal("239.88"), Decimal("1250.50"), Decimal("2400.00")
+        Decimal("3250.00"),
+        Decimal("239.88"),
+        Decimal("1250.50"),
+        Decimal("2400.00"),
     ]
     assert {line.category for line in order.lines.all()} == {
-        "project_management", "licensing", "network_integration", "services"
+        "project_management",
+        "licensing",
+        "network_integration",
+        "services",
     }
 
 
@@ -128,7 +141,9 @@ def test_a_finished_order_takes_no_step(world):
     order = order_at(world, "a", OrderState.ENQUIRY)
     order = services.order_cancel(actor=world["admin"], order=order, reason="Customer went elsewhere")
     with pytest.raises(Conflict, match="is cancelled"):
-        services.order_capture_requirements(actor=world["admin"], order=order, solution_architect=world["csdm"])
+        services.order_capture_requirements(
+            actor=world["admin"], order=order, solution_architect=world["csdm"]
+        )
     with pytest.raises(Conflict, match="is cancelled"):
         services.order_cancel(actor=world["admin"], order=order, reason="again")
 
@@ -137,7 +152,9 @@ def test_validation_lists_every_problem_not_the_first(world):
     org = world["org_a"]
     from opsdesk.directory import services as directory
 
-    not_flagged = directory.contact_create(actor=world["admin"], organisation=org, name="Nora Noflag", email="n@x.test")
+    not_flagged = directory.contact_create(
+        actor=world["admin"], organisation=org, name="Nora Noflag", email="n@x.test"
+    )
     offboarding = directory.account_create(
         actor=world["admin"], organisation=org, account_id="111111111199", onboarding_state="onboarding"
     )
@@ -159,8 +176,14 @@ def test_validation_lists_every_problem_not_the_first(world):
     assert order.state == OrderState.RECEIVED
     fields = [p["field"] for p in order.validation_problems]
     assert fields == [
-        "order_contact", "purchase_order", "billing_address", "service_name", "service_reference",
-        "environment", "requested_start", "accounts",
+        "order_contact",
+        "purchase_order",
+        "billing_address",
+        "service_name",
+        "service_reference",
+        "environment",
+        "requested_start",
+        "accounts",
     ]
     messages = " ".join(p["message"] for p in order.validation_problems)
     assert "Nora Noflag is not flagged as an order contact" in messages
@@ -179,11 +202,20 @@ def test_accepting_an_order_with_problems_is_refused_listing_them_and_nothing_ch
         services.order_accept(actor=world["admin"], order=order)
     fields = {e["field"] for e in caught.value.errors}
     assert fields == {
-        "order_contact", "billing_address", "service_name", "service_reference", "environment",
-        "requested_start", "accounts",
+        "order_contact",
+        "billing_address",
+        "service_name",
+        "service_reference",
+        "environment",
+        "requested_start",
+        "accounts",
     }
     assert "cannot be accepted: validation found 7 problem(s)" in caught.value.detail
-    assert (_reload(order).version, AuditEvent.objects.count(), OrderReferenceCounter.objects.count()) == before
+    assert (
+        _reload(order).version,
+        AuditEvent.objects.count(),
+        OrderReferenceCounter.objects.count(),
+    ) == before
     assert _reload(order).reference is None
 
 
@@ -268,7 +300,9 @@ def test_the_deadline_is_recomputed_when_the_calendar_changes(world, django_capt
     assert order.acceptance_due_at == dt.datetime(2030, 3, 8, 10, 0, tzinfo=LONDON)
     calendar = world["org_a"].calendar
     with django_capture_on_commit_callbacks(execute=True):
-        calendars.closure_add(actor=world["admin"], calendar=calendar, date=dt.date(2030, 3, 6), reason="Move")
+        calendars.closure_add(
+            actor=world["admin"], calendar=calendar, date=dt.date(2030, 3, 6), reason="Move"
+        )
     assert _reload(order).version > order.version
     assert _reload(order).acceptance_due_at == dt.datetime(2030, 3, 11, 10, 0, tzinfo=LONDON)
 
@@ -287,7 +321,10 @@ def test_a_stale_version_is_refused(world):
     order = order_at(world, "a", OrderState.ENQUIRY)
     with pytest.raises(PreconditionFailed):
         services.order_capture_requirements(
-            actor=world["admin"], order=order, solution_architect=world["csdm"], expected_version=order.version - 1
+            actor=world["admin"],
+            order=order,
+            solution_architect=world["csdm"],
+            expected_version=order.version - 1,
         )
 
 
@@ -335,5 +372,7 @@ def test_other_bad_input_names_the_problem(world):
         services.order_cancel(actor=world["admin"], order=built, reason=" ")
     with pytest.raises(ValidationFailed, match="Not an active member of provider staff"):
         services.order_capture_requirements(
-            actor=world["admin"], order=order_at(world, "a", OrderState.ENQUIRY), solution_architect=world["customer_a"].pk
+            actor=world["admin"],
+            order=order_at(world, "a", OrderState.ENQUIRY),
+            solution_architect=world["customer_a"].pk,
         )
