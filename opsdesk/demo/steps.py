@@ -12,6 +12,7 @@ from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
 from opsdesk.oncall.demo import build_oncall
+from opsdesk.orders.demo import build_orders
 from opsdesk.statuspage.demo import build_status
 
 STEPS: list[Callable[[Demo], None]] = [
@@ -19,6 +20,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_oncall,  # before incidents: a demo P1/P2 pages whoever is on call
     build_incidents,
     build_status,
+    build_orders,
 ]
 
 
