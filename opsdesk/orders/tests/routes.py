@@ -60,25 +60,59 @@ def _step(name: str, key: str, body, permission: str = MANAGE) -> list[Route]:
 
 
 ROUTES = [
-    *ui_pages("orders:order", "order_quoted_a", read={"permission": VIEW},
-              create=lambda w: {"organisation": w["org_a"].pk, "title": "Walk enquiry"},
-              update=lambda w: {"title": "Walk title", "description": "", "version": _version(w, "order_quoted_a")},
-              write={"permission": MANAGE}),
+    *ui_pages(
+        "orders:order",
+        "order_quoted_a",
+        read={"permission": VIEW},
+        create=lambda w: {"organisation": w["org_a"].pk, "title": "Walk enquiry"},
+        update=lambda w: {"title": "Walk title", "description": "", "version": _version(w, "order_quoted_a")},
+        write={"permission": MANAGE},
+    ),
     Route("ui", "orders:order_board", permission=VIEW),
-    *_step("capture", "order_enquiry_a", lambda w: {
-        "solution_architect": w["solutions_architect"].pk, "requirements": "Walk",
-        "version": _version(w, "order_enquiry_a")}),
-    *_step("assign_project_manager", "order_complex_a", lambda w: {
-        "project_manager": w["csdm"].pk, "version": _version(w, "order_complex_a")}),
-    *_step("quote", "order_pm_a", lambda w: {
-        "currency": "GBP", "line0_description": "Walk PM", "line0_quantity": "1", "line0_unit_price": "10.00",
-        "version": _version(w, "order_pm_a")}),
+    *_step(
+        "capture",
+        "order_enquiry_a",
+        lambda w: {
+            "solution_architect": w["solutions_architect"].pk,
+            "requirements": "Walk",
+            "version": _version(w, "order_enquiry_a"),
+        },
+    ),
+    *_step(
+        "assign_project_manager",
+        "order_complex_a",
+        lambda w: {"project_manager": w["csdm"].pk, "version": _version(w, "order_complex_a")},
+    ),
+    *_step(
+        "quote",
+        "order_pm_a",
+        lambda w: {
+            "currency": "GBP",
+            "line0_description": "Walk PM",
+            "line0_quantity": "1",
+            "line0_unit_price": "10.00",
+            "version": _version(w, "order_pm_a"),
+        },
+    ),
     *_step("accept_quote", "order_quoted_a", lambda w: _order_form(w, "order_quoted_a"), ACCEPT_QUOTE),
     *_step("update_form", "order_received_a", lambda w: _order_form(w, "order_received_a"), ACCEPT_QUOTE),
     *_step("validate", "order_received_a", lambda w: {"version": _version(w, "order_received_a")}),
     *_step("accept", "order_validated_a", lambda w: {"version": _version(w, "order_validated_a")}),
-    *_step("start_build", "order_accepted_a", lambda w: {"note": "Walk", "version": _version(w, "order_accepted_a")}),
-    *_step("enable", "order_build_a", lambda w: {
-        "runbook_title": "Walk runbook", "runbook_body": "Walk", "version": _version(w, "order_build_a")}),
-    *_step("cancel", "order_enquiry_a", lambda w: {"reason": "Walk", "version": _version(w, "order_enquiry_a")}),
+    *_step(
+        "start_build",
+        "order_accepted_a",
+        lambda w: {"note": "Walk", "version": _version(w, "order_accepted_a")},
+    ),
+    *_step(
+        "enable",
+        "order_build_a",
+        lambda w: {
+            "runbook_title": "Walk runbook",
+            "runbook_body": "Walk",
+            "version": _version(w, "order_build_a"),
+        },
+    ),
+    *_step(
+        "cancel", "order_enquiry_a", lambda w: {"reason": "Walk", "version": _version(w, "order_enquiry_a")}
+    ),
 ]

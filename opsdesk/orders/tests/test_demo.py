@@ -18,11 +18,13 @@ pytestmark = pytest.mark.django_db
 def test_the_demo_has_orders_at_every_stage_and_runs_twice(db):
     call_command("demo", stdout=io.StringIO())
     states = set(Order.objects.values_list("state", flat=True))
-    assert states == {
-        "enquiry", "project_management", "quoted", "received", "validated", "build", "enabled"
-    }
+    assert states == {"enquiry", "project_management", "quoted", "received", "validated", "build", "enabled"}
     failed = Order.objects.get(title="Managed EKS for the web shop")
-    assert {p["field"] for p in failed.validation_problems} == {"purchase_order", "billing_address", "requested_start"}
+    assert {p["field"] for p in failed.validation_problems} == {
+        "purchase_order",
+        "billing_address",
+        "requested_start",
+    }
     overdue = Order.objects.get(title="Patient portal on ECS Fargate")
     assert overdue.acceptance_due_at < timezone.now()
     in_time = Order.objects.get(title="Cross-account backup with AWS Backup")
