@@ -376,3 +376,22 @@ def test_other_bad_input_names_the_problem(world):
             order=order_at(world, "a", OrderState.ENQUIRY),
             solution_architect=world["customer_a"].pk,
         )
+
+
+def test_the_sweep_warns_and_breaches_an_order_deadline_like_any_other(world):
+    from opsdesk.sla.deadlines import deadlines_sweep
+    from opsdesk.sla.selectors import deadline_list
+
+    order = _validated_at(world, dt.datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))  # due Fri 4 Dec 10:00
+    assert order.acceptance_due_at == dt.datetime(2026, 12, 4, 10, 0, tzinfo=LONDON)
+    deadlines_sweep(now=dt.datetime(2026, 12, 4, 10, 1, tzinfo=LONDON))
+    deadline = Deadline.objects.get(owner_type="order", owner_id=order.pk)
+    assert deadline.warned_at is not None and deadline.breached_at == deadline.due_at
+    shown = deadline_list(
+        user=world["customer_a"], owner_type="order", owner_id=order.pk,
+        now=dt.datetime(2026, 12, 4, 10, 1, tzinfo=LONDON),
+    )["deadlines"][0]
+    assert shown["status"] == "breached" and shown["label"] == "Order acceptance"
+    # accepting it late meets it late
+    services.order_accept(actor=world["admin"], order=order)
+    assert Deadline.objects.get(pk=deadline.pk).met_at is not None
