@@ -34,6 +34,7 @@ ORDERS = declare(
     services=services,
     schemas=schemas,
     check_filters=one_of("state", OrderState.values),
+    wrap_list=selectors.with_details,
     ordering=("created_at", "acceptance_due_at", "state", "reference", "title"),
     reread=True,
     docs={"delete": "Only an enquiry or a cancelled order; a reference once given is never given again."},

@@ -34,8 +34,10 @@ def order_list(
 ) -> QuerySet:
     if not has_permission(user, VIEW):
         return Order.objects.none()
-    qs = Order.objects.restrict(user).select_related(
-        "organisation", "solution_architect", "project_manager", "order_contact"
+    qs = (
+        Order.objects.restrict(user)
+        .select_related("organisation", "solution_architect", "project_manager", "order_contact")
+        .prefetch_related("lines")
     )
     qs = narrowed(qs, state=state, organisation_id=organisation)
     if q:
@@ -49,7 +51,6 @@ def order_list(
 def with_details(qs: QuerySet) -> QuerySet:
     """The quote lines, accounts and timeline (with its actors) of each order, one query each."""
     return qs.prefetch_related(
-        "lines",
         "accounts",
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "pk")),
     )

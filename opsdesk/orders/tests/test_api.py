@@ -142,3 +142,17 @@ def test_list_filters_and_csv(world, manager):
     assert staff.get(f"{API}?state=bogus").status_code == 422
     csv = b"".join(staff.get(f"{API}?format=csv").streaming_content).decode()
     assert csv.splitlines()[0].startswith("id,reference")
+
+
+def test_the_list_reads_a_fixed_number_of_queries(world, manager, django_assert_max_num_queries):
+    for tag in ("a", "b", "a"):
+        order_at(world, tag, OrderState.RECEIVED, service_reference=f"EKS-Q-{tag}")
+    staff = client_for(manager)
+    staff.get(API)  # session and user loaded once
+    with django_assert_max_num_queries(12):
+        listed = staff.get(API).json()
+    assert listed["count"] == 3 and all(o["quote_lines"] and o["timeline"] for o in listed["results"])
+    for tag in ("b", "b", "a"):
+        order_at(world, tag, OrderState.RECEIVED, service_reference=f"EKS-R-{tag}")
+    with django_assert_max_num_queries(12):
+        assert staff.get(API).json()["count"] == 6
