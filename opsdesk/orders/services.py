@@ -43,6 +43,8 @@ ACCEPTANCE_WORKING_DAYS = 3
 #: The owner type of an order's deadline (sla.Deadline.owner_type).
 DEADLINE_OWNER = "order"
 MAX_QUOTE_LINES = 50
+#: A requested start further ahead than this is taken for a typo (H2: incorrect data).
+MAX_START_DAYS = 2 * 366
 MAX_RUNBOOKS = 20
 MONEY_MAX = Decimal("9999999999.99")
 QUANTITY_MAX = Decimal("99999999.99")
@@ -246,6 +248,8 @@ def validation_problems(order: Order, *, today: dt.date | None = None) -> list[d
         problem("requested_start", "A requested start date is required.")
     elif order.requested_start < today:
         problem("requested_start", f"{order.requested_start:%d %b %Y} is in the past.")
+    elif order.requested_start > today + dt.timedelta(days=MAX_START_DAYS):
+        problem("requested_start", f"{order.requested_start:%d %b %Y} is more than two years ahead.")
     accounts = list(order.accounts.all()) if order.pk else []
     if not accounts:
         problem("accounts", "At least one cloud account is required.")

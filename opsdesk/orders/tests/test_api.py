@@ -156,3 +156,30 @@ def test_the_list_reads_a_fixed_number_of_queries(world, manager, django_assert_
         order_at(world, tag, OrderState.RECEIVED, service_reference=f"EKS-R-{tag}")
     with django_assert_max_num_queries(12):
         assert staff.get(API).json()["count"] == 6
+
+
+def test_bad_input_names_the_field_and_changes_nothing(world, manager):
+    staff = client_for(manager)
+    r = post(staff, API, {"organisation": 987654321, "title": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organisation"
+    r = post(staff, API, {"organisation": world["org_a"].pk, "title": ""})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "title"
+    order = order_at(world, "a", OrderState.QUOTED)
+    before = client_for(manager).get(f"{API}/{order.pk}")["ETag"]
+    customer = client_for(world["customer_a"])
+    r = post(customer, f"{API}/{order.pk}/accept-quote", {"requested_start": "31/12/2026"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "requested_start"
+    r = post(customer, f"{API}/{order.pk}/accept-quote", {"order_contact": world["contact_b"].pk})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "order_contact"
+    r = post(staff, f"{API}/{order.pk}/enable", {"runbooks": []})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "runbooks"
+    r = post(staff, f"{API}/{order.pk}/cancel", {})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    assert client_for(manager).get(f"{API}/{order.pk}")["ETag"] == before
+    # a start date years ahead is incorrect data, listed by validation
+    far = {**good_form(world, "a"), "requested_start": "2099-01-01"}
+    post(customer, f"{API}/{order.pk}/accept-quote", far)
+    r = post(staff, f"{API}/{order.pk}/validate")
+    assert r.json()["validation_problems"] == [
+        {"field": "requested_start", "message": "01 Jan 2099 is more than two years ahead."}
+    ]
