@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from opsdesk.core.permissions import has_permission
@@ -92,4 +92,21 @@ def orders_awaiting_acceptance(*, user: Any) -> QuerySet:
         order_list(user=user)
         .filter(state__in=AWAITING_ACCEPTANCE, acceptance_due_at__isnull=False)
         .order_by("acceptance_due_at", "pk")
+    )
+
+
+def customer_open_orders(*, user: Any) -> QuerySet:
+    """Open orders (not enabled or cancelled), those waiting on the customer first: a quote to
+    accept, an order form whose validation found problems."""
+    waiting = Case(
+        When(state=OrderState.QUOTED, then=Value(0)),
+        When(state=OrderState.RECEIVED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        order_list(user=user)
+        .exclude(state__in=(OrderState.ENABLED, OrderState.CANCELLED))
+        .annotate(waiting_on_customer=waiting)
+        .order_by("waiting_on_customer", "-created_at", "pk")
     )

@@ -37,3 +37,13 @@ def orders_desk(user):
         "overdue": waiting.filter(acceptance_due_at__lt=now).count(),
         "now": now,
     }
+
+
+@register.inclusion_tag("orders/_portal.html")
+def orders_portal(user):
+    """The customer portal's panel: their organisation's open orders, those waiting for them (a
+    quote to accept, an order form to correct) first."""
+    if not has_permission(user, selectors.VIEW):
+        return {"visible": False}
+    open_orders = list(selectors.customer_open_orders(user=user)[:DESK_ROWS])
+    return {"visible": True, "orders": open_orders}

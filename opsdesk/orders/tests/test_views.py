@@ -159,3 +159,13 @@ def test_another_tenants_order_is_404_and_customers_cannot_run_staff_steps(world
     assert mine.title in listing and theirs.title not in listing
     board = customer.get(reverse("orders:order_board")).content.decode()
     assert theirs.title not in board
+
+
+def test_the_customer_home_lists_their_open_orders_quote_first(world):
+    order_at(world, "a", OrderState.ENQUIRY, title="Early enquiry")
+    order_at(world, "a", OrderState.QUOTED, title="Quote waiting")
+    order_at(world, "b", OrderState.QUOTED, title="Other tenant quote")
+    page = client_for(world["customer_a"]).get(reverse("web:home")).content.decode()
+    assert 'data-testid="your-orders"' in page and "Quote to accept" in page
+    assert page.index("Quote waiting") < page.index("Early enquiry")
+    assert "Other tenant quote" not in page
