@@ -12,15 +12,15 @@ from opsdesk.core.crud import declare, one_of, routes, steps
 from opsdesk.orders import schemas, selectors, services
 from opsdesk.orders.choices import OrderState
 from opsdesk.orders.schemas import (
-    CancelIn,
-    CaptureIn,
-    EnableIn,
-    NoteIn,
+    OrderCancelIn,
+    OrderCaptureIn,
+    OrderEnableIn,
     OrderFormIn,
     OrderFormPatch,
+    OrderNoteIn,
     OrderOut,
-    ProjectManagerIn,
-    QuoteIn,
+    OrderProjectManagerIn,
+    OrderQuoteIn,
 )
 from opsdesk.sla.schemas import DeadlinesOut
 from opsdesk.sla.selectors import deadline_list
@@ -44,15 +44,22 @@ routes(router, ORDERS, module=__name__)
 step = steps(
     router, "/orders/{order_id}", "order", OrderOut, module=__name__, selectors=selectors, services=services
 )
-step("capture", "order_capture_requirements", CaptureIn, "solution_architect", "requirements", "is_complex")
-step("assign-project-manager", "order_assign_project_manager", ProjectManagerIn, "project_manager")
-step("quote", "order_quote", QuoteIn, "lines", "currency")
+step(
+    "capture",
+    "order_capture_requirements",
+    OrderCaptureIn,
+    "solution_architect",
+    "requirements",
+    "is_complex",
+)
+step("assign-project-manager", "order_assign_project_manager", OrderProjectManagerIn, "project_manager")
+step("quote", "order_quote", OrderQuoteIn, "lines", "currency")
 step("accept-quote", "order_accept_quote", OrderFormIn, *OrderFormIn.model_fields)
 step("validate", "order_validate")
 step("accept", "order_accept")
-step("start-build", "order_start_build", NoteIn, "note")
-step("enable", "order_enable", EnableIn, "runbooks")
-step("cancel", "order_cancel", CancelIn, "reason")
+step("start-build", "order_start_build", OrderNoteIn, "note")
+step("enable", "order_enable", OrderEnableIn, "runbooks")
+step("cancel", "order_cancel", OrderCancelIn, "reason")
 
 
 @router.post(

@@ -14,7 +14,7 @@ States = Literal[tuple(OrderState.values)]  # type: ignore[valid-type]
 Categories = Literal[tuple(QuoteCategory.values)]  # type: ignore[valid-type]
 
 
-class PersonOut(Schema):
+class OrderPersonOut(Schema):
     id: int
     name: str
 
@@ -31,7 +31,7 @@ class QuoteLineOut(Schema):
     amount: Decimal
 
 
-class ProblemOut(Schema):
+class OrderProblemOut(Schema):
     field: str
     message: str
 
@@ -57,10 +57,10 @@ class OrderOut(Schema):
     description: str
     state: str
     state_label: str
-    solution_architect: PersonOut | None
+    solution_architect: OrderPersonOut | None
     requirements: str
     is_complex: bool
-    project_manager: PersonOut | None
+    project_manager: OrderPersonOut | None
     currency: str
     quote_lines: list[QuoteLineOut]
     quote_total: Decimal
@@ -74,7 +74,7 @@ class OrderOut(Schema):
     requested_start: dt.date | None
     accounts: list[int]
     form_received_at: dt.datetime | None
-    validation_problems: list[ProblemOut] = Field(
+    validation_problems: list[OrderProblemOut] = Field(
         ..., description="H2: every problem the last validation found."
     )
     validated_at: dt.datetime | None
@@ -132,13 +132,13 @@ class OrderPatch(Schema):
     description: str = Field(None, max_length=10_000)
 
 
-class CaptureIn(Schema):
+class OrderCaptureIn(Schema):
     solution_architect: int
     requirements: str = Field("", max_length=10_000)
     is_complex: bool = False
 
 
-class ProjectManagerIn(Schema):
+class OrderProjectManagerIn(Schema):
     project_manager: int
 
 
@@ -149,7 +149,7 @@ class QuoteLineIn(Schema):
     unit_price: Decimal = Field(..., ge=0, max_digits=12, decimal_places=2)
 
 
-class QuoteIn(Schema):
+class OrderQuoteIn(Schema):
     lines: list[QuoteLineIn] = Field(..., min_length=1, max_length=50)
     currency: Literal["GBP", "EUR", "USD"] = "GBP"
 
@@ -178,18 +178,18 @@ class OrderFormPatch(Schema):
     accounts: list[int] = Field(None, max_length=100)
 
 
-class RunbookIn(Schema):
+class OrderRunbookIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     body: str = Field(..., min_length=1, max_length=100_000)
 
 
-class EnableIn(Schema):
-    runbooks: list[RunbookIn] = Field(..., min_length=1, max_length=20)
+class OrderEnableIn(Schema):
+    runbooks: list[OrderRunbookIn] = Field(..., min_length=1, max_length=20)
 
 
-class NoteIn(Schema):
+class OrderNoteIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-class CancelIn(Schema):
+class OrderCancelIn(Schema):
     reason: str = Field(..., min_length=1, max_length=900)
