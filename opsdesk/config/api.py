@@ -28,6 +28,7 @@ from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
 from opsdesk.oncall.api import router as oncall_router  # noqa: E402
 from opsdesk.ood.api import router as ood_router  # noqa: E402
+from opsdesk.orders.api import router as orders_router  # noqa: E402
 from opsdesk.sla.api import router as sla_router  # noqa: E402
 from opsdesk.statuspage.api import router as statuspage_router  # noqa: E402
 
@@ -44,3 +45,4 @@ api.add_router("/", attachments_router)
 api.add_router("/", oncall_router)
 api.add_router("/", reports_router)
 api.add_router("/", ood_router)
+api.add_router("/", orders_router)

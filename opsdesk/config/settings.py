@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "opsdesk.oncall",
     "opsdesk.statuspage",
     "opsdesk.ood",
+    "opsdesk.orders",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("calendars/", include("opsdesk.calendars.urls")),
     path("oncall/", include("opsdesk.oncall.urls")),
     path("ood/", include("opsdesk.ood.urls")),
+    path("orders/", include("opsdesk.orders.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 

@@ -86,6 +86,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {Role.ADMINISTRATOR, Role.ACCOUNT_MANAGER, Role.SOLUTIONS_ARCHITECT, Role.CSDM}
     ),
     "ood.review": frozenset({Role.OPERATIONS_REVIEWER, Role.ADMINISTRATOR}),
+    # H1/H2: orders. Customers see their organisation's orders and accept a quote with its order
+    # form (and correct the form); the provider's order team (the directory's editors, who also
+    # record the enabled service) runs every other step.
+    "orders.view": STAFF_ROLES | {Role.CUSTOMER},
+    "orders.manage": _DIRECTORY_EDITORS,
+    "orders.accept_quote": _DIRECTORY_EDITORS | {Role.CUSTOMER},
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

@@ -13,6 +13,7 @@ from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
 from opsdesk.oncall.demo import build_oncall
 from opsdesk.ood.demo import build_ood
+from opsdesk.orders.demo import build_orders
 from opsdesk.statuspage.demo import build_status
 
 STEPS: list[Callable[[Demo], None]] = [
@@ -21,6 +22,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_incidents,
     build_status,
     build_ood,
+    build_orders,
 ]
 
 

@@ -27,3 +27,4 @@ class DeadlineKind(models.TextChoices):
     RCA_DUE = "rca_due", "Root-cause analysis due"
     ESCALATION_ACKNOWLEDGEMENT = "escalation_acknowledgement", "Escalation acknowledgement"
     ESCALATION_RESPONSE = "escalation_response", "Escalation considered response"
+    ORDER_ACCEPTANCE = "order_acceptance", "Order acceptance"

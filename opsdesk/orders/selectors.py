@@ -1,0 +1,112 @@
+"""Reads of orders (H1), restricted to what the user may see (A4): staff every organisation's,
+a customer their own organisation's; another tenant's order is a 404 like a missing one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.selectors import get_or_not_found, narrowed
+from opsdesk.orders.choices import PIPELINE, OrderState
+from opsdesk.orders.models import Order, OrderEvent
+
+VIEW = "orders.view"
+#: The states in which an order waits for acceptance against its 3-working-day deadline.
+AWAITING_ACCEPTANCE = (OrderState.RECEIVED, OrderState.VALIDATED)
+
+
+def overdue_q(*, now: dt.datetime) -> Q:
+    return Q(state__in=AWAITING_ACCEPTANCE, acceptance_due_at__lt=now)
+
+
+def order_list(
+    *,
+    user: Any,
+    state: str | None = None,
+    organisation: int | None = None,
+    q: str | None = None,
+    overdue: bool | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet:
+    if not has_permission(user, VIEW):
+        return Order.objects.none()
+    qs = (
+        Order.objects.restrict(user)
+        .select_related("organisation", "solution_architect", "project_manager", "order_contact")
+        .prefetch_related("lines")
+    )
+    qs = narrowed(qs, state=state, organisation_id=organisation)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q))
+    if overdue is not None:
+        condition = overdue_q(now=now or timezone.now())
+        qs = qs.filter(condition) if overdue else qs.exclude(condition)
+    return qs
+
+
+def with_details(qs: QuerySet) -> QuerySet:
+    """The quote lines, accounts and timeline (with its actors) of each order, one query each."""
+    return qs.prefetch_related(
+        "accounts",
+        Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def order_get(*, user: Any, pk: Any) -> Order:
+    return get_or_not_found(with_details(order_list(user=user)), pk)
+
+
+def order_pipeline(*, user: Any, organisation: int | None = None) -> list[dict[str, Any]]:
+    """The order board: one column per state of the lifecycle, oldest first, with the overdue ones
+    marked (H1)."""
+    now = timezone.now()
+    orders = list(
+        order_list(user=user, organisation=organisation)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by("created_at", "pk")
+    )
+    columns = []
+    for state in PIPELINE:
+        cards = [o for o in orders if o.state == state]
+        for card in cards:
+            card.is_overdue = is_overdue(card, now=now)
+        columns.append({"state": state.value, "label": state.label, "orders": cards})
+    return columns
+
+
+def is_overdue(order: Order, *, now: dt.datetime) -> bool:
+    return (
+        order.state in AWAITING_ACCEPTANCE
+        and order.acceptance_due_at is not None
+        and order.acceptance_due_at < now
+    )
+
+
+def orders_awaiting_acceptance(*, user: Any) -> QuerySet:
+    """The staff desk's panel: valid orders waiting for acceptance, earliest due first."""
+    return (
+        order_list(user=user)
+        .filter(state__in=AWAITING_ACCEPTANCE, acceptance_due_at__isnull=False)
+        .order_by("acceptance_due_at", "pk")
+    )
+
+
+def customer_open_orders(*, user: Any) -> QuerySet:
+    """Open orders (not enabled or cancelled), those waiting on the customer first: a quote to
+    accept, an order form whose validation found problems."""
+    waiting = Case(
+        When(state=OrderState.QUOTED, then=Value(0)),
+        When(state=OrderState.RECEIVED, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        order_list(user=user)
+        .exclude(state__in=(OrderState.ENABLED, OrderState.CANCELLED))
+        .annotate(waiting_on_customer=waiting)
+        .order_by("waiting_on_customer", "-created_at", "pk")
+    )
