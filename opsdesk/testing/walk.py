@@ -86,14 +86,18 @@ def route_id(route: Route) -> str:
 
 
 def resolve_url(route: Route, world: dict[str, Any], missing: bool = False) -> str:
+    """The route's URL for `world`; an API route's parameters fill its path and its query string
+    (e.g. "organisation={organisation}")."""
     values = {name: (987654321 if missing else world[key].pk) for name, key in route.params.items()}
+    query = route.query
     if route.kind == "api":
         url = route.target
         for name, value in values.items():
             url = url.replace("{" + name + "}", str(value))
+            query = query.replace("{" + name + "}", str(value))
     else:
         url = reverse(route.target, kwargs=values or None)
-    return f"{url}?{route.query}" if route.query else url
+    return f"{url}?{query}" if query else url
 
 
 def tenant_a_markers(world: dict[str, Any]) -> list[str]:
