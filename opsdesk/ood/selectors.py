@@ -271,7 +271,7 @@ def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
         raise ValidationFailed.field(
             "organisation", f"'{str(organisation)[:20]}' is not an organisation id."
         )
-    org = get_or_not_found(Organisation.objects.restrict(user), int(organisation))
+    org = statement_organisation(user=user, pk=int(organisation))
     close = MonthClose.objects.filter(organisation=org, month=first).select_related("closed_by").first()
     if close is not None:
         lines: list[Any] = list(
@@ -292,3 +292,13 @@ def month_close_list(*, user: Any, organisation: int | None = None) -> QuerySet:
     return narrowed(MonthClose.objects.restrict(user), organisation=organisation).select_related(
         "organisation", "closed_by"
     )
+
+
+def statement_organisations(*, user: Any) -> QuerySet:
+    """The organisations whose statements the user may read (a customer: their own)."""
+    require_permission(user, VIEW)
+    return Organisation.objects.restrict(user).order_by("name")
+
+
+def statement_organisation(*, user: Any, pk: Any) -> Organisation:
+    return get_or_not_found(statement_organisations(user=user), pk)
