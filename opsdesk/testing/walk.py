@@ -49,6 +49,12 @@ def declared_routes_by_module() -> dict[str, list[Route]]:
     return {module.__name__: list(getattr(module, "ROUTES", [])) for module in _opsdesk_modules()}
 
 
+def module_view_permission(name: str) -> str | None:
+    """A routes module's `VIEW_PERMISSION`: a user without it sees none of the module's objects
+    (e.g. billing staff and incidents), so each of its routes answers them 403 or 404."""
+    return next((getattr(m, "VIEW_PERMISSION", None) for m in _opsdesk_modules() if m.__name__ == name), None)
+
+
 def apply_world_extras(world: dict[str, Any]) -> None:
     for module in _opsdesk_modules():
         extras = getattr(module, "world_extras", None)
