@@ -33,6 +33,7 @@ from opsdesk.ood.models import (
 )
 
 VIEW = "ood.view"
+CENTS = Decimal("0.01")
 
 
 def offering_list(*, user: Any, state: str | None = None, q: str | None = None) -> QuerySet:
@@ -227,12 +228,12 @@ def month_figures(
                 engagement=item,
                 month=first,
                 allocated_blocks=allocated,
-                hours_used=billed.hours_used,
+                hours_used=billed.hours_used.quantize(CENTS),
                 billed_blocks=billed.billed_blocks,
-                overrun_hours=billed.overrun_hours,
+                overrun_hours=billed.overrun_hours.quantize(CENTS),
                 rate=rate.rate if rate else None,
                 currency=rate.currency if rate else "GBP",
-                amount=(rate.rate * billed.billed_blocks if rate else Decimal(0)).quantize(Decimal("0.01")),
+                amount=(rate.rate * billed.billed_blocks if rate else Decimal(0)).quantize(CENTS),
             )
         )
     return out

@@ -4,6 +4,7 @@ billing-only role and the customer's balance."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from opsdesk.directory import services as directory
 from opsdesk.notifications.models import Notification
 from opsdesk.ood import rules, selectors, services
 from opsdesk.ood.models import Engagement, EngagementAllocation, TimeEntry
+from opsdesk.ood.tests.conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +289,122 @@ def test_without_a_billing_contact_the_account_manager_is_told(world, engagement
     threshold = Notification.objects.filter(event="ood.engagement.threshold")
     expected = {world[Role.CSDM].email, world[Role.ACCOUNT_MANAGER].email}
     assert {n.recipient for n in threshold if n.recipient} == expected
+
+
+# --- 5. the billing-only role and 6. the customer's view -----------------------------------------
+
+
+def test_billing_staff_read_statements_and_close_months_but_see_no_incidents(world, engagement):
+    log(world, engagement, "5", day=LAST_MONTH)
+    billing = login(world[Role.BILLING])
+    month = f"{LAST_MONTH:%Y-%m}"
+    org = world["org_a"].pk
+    answer = billing.get(f"/api/v1/ood/statements?organisation={org}&month={month}")
+    assert answer.status_code == 200 and answer.json()["totals"] == [{"currency": "GBP", "amount": "1450.00"}]
+    closed = billing.post(
+        "/api/v1/ood/month-closes",
+        data=json.dumps({"organisation": org, "month": month}),
+        content_type="application/json",
+    )
+    assert closed.status_code == 201, closed.content
+    again = billing.post(
+        "/api/v1/ood/month-closes",
+        data=json.dumps({"organisation": org, "month": month}),
+        content_type="application/json",
+    )
+    assert again.status_code == 409 and "already closed" in again.json()["detail"]
+    page = billing.get(f"/ood/statements/{org}/?month={month}")
+    assert page.status_code == 200 and "Closed (invoiced)" in page.content.decode()
+    assert billing.get("/api/v1/incidents").status_code == 403
+    assert billing.get("/incidents/").status_code in (403, 404)
+    assert billing.get(f"/api/v1/incidents/{987654}").status_code in (403, 404)
+    assert "incidents/" not in billing.get(f"/ood/statements/{org}/?month={month}").content.decode()
+
+
+def test_a_customer_sees_their_balance_and_statement_and_not_another_tenants(world, engagement):
+    log(world, engagement, "12.5")
+    customer = login(world["customer_a"])
+    page = customer.get("/ood/balance/").content.decode()
+    assert "12.50 of 40 h" in page
+    usage = customer.get("/api/v1/ood/usage").json()
+    assert [(u["hours_used"], u["allocated_hours"], u["billed_blocks"]) for u in usage] == [
+        ("12.50", "40", 1)
+    ]
+    month = f"{THIS_MONTH:%Y-%m}"
+    own = customer.get(f"/api/v1/ood/statements?organisation={world['org_a'].pk}&month={month}")
+    assert own.status_code == 200 and own.json()["lines"][0]["billed_blocks"] == 1
+    other = login(world["customer_b"])
+    assert (
+        other.get(f"/api/v1/ood/statements?organisation={world['org_a'].pk}&month={month}").status_code == 404
+    )
+    assert other.get(f"/ood/statements/{world['org_a'].pk}/?month={month}").status_code == 404
+    assert other.get("/api/v1/ood/usage").json() == []
+    assert (
+        customer.post(
+            "/api/v1/ood/month-closes",
+            data=json.dumps({"organisation": world["org_a"].pk, "month": f"{LAST_MONTH:%Y-%m}"}),
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+
+
+def test_the_statement_csv_has_a_line_per_engagement_month_and_the_total(world, engagement):
+    log(world, engagement, "20", day=LAST_MONTH)
+    log(world, engagement, "5", day=LAST_MONTH + dt.timedelta(days=1))
+    client = login(world[Role.BILLING])
+    body = client.get(f"/ood/statements/{world['org_a'].pk}/csv/?month={LAST_MONTH:%Y-%m}").content.decode()
+    rows = [row.split(",") for row in body.strip().splitlines()]
+    assert rows[0][:3] == ["month", "offering", "account"]
+    assert rows[1][1:3] == ["EKS maintenance", "111111111102"] and rows[1][-3:] == [
+        "1450.00",
+        "GBP",
+        "2900.00",
+    ]
+    assert rows[-1][1] == "TOTAL" and rows[-1][-1] == "2900.00"
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [("month=2026-13", "month"), ("month=2999-01", "month"), ("month=soon", "month")],
+)
+def test_bad_statement_queries_are_refused_naming_the_field(world, query, field):
+    answer = login(world["admin"]).get(f"/api/v1/ood/statements?organisation={world['org_a'].pk}&{query}")
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
+
+
+def test_time_is_logged_through_the_api_and_refusals_name_the_field(world, engagement):
+    engineer = login(world[Role.ENGINEER])
+
+    def post(**body):
+        data = {
+            "engagement": engagement.pk,
+            "work_date": f"{TODAY}",
+            "hours": "1.5",
+            "description": "Patched.",
+        }
+        return engineer.post(
+            "/api/v1/ood/time-entries", data=json.dumps({**data, **body}), content_type="application/json"
+        )
+
+    assert post().status_code == 201
+    tomorrow = post(work_date=f"{TODAY + dt.timedelta(days=1)}")
+    assert tomorrow.status_code == 422 and tomorrow.json()["errors"][0]["field"] == "work_date"
+    assert post(hours="0.3").json()["errors"][0]["field"] == "hours"
+    assert post(account="111111111101").json()["errors"][0]["field"] == "account"
+    assert TimeEntry.objects.count() == 1
+
+
+def test_an_engineer_logs_time_on_the_engagement_page(world, engagement):
+    engineer = login(world[Role.ENGINEER])
+    url = f"/ood/engagements/{engagement.pk}/time/new/"
+    bad = engineer.post(
+        url, {"work_date": f"{TODAY + dt.timedelta(days=2)}", "hours": "1", "description": "x"}
+    )
+    assert bad.status_code == 422 and "in the future" in bad.content.decode()
+    done = engineer.post(
+        url, {"work_date": f"{TODAY}", "hours": "3.25", "description": "Node group upgrade."}
+    )
+    assert done.status_code == 302
+    page = engineer.get(f"/ood/engagements/{engagement.pk}/").content.decode()
+    assert "3.25 of 40 hours used" in page and "Node group upgrade." in page
