@@ -168,6 +168,8 @@ CONTACT_REVERIFY_DAYS = _env_count("OPSDESK_CONTACT_REVERIFY_DAYS", 90)
 
 # Issue 9 item 1: where links in pages (emails) lead, e.g. https://desk.example.com.
 OPSDESK_BASE_URL = os.environ.get("OPSDESK_BASE_URL", "http://127.0.0.1:8000")
+#: G6: the share of an engagement-month's allocated hours whose crossing notifies the CSDM and billing.
+OPSDESK_OOD_THRESHOLD_PERCENT = _env_count("OPSDESK_OOD_THRESHOLD_PERCENT", 80)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

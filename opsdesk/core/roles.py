@@ -14,9 +14,12 @@ class Role(models.TextChoices):
     SOLUTIONS_ARCHITECT = "solutions_architect", "Solutions architect"
     OPERATIONS_REVIEWER = "operations_reviewer", "Operations reviewer"
     CHANGE_MANAGER = "change_manager", "Change manager"
+    BILLING = "billing", "Billing"
     ADMINISTRATOR = "administrator", "Administrator"
     CUSTOMER = "customer", "Customer user"
     PARTNER = "partner", "Partner user"
 
 
 STAFF_ROLES: frozenset[str] = frozenset(r.value for r in Role if r not in (Role.CUSTOMER, Role.PARTNER))
+#: Staff who only bill (G6): statements and month closes, no operational access (no incidents).
+OPERATIONAL_STAFF_ROLES: frozenset[str] = STAFF_ROLES - {Role.BILLING.value}

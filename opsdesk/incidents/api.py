@@ -82,6 +82,7 @@ def _get(request: HttpRequest, incident_id: int) -> Incident:
 
 @router.get("/incidents", response=page_response_schema(IncidentOut), description=CSV_NOTE)
 def incident_list(request: HttpRequest, filters: Query[IncidentFilter], params: Query[ListParams]):
+    require_permission(request.auth, "incidents.view")
     values = filters.dict()
     if values.get("state") and values["state"] not in (selectors.OPEN, *IncidentState.values):
         raise ValidationFailed.field("state", f"Must be 'open' or one of: {', '.join(IncidentState.values)}.")

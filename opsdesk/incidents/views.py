@@ -153,6 +153,7 @@ ORDERINGS = {
 
 @ui_view
 def queue(request):
+    require(request.user, "incidents.view")
     staff = request.user.is_provider_staff
     form = forms.IncidentFilterForm(
         request.GET, user=request.user, default_state=forms.STATE_OPEN if staff else forms.STATE_ALL

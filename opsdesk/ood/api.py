@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema
 
 from opsdesk.core.api import ERRORS, created_with_etag
@@ -18,10 +19,14 @@ from opsdesk.ood.schemas import (
     ApproveIn,
     BillOut,
     DenyIn,
+    MonthCloseIn,
+    MonthCloseOut,
+    MonthFiguresOut,
     OfferingRateIn,
     OfferingRateOut,
     OodRequestOut,
     StartDateOut,
+    StatementOut,
 )
 
 router = Router(tags=["operations on demand"])
@@ -122,3 +127,55 @@ ENGAGEMENTS = entity(
     ordering=("start_date", "created_at"),
 )
 routes(router, ENGAGEMENTS, module=__name__)
+
+
+# --- time and block billing (G6) ---------------------------------------------------------------
+
+TIME_ENTRIES = entity(
+    "time_entry",
+    "/ood/time-entries",
+    ordering=("work_date", "created_at"),
+    docs={
+        "create": "Log time (G6): hours in quarter hours, counted in the work date's month; refused, "
+        "naming the field, in the future, outside the engagement or in a closed month.",
+        "update": "Corrections while the entry's month is open.",
+        "delete": "Removal while the entry's month is open.",
+    },
+)
+routes(router, TIME_ENTRIES, module=__name__)
+
+
+class FiguresQuery(Schema):
+    month: str | None = None
+    organisation: int | None = None
+    engagement: int | None = None
+
+
+@router.get("/ood/usage", response={200: list[MonthFiguresOut], **ERRORS})
+def ood_usage(request: HttpRequest, query: Query[FiguresQuery]):
+    """G6: per engagement-month the allocation, hours used, billed blocks and overrun (the
+    customer's balance); this month by default."""
+    month = selectors.parse_month(query.month or timezone.localdate())
+    return selectors.month_figures(
+        user=request.auth, month=month, organisation=query.organisation, engagement=query.engagement
+    )
+
+
+class StatementQuery(Schema):
+    organisation: str
+    month: str
+
+
+@router.get("/ood/statements", response={200: StatementOut, **ERRORS})
+def ood_statement(request: HttpRequest, query: Query[StatementQuery]):
+    """G6: an organisation's monthly statement at the rates in force that month; a closed month's
+    lines are those stored at the close."""
+    return selectors.statement(user=request.auth, organisation=query.organisation, month=query.month)
+
+
+@router.post("/ood/month-closes", response={201: MonthCloseOut, **ERRORS})
+def ood_month_close(request: HttpRequest, response: HttpResponse, payload: MonthCloseIn):
+    """G6: billing staff close (invoice) an organisation's ended month; its figures never change."""
+    selectors.statement(user=request.auth, organisation=payload.organisation, month=payload.month)
+    close = services.month_close(actor=request.auth, organisation=payload.organisation, month=payload.month)
+    return created_with_etag(response, close)

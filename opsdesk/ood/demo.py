@@ -1,6 +1,7 @@
-"""Demo data of Operations on Demand (G1–G4): a catalogue with rate history, requests in every state
-(submitted, approved, partially approved, denied) and the engagements the approvals started.
-Idempotent: offerings by name, requests by their notes."""
+"""Demo data of Operations on Demand (G1–G4, G6): a catalogue with rate history, requests in every
+state (submitted, approved, partially approved, denied) and the engagements the approvals started;
+an engagement running since two months ago with time entries, and last month closed with its
+statement. Idempotent: offerings by name, requests by their notes."""
 
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ from typing import Any
 from django.utils import timezone
 
 from opsdesk.core.roles import Role
-from opsdesk.ood import services
-from opsdesk.ood.models import Offering, OodRequest
+from opsdesk.ood import rules, services
+from opsdesk.ood.models import (
+    Engagement,
+    EngagementAllocation,
+    MonthClose,
+    Offering,
+    OodRequest,
+)
 
 #: name, description, plans, regions, rate per block from January 2026.
 OFFERINGS = (
@@ -142,3 +149,52 @@ def build_ood(demo: Any) -> None:
             request=denied,
             reason="The test account runs no EKS cluster; your CSDM will scope this with you first.",
         )
+
+    _billing_history(demo, request, ct, reviewer, today)
+
+
+#: The request of the engagement with a billing history (G6).
+RUNNING = "Control Tower operations for the production account, running since two months ago."
+#: (days into the month, hours, what was done) for last month and this month.
+LAST_MONTH_TIME = (
+    (2, "6.5", "Landing zone update to the latest Control Tower version."),
+    (9, "8", "Guardrail drift remediation across the production OU."),
+    (16, "7.25", "Account vending: two new workload accounts."),
+)
+THIS_MONTH_TIME = ((1, "3.75", "Quarterly review of enabled controls."),)
+
+
+def _billing_history(demo: Any, request: Any, ct: Offering, reviewer: Any, today: dt.date) -> None:
+    """G6: an engagement approved before the demo's history begins (its start moved back two
+    months, as an engagement approved then would have), time logged in both months, and last month
+    closed (invoiced) by billing staff, so its statement is frozen."""
+    running = request(
+        RUNNING, NORTHWIND, "ops@northwind.example", "318472659014", [_line(ct, 1, ("318472659014",))]
+    )
+    this_month = today.replace(day=1)
+    last_month = rules.first_of_month_after(this_month, -1)
+    if running is not None:
+        services.ood_request_approve(actor=reviewer, request=running, reason="Running engagement.")
+        engagement = running.lines.get().engagements.get()
+        since = rules.first_of_month_after(this_month, -2)
+        Engagement.objects.filter(pk=engagement.pk).update(
+            start_date=since, approved_on=since - dt.timedelta(days=10)
+        )
+        EngagementAllocation.objects.filter(engagement=engagement).update(from_month=since)
+        engagement = Engagement.objects.get(pk=engagement.pk)
+        engineer = demo.staff[Role.ENGINEER]
+        for month, entries in ((last_month, LAST_MONTH_TIME), (this_month, THIS_MONTH_TIME)):
+            for day, hours, description in entries:
+                work_date = month + dt.timedelta(days=day - 1)
+                if work_date <= today:
+                    services.time_entry_create(
+                        actor=engineer,
+                        engagement=engagement,
+                        work_date=work_date,
+                        hours=hours,
+                        description=description,
+                    )
+    northwind = demo.organisations[NORTHWIND]
+    if not MonthClose.objects.filter(organisation=northwind, month=last_month).exists():
+        demo.created += 1
+        services.month_close(actor=demo.staff[Role.BILLING], organisation=northwind, month=last_month)

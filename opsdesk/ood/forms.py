@@ -228,3 +228,15 @@ class ApproveForm(VersionedForm):
 
 class DenyForm(VersionedForm):
     reason = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class TimeEntryForm(forms.Form):
+    """G6: one time entry; the service checks the rules (quarter hours, dates, closed months)."""
+
+    work_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.CharField(max_length=20, help_text="Quarter hours, e.g. 1.75.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000)
+
+
+class MonthCloseForm(forms.Form):
+    month = forms.CharField(max_length=7, help_text="YYYY-MM, a month that has ended.")

@@ -1,4 +1,4 @@
-"""Operations on Demand (G1–G4): the catalogue of offerings with their block rates, requests for
+"""Operations on Demand (G1–G4, G6): the catalogue of offerings with their block rates, requests for
 blocks of hours and their review, and the engagements an approval starts.
 
 Offerings and rates belong to the provider (no tenant); requests and engagements belong to one
@@ -264,3 +264,84 @@ class EngagementAllocation(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.engagement}: {self.blocks} from {self.from_month:%Y-%m}"
+
+
+class TimeEntry(BaseModel):
+    """G6: hours an engineer worked on an engagement, in quarter hours, on a work date. Usage is
+    counted by `month` (the first day of the work date's month): a back-dated entry counts in its
+    own month. Entries change only while their month is open (not invoiced)."""
+
+    tenant_path = "organisation"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="time_entries")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="time_entries")
+    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="+")
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    work_date = models.DateField()
+    month = models.DateField(help_text="The first day of the work date's month; usage is counted by it.")
+    hours = models.DecimalField(max_digits=7, decimal_places=2)
+    description = models.TextField(max_length=TEXT_MAX)
+
+    class Meta:
+        ordering = ["-work_date", "-pk"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gt=0), name="ood_time_hours_positive"),
+        ]
+        indexes = [models.Index(fields=["month", "engagement"]), models.Index(fields=["engagement", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.engagement}: {self.hours} h on {self.work_date:%Y-%m-%d}"
+
+
+class MonthClose(BaseModel):
+    """G6: an organisation's month closed (invoiced) by billing staff. From then on the month's
+    figures never change: entries into it are refused and its statement is the lines stored here."""
+
+    tenant_path = "organisation"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="month_closes")
+    month = models.DateField(help_text="The first day of the month closed.")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month", "organisation"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month"], name="ood_month_closed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.month:%Y-%m} (closed)"
+
+
+class StatementLine(BaseModel):
+    """One engagement-month of a closed statement, as it stood at the close (G6)."""
+
+    tenant_path = "close__organisation"
+
+    close = models.ForeignKey(MonthClose, on_delete=models.CASCADE, related_name="lines")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="+")
+    offering = models.CharField(max_length=200)
+    account = models.CharField(max_length=12)
+    recurrence = models.CharField(max_length=16, choices=Recurrence.choices)
+    allocated_blocks = models.PositiveIntegerField()
+    hours_used = models.DecimalField(max_digits=9, decimal_places=2)
+    billed_blocks = models.PositiveIntegerField()
+    overrun_hours = models.DecimalField(max_digits=9, decimal_places=2)
+    rate = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["close", "offering", "account", "engagement"]
+        constraints = [
+            models.UniqueConstraint(fields=["close", "engagement"], name="ood_statement_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.close}: {self.offering} {self.account}"

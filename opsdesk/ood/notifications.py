@@ -4,6 +4,7 @@ transaction and with a dedup key, so a retried decision sends nothing twice."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.ood.choices import RequestState
@@ -52,4 +53,50 @@ def notify_decided(request: OodRequest, *, start: dt.date | None) -> None:
             "start_date": start.isoformat() if start else None,
         },
         dedup_key=f"ood-request:{request.pk}:decided",
+    )
+
+
+def threshold_recipients(engagement) -> list[str]:
+    """The CSDM and the organisation's billing contacts; without a billing contact, the CSDM and
+    the account manager."""
+    org = engagement.organisation
+    emails: list[str] = []
+    if org.csdm_id and org.csdm.email:
+        emails.append(org.csdm.email)
+    billing = [
+        c.email
+        for c in org.contacts.filter(is_billing_contact=True, retired_at__isnull=True).order_by("pk")
+        if c.email
+    ]
+    if billing:
+        emails.extend(billing)
+    elif org.account_manager_id and org.account_manager.email:
+        emails.append(org.account_manager.email)
+    return list(dict.fromkeys(emails))
+
+
+def notify_threshold(engagement, month: dt.date, *, used, allocated_hours) -> None:
+    """G6: an engagement-month has used the threshold share of its allocated hours; told once per
+    engagement-month (the dedup key), however many entries follow."""
+    share = (used * 100 / allocated_hours).quantize(Decimal("1")) if allocated_hours else Decimal(0)
+    body = (
+        f"{engagement.offering} for account {engagement.account.account_id} ({engagement.organisation}) "
+        f"has used {used:.2f} of its {allocated_hours:.2f} allocated hours in {month:%B %Y} ({share} %).\n"
+        "Hours past the allocation are flagged for review and not billed.\n"
+    )
+    notification_enqueue(
+        event="ood.engagement.threshold",
+        organisation=engagement.organisation,
+        recipients=threshold_recipients(engagement),
+        subject=f"[Operations on Demand] {engagement.offering} · {engagement.account.account_id}: "
+        f"{share} % of {month:%B %Y} used",
+        body=body,
+        payload={
+            "engagement": engagement.pk,
+            "organisation": engagement.organisation_id,
+            "month": f"{month:%Y-%m}",
+            "hours_used": f"{used:.2f}",
+            "allocated_hours": f"{allocated_hours:.2f}",
+        },
+        dedup_key=f"ood-threshold:{engagement.pk}:{month:%Y-%m}",
     )

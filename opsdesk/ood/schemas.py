@@ -229,3 +229,139 @@ class BillOut(Schema):
     hours_used: str
     billed_blocks: int
     overrun_hours: str
+
+
+class TimeEntryIn(Schema):
+    engagement: Id
+    work_date: Day = Field(..., description="The date the work was done; usage counts in its month.")
+    hours: Decimal = Field(..., description="Hours in quarter hours (0.25 steps), more than 0.")
+    description: str
+    account: str | None = Field(None, description="The engagement's account id (default: it).")
+
+
+class TimeEntryPatch(Schema):
+    work_date: Day | None = None
+    hours: Decimal | None = None
+    description: str | None = None
+
+
+class TimeEntryOut(Schema):
+    id: int
+    organisation_id: int
+    engagement_id: int
+    offering: str = Field(..., alias="engagement.offering.name")
+    account: str = Field(..., alias="account.account_id")
+    engineer: str | None = None
+    work_date: dt.date
+    month: str
+    hours: Decimal
+    description: str
+    version: int
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_engineer(obj) -> str | None:
+        return obj.engineer.full_name if obj.engineer_id else None
+
+    @staticmethod
+    def resolve_month(obj) -> str:
+        return f"{obj.month:%Y-%m}"
+
+
+class TimeEntryFilter(FilterSchema):
+    engagement: int | None = None
+    organisation: int | None = None
+    month: str | None = Field(None, description="YYYY-MM")
+
+
+class MonthFiguresOut(Schema):
+    engagement_id: int
+    offering: str
+    account: str
+    recurrence: Recurrence
+    month: str
+    allocated_blocks: int
+    allocated_hours: Decimal
+    hours_used: Decimal
+    billed_blocks: int
+    overrun_hours: Decimal
+    overrun: bool = Field(..., description="Hours past the allocation: flagged for review, not billed.")
+    rate: Decimal | None
+    currency: str
+    amount: Decimal
+
+    @staticmethod
+    def resolve_engagement_id(obj) -> int:
+        return obj.engagement_id if hasattr(obj, "engagement_id") else obj.engagement.pk
+
+    @staticmethod
+    def resolve_month(obj) -> str:
+        return f"{obj.month:%Y-%m}" if hasattr(obj, "month") else f"{obj.close.month:%Y-%m}"
+
+    @staticmethod
+    def resolve_allocated_hours(obj) -> Decimal:
+        from opsdesk.ood.rules import BLOCK_HOURS
+
+        return BLOCK_HOURS * obj.allocated_blocks
+
+    @staticmethod
+    def resolve_overrun(obj) -> bool:
+        return obj.overrun_hours > 0
+
+
+class StatementTotalOut(Schema):
+    currency: str
+    amount: Decimal
+
+
+class StatementOut(Schema):
+    organisation_id: int
+    organisation: str
+    month: str
+    closed: bool
+    closed_at: dt.datetime | None
+    lines: list[MonthFiguresOut]
+    billed_blocks: int
+    hours_used: Decimal
+    totals: list[StatementTotalOut]
+
+    @staticmethod
+    def resolve_organisation_id(obj) -> int:
+        return obj.organisation.pk
+
+    @staticmethod
+    def resolve_organisation(obj) -> str:
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_month(obj) -> str:
+        return f"{obj.month:%Y-%m}"
+
+    @staticmethod
+    def resolve_closed_at(obj):
+        return obj.close.closed_at if obj.close else None
+
+    @staticmethod
+    def resolve_totals(obj) -> list:
+        return [{"currency": c, "amount": a} for c, a in sorted(obj.totals.items())]
+
+
+class MonthCloseIn(Schema):
+    organisation: Id
+    month: str = Field(..., description="YYYY-MM, a month that has ended.")
+
+
+class MonthCloseOut(Schema):
+    id: int
+    organisation_id: int
+    month: str
+    closed_at: dt.datetime
+    closed_by: str | None = None
+
+    @staticmethod
+    def resolve_month(obj) -> str:
+        return f"{obj.month:%Y-%m}"
+
+    @staticmethod
+    def resolve_closed_by(obj) -> str | None:
+        return obj.closed_by.full_name if obj.closed_by_id else None

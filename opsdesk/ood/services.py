@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from opsdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import has_permission, require_permission
-from opsdesk.core.services import lock_for_update, record_create, record_update
+from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.directory.choices import OnboardingState
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, ServicePlan
 from opsdesk.ood import rules
@@ -32,16 +32,21 @@ from opsdesk.ood.choices import (
 from opsdesk.ood.models import (
     Engagement,
     EngagementAllocation,
+    MonthClose,
     Offering,
     OfferingRate,
     OodRequest,
     RequestLine,
+    StatementLine,
+    TimeEntry,
 )
-from opsdesk.ood.notifications import notify_decided
+from opsdesk.ood.notifications import notify_decided, notify_threshold
 
 CATALOGUE = "ood.manage_catalogue"
 REQUEST = "ood.request"
 REVIEW = "ood.review"
+LOG_TIME = "ood.log_time"
+CLOSE_MONTH = "ood.close_month"
 
 OFFERING_EDITABLE = frozenset({"name", "description", "plans", "state", "regions"})
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -631,3 +636,240 @@ def ood_request_deny(
 
 def can_review(user: Any) -> bool:
     return has_permission(user, REVIEW)
+
+
+# --- time (G6) ---------------------------------------------------------------------------------
+
+
+def month_is_closed(organisation_id: int, month: dt.date) -> bool:
+    return MonthClose.objects.filter(organisation_id=organisation_id, month=month.replace(day=1)).exists()
+
+
+def _work_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationFailed.field("work_date", f"'{value[:20]}' is not a date (YYYY-MM-DD).")
+    if not isinstance(value, dt.date):
+        raise ValidationFailed.field("work_date", "Give the date the work was done (YYYY-MM-DD).")
+    return value
+
+
+def _entry_hours(value: Any) -> Decimal:
+    if str(value).strip().startswith("-"):
+        raise ValidationFailed.field("hours", f"'{str(value)[:20]}' is negative; log at least 0.25 hours.")
+    try:
+        hours = rules.parse_hours(value, field="hours")
+    except rules.RuleError as exc:
+        raise ValidationFailed.field("hours", exc.message)
+    if hours <= 0:
+        raise ValidationFailed.field("hours", f"'{value}' is not more than 0; log at least 0.25 hours.")
+    if hours > 24:
+        raise ValidationFailed.field("hours", f"'{value}' is more than the 24 hours of one work date.")
+    return hours
+
+
+def _check_entry(engagement: Engagement, work_date: dt.date, account: Any) -> CloudAccount:
+    """The G6 rules of one entry: not in the future, the engagement's own account, the engagement
+    active on the work date, the month still open. Each refusal names its field."""
+    today = timezone.localdate()
+    if work_date > today:
+        raise ValidationFailed.field(
+            "work_date", f"{work_date:%Y-%m-%d} is in the future; time is logged for work done."
+        )
+    if account in (None, ""):
+        found = engagement.account
+    elif isinstance(account, CloudAccount):
+        found = account
+    else:
+        ref = str(account).strip()
+        found = CloudAccount.objects.filter(account_id=ref).first() if ACCOUNT_ID.fullmatch(ref) else None
+        if found is None:
+            raise ValidationFailed.field("account", f"'{ref[:20]}' is not a known AWS account id.")
+    if found.pk != engagement.account_id:
+        raise ValidationFailed.field(
+            "account",
+            f"account {found.account_id} is not on this engagement "
+            f"(it serves {engagement.account.account_id}).",
+        )
+    if work_date < engagement.start_date:
+        raise ValidationFailed.field(
+            "work_date",
+            f"the engagement is not active on {work_date:%Y-%m-%d}; "
+            f"it starts on {engagement.start_date:%Y-%m-%d}.",
+        )
+    if engagement.end_month is not None and work_date.replace(day=1) > engagement.end_month:
+        raise ValidationFailed.field(
+            "work_date",
+            f"the engagement is not active on {work_date:%Y-%m-%d}; "
+            f"its last month is {engagement.end_month:%Y-%m}.",
+        )
+    if month_is_closed(engagement.organisation_id, work_date):
+        raise ValidationFailed.field(
+            "work_date",
+            f"{work_date:%Y-%m} is closed (invoiced) for {engagement.organisation}; "
+            "its figures no longer change.",
+        )
+    return found
+
+
+def time_entry_create(
+    *,
+    actor: Any,
+    engagement: Any,
+    work_date: Any,
+    hours: Any,
+    description: str,
+    account: Any = None,
+) -> TimeEntry:
+    """G6: an engineer logs hours (quarter hours, more than 0) worked on a date against an
+    engagement's account. Counted in the work date's month; refused, naming the field, when that
+    month is closed, the date is in the future or outside the engagement, or the account is not the
+    engagement's. Crossing the threshold of the month's allocation notifies (once a month)."""
+    require_permission(actor, LOG_TIME)
+    day = _work_date(work_date)
+    amount = _entry_hours(hours)
+    description = (description or "").strip()
+    if not description:
+        raise ValidationFailed.field("description", "Say what the time was spent on.")
+    pk = engagement.pk if isinstance(engagement, Engagement) else engagement
+    with transaction.atomic():
+        locked = (
+            Engagement.objects.restrict(actor).select_for_update().filter(pk=pk).first()
+            if _small_id(pk)
+            else None
+        )
+        if locked is None:
+            raise ValidationFailed.field("engagement", f"Unknown engagement '{str(pk)[:20]}'.")
+        found = _check_entry(locked, day, account)
+        entry = record_create(
+            actor=actor,
+            obj=TimeEntry(
+                organisation_id=locked.organisation_id,
+                engagement=locked,
+                account=found,
+                engineer=actor,
+                work_date=day,
+                month=day.replace(day=1),
+                hours=amount,
+                description=description,
+            ),
+            public=False,
+        )
+        _notify_threshold(locked, day.replace(day=1))
+    return entry
+
+
+def _entry_open(entry: TimeEntry) -> None:
+    if month_is_closed(entry.organisation_id, entry.month):
+        raise ValidationFailed.field(
+            "work_date", f"{entry.month:%Y-%m} is closed (invoiced); its entries no longer change."
+        )
+
+
+def time_entry_update(
+    *, actor: Any, time_entry: TimeEntry, expected_version: int | None = None, **changes: Any
+) -> TimeEntry:
+    """Corrections while the entry's month (and the new month) is open; audited."""
+    require_permission(actor, LOG_TIME)
+    unknown = sorted(set(changes) - {"work_date", "hours", "description"})
+    if unknown:
+        raise ValidationFailed(
+            f"Cannot change: {', '.join(unknown)}.",
+            [{"field": name, "message": "This field cannot be changed here."} for name in unknown],
+        )
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with transaction.atomic():
+        engagement = Engagement.objects.select_for_update().select_related("account", "organisation").get(
+            pk=time_entry.engagement_id
+        )
+        _entry_open(time_entry)
+        if "work_date" in changes:
+            day = _work_date(changes["work_date"])
+            _check_entry(engagement, day, engagement.account)
+            changes.update(work_date=day, month=day.replace(day=1))
+        if "hours" in changes:
+            changes["hours"] = _entry_hours(changes["hours"])
+        if "description" in changes:
+            changes["description"] = str(changes["description"]).strip()
+            if not changes["description"]:
+                raise ValidationFailed.field("description", "Say what the time was spent on.")
+        entry = record_update(
+            actor=actor, obj=time_entry, changes=changes, expected_version=expected_version, public=False
+        )
+        _notify_threshold(engagement, entry.month)
+    return entry
+
+
+def time_entry_delete(*, actor: Any, time_entry: TimeEntry, expected_version: int | None = None) -> None:
+    """An entry made in error is removed while its month is open; audited."""
+    require_permission(actor, LOG_TIME)
+    with transaction.atomic():
+        Engagement.objects.select_for_update().filter(pk=time_entry.engagement_id).first()
+        _entry_open(time_entry)
+        record_delete(actor=actor, obj=time_entry, expected_version=expected_version)
+
+
+def threshold_percent() -> Decimal:
+    return Decimal(str(getattr(settings, "OPSDESK_OOD_THRESHOLD_PERCENT", 80)))
+
+
+def _notify_threshold(engagement: Engagement, month: dt.date) -> None:
+    """G6: once the month's hours reach the threshold share of its allocated hours, the CSDM and the
+    billing contacts hear of it (once per engagement-month: the outbox's dedup key)."""
+    from django.db.models import Sum
+
+    allocated = engagement.blocks_in(month)
+    if not allocated:
+        return
+    used = TimeEntry.objects.filter(engagement=engagement, month=month).aggregate(h=Sum("hours"))["h"] or 0
+    limit = rules.BLOCK_HOURS * allocated * threshold_percent() / 100
+    if used >= limit:
+        notify_threshold(engagement, month, used=Decimal(used), allocated_hours=rules.BLOCK_HOURS * allocated)
+
+
+def month_close(*, actor: Any, organisation: Any, month: Any) -> MonthClose:
+    """G6: billing staff close (invoice) an organisation's month once it has ended. The statement's
+    lines are stored as they stand, and from then on the month's figures never change: entries into
+    it are refused. Closing twice is refused; the close is audited."""
+    from opsdesk.ood import selectors
+
+    require_permission(actor, CLOSE_MONTH)
+    first = selectors.parse_month(month)
+    if first == timezone.localdate().replace(day=1):
+        raise ValidationFailed.field("month", f"{first:%Y-%m} has not ended yet; close it from next month.")
+    org = organisation
+    if not isinstance(org, Organisation):
+        org = Organisation.objects.filter(pk=organisation).first() if _small_id(organisation) else None
+    if org is None:
+        raise ValidationFailed.field("organisation", f"Unknown organisation '{str(organisation)[:20]}'.")
+    with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=org.pk).first()
+        if MonthClose.objects.filter(organisation=org, month=first).exists():
+            raise Conflict(f"{first:%Y-%m} is already closed for {org}; a closed month never changes.")
+        close = record_create(
+            actor=actor,
+            obj=MonthClose(organisation=org, month=first, closed_by=actor, closed_at=timezone.now()),
+            public=False,
+        )
+        StatementLine.objects.bulk_create(
+            StatementLine(
+                close=close,
+                engagement=line.engagement,
+                offering=line.offering,
+                account=line.account,
+                recurrence=line.recurrence,
+                allocated_blocks=line.allocated_blocks,
+                hours_used=line.hours_used,
+                billed_blocks=line.billed_blocks,
+                overrun_hours=line.overrun_hours,
+                rate=line.rate or Decimal(0),
+                currency=line.currency,
+                amount=line.amount,
+            )
+            for line in selectors.month_figures(user=actor, month=first, organisation=org.pk)
+        )
+    return close

@@ -10,4 +10,9 @@ urlpatterns = [
     path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
     path("requests/<int:pk>/deny/", views.request_deny, name="request_deny"),
     *views.ENGAGEMENTS.paths("engagements/", create=None, update=None),
+    path("engagements/<int:pk>/time/new/", views.time_entry_create, name="time_entry_create"),
+    path("balance/", views.balance, name="balance"),
+    path("statements/<int:pk>/", views.statement, name="statement"),
+    path("statements/<int:pk>/csv/", views.statement_csv, name="statement_csv"),
+    path("statements/<int:pk>/close/", views.statement_close, name="statement_close"),
 ]

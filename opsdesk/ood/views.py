@@ -3,9 +3,11 @@ review screen, and engagements. Thin by rule: parse, call one selector or servic
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -283,10 +285,14 @@ def request_deny(request, pk: int):
 
 def _engagement_context(request, engagement) -> dict[str, Any]:
     today = timezone.localdate()
+    figures = selectors.month_figures(user=request.user, month=today, engagement=engagement.pk)
     return {
         "status_now": engagement.status_on(today),
         "blocks_now": selectors.allocation_in(engagement, today),
         "rate_now": selectors.rate_in_force(engagement.offering, today),
+        "figures": figures[0] if figures else None,
+        "entries": selectors.time_entry_list(user=request.user, engagement=engagement.pk)[:50],
+        "can_log_time": has_permission(request.user, services.LOG_TIME),
     }
 
 
@@ -313,3 +319,136 @@ ENGAGEMENTS = Pages(
     detail_template="ood/engagements/detail.html",
     detail_context=_engagement_context,
 )
+
+
+# --- time and block billing (G6) ---------------------------------------------------------------
+
+
+@ui_view
+def time_entry_create(request, pk: int):
+    """G6: log time against an engagement; every refusal lands on its field."""
+    require(request.user, VIEW)
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    require(request.user, services.LOG_TIME)
+    form = forms.TimeEntryForm(bound(request), initial={"work_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.time_entry_create(actor=request.user, engagement=engagement, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, "Time logged.")
+            return redirect("ood:engagement_detail", pk=engagement.pk)
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"Log time · {engagement}",
+            "submit_label": "Log time",
+            "cancel_url": reverse("ood:engagement_detail", args=[engagement.pk]),
+            "intro": "Hours in quarter hours; they count in the work date's month. A closed (invoiced) "
+            "month takes no more time.",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _month_arg(request) -> str:
+    return request.GET.get("month") or f"{timezone.localdate():%Y-%m}"
+
+
+@ui_view
+def balance(request):
+    """G6: this month's hours used against the allocation, per engagement (a customer's own)."""
+    require(request.user, VIEW)
+    month = selectors.parse_month(_month_arg(request))
+    figures = selectors.month_figures(user=request.user, month=month)
+    organisations = selectors.statement_organisations(user=request.user)
+    return render(
+        request,
+        "ood/billing/balance.html",
+        {"figures": figures, "month": month, "organisations": organisations},
+    )
+
+
+def _statement_or_form_error(request, pk: int):
+    try:
+        return selectors.statement(user=request.user, organisation=pk, month=_month_arg(request)), None
+    except ValidationFailed as exc:
+        return None, exc.detail
+
+
+@ui_view
+def statement(request, pk: int):
+    """G6: an organisation's monthly statement; a closed month shows its figures frozen at close."""
+    require(request.user, VIEW)
+    found, error = _statement_or_form_error(request, pk)
+    if found is None:
+        organisation = selectors.statement_organisation(user=request.user, pk=pk)
+        return render(
+            request,
+            "ood/billing/statement.html",
+            {"error": error, "organisation": organisation, "month_text": request.GET.get("month", "")},
+            status=422,
+        )
+    can_close = (
+        not found.closed
+        and has_permission(request.user, services.CLOSE_MONTH)
+        and found.month < timezone.localdate().replace(day=1)
+    )
+    return render(
+        request,
+        "ood/billing/statement.html",
+        {"statement": found, "organisation": found.organisation, "can_close": can_close},
+    )
+
+
+@ui_view
+def statement_csv(request, pk: int):
+    require(request.user, VIEW)
+    found, error = _statement_or_form_error(request, pk)
+    if found is None:
+        return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="statement-{found.organisation.pk}-{found.month:%Y-%m}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["month", "offering", "account", "recurrence", "allocated_blocks", "hours_used", "billed_blocks",
+         "overrun_hours", "rate", "currency", "amount"]
+    )
+    for line in found.lines:
+        writer.writerow(
+            [f"{found.month:%Y-%m}", line.offering, line.account, line.recurrence, line.allocated_blocks,
+             f"{line.hours_used:.2f}", line.billed_blocks, f"{line.overrun_hours:.2f}",
+             "" if line.rate is None else f"{line.rate:.2f}", line.currency, f"{line.amount:.2f}"]
+        )
+    for currency, amount in sorted(found.totals.items()):
+        writer.writerow([f"{found.month:%Y-%m}", "TOTAL", "", "", "", f"{found.hours_used:.2f}",
+                         found.billed_blocks, "", "", currency, f"{amount:.2f}"])
+    return response
+
+
+@require_POST
+@ui_view
+def statement_close(request, pk: int):
+    """G6: billing staff close (invoice) the month shown; refusals come back as a message."""
+    require(request.user, VIEW)
+    organisation = selectors.statement_organisation(user=request.user, pk=pk)
+    require(request.user, services.CLOSE_MONTH)
+    form = forms.MonthCloseForm(request.POST)
+    month = request.POST.get("month", "")
+    if form.is_valid():
+        try:
+            services.month_close(
+                actor=request.user, organisation=organisation, month=form.cleaned_data["month"]
+            )
+        except (ValidationFailed, Conflict) as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, f"{organisation} {month} closed; its statement no longer changes.")
+    else:
+        messages.error(request, "Give the month to close (YYYY-MM).")
+    return redirect(f"{reverse('ood:statement', args=[organisation.pk])}?month={month[:7]}")

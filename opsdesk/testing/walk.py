@@ -49,6 +49,12 @@ def declared_routes_by_module() -> dict[str, list[Route]]:
     return {module.__name__: list(getattr(module, "ROUTES", [])) for module in _opsdesk_modules()}
 
 
+def module_view_permission(name: str) -> str | None:
+    """A routes module's `VIEW_PERMISSION`: a user without it sees none of the module's objects
+    (e.g. billing staff and incidents), so each of its routes answers them 403 or 404."""
+    return next((getattr(m, "VIEW_PERMISSION", None) for m in _opsdesk_modules() if m.__name__ == name), None)
+
+
 def apply_world_extras(world: dict[str, Any]) -> None:
     for module in _opsdesk_modules():
         extras = getattr(module, "world_extras", None)
@@ -86,14 +92,18 @@ def route_id(route: Route) -> str:
 
 
 def resolve_url(route: Route, world: dict[str, Any], missing: bool = False) -> str:
+    """The route's URL for `world`; an API route's parameters fill its path and its query string
+    (e.g. "organisation={organisation}")."""
     values = {name: (987654321 if missing else world[key].pk) for name, key in route.params.items()}
+    query = route.query
     if route.kind == "api":
         url = route.target
         for name, value in values.items():
             url = url.replace("{" + name + "}", str(value))
+            query = query.replace("{" + name + "}", str(value))
     else:
         url = reverse(route.target, kwargs=values or None)
-    return f"{url}?{route.query}" if route.query else url
+    return f"{url}?{query}" if query else url
 
 
 def tenant_a_markers(world: dict[str, Any]) -> list[str]:

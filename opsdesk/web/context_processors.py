@@ -12,6 +12,8 @@ _CAN = {
     "change_service": "directory.change_service",
     "view_user": "directory.view_user",
     "change_user": "directory.change_user",
+    "view_incidents": "incidents.view",
+    "view_oncall": "oncall.view",
 }
 
 

@@ -72,7 +72,9 @@ def _expect_allowed(route: Route, user) -> bool:
     return user.role in PERMISSIONS.get(route.permission, frozenset())
 
 
-def _check(route: Route, who: str, world: dict, response, text: str, missing_response) -> None:
+def _check(
+    route: Route, who: str, world: dict, response, text: str, missing_response, needs: str | None = None
+) -> None:
     status = response.status_code
     label = f"{route_id(route)} as {who}: {status}"
     assert status < 500, label
@@ -97,6 +99,14 @@ def _check(route: Route, who: str, world: dict, response, text: str, missing_res
             assert status < 400, label
         else:
             assert status == 404, label
+        return
+    if needs is not None and user.role not in PERMISSIONS.get(needs, frozenset()):
+        # Refused, or (a list, reference data) nothing of either tenant's records shown.
+        markers = [*walk.tenant_a_markers(world), *walk.tenant_b_markers(world)]
+        shown = [m for m in markers if m in text]
+        assert status in (403, 404) or (status < 400 and not shown), (
+            f"{label}: without {needs} nothing of it is shown: {shown}"
+        )
         return
     if who == "customer_b" and refers_to_a:
         assert status == 404, f"{label}: another tenant's object must answer 404"
@@ -126,6 +136,7 @@ def test_routes_respect_tenancy(module: str, world):
     """One world per declaring module; every (route, user) call runs in a savepoint rolled back
     afterwards, so each starts from the same world. All failures are reported together."""
     walk.apply_world_extras(world)
+    needs = walk.module_view_permission(module)
     failures = []
     for route in GROUPS[module]:
         for who in USERS:
@@ -140,7 +151,7 @@ def test_routes_respect_tenancy(module: str, world):
                     missing = None
                     if who == "customer_b" and route.params:
                         missing = _call(client, route, world, walk.resolve_url(route, world, missing=True))
-                    _check(route, who, world, response, text, missing)
+                    _check(route, who, world, response, text, missing, needs)
                 except AssertionError as exc:
                     failures.append(str(exc).splitlines()[0])
                 transaction.set_rollback(True)

@@ -139,10 +139,12 @@ def test_everything_is_audited(demo):
         )
     )
     # Operations on Demand: the account manager keeps the catalogue and submits on behalf of the
-    # customers; the operations reviewer decides.
+    # customers; the operations reviewer decides; an engineer logs time; billing closes a month.
     manager = User.objects.get(email="account_manager@provider.example")
     reviewer = User.objects.get(email="operations_reviewer@provider.example")
-    assert actors == {admin.pk, desk.pk, manager.pk, reviewer.pk}
+    engineer = User.objects.get(email="engineer@provider.example")
+    billing = User.objects.get(email="billing@provider.example")
+    assert actors == {admin.pk, desk.pk, manager.pk, reviewer.pk, engineer.pk, billing.pk}
 
 
 def test_running_twice_changes_nothing(demo):

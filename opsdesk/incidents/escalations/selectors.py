@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import get_or_not_found
 from opsdesk.incidents.escalations.models import (
     ACTIVE_ESCALATION_STATES,
@@ -29,6 +30,8 @@ def escalation_criterion_list(*, active_only: bool = True) -> QuerySet:
 def escalation_list(
     *, user: Any, incident: Any = None, state: str | None = None, active: bool | None = None
 ) -> QuerySet:
+    if not has_permission(user, "incidents.view"):  # billing staff: no operational access
+        return Escalation.objects.none()
     qs = Escalation.objects.restrict(user).select_related(
         "incident__organisation",
         "level",

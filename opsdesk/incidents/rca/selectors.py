@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.incidents.rca.models import RcaAction, RcaState, RootCauseAnalysis
 
@@ -20,6 +21,8 @@ def rca_list(
     organisation: Any = None,
     at: dt.datetime | None = None,
 ) -> QuerySet:
+    if not has_permission(user, "incidents.view"):  # billing staff: no operational access
+        return RootCauseAnalysis.objects.none()
     qs = (
         RootCauseAnalysis.objects.restrict(user)
         .select_related("incident__organisation", "requested_by", "submitted_by", "accepted_by")

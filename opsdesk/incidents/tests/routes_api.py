@@ -2,6 +2,9 @@
 
 from opsdesk.testing.routes import Route, api_entity, steps
 
+#: Billing staff (no operational access) see none of this: 403 or 404 (walk.module_view_permission).
+VIEW_PERMISSION = "incidents.view"
+
 API = "/api/v1"
 WALK_SERVICE = "WALK-SVC"
 VIEW = "incidents.view"

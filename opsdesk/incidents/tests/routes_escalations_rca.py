@@ -8,6 +8,9 @@ from typing import Any
 
 from opsdesk.testing.routes import Route, api_entity, steps
 
+#: Billing staff (no operational access) see none of this: 403 or 404 (walk.module_view_permission).
+VIEW_PERMISSION = "incidents.view"
+
 API = "/api/v1"
 ESCALATE = "incidents.escalate"
 MANAGE = "incidents.manage_escalations"

@@ -81,4 +81,23 @@ ROUTES = [
     Route("ui", "ood:request_approve", "POST", body=_approve, **REVIEW),
     Route("ui", "ood:request_deny", "POST", body=_deny, **REVIEW),
     *ui_pages("ood:engagement", "engagement_a", read=READ),
+    *form(
+        "ood:time_entry_create",
+        lambda w: {"work_date": "2026-09-02", "hours": "1.5", "description": "Walk entry."},
+        params={"pk": "engagement_a"},
+        staff_only=True,
+        permission="ood.log_time",
+    ),
+    Route("ui", "ood:balance", query="month=2026-10", **READ),
+    Route("ui", "ood:statement", params={"pk": "org_a"}, query="month=2026-10", **READ),
+    Route("ui", "ood:statement_csv", params={"pk": "org_a"}, query="month=2026-10", **READ),
+    Route(
+        "ui",
+        "ood:statement_close",
+        "POST",
+        params={"pk": "org_a"},
+        body=lambda w: {"month": "2026-09"},
+        staff_only=True,
+        permission="ood.close_month",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from opsdesk.testing.routes import Route, api_entity, steps
@@ -69,6 +70,36 @@ ROUTES = [
     step("approve", "ood_request_a", "ood.review", lambda w: {}),
     step("deny", "ood_request_a", "ood.review", lambda w: {"reason": "Walk denial."}),
     *api_entity(f"{API}/ood/engagements", "engagement_id", "engagement_a"),
+    *api_entity(
+        f"{API}/ood/time-entries",
+        "time_entry_id",
+        "time_entry_a",
+        create=lambda w: {
+            "engagement": w["engagement_a"].pk,
+            "work_date": w["engagement_a"].start_date.isoformat(),
+            "hours": "1.25",
+            "description": "Walk entry.",
+        },
+        update=lambda w: {"hours": "0.75"},
+        delete="time_entry_a",
+        create_staff_only=True,
+        write={"staff_only": True, "permission": "ood.log_time"},
+    ),
+    Route("api", f"{API}/ood/usage", query="month=2026-10"),
+    Route(
+        "api",
+        f"{API}/ood/statements",
+        params={"organisation": "org_a"},
+        query="organisation={organisation}&month=2026-10",
+    ),
+    Route(
+        "api",
+        f"{API}/ood/month-closes",
+        "POST",
+        body=lambda w: {"organisation": w["org_a"].pk, "month": "2026-09"},
+        staff_only=True,
+        permission="ood.close_month",
+    ),
 ]
 
 
@@ -107,4 +138,15 @@ def world_extras(world: dict[str, Any]) -> None:
         actor=world["customer_a"], submitting_account=world["account_a"].account_id, lines=[line]
     )
     services.ood_request_approve(actor=world["operations_reviewer"], request=approved)
-    world["engagement_a"] = approved.lines.get().engagements.get()
+    engagement = approved.lines.get().engagements.get()
+    # Started in the past (approved then, as the demo's history is): time can be logged against it.
+    type(engagement).objects.filter(pk=engagement.pk).update(start_date=dt.date(2026, 9, 1))
+    engagement.allocations.update(from_month=dt.date(2026, 9, 1))
+    world["engagement_a"] = type(engagement).objects.get(pk=engagement.pk)
+    world["time_entry_a"] = services.time_entry_create(
+        actor=world["engineer"],
+        engagement=world["engagement_a"],
+        work_date=dt.date(2026, 10, 5),
+        hours="2",
+        description="Walk entry CanaryAlpha7Q",
+    )

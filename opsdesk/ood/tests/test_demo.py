@@ -2,11 +2,13 @@
 made through the services and idempotent."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from opsdesk.ood.models import Engagement, Offering, OfferingRate, OodRequest
+from opsdesk.ood.models import Engagement, MonthClose, Offering, OfferingRate, OodRequest, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +22,23 @@ def test_demo_catalogue_requests_and_engagements():
     }
     assert OfferingRate.objects.filter(offering__name="EKS maintenance").count() == 2
     states = sorted(OodRequest.objects.values_list("state", flat=True))
-    assert states == ["approved", "denied", "partially_approved", "submitted"]
-    assert Engagement.objects.count() == 4  # 2 EKS accounts, 1 SAP account, 1 Control Tower one-time
+    assert states == ["approved", "approved", "denied", "partially_approved", "submitted"]
+    # 2 EKS accounts, 1 SAP account, 1 Control Tower one-time, 1 Control Tower running since two months ago
+    assert Engagement.objects.count() == 5
     agreed = Engagement.objects.filter(agreed_start=True)
     assert agreed.count() == 2 and all(e.agreed_with for e in agreed)
-    counts = (Offering.objects.count(), OodRequest.objects.count(), Engagement.objects.count())
+    # G6: time logged, and last month closed with its statement frozen.
+    assert TimeEntry.objects.filter(month__lt=timezone.localdate().replace(day=1)).count() == 3
+    (close,) = MonthClose.objects.all()
+    (line,) = close.lines.all()
+    assert (line.offering, line.hours_used) == ("Control Tower operations", Decimal("21.75"))
+    assert (line.billed_blocks, line.overrun_hours) == (1, Decimal("1.75"))  # flagged, not billed
+    assert close.closed_by.role == "billing"
+
+    def counts():
+        models = (Offering, OodRequest, Engagement, TimeEntry, MonthClose)
+        return [m.objects.count() for m in models]
+
+    before = counts()
     call_command("demo", stdout=io.StringIO())
-    assert (Offering.objects.count(), OodRequest.objects.count(), Engagement.objects.count()) == counts
+    assert counts() == before

@@ -10,6 +10,9 @@ from typing import Any
 
 from opsdesk.testing.routes import Route, form
 
+#: Billing staff (no operational access) see none of this: 403 or 404 (walk.module_view_permission).
+VIEW_PERMISSION = "incidents.view"
+
 API = "/api/v1"
 UPDATE = "incidents.update"
 RCA = "incidents.rca"

@@ -13,6 +13,9 @@ from typing import Any
 
 from opsdesk.testing.routes import Route, form, ui_pages
 
+#: Billing staff (no operational access) see none of this: 403 or 404 (walk.module_view_permission).
+VIEW_PERMISSION = "incidents.view"
+
 WRITE = "incidents.rca"
 ACCEPT = "incidents.request_rca"
 
