@@ -28,3 +28,8 @@ class DeadlineKind(models.TextChoices):
     ESCALATION_ACKNOWLEDGEMENT = "escalation_acknowledgement", "Escalation acknowledgement"
     ESCALATION_RESPONSE = "escalation_response", "Escalation considered response"
     ORDER_ACCEPTANCE = "order_acceptance", "Order acceptance"
+    ENGAGEMENT_START = "engagement_start", "Engagement start"
+    CHANGE_IMPLEMENTATION = "change_implementation", "Standard change implementation"
+    CHANGE_REVIEW = "change_review", "Change review and delivery approach"
+    MAINTENANCE_NOTICE = "maintenance_notice", "Maintenance notice"
+    EMAIL_REPLY = "email_reply", "Email reply"
