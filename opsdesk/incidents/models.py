@@ -155,6 +155,9 @@ class Incident(BaseModel):
                 condition=Q(state__in=sorted(OPEN_STATES)),
                 name="incident_open_priority",
             ),
+            # The open queue's capped count of a common search checks the ids the text index gave
+            # against the open states: probing this small index answers without a heap visit.
+            models.Index(fields=["id"], condition=Q(state__in=sorted(OPEN_STATES)), name="incident_open_ids"),
             models.Index(fields=["organisation", "state"], name="incident_org_state"),
             # B5 and B6 read the deadlines (sla.Deadline), not these copies: no index for them here.
         ]
