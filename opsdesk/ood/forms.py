@@ -254,6 +254,7 @@ class MonthCloseForm(forms.Form):
 
 class ModificationFilterForm(FilterForm):
     state = forms.ChoiceField(required=False, choices=ANY + ModificationState.choices)
+    engagement = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class ModificationForm(ServiceErrorsForm):

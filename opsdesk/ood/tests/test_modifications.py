@@ -538,3 +538,6 @@ def test_the_reviewer_decides_on_the_modification_page(world, engagement):
     assert second.reference in html and "December 2026" in html
     listing = client.get(reverse("ood:modification_list")).content.decode()
     assert modification.reference in listing and second.reference in listing
+    filtered = reverse("ood:modification_list") + "?engagement=999999&state=approved"
+    other = client.get(filtered).content.decode()
+    assert modification.reference not in other
