@@ -19,6 +19,8 @@ from opsdesk.ood.schemas import (
     ApproveIn,
     BillOut,
     DenyIn,
+    ModificationDecisionIn,
+    ModificationOut,
     MonthCloseIn,
     MonthCloseOut,
     MonthFiguresOut,
@@ -179,3 +181,43 @@ def ood_month_close(request: HttpRequest, response: HttpResponse, payload: Month
     selectors.statement(user=request.auth, organisation=payload.organisation, month=payload.month)
     close = services.month_close(actor=request.auth, organisation=payload.organisation, month=payload.month)
     return created_with_etag(response, close)
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+MODIFICATIONS = entity(
+    "modification",
+    "/ood/modifications",
+    ("list", "create", "get"),
+    ordering=("created_at", "state", "decided_at"),
+    docs={
+        "create": "Ask for a change of a monthly engagement (G5): new blocks a month, accounts added or "
+        "removed, or its end, from a requested date (today or later). Every problem is named by its "
+        "field; nothing changes before the review."
+    },
+)
+routes(router, MODIFICATIONS, module=__name__)
+
+for action, service, description in (
+    (
+        "approve",
+        "modification_approve",
+        "Approve (G5): effective on the G4 date from today, never earlier than requested.",
+    ),
+    ("scoping", "modification_require_scoping", "Require scoping with the CSDM (reason required)."),
+    ("deny", "modification_deny", "Deny (reason required); the engagement is unchanged."),
+):
+    command(
+        router,
+        f"/ood/modifications/{{modification_id}}/{action}",
+        name=f"modification_{action}",
+        module=__name__,
+        id="modification_id",
+        get=late(selectors, "modification_get"),
+        service=late(services, service),
+        target="modification",
+        out=ModificationOut,
+        payload=ModificationDecisionIn,
+        fields=("reason",),
+        description=description,
+    )

@@ -23,6 +23,15 @@ class RequestState(models.TextChoices):
 DECIDED = (RequestState.APPROVED, RequestState.PARTIALLY_APPROVED, RequestState.DENIED)
 
 
+class ModificationState(models.TextChoices):
+    """G5: a modification is approved, sent to scoping with the CSDM, or denied; once."""
+
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    SCOPING_REQUIRED = "scoping_required", "Scoping required"
+    DENIED = "denied", "Denied"
+
+
 class EngagementStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     ACTIVE = "active", "Active"

@@ -1,7 +1,9 @@
-"""Demo data of Operations on Demand (G1–G4, G6): a catalogue with rate history, requests in every
+"""Demo data of Operations on Demand (G1–G6): a catalogue with rate history, requests in every
 state (submitted, approved, partially approved, denied) and the engagements the approvals started;
 an engagement running since two months ago with time entries, and last month closed with its
-statement. Idempotent: offerings by name, requests by their notes."""
+statement; modifications (G5): one approved (blocks up, a new allocation row), one sent to scoping
+with the CSDM and the second request that follows it, awaiting review. Idempotent: offerings by
+name, requests and modifications by their notes."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from opsdesk.ood import rules, services
 from opsdesk.ood.models import (
     Engagement,
     EngagementAllocation,
+    Modification,
     MonthClose,
     Offering,
     OodRequest,
@@ -151,6 +154,7 @@ def build_ood(demo: Any) -> None:
         )
 
     _billing_history(demo, request, ct, reviewer, today)
+    _modifications(demo, manager, reviewer)
 
 
 #: The request of the engagement with a billing history (G6).
@@ -198,3 +202,44 @@ def _billing_history(demo: Any, request: Any, ct: Offering, reviewer: Any, today
     if not MonthClose.objects.filter(organisation=northwind, month=last_month).exists():
         demo.created += 1
         services.month_close(actor=demo.staff[Role.BILLING], organisation=northwind, month=last_month)
+
+
+#: G5: the running Control Tower engagement goes from 1 to 2 blocks a month (approved).
+BLOCKS_UP = "Guardrail work doubles with the new workload OU; two blocks a month from now on."
+#: G5: adding the development account to the EKS line is sent to scoping, then asked for again.
+SCOPED = "Add the development account to EKS maintenance."
+FOLLOW_UP = "Development EKS cluster, as scoped with the CSDM: same blocks as production."
+
+
+def _modifications(demo: Any, manager: Any, reviewer: Any) -> None:
+    contact = demo.contacts["ops@northwind.example"]
+    running = Engagement.objects.filter(line__request__notes=RUNNING).first()
+    eks = Engagement.objects.filter(
+        line__request__notes__startswith="EKS upgrades", account__account_id="318472659014"
+    ).first()
+
+    def modification(notes: str, engagement: Engagement | None, **changes: Any) -> Modification | None:
+        if engagement is None or Modification.objects.filter(notes=notes).exists():
+            return None
+        demo.created += 1
+        return services.modification_create(
+            actor=manager,
+            engagement=engagement,
+            contact=contact,
+            requested_date=timezone.localdate(),
+            notes=notes,
+            **changes,
+        )
+
+    up = modification(BLOCKS_UP, running, blocks=2)
+    if up is not None:
+        services.modification_approve(actor=reviewer, modification=up, reason="Agreed with the CSDM.")
+    scoped = modification(SCOPED, eks, add_accounts=["427593810265"])
+    if scoped is not None:
+        services.modification_require_scoping(
+            actor=reviewer,
+            modification=scoped,
+            reason="The development cluster's size and upgrade cadence are not known yet; "
+            "your CSDM will scope them with you.",
+        )
+        modification(FOLLOW_UP, eks, add_accounts=["427593810265"], follows=scoped)

@@ -10,7 +10,14 @@ from django import forms
 
 from opsdesk.core.ui.forms import ANY, FilterForm, ServiceErrorsForm, VersionedForm, search_field
 from opsdesk.directory.models import ServicePlan
-from opsdesk.ood.choices import CURRENCIES, DEFAULT_CURRENCY, OfferingState, Recurrence, RequestState
+from opsdesk.ood.choices import (
+    CURRENCIES,
+    DEFAULT_CURRENCY,
+    ModificationState,
+    OfferingState,
+    Recurrence,
+    RequestState,
+)
 from opsdesk.ood.models import TEXT_MAX
 
 
@@ -240,3 +247,61 @@ class TimeEntryForm(forms.Form):
 
 class MonthCloseForm(forms.Form):
     month = forms.CharField(max_length=7, help_text="YYYY-MM, a month that has ended.")
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+
+class ModificationFilterForm(FilterForm):
+    state = forms.ChoiceField(required=False, choices=ANY + ModificationState.choices)
+    engagement = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class ModificationForm(ServiceErrorsForm):
+    """G5: the changes asked for and the requested effective date; the service checks them (blocks
+    that change something, G2's rule for added accounts, a monthly engagement) field by field."""
+
+    contact = forms.TypedChoiceField(coerce=int, required=False, label="On behalf of (named contact)")
+    requested_date = forms.DateField(
+        widget=DateInput(),
+        label="Requested effective date",
+        help_text="Today or later. Changes apply from a month's first day: the G4 date from approval, "
+        "never earlier than the month start on or after this date.",
+    )
+    blocks = forms.CharField(
+        required=False, max_length=20, label="New blocks a month", help_text="Leave empty to keep them."
+    )
+    add_accounts = forms.CharField(
+        required=False,
+        max_length=3000,
+        label="Accounts to add",
+        help_text="12-digit ids, comma-separated; each a new engagement on the same request line.",
+    )
+    remove_accounts = forms.CharField(
+        required=False,
+        max_length=3000,
+        label="Accounts to remove",
+        help_text="12-digit ids of other accounts on the same request line; their engagements end.",
+    )
+    end = forms.BooleanField(required=False, label="End this engagement")
+    follows = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    notes = forms.CharField(required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, contacts: list[tuple[int, str]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if contacts is None:
+            del self.fields["contact"]
+        else:
+            self.fields["contact"].choices = [("", "—")] + contacts
+            self.fields["contact"].required = True
+
+
+class ModificationDecisionForm(VersionedForm):
+    """G5's review: approve (a note), require scoping or deny (a reason, which the service requires)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to require scoping or to deny; told to the requester.",
+    )

@@ -22,6 +22,7 @@ from opsdesk.ood.choices import (
     CURRENCIES,
     DEFAULT_CURRENCY,
     EngagementStatus,
+    ModificationState,
     OfferingState,
     Recurrence,
     RequestState,
@@ -252,6 +253,14 @@ class EngagementAllocation(BaseModel):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="allocations")
     from_month = models.DateField()
     blocks = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    modification = models.ForeignKey(
+        "Modification",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        help_text="The modification (G5) that set it; empty: the approval that started the engagement.",
+    )
 
     class Meta:
         ordering = ["engagement", "from_month"]
@@ -345,3 +354,92 @@ class StatementLine(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.close}: {self.offering} {self.account}"
+
+
+class Modification(BaseModel):
+    """G5: a request to change an engagement — its blocks a month up or down, accounts added to its
+    request line (each a new engagement) or removed (that account's engagement ends), or the end of
+    a monthly engagement — from a requested effective date. Reviewed once: approved (effective on
+    the G4 date from the approval, never earlier than requested), sent to scoping with the CSDM, or
+    denied. After scoping, a second modification `follows` the first and carries the change."""
+
+    tenant_path = "organisation"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ood_modifications")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="modifications")
+    contact = models.ForeignKey(
+        NamedContact, on_delete=models.PROTECT, related_name="ood_modifications", help_text="Requested by."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    follows = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followed_by",
+        help_text="The modification sent to scoping that this one carries out.",
+    )
+    requested_date = models.DateField(help_text="The effective date asked for.")
+    blocks = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="New blocks a month; empty: unchanged.",
+    )
+    end = models.BooleanField(default=False, help_text="End this monthly engagement.")
+    add_accounts = models.ManyToManyField(CloudAccount, blank=True, related_name="+")
+    remove_accounts = models.ManyToManyField(CloudAccount, blank=True, related_name="+")
+    notes = models.TextField(max_length=TEXT_MAX, blank=True)
+    state = models.CharField(
+        max_length=24, choices=ModificationState.choices, default=ModificationState.SUBMITTED
+    )
+    effective_month = models.DateField(
+        null=True, blank=True, help_text="First day of the month the approved change takes effect."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=TEXT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "engagement modification"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(state=ModificationState.SUBMITTED) & Q(decided_at__isnull=True))
+                | (~Q(state=ModificationState.SUBMITTED) & Q(decided_at__isnull=False)),
+                name="ood_modification_decided_at_iff_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ModificationState.APPROVED, effective_month__isnull=False)
+                | (~Q(state=ModificationState.APPROVED) & Q(effective_month__isnull=True)),
+                name="ood_modification_effective_iff_approved",
+            ),
+            models.CheckConstraint(
+                condition=Q(blocks__isnull=True) | Q(blocks__gte=1),
+                name="ood_modification_blocks_at_least_one",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(end=True) & Q(blocks__isnull=False)),
+                name="ood_modification_end_takes_no_blocks",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "state"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"MOD-{self.pk:06d}" if self.pk else "MOD-new"
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state != ModificationState.SUBMITTED
+
+    def clean(self) -> None:
+        if self.effective_month is not None and self.effective_month.day != 1:
+            raise ValidationError({"effective_month": "A change takes effect on the first day of a month."})

@@ -100,3 +100,56 @@ def notify_threshold(engagement, month: dt.date, *, used, allocated_hours) -> No
         },
         dedup_key=f"ood-threshold:{engagement.pk}:{month:%Y-%m}",
     )
+
+
+def _modification_changes(modification) -> str:
+    """The changes a modification names, one a line, as the requester wrote them."""
+    rows = []
+    if modification.blocks is not None:
+        rows.append(f"- {modification.blocks} block(s) a month")
+    if modification.end:
+        rows.append("- end the engagement")
+    added = ", ".join(a.account_id for a in modification.add_accounts.all())
+    if added:
+        rows.append(f"- add account(s) {added}")
+    removed = ", ".join(a.account_id for a in modification.remove_accounts.all())
+    if removed:
+        rows.append(f"- remove account(s) {removed}")
+    return "\n".join(rows)
+
+
+def notify_modification_decided(modification) -> None:
+    """G5: the named contact who asked for a change learns the decision and, once approved, the
+    month it takes effect; sent to scoping, that the CSDM will scope it with them."""
+    engagement = modification.engagement
+    decision = modification.get_state_display().lower()
+    body = (
+        f"Your modification {modification.reference} of {engagement.offering} for account "
+        f"{engagement.account.account_id} has been reviewed: {decision}.\n\n"
+        f"{_modification_changes(modification)}\n"
+    )
+    if modification.decision_reason:
+        body += f"\nReason: {modification.decision_reason}\n"
+    if modification.effective_month is not None:
+        body += f"\nThe change takes effect on {modification.effective_month:%A %-d %B %Y}.\n"
+    if modification.state == "scoping_required":
+        body += "\nYour CSDM will scope the change with you; a second request then carries it.\n"
+    contact = modification.contact
+    notification_enqueue(
+        event=f"ood.modification.{modification.state}",
+        organisation=modification.organisation,
+        recipients=[contact.email] if contact.email else [],
+        subject=f"[{modification.reference}] Operations on Demand modification {decision}",
+        body=body,
+        payload={
+            "modification": modification.pk,
+            "reference": modification.reference,
+            "engagement": engagement.pk,
+            "organisation": modification.organisation_id,
+            "state": modification.state,
+            "effective_month": modification.effective_month.isoformat()
+            if modification.effective_month
+            else None,
+        },
+        dedup_key=f"ood-modification:{modification.pk}:decided",
+    )

@@ -3,6 +3,8 @@ be tested over every day of several years and called from the shell, the API and
 
 - G4: an engagement starts on the 1st of the month after approval; approved after the 20th, on the
   1st of the month after that.
+- G5: a modification takes effect on the G4 date from its approval, not before the month start on
+  or after the requested date.
 - G6: per engagement-month, billed blocks = min(allocated, ceil(hours / 20)); the hours past the
   allocation are an overrun, flagged for review and never billed.
 """
@@ -47,6 +49,18 @@ def engagement_start(approved_on: dt.date) -> dt.date:
     approval falls after the 20th day of its month. `approved_on` is the approval's date in the
     provider's time zone (services.approval_day)."""
     return first_of_month_after(approved_on, 1 if approved_on.day <= LAST_DAY_FOR_NEXT_MONTH else 2)
+
+
+def month_on_or_after(day: dt.date) -> dt.date:
+    """The first day of `day`'s month when it is one, else the first day of the next month: a
+    change asked for on the 15th cannot take effect on the 1st before it."""
+    return day if day.day == 1 else first_of_month_after(day, 1)
+
+
+def modification_effective(approved_on: dt.date, requested: dt.date) -> dt.date:
+    """G5: a modification takes effect on the date the G4 rule gives from its approval, and never
+    earlier than requested (the requested date brought to a month start, blocks being monthly)."""
+    return max(engagement_start(approved_on), month_on_or_after(requested))
 
 
 def parse_hours(value: object, *, field: str = "hours") -> Decimal:

@@ -15,6 +15,7 @@ from opsdesk.ood import selectors
 from opsdesk.ood.choices import (
     DEFAULT_CURRENCY,
     EngagementStatus,
+    ModificationState,
     OfferingState,
     Recurrence,
     RequestState,
@@ -174,6 +175,7 @@ class DenyIn(Schema):
 class AllocationOut(Schema):
     from_month: dt.date
     blocks: int
+    modification_id: int | None = Field(None, description="The modification (G5) that set it, if any.")
 
 
 class EngagementOut(Schema):
@@ -365,3 +367,69 @@ class MonthCloseOut(Schema):
     @staticmethod
     def resolve_closed_by(obj) -> str | None:
         return obj.closed_by.full_name if obj.closed_by_id else None
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+
+class ModificationIn(Schema):
+    engagement: Id = Field(..., description="The monthly engagement to change.")
+    requested_date: Day = Field(..., description="The effective date asked for (today or later).")
+    blocks: Decimal | None = Field(None, description="New whole blocks a month (1 or more); omit: unchanged.")
+    end: bool = Field(False, description="End the engagement (its end month is set, never deleted).")
+    add_accounts: list[str] = Field([], description="12-digit ids to add: each a new engagement on the line.")
+    remove_accounts: list[str] = Field([], description="12-digit ids whose engagements on the line end.")
+    follows: Id | None = Field(None, description="The modification sent to scoping this one carries out.")
+    contact: Id | None = Field(None, description="Staff only: the named contact acted for.")
+    notes: str = ""
+
+
+class ModificationOut(Schema):
+    id: int
+    reference: str
+    organisation_id: int
+    engagement_id: int
+    offering: str = Field(..., alias="engagement.offering.name")
+    account: str = Field(..., alias="engagement.account.account_id")
+    contact: PersonRef = Field(..., alias="contact")
+    follows_id: int | None
+    followed_by: list[int]
+    requested_date: dt.date
+    blocks: int | None
+    end: bool
+    add_accounts: list[str]
+    remove_accounts: list[str]
+    notes: str
+    state: ModificationState
+    effective_month: dt.date | None = Field(..., description="Once approved: the first day it applies from.")
+    decided_at: dt.datetime | None
+    decision_reason: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_contact(obj) -> dict:
+        return {"id": obj.contact.pk, "full_name": obj.contact.name}
+
+    @staticmethod
+    def resolve_followed_by(obj) -> list[int]:
+        return sorted(m.pk for m in obj.followed_by.all())
+
+    @staticmethod
+    def resolve_add_accounts(obj) -> list[str]:
+        return [a.account_id for a in obj.add_accounts.all()]
+
+    @staticmethod
+    def resolve_remove_accounts(obj) -> list[str]:
+        return [a.account_id for a in obj.remove_accounts.all()]
+
+
+class ModificationFilter(FilterSchema):
+    state: ModificationState | None = None
+    organisation: int | None = None
+    engagement: int | None = None
+
+
+class ModificationDecisionIn(Schema):
+    reason: str = ""

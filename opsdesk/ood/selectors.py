@@ -23,6 +23,7 @@ from opsdesk.ood.choices import OfferingState
 from opsdesk.ood.models import (
     Engagement,
     EngagementAllocation,
+    Modification,
     MonthClose,
     Offering,
     OfferingRate,
@@ -303,3 +304,68 @@ def statement_organisations(*, user: Any) -> QuerySet:
 
 def statement_organisation(*, user: Any, pk: Any) -> Organisation:
     return get_or_not_found(statement_organisations(user=user), pk)
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+
+def modification_list(
+    *,
+    user: Any,
+    state: str | None = None,
+    organisation: int | None = None,
+    engagement: int | None = None,
+) -> QuerySet:
+    """The modifications the user may see (a customer: their organisation's), newest first."""
+    require_permission(user, VIEW)
+    qs = narrowed(
+        Modification.objects.restrict(user), state=state, organisation=organisation, engagement=engagement
+    )
+    return qs.select_related(
+        "organisation", "contact", "engagement__offering", "engagement__account", "follows", "decided_by"
+    ).prefetch_related("add_accounts", "remove_accounts", "followed_by")
+
+
+def modification_get(*, user: Any, pk: Any) -> Modification:
+    return get_or_not_found(modification_list(user=user), pk)
+
+
+#: The longest allocation history shown month by month (ten years); older months stay in the rows.
+HISTORY_MONTHS = 120
+
+
+@dataclass
+class AllocationMonth:
+    """One month of an engagement's allocation history (G5): the blocks in force, and the
+    allocation row that set them when it starts that month."""
+
+    month: dt.date
+    blocks: int
+    change: EngagementAllocation | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
+
+
+def allocation_history(engagement: Engagement, *, today: dt.date | None = None) -> list[AllocationMonth]:
+    """The engagement's blocks month by month, newest first: from its start month to its end month,
+    or while it runs to this month or its latest allocation's month, whichever is later (at most
+    HISTORY_MONTHS of them). One query: the allocation rows with the modifications that set them."""
+    rows = list(engagement.allocations.select_related("modification").order_by("from_month"))
+    this_month = (today or timezone.localdate()).replace(day=1)
+    last = engagement.end_month or max([this_month, *(a.from_month for a in rows)])
+    first = max(engagement.start_month, rules.first_of_month_after(last, 1 - HISTORY_MONTHS))
+    by_month = {a.from_month: a for a in rows}
+    months = []
+    month, blocks = first, 0
+    for row in rows:
+        if row.from_month <= first:
+            blocks = row.blocks
+    while month <= last:
+        change = by_month.get(month)
+        if change is not None:
+            blocks = change.blocks
+        months.append(AllocationMonth(month=month, blocks=blocks, change=change))
+        month = rules.first_of_month_after(month, 1)
+    return list(reversed(months))

@@ -25,6 +25,7 @@ from opsdesk.ood.choices import (
     DEFAULT_CURRENCY,
     MAX_ACCOUNTS_PER_LINE,
     MAX_LINES,
+    ModificationState,
     OfferingState,
     Recurrence,
     RequestState,
@@ -32,6 +33,7 @@ from opsdesk.ood.choices import (
 from opsdesk.ood.models import (
     Engagement,
     EngagementAllocation,
+    Modification,
     MonthClose,
     Offering,
     OfferingRate,
@@ -40,7 +42,7 @@ from opsdesk.ood.models import (
     StatementLine,
     TimeEntry,
 )
-from opsdesk.ood.notifications import notify_decided, notify_threshold
+from opsdesk.ood.notifications import notify_decided, notify_modification_decided, notify_threshold
 
 CATALOGUE = "ood.manage_catalogue"
 REQUEST = "ood.request"
@@ -873,3 +875,365 @@ def month_close(*, actor: Any, organisation: Any, month: Any) -> MonthClose:
             for line in selectors.month_figures(user=actor, month=first, organisation=org.pk)
         )
     return close
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+#: How far ahead a change may be asked for; keeps a mistyped year from being read as a real date.
+MODIFICATION_HORIZON_DAYS = 3 * 366
+
+
+def _engagement_for(actor: Any, engagement: Any, *, lock: bool = False) -> Engagement:
+    """The engagement as the actor may see it (another tenant's is as unknown as a missing one)."""
+    pk = engagement.pk if isinstance(engagement, Engagement) else engagement
+    qs = Engagement.objects.restrict(actor).select_related(
+        "organisation", "offering", "account", "line__request__submitting_account"
+    )
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    found = qs.filter(pk=pk).first() if _small_id(pk) else None
+    if found is None:
+        raise ValidationFailed.field("engagement", f"Unknown engagement '{str(pk)[:20]}'.")
+    return found
+
+
+def _requested_day(value: Any, today: dt.date, errors: _Errors) -> dt.date | None:
+    day = value
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            errors.add("requested_date", f"'{day[:20]}' is not a date (YYYY-MM-DD).")
+            return None
+    if not isinstance(day, dt.date):
+        errors.add("requested_date", "Give the date the change should take effect (YYYY-MM-DD).")
+        return None
+    if day < today:
+        errors.add(
+            "requested_date",
+            f"{day:%Y-%m-%d} is in the past; a change takes effect from today ({today:%Y-%m-%d}) on.",
+        )
+        return None
+    if (day - today).days > MODIFICATION_HORIZON_DAYS:
+        errors.add("requested_date", f"{day:%Y-%m-%d} is more than three years ahead.")
+        return None
+    return day
+
+
+def _named_accounts(field: str, value: Any, errors: _Errors) -> list[CloudAccount]:
+    """Accounts by their 12-digit ids; a malformed, repeated or unknown id is named."""
+    ids = _account_ids(value)
+    if len(ids) > MAX_ACCOUNTS_PER_LINE:
+        errors.add(field, f"At most {MAX_ACCOUNTS_PER_LINE} accounts.")
+        return []
+    bad = [i for i in ids if not ACCOUNT_ID.fullmatch(i)]
+    if bad:
+        shown = ", ".join(f"'{b[:20]}'" for b in bad[:5])
+        errors.add(field, f"{shown} is not an AWS account id (exactly 12 digits).")
+        return []
+    if len(set(ids)) != len(ids):
+        errors.add(field, "An account is listed twice.")
+        return []
+    found = {a.account_id: a for a in CloudAccount.objects.filter(account_id__in=ids)}
+    for account_id in ids:
+        if account_id not in found:
+            errors.add(field, f"account {account_id} is not a known account.")
+    return [found[i] for i in ids if i in found]
+
+
+def _current_blocks(engagement: Engagement) -> int:
+    """The blocks of the engagement's latest allocation: what it has from then on."""
+    rows = list(engagement.allocations.all())
+    return max(rows, key=lambda a: a.from_month).blocks if rows else 0
+
+
+def _check_addable(engagement: Engagement, accounts: Sequence[CloudAccount], errors: _Errors) -> None:
+    """G2's rule for every added account, as if the line's submitting account asked for it; and
+    one engagement per line and account."""
+    line = engagement.line
+    taken = set(Engagement.objects.filter(line=line).values_list("account_id", flat=True))
+    offering = engagement.offering
+    for account in accounts:
+        problem = check_receiving_account(
+            organisation=engagement.organisation,
+            submitting=line.request.submitting_account,
+            receiving=account,
+        )
+        if problem:
+            errors.add("add_accounts", f"Add: {problem}")
+        elif account.pk in taken:
+            errors.add(
+                "add_accounts",
+                f"Add: account {account.account_id} already has an engagement on this request line.",
+            )
+        elif offering.regions and account.regions and not set(account.regions) & set(offering.regions):
+            errors.add(
+                "add_accounts",
+                f"Add: account {account.account_id} runs in {', '.join(account.regions)}; "
+                f"“{offering}” is limited to {', '.join(offering.regions)}.",
+            )
+
+
+def _removable(
+    engagement: Engagement, accounts: Sequence[CloudAccount], errors: _Errors
+) -> list[Engagement]:
+    """The running engagements of the line that the removed accounts end."""
+    running = {
+        e.account_id: e
+        for e in Engagement.objects.filter(line=engagement.line, end_month__isnull=True).select_related(
+            "account"
+        )
+    }
+    out = []
+    for account in accounts:
+        if account.pk == engagement.account_id:
+            errors.add(
+                "remove_accounts",
+                f"Remove: account {account.account_id} is this engagement's own account; "
+                "ask for the end of the engagement instead.",
+            )
+        elif account.pk not in running:
+            errors.add(
+                "remove_accounts",
+                f"Remove: account {account.account_id} has no running engagement on this request line.",
+            )
+        else:
+            out.append(running[account.pk])
+    return out
+
+
+def _changeable(engagement: Engagement, *, end: bool, errors: _Errors) -> bool:
+    """A one-time engagement, or a monthly one whose end month is set, takes no modification."""
+    field = "end" if end else "engagement"
+    if engagement.recurrence == Recurrence.ONE_TIME:
+        errors.add(
+            field,
+            f"“{engagement}” is a one-time engagement: it serves {engagement.start_month:%B %Y} and ends by "
+            "itself; request a new engagement instead.",
+        )
+        return False
+    if engagement.end_month is not None:
+        errors.add(field, f"“{engagement}” already ends with {engagement.end_month:%B %Y}.")
+        return False
+    return True
+
+
+def modification_create(
+    *,
+    actor: Any,
+    engagement: Any,
+    requested_date: Any,
+    blocks: Any = None,
+    end: bool = False,
+    add_accounts: Any = (),
+    remove_accounts: Any = (),
+    follows: Any = None,
+    contact: Any = None,
+    notes: str = "",
+) -> Modification:
+    """G5: a request to change a monthly engagement from a requested effective date (today or
+    later): new blocks a month (different from the current ones), accounts added to its request
+    line (each checked by G2's rule) or removed from it, or its end. Every problem is named by its
+    field; nothing changes before the review. After scoping, `follows` links the request that
+    carries the change to the one sent to scoping."""
+    require_permission(actor, REQUEST)
+    found = _engagement_for(actor, engagement)
+    org, person = _submitter(actor, found.organisation, contact)
+    errors = _Errors()
+    today = approval_day(timezone.now())
+    day = _requested_day(requested_date, today, errors)
+    end = bool(end)
+    changeable = _changeable(found, end=end, errors=errors)
+    new_blocks = None
+    if blocks not in (None, ""):
+        new_blocks = _blocks(blocks)
+        current = _current_blocks(found)
+        if new_blocks is None:
+            errors.add(
+                "blocks",
+                f"'{str(blocks)[:20]}' is not a whole number of blocks from 1 to {rules.ALLOCATED_MAX:,}; "
+                "to stop the engagement, ask for its end.",
+            )
+        elif new_blocks == current:
+            errors.add(
+                "blocks", f"The engagement already has {current} block(s) a month; nothing would change."
+            )
+        elif end:
+            errors.add("blocks", "An engagement that ends takes no new blocks; ask for one or the other.")
+    added = _named_accounts("add_accounts", add_accounts, errors)
+    removed = _named_accounts("remove_accounts", remove_accounts, errors)
+    if changeable:
+        _check_addable(found, added, errors)
+        _removable(found, removed, errors)
+    named = _account_ids(add_accounts) or _account_ids(remove_accounts)
+    if blocks in (None, "") and not end and not named:
+        errors.add(
+            "changes",
+            "Name at least one change: blocks a month, accounts to add or remove, or the end of the "
+            "engagement.",
+        )
+    earlier = None
+    if follows not in (None, ""):
+        ref = follows.pk if isinstance(follows, Modification) else follows
+        earlier = Modification.objects.restrict(actor).filter(pk=ref).first() if _small_id(ref) else None
+        if earlier is None:
+            errors.add("follows", f"Unknown modification '{str(ref)[:20]}'.")
+        elif earlier.engagement_id != found.pk:
+            errors.add("follows", f"{earlier.reference} is a modification of another engagement.")
+        elif earlier.state != ModificationState.SCOPING_REQUIRED:
+            errors.add(
+                "follows",
+                f"{earlier.reference} is {earlier.get_state_display().lower()}; only a modification sent "
+                "to scoping is followed by a second request.",
+            )
+    if errors:
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors)
+    modification = Modification(
+        organisation=org,
+        engagement=found,
+        contact=person,
+        submitted_by=actor,
+        follows=earlier,
+        requested_date=day,
+        blocks=new_blocks,
+        end=end,
+        notes=(notes or "").strip(),
+    )
+    with transaction.atomic():
+        record_create(
+            actor=actor, obj=modification, m2m={"add_accounts": added, "remove_accounts": removed}
+        )
+    return modification
+
+
+def _modification_decidable(
+    actor: Any, modification: Modification, expected_version: int | None
+) -> Modification:
+    require_permission(actor, REVIEW)
+    locked = lock_for_update(modification, expected_version)
+    if locked.is_decided:
+        raise Conflict(
+            f"{locked.reference} was already {locked.get_state_display().lower()}; a decision is final."
+        )
+    return locked
+
+
+def _decided(actor: Any, locked: Modification, state: str, reason: str, **more: Any) -> Modification:
+    decided = record_update(
+        actor=actor,
+        obj=locked,
+        changes={
+            "state": state,
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_reason": reason,
+            **more,
+        },
+    )
+    notify_modification_decided(decided)
+    return decided
+
+
+def modification_approve(
+    *, actor: Any, modification: Modification, reason: str = "", expected_version: int | None = None
+) -> Modification:
+    """G5: approve a modification. It takes effect on the G4 date from today (in the provider's
+    zone), or the month start on or after the requested date when that is later: new blocks are a
+    new allocation row from that month (the earlier ones kept); an ended engagement or removed
+    account gets its end month (the month before); an added account gets a new engagement on the
+    same request line from that month. Everything is checked again under lock, and refused whole."""
+    today = approval_day(timezone.now())
+    with transaction.atomic():
+        locked = _modification_decidable(actor, modification, expected_version)
+        engagement = _engagement_for(actor, locked.engagement_id, lock=True)
+        # Not before the engagement's own first month: a change to one not yet started applies from it.
+        effective = max(rules.modification_effective(today, locked.requested_date), engagement.start_month)
+        last_served = rules.first_of_month_after(effective, -1)
+        errors = _Errors()
+        added = list(locked.add_accounts.all())
+        removed: list[Engagement] = []
+        if _changeable(engagement, end=locked.end, errors=errors):
+            _check_addable(engagement, added, errors)
+            removed = _removable(engagement, list(locked.remove_accounts.all()), errors)
+        if locked.end and last_served < engagement.start_month:
+            errors.add(
+                "end",
+                f"The end would take effect from {effective:%B %Y}, before the engagement has served its "
+                f"first month ({engagement.start_month:%B %Y}).",
+            )
+        for other in removed:
+            if last_served < other.start_month:
+                errors.add(
+                    "remove_accounts",
+                    f"Remove: the engagement of account {other.account.account_id} starts in "
+                    f"{other.start_month:%B %Y}, after the removal would take effect ({effective:%B %Y}).",
+                )
+        if locked.blocks is not None and engagement.allocations.filter(from_month=effective).exists():
+            errors.add(
+                "blocks",
+                f"The engagement already has an allocation from {effective:%B %Y}; it is kept as history, "
+                "so this change cannot take effect that month.",
+            )
+        if errors:
+            raise ValidationFailed("; ".join(e["message"] for e in errors), errors)
+        if locked.blocks is not None:
+            record_create(
+                actor=actor,
+                obj=EngagementAllocation(
+                    engagement=engagement, from_month=effective, blocks=locked.blocks, modification=locked
+                ),
+            )
+        if locked.end:
+            record_update(actor=actor, obj=engagement, changes={"end_month": last_served})
+        for other in removed:
+            record_update(actor=actor, obj=other, changes={"end_month": last_served})
+        blocks = locked.blocks or engagement.blocks_in(effective) or _current_blocks(engagement)
+        for account in added:
+            started = record_create(
+                actor=actor,
+                obj=Engagement(
+                    organisation=engagement.organisation,
+                    line=engagement.line,
+                    offering=engagement.offering,
+                    account=account,
+                    recurrence=engagement.recurrence,
+                    start_date=effective,
+                    approved_on=today,
+                ),
+            )
+            record_create(
+                actor=actor,
+                obj=EngagementAllocation(
+                    engagement=started, from_month=effective, blocks=blocks, modification=locked
+                ),
+            )
+        return _decided(
+            actor, locked, ModificationState.APPROVED, (reason or "").strip(), effective_month=effective
+        )
+
+
+def modification_require_scoping(
+    *, actor: Any, modification: Modification, reason: str, expected_version: int | None = None
+) -> Modification:
+    """G5: the change needs a scoping exercise with the CSDM first; nothing changes. A second
+    modification that `follows` this one carries the change once scoped."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say what the CSDM needs to scope with the customer.")
+    with transaction.atomic():
+        locked = _modification_decidable(actor, modification, expected_version)
+        return _decided(actor, locked, ModificationState.SCOPING_REQUIRED, reason)
+
+
+def modification_deny(
+    *, actor: Any, modification: Modification, reason: str, expected_version: int | None = None
+) -> Modification:
+    """G5: a denial says why; the engagement is unchanged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say why the modification is denied.")
+    with transaction.atomic():
+        locked = _modification_decidable(actor, modification, expected_version)
+        return _decided(actor, locked, ModificationState.DENIED, reason)

@@ -293,6 +293,7 @@ def _engagement_context(request, engagement) -> dict[str, Any]:
         "figures": figures[0] if figures else None,
         "entries": selectors.time_entry_list(user=request.user, engagement=engagement.pk)[:50],
         "can_log_time": has_permission(request.user, services.LOG_TIME),
+        **_modification_context(request, engagement),
     }
 
 
@@ -452,3 +453,162 @@ def statement_close(request, pk: int):
     else:
         messages.error(request, "Give the month to close (YYYY-MM).")
     return redirect(f"{reverse('ood:statement', args=[organisation.pk])}?month={month[:7]}")
+
+
+# --- modifications (G5) ------------------------------------------------------------------------
+
+
+def _modification_context(request, engagement) -> dict[str, Any]:
+    """The engagement page's G5 section: its allocation month by month, its modifications, and
+    whether the user may ask for a change."""
+    return {
+        "allocation_months": selectors.allocation_history(engagement),
+        "modifications": selectors.modification_list(user=request.user, engagement=engagement.pk)[:50],
+        "can_modify": has_permission(request.user, services.REQUEST),
+    }
+
+
+MODIFICATIONS = Pages(
+    urls="ood:modification",
+    noun="modification",
+    label=lambda m: m.reference,
+    view_permission=VIEW,
+    get=selectors.modification_get,
+    list=selectors.modification_list,
+    filter_form=forms.ModificationFilterForm,
+    columns=[
+        Column("Modification"),
+        Column("Engagement"),
+        Column("Organisation", "organisation", order=("organisation__name",)),
+        Column("Changes"),
+        Column("State", "state", order=("state",)),
+        Column("Submitted", "submitted", order=("created_at",)),
+    ],
+    default_sort="-submitted",
+    title="Engagement modifications",
+    subtitle="Changes of blocks, accounts or end of engagements, and their review (G5).",
+    table_template="ood/modifications/_table.html",
+    history_title=lambda m: m.reference,
+)
+
+
+def _engagement_contacts(user, engagement) -> list[tuple[int, str]] | None:
+    """Staff act for a named contact of the engagement's organisation; a customer is their own."""
+    if not user.is_provider_staff:
+        return None
+    contacts = NamedContact.objects.filter(organisation=engagement.organisation_id, retired_at__isnull=True)
+    return [(c.pk, c.name) for c in contacts.order_by("name")]
+
+
+@ui_view
+def modification_create(request, pk: int):
+    """G5: "Request a change" from the engagement page; every refusal lands on its field. With
+    ?follows=<id>, the second request after scoping, linked to the first."""
+    require(request.user, VIEW)
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    require(request.user, services.REQUEST)
+    follows = request.GET.get("follows", "")
+    initial = {"requested_date": timezone.localdate(), "follows": follows if follows.isdigit() else None}
+    form = forms.ModificationForm(
+        bound(request), initial=initial, contacts=_engagement_contacts(request.user, engagement)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.modification_create(
+                actor=request.user,
+                engagement=engagement,
+                requested_date=data["requested_date"],
+                blocks=data["blocks"] or None,
+                end=data["end"],
+                add_accounts=data["add_accounts"],
+                remove_accounts=data["remove_accounts"],
+                follows=data["follows"],
+                contact=data.get("contact"),
+                notes=data["notes"],
+            )
+        except ValidationFailed as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Modification {created.reference} submitted; it will be reviewed.")
+            return redirect("ood:modification_detail", pk=created.pk)
+    current = engagement.blocks_in(timezone.localdate()) or max(
+        (a.blocks for a in engagement.allocations.all()), default=0
+    )
+    return render(
+        request,
+        "core/form.html",
+        {
+            "form": form,
+            "title": f"Request a change · {engagement}",
+            "submit_label": "Submit the change",
+            "cancel_url": reverse("ood:engagement_detail", args=[engagement.pk]),
+            "intro": f"Now {current} block{'s' if current != 1 else ''} a month. Name the changes: new "
+            "blocks a month, accounts to add or remove on the same request line, or the end of the "
+            "engagement. An operations reviewer approves it or asks for scoping with your CSDM.",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _render_modification(request, obj, status=200, form=None) -> Any:
+    decidable = not obj.is_decided and services.can_review(request.user)
+    context = {
+        "modification": obj,
+        "history_url": reverse("ood:modification_history", args=[obj.pk]),
+        "decision_form": (form or forms.ModificationDecisionForm(initial={"version": obj.version}))
+        if decidable
+        else None,
+        "can_follow_up": obj.state == "scoping_required" and has_permission(request.user, services.REQUEST),
+        "allocations": obj.allocations.select_related("engagement__account").order_by("engagement__pk"),
+    }
+    return render(request, "ood/modifications/detail.html", context, status=status)
+
+
+@ui_view
+def modification_detail(request, pk: int):
+    require(request.user, VIEW)
+    return _render_modification(request, selectors.modification_get(user=request.user, pk=pk))
+
+
+def _decide_modification(request, pk: int, service) -> Any:
+    require(request.user, VIEW)
+    obj = selectors.modification_get(user=request.user, pk=pk)
+    require(request.user, services.REVIEW)
+    form = forms.ModificationDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            decided = service(
+                actor=request.user,
+                modification=obj,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationFailed as exc:
+            for error in exc.errors or [{"field": None, "message": exc.detail}]:
+                form.add_error("reason" if error.get("field") == "reason" else None, error.get("message"))
+        except (Conflict, PreconditionFailed) as exc:
+            messages.error(request, STALE_EDIT_MESSAGE if isinstance(exc, PreconditionFailed) else exc.detail)
+            return redirect("ood:modification_detail", pk=obj.pk)
+        else:
+            messages.success(request, f"{decided.reference} {decided.get_state_display().lower()}.")
+            return redirect("ood:modification_detail", pk=obj.pk)
+    return _render_modification(request, obj, status=422, form=form)
+
+
+@require_POST
+@ui_view
+def modification_approve(request, pk: int):
+    return _decide_modification(request, pk, services.modification_approve)
+
+
+@require_POST
+@ui_view
+def modification_scoping(request, pk: int):
+    return _decide_modification(request, pk, services.modification_require_scoping)
+
+
+@require_POST
+@ui_view
+def modification_deny(request, pk: int):
+    return _decide_modification(request, pk, services.modification_deny)

@@ -60,6 +60,30 @@ def _deny(w: dict[str, Any]) -> dict:
     return {"version": type(r)._default_manager.get(pk=r.pk).version, "reason": "Walk denial."}
 
 
+def _modification(w: dict[str, Any]) -> dict:
+    from django.utils import timezone
+
+    user = w.get("walk_user")
+    data = {"requested_date": timezone.localdate().isoformat(), "blocks": "5"}
+    if user is not None and user.is_provider_staff:
+        data["contact"] = str(w["contact_a"].pk)
+    return data
+
+
+def _decide_modification(reason: str):
+    def body(w: dict[str, Any]) -> dict:
+        m = w["ood_modification_a"]
+        return {"version": type(m)._default_manager.get(pk=m.pk).version, "reason": reason}
+
+    return body
+
+
+MODIFICATION_REVIEW = {
+    "staff_only": True,
+    "permission": "ood.review",
+    "params": {"pk": "ood_modification_a"},
+}
+
 ROUTES = [
     *ui_pages(
         "ood:offering",
@@ -87,6 +111,17 @@ ROUTES = [
         params={"pk": "engagement_a"},
         staff_only=True,
         permission="ood.log_time",
+    ),
+    *ui_pages("ood:modification", "ood_modification_a", read=READ),
+    *form(
+        "ood:modification_create",
+        _modification,
+        params={"pk": "engagement_a"},
+        permission="ood.request",
+    ),
+    *(
+        Route("ui", f"ood:modification_{name}", "POST", body=_decide_modification(why), **MODIFICATION_REVIEW)
+        for name, why in (("approve", ""), ("scoping", "Walk scoping."), ("deny", "Walk denial."))
     ),
     Route("ui", "ood:balance", query="month=2026-10", **READ),
     Route("ui", "ood:statement", params={"pk": "org_a"}, query="month=2026-10", **READ),

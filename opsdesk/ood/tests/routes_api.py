@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from opsdesk.testing.routes import Route, api_entity, steps
 
 API = "/api/v1"
@@ -38,6 +40,22 @@ def _request(w: dict[str, Any]) -> dict:
 
 
 step = steps(f"{API}/ood/requests/{{request_id}}", staff_only=True)
+modification_step = steps(f"{API}/ood/modifications/{{modification_id}}", staff_only=True)
+
+
+def _modification(w: dict[str, Any]) -> dict:
+    """Each caller asks for a change of an engagement they may act for: a customer of their own
+    organisation's, staff of tenant A's on behalf of its named contact."""
+    user = w.get("walk_user")
+    tag = "b" if user is not None and user == w["customer_b"] else "a"
+    body = {
+        "engagement": w[f"engagement_{tag}" if tag == "a" else "ood_engagement_b"].pk,
+        "requested_date": timezone.localdate().isoformat(),
+        "blocks": 5,
+    }
+    if user is not None and user.is_provider_staff:
+        body["contact"] = w["contact_a"].pk
+    return body
 
 ROUTES = [
     Route("api", f"{API}/ood/start-date", query="approved_on=2026-11-21", permission=None),
@@ -70,6 +88,17 @@ ROUTES = [
     step("approve", "ood_request_a", "ood.review", lambda w: {}),
     step("deny", "ood_request_a", "ood.review", lambda w: {"reason": "Walk denial."}),
     *api_entity(f"{API}/ood/engagements", "engagement_id", "engagement_a"),
+    *api_entity(
+        f"{API}/ood/modifications",
+        "modification_id",
+        "ood_modification_a",
+        create=_modification,
+        read={"permission": "ood.view"},
+        write={"permission": "ood.request"},
+    ),
+    modification_step("approve", "ood_modification_a", "ood.review", lambda w: {}),
+    modification_step("scoping", "ood_modification_a", "ood.review", lambda w: {"reason": "Walk scoping."}),
+    modification_step("deny", "ood_modification_a", "ood.review", lambda w: {"reason": "Walk denial."}),
     *api_entity(
         f"{API}/ood/time-entries",
         "time_entry_id",
@@ -150,3 +179,41 @@ def world_extras(world: dict[str, Any]) -> None:
         hours="2",
         description="Walk entry CanaryAlpha7Q",
     )
+
+    # G5: a modification of tenant A's engagement awaiting review, and an engagement of tenant B
+    # (on an account of its own, as for tenant A) that tenant B's customer may ask to change.
+    world["ood_modification_a"] = services.modification_create(
+        actor=world["customer_a"],
+        engagement=world["engagement_a"],
+        requested_date=timezone.localdate(),
+        blocks=3,
+    )
+    world["ood_member_b_own"] = account_create(
+        actor=world["admin"],
+        organisation=world["org_b"],
+        account_id="222222222290",
+        name="ood member CanaryBravo9Z",
+        regions=["eu-west-2"],
+        onboarding_state="onboarded",
+        management_account=world["account_b"].pk,
+    )
+    offering_b = services.offering_create(
+        actor=world["admin"],
+        name="EKS maintenance walk B",
+        plans=[world["org_b"].service_plan.code],
+        rate="1450.00",
+    )
+    request_b = services.ood_request_create(
+        actor=world["customer_b"],
+        submitting_account=world["account_b"].account_id,
+        lines=[
+            {
+                "offering": offering_b.pk,
+                "blocks": 2,
+                "accounts": [world["ood_member_b_own"].account_id],
+                "recurrence": "monthly",
+            }
+        ],
+    )
+    services.ood_request_approve(actor=world["operations_reviewer"], request=request_b)
+    world["ood_engagement_b"] = request_b.lines.get().engagements.get()

@@ -8,7 +8,16 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from opsdesk.ood.models import Engagement, MonthClose, Offering, OfferingRate, OodRequest, TimeEntry
+from opsdesk.ood.models import (
+    Engagement,
+    EngagementAllocation,
+    Modification,
+    MonthClose,
+    Offering,
+    OfferingRate,
+    OodRequest,
+    TimeEntry,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +44,17 @@ def test_demo_catalogue_requests_and_engagements():
     assert (line.billed_blocks, line.overrun_hours) == (1, Decimal("1.75"))  # flagged, not billed
     assert close.closed_by.role == "billing"
 
+    # G5: blocks up approved (a second allocation row, the first kept); scoping, then a follow-up.
+    states = dict(Modification.objects.values_list("notes", "state"))
+    assert sorted(states.values()) == ["approved", "scoping_required", "submitted"]
+    up = Modification.objects.get(state="approved")
+    rows = EngagementAllocation.objects.filter(engagement=up.engagement).values_list("blocks", flat=True)
+    assert list(rows) == [1, 2]
+    follow_up = Modification.objects.get(state="submitted")
+    assert follow_up.follows.state == "scoping_required"
+
     def counts():
-        models = (Offering, OodRequest, Engagement, TimeEntry, MonthClose)
+        models = (Offering, OodRequest, Engagement, TimeEntry, MonthClose, Modification, EngagementAllocation)
         return [m.objects.count() for m in models]
 
     before = counts()
