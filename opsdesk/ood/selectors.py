@@ -263,9 +263,137 @@ class Statement:
         return sum((line.hours_used for line in self.lines), Decimal(0))
 
 
+@dataclass
+class StatementFigures:
+    """One live line of a statement: the figures of MonthFigures for one engagement-month, read
+    as plain values (statements of every organisation are built without model instances)."""
+
+    engagement_id: int
+    offering: str
+    account: str
+    recurrence: str
+    month: dt.date
+    allocated_blocks: int
+    hours_used: Decimal
+    billed_blocks: int
+    overrun_hours: Decimal
+    rate: Decimal | None
+    currency: str
+    amount: Decimal
+
+    @property
+    def allocated_hours(self) -> Decimal:
+        return rules.BLOCK_HOURS * self.allocated_blocks
+
+    @property
+    def overrun(self) -> bool:
+        return self.overrun_hours > 0
+
+
+def _blocks_in(first: dt.date, start: dt.date, end_month: dt.date | None, allocations: list) -> int:
+    """Engagement.blocks_in over plain values: `allocations` are (from_month, blocks) rows."""
+    if first < start.replace(day=1) or (end_month is not None and first > end_month):
+        return 0
+    rows = [(f, b) for f, b in allocations if f <= first]
+    return max(rows)[1] if rows else 0
+
+
+def _rate_in(first: dt.date, rates: list) -> tuple[Decimal, str] | None:
+    """Offering.rate_in over plain values: `rates` are (effective_from, rate, currency) rows."""
+    rows = [r for r in rates if r[0] <= first]
+    return max(rows, key=lambda r: r[0])[1:] if rows else None
+
+
+def month_statements(*, user: Any, month: Any, organisation: int | None = None) -> list[Statement]:
+    """G6: the statements of one month of every organisation the user may read (or of one): a
+    closed month's stored lines, else the live figures, at each offering's rate in force that
+    month. A fixed number of queries (organisations, closes, stored lines, engagements,
+    allocations, rates, one GROUP BY of the month's hours), however many organisations and
+    engagements there are; the figures are month_figures' (rules.bill on the same inputs)."""
+    require_permission(user, VIEW)
+    first = parse_month(month)
+    orgs = list(narrowed(statement_organisations(user=user), pk=organisation))
+    if not orgs:
+        return []
+    ids = [o.pk for o in orgs]
+    one = {"organisation": organisation} if organisation is not None else {}
+    found = narrowed(MonthClose.objects.restrict(user), **one).filter(month=first)
+    closes = {c.organisation_id: c for c in found.select_related("closed_by")}
+    lines: dict[int, list[Any]] = {pk: [] for pk in ids}
+    if closes:
+        stored = StatementLine.objects.filter(close__in=list(closes.values())).order_by(
+            "offering", "account", "engagement_id"
+        )
+        by_close = {c.pk: c for c in closes.values()}
+        for line in stored:
+            line.close = by_close[line.close_id]
+            lines[line.close.organisation_id].append(line)
+    live = engagements_in_month(narrowed(Engagement.objects.restrict(user), **one), first).exclude(
+        organisation__in=list(closes)
+    )
+    rows = list(
+        live.order_by().values_list(
+            "pk", "organisation_id", "offering_id", "offering__name", "account__account_id",
+            "recurrence", "start_date", "end_month",
+        )
+    )
+    if rows:
+        allocations: dict[int, list] = {}
+        for engagement_id, from_month, blocks in EngagementAllocation.objects.filter(
+            engagement__in=live.values("pk"), from_month__lte=first
+        ).values_list("engagement_id", "from_month", "blocks"):
+            allocations.setdefault(engagement_id, []).append((from_month, blocks))
+        rates: dict[int, list] = {}
+        for offering_id, *rate in OfferingRate.objects.filter(effective_from__lte=first).values_list(
+            "offering_id", "effective_from", "rate", "currency"
+        ):
+            rates.setdefault(offering_id, []).append(tuple(rate))
+        hours = dict(
+            narrowed(TimeEntry.objects.restrict(user), **one)
+            .filter(month=first)
+            .order_by()
+            .values("engagement")
+            .annotate(total=Sum("hours"))
+            .values_list("engagement", "total")
+        )
+        live_lines = []
+        for pk, org_id, offering_id, offering, account, recurrence, start, end_month in rows:
+            if org_id not in lines:
+                continue
+            allocated = _blocks_in(first, start, end_month, allocations.get(pk, []))
+            billed = rules.bill(allocated, hours.get(pk) or Decimal(0))
+            rate = _rate_in(first, rates.get(offering_id, []))
+            line = StatementFigures(
+                engagement_id=pk,
+                offering=offering,
+                account=account,
+                recurrence=recurrence,
+                month=first,
+                allocated_blocks=allocated,
+                hours_used=billed.hours_used.quantize(CENTS),
+                billed_blocks=billed.billed_blocks,
+                overrun_hours=billed.overrun_hours.quantize(CENTS),
+                rate=rate[0] if rate else None,
+                currency=rate[1] if rate else "GBP",
+                amount=(rate[0] * billed.billed_blocks if rate else Decimal(0)).quantize(CENTS),
+            )
+            live_lines.append((org_id, line))
+        live_lines.sort(key=lambda x: (x[1].offering, x[1].account, x[1].engagement_id))
+        for org_id, line in live_lines:
+            lines[org_id].append(line)
+    out = []
+    for org in orgs:
+        totals: dict[str, Decimal] = {}
+        for line in lines[org.pk]:
+            totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.amount
+        close = closes.get(org.pk)
+        out.append(Statement(organisation=org, month=first, lines=lines[org.pk], close=close, totals=totals))
+    return out
+
+
 def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
-    """The statement of one organisation's month: the stored lines of a closed month, else the
-    live figures (month_figures). Another tenant's organisation is not found."""
+    """The statement of one organisation's month (month_statements): the stored lines of a closed
+    month, else the live figures. Another tenant's organisation is not found."""
     require_permission(user, VIEW)
     first = parse_month(month)
     if not str(organisation).isdigit() or len(str(organisation)) > 18:
@@ -273,19 +401,8 @@ def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
             "organisation", f"'{str(organisation)[:20]}' is not an organisation id."
         )
     org = statement_organisation(user=user, pk=int(organisation))
-    close = MonthClose.objects.filter(organisation=org, month=first).select_related("closed_by").first()
-    if close is not None:
-        lines: list[Any] = list(
-            StatementLine.objects.filter(close=close)
-            .select_related("close")
-            .order_by("offering", "account", "engagement_id")
-        )
-    else:
-        lines = month_figures(user=user, month=first, organisation=org.pk)
-    totals: dict[str, Decimal] = {}
-    for line in lines:
-        totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.amount
-    return Statement(organisation=org, month=first, lines=lines, close=close, totals=totals)
+    (found,) = month_statements(user=user, month=first, organisation=org.pk)
+    return found
 
 
 def month_close_list(*, user: Any, organisation: int | None = None) -> QuerySet:

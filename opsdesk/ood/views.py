@@ -18,7 +18,7 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import STALE_EDIT_MESSAGE, Column, apply_service_errors, require, ui_view
 from opsdesk.directory.models import NamedContact
-from opsdesk.ood import forms, selectors, services
+from opsdesk.ood import forms, pdf, selectors, services
 
 VIEW = "ood.view"
 
@@ -428,6 +428,18 @@ def statement_csv(request, pk: int):
     for currency, amount in sorted(found.totals.items()):
         writer.writerow([f"{found.month:%Y-%m}", "TOTAL", "", "", "", f"{found.hours_used:.2f}",
                          found.billed_blocks, "", "", currency, f"{amount:.2f}"])
+    return response
+
+
+@ui_view
+def statement_pdf(request, pk: int):
+    """G6: the statement as PDF, the same content as the page (ood/pdf.py)."""
+    require(request.user, VIEW)
+    found, error = _statement_or_form_error(request, pk)
+    if found is None:
+        return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf.statement_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(found)}"'
     return response
 
 
