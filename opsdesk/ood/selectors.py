@@ -420,3 +420,78 @@ def statement_organisations(*, user: Any) -> QuerySet:
 
 def statement_organisation(*, user: Any, pk: Any) -> Organisation:
     return get_or_not_found(statement_organisations(user=user), pk)
+
+
+# --- the burn-down of an engagement-month (G6, issue 10 item 8) ---------------------------------
+
+
+@dataclass
+class BurnDown:
+    """One engagement-month's hours day by day against its allocation, and the month end projected
+    from the pace so far (hours so far / elapsed days × days in the month)."""
+
+    engagement: Engagement
+    month: dt.date
+    days_in_month: int
+    elapsed_days: int
+    allocated_hours: Decimal
+    #: (day of the month, hours logged that day, hours used by its end) for every elapsed day.
+    days: list[tuple[int, Decimal, Decimal]]
+
+    @property
+    def used(self) -> Decimal:
+        return self.days[-1][2] if self.days else Decimal("0.00")
+
+    @property
+    def projected(self) -> Decimal:
+        if not self.elapsed_days:
+            return Decimal("0.00")
+        return (self.used / self.elapsed_days * self.days_in_month).quantize(CENTS)
+
+    @property
+    def complete(self) -> bool:
+        """The month is over: the projection is what was used."""
+        return self.elapsed_days == self.days_in_month
+
+    @property
+    def projected_overrun(self) -> Decimal:
+        return max(Decimal("0.00"), self.projected - self.allocated_hours)
+
+    @property
+    def logged_days(self) -> list[tuple[int, Decimal, Decimal]]:
+        return [d for d in self.days if d[1]]
+
+
+def burn_down(*, user: Any, engagement: Engagement, month: Any, today: dt.date | None = None) -> BurnDown:
+    """The burn-down of `engagement` in `month` (YYYY-MM; not after the current month): one query,
+    the month's hours summed by work date. A past month has all its days elapsed; the current
+    month those up to today."""
+    require_permission(user, VIEW)
+    today = today or timezone.localdate()
+    first = parse_month(month)
+    after = rules.first_of_month_after(first, 1)
+    days_in_month = (after - first).days
+    elapsed = days_in_month if first < today.replace(day=1) else min(today.day, days_in_month)
+    if first > today:
+        elapsed = 0
+    daily = dict(
+        TimeEntry.objects.restrict(user)
+        .filter(engagement=engagement.pk, month=first)
+        .order_by()
+        .values("work_date")
+        .annotate(total=Sum("hours"))
+        .values_list("work_date", "total")
+    )
+    days, used = [], Decimal("0.00")
+    for n in range(1, elapsed + 1):
+        hours = daily.get(first.replace(day=n)) or Decimal("0.00")
+        used += hours
+        days.append((n, hours.quantize(CENTS), used.quantize(CENTS)))
+    return BurnDown(
+        engagement=engagement,
+        month=first,
+        days_in_month=days_in_month,
+        elapsed_days=elapsed,
+        allocated_hours=rules.BLOCK_HOURS * engagement.blocks_in(first),
+        days=days,
+    )
