@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from opsdesk.core.errors import ValidationFailed
@@ -227,7 +227,7 @@ def month_figures(
             MonthFigures(
                 engagement=item,
                 month=first,
-                allocated_blocks=allocated,
+                allocated_blocks=billed.allocated_blocks,
                 hours_used=billed.hours_used.quantize(CENTS),
                 billed_blocks=billed.billed_blocks,
                 overrun_hours=billed.overrun_hours.quantize(CENTS),
@@ -244,7 +244,7 @@ class Statement:
     """G6: an organisation's month: one line per engagement-month, totals per currency; frozen
     (the lines stored at the close) once the month is closed."""
 
-    organisation: Organisation
+    organisation: Organisation | OrganisationRef
     month: dt.date
     lines: list[Any]
     close: MonthClose | None = None
@@ -290,64 +290,80 @@ class StatementFigures:
         return self.overrun_hours > 0
 
 
-def _blocks_in(first: dt.date, start: dt.date, end_month: dt.date | None, allocations: list) -> int:
-    """Engagement.blocks_in over plain values: `allocations` are (from_month, blocks) rows."""
-    if first < start.replace(day=1) or (end_month is not None and first > end_month):
-        return 0
-    rows = [(f, b) for f, b in allocations if f <= first]
-    return max(rows)[1] if rows else 0
+#: The columns of a stored statement line, in StatementFigures' order (its month aside).
+STORED = (
+    "engagement_id",
+    "offering",
+    "account",
+    "recurrence",
+    "allocated_blocks",
+    "hours_used",
+    "billed_blocks",
+    "overrun_hours",
+    "rate",
+    "currency",
+    "amount",
+)
 
 
-def _rate_in(first: dt.date, rates: list) -> tuple[Decimal, str] | None:
-    """Offering.rate_in over plain values: `rates` are (effective_from, rate, currency) rows."""
-    rows = [r for r in rates if r[0] <= first]
-    return max(rows, key=lambda r: r[0])[1:] if rows else None
+@dataclass(frozen=True)
+class OrganisationRef:
+    """What a statement shows of its organisation (read without a model instance)."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def month_statements(*, user: Any, month: Any, organisation: int | None = None) -> list[Statement]:
     """G6: the statements of one month of every organisation the user may read (or of one): a
     closed month's stored lines, else the live figures, at each offering's rate in force that
-    month. A fixed number of queries (organisations, closes, stored lines, engagements,
-    allocations, rates, one GROUP BY of the month's hours), however many organisations and
+    month. A fixed number of queries (organisations, closes, stored lines, engagements with their
+    allocation and rate, one GROUP BY of the month's hours), however many organisations and
     engagements there are; the figures are month_figures' (rules.bill on the same inputs)."""
     require_permission(user, VIEW)
     first = parse_month(month)
-    orgs = list(narrowed(statement_organisations(user=user), pk=organisation))
+    readable = narrowed(statement_organisations(user=user), pk=organisation)
+    orgs = [OrganisationRef(pk, name) for pk, name in readable.values_list("pk", "name")]
     if not orgs:
         return []
-    ids = [o.pk for o in orgs]
     one = {"organisation": organisation} if organisation is not None else {}
     found = narrowed(MonthClose.objects.restrict(user), **one).filter(month=first)
-    closes = {c.organisation_id: c for c in found.select_related("closed_by")}
-    lines: dict[int, list[Any]] = {pk: [] for pk in ids}
+    closes = {c.organisation_id: c for c in found}
+    lines: dict[int, list[Any]] = {o.pk: [] for o in orgs}
     if closes:
-        stored = StatementLine.objects.filter(close__in=list(closes.values())).order_by(
-            "offering", "account", "engagement_id"
+        org_of = {c.pk: c.organisation_id for c in closes.values()}
+        stored = (
+            StatementLine.objects.filter(close__in=list(closes.values()))
+            .order_by("offering", "account", "engagement_id")
+            .values_list("close_id", *STORED)
         )
-        by_close = {c.pk: c for c in closes.values()}
-        for line in stored:
-            line.close = by_close[line.close_id]
-            lines[line.close.organisation_id].append(line)
+        for close_id, *values in stored:
+            lines[org_of[close_id]].append(StatementFigures(*values[:4], first, *values[4:]))
+    allocation = EngagementAllocation.objects.filter(engagement=OuterRef("pk"), from_month__lte=first)
+    allocation = allocation.order_by("-from_month")
+    rate = OfferingRate.objects.filter(offering=OuterRef("offering_id"), effective_from__lte=first)
+    rate = rate.order_by("-effective_from")
     live = engagements_in_month(narrowed(Engagement.objects.restrict(user), **one), first).exclude(
         organisation__in=list(closes)
     )
+    # Engagement.blocks_in and Offering.rate_in, in the query: the latest allocation and rate on or
+    # before the month's first day (engagements_in_month already keeps only the month's engagements).
     rows = list(
-        live.order_by().values_list(
-            "pk", "organisation_id", "offering_id", "offering__name", "account__account_id",
-            "recurrence", "start_date", "end_month",
+        live.order_by()
+        .annotate(
+            blocks=Subquery(allocation.values("blocks")[:1]),
+            rate=Subquery(rate.values("rate")[:1]),
+            currency=Subquery(rate.values("currency")[:1]),
+        )
+        .values_list(
+            "pk", "organisation_id", "offering__name", "account__account_id", "recurrence", "blocks", "rate",
+            "currency",
         )
     )
     if rows:
-        allocations: dict[int, list] = {}
-        for engagement_id, from_month, blocks in EngagementAllocation.objects.filter(
-            engagement__in=live.values("pk"), from_month__lte=first
-        ).values_list("engagement_id", "from_month", "blocks"):
-            allocations.setdefault(engagement_id, []).append((from_month, blocks))
-        rates: dict[int, list] = {}
-        for offering_id, *rate in OfferingRate.objects.filter(effective_from__lte=first).values_list(
-            "offering_id", "effective_from", "rate", "currency"
-        ):
-            rates.setdefault(offering_id, []).append(tuple(rate))
         hours = dict(
             narrowed(TimeEntry.objects.restrict(user), **one)
             .filter(month=first)
@@ -357,25 +373,24 @@ def month_statements(*, user: Any, month: Any, organisation: int | None = None) 
             .values_list("engagement", "total")
         )
         live_lines = []
-        for pk, org_id, offering_id, offering, account, recurrence, start, end_month in rows:
+        for pk, org_id, offering, account, recurrence, blocks, rate, currency in rows:
             if org_id not in lines:
                 continue
-            allocated = _blocks_in(first, start, end_month, allocations.get(pk, []))
-            billed = rules.bill(allocated, hours.get(pk) or Decimal(0))
-            rate = _rate_in(first, rates.get(offering_id, []))
+            billed = rules.bill(blocks or 0, hours.get(pk) or Decimal(0))
+            rate = None if rate is None else Decimal(str(rate)).quantize(CENTS)  # SQLite: a float or int
             line = StatementFigures(
                 engagement_id=pk,
                 offering=offering,
                 account=account,
                 recurrence=recurrence,
                 month=first,
-                allocated_blocks=allocated,
+                allocated_blocks=billed.allocated_blocks,
                 hours_used=billed.hours_used.quantize(CENTS),
                 billed_blocks=billed.billed_blocks,
                 overrun_hours=billed.overrun_hours.quantize(CENTS),
-                rate=rate[0] if rate else None,
-                currency=rate[1] if rate else "GBP",
-                amount=(rate[0] * billed.billed_blocks if rate else Decimal(0)).quantize(CENTS),
+                rate=rate,
+                currency=currency or "GBP",
+                amount=(rate * billed.billed_blocks if rate is not None else Decimal(0)).quantize(CENTS),
             )
             live_lines.append((org_id, line))
         live_lines.sort(key=lambda x: (x[1].offering, x[1].account, x[1].engagement_id))
@@ -402,6 +417,7 @@ def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
         )
     org = statement_organisation(user=user, pk=int(organisation))
     (found,) = month_statements(user=user, month=first, organisation=org.pk)
+    found.organisation = org
     return found
 
 
