@@ -255,7 +255,7 @@ def measure(runs: int) -> int:
     from django.test import Client
 
     from opsdesk.directory.models import NamedContact, Organisation
-    from opsdesk.ood import selectors
+    from opsdesk.ood import charts, selectors
     from opsdesk.ood.models import Engagement, TimeEntry
 
     months = _months()
@@ -349,6 +349,22 @@ def measure(runs: int) -> int:
     print(
         f"\nengagement page with its burn-down ({url}): p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries"
     )
+    # The burn-down's own share of the page (its one query and the SVG), and two other pages of the
+    # same run for scale: what the machine gives any page at this moment.
+    engagement = selectors.engagement_get(user=staff, pk=busiest)
+    chart_p50, chart_p95 = _timed(
+        lambda: charts.burn_down_svg(
+            selectors.burn_down(user=staff, engagement=engagement, month=open_month)
+        ),
+        runs,
+    )
+    print(f"  of which the burn-down (selector + SVG): p50 {chart_p50:.1f} ms, p95 {chart_p95:.1f} ms")
+    for label, other in (
+        ("the engagements list", "/ood/engagements/"),
+        ("one organisation's statement page", f"/ood/statements/{org}/?month={open_month:%Y-%m}"),
+    ):
+        other_p50, other_p95 = _timed(lambda u=other: client.get(u), runs)
+        print(f"  for scale, {label}: p50 {other_p50:.1f} ms, p95 {other_p95:.1f} ms")
     ok = ok and same and steady and p95 < PAGE_GOAL_MS
     print(
         f"\ngoals (all statements ≤ {GOAL_S:.0f} s and ≤ {GOAL_RATIO:.0f}× the floor; steady query count; "

@@ -51,9 +51,15 @@ def summary(burn: Any) -> str:
 
 
 def _scale_top(burn: Any) -> Decimal:
-    top = max(burn.allocated_hours, burn.projected, burn.used, Decimal(10))
-    step = Decimal(10) if top <= 100 else Decimal(50)
-    return ((top * Decimal("1.08") / step).to_integral_value(rounding="ROUND_CEILING")) * step
+    """The top of the hours axis: four equal round steps (1, 2 or 5 × a power of ten) above the
+    highest figure shown."""
+    need = max(burn.allocated_hours, burn.projected, burn.used, Decimal(10)) * Decimal("1.05") / 4
+    power = Decimal(1)
+    while True:
+        for unit in (1, 2, 5):
+            if unit * power >= need:
+                return 4 * unit * power
+        power *= 10
 
 
 def burn_down_svg(burn: Any) -> SafeString:
