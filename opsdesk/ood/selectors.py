@@ -321,7 +321,7 @@ def month_statements(*, user: Any, month: Any, organisation: int | None = None) 
     """G6: the statements of one month of every organisation the user may read (or of one): a
     closed month's stored lines, else the live figures, at each offering's rate in force that
     month. A fixed number of queries (organisations, closes, stored lines, engagements with their
-    allocation and rate, one GROUP BY of the month's hours), however many organisations and
+    allocation, rates, one GROUP BY of the month's hours), however many organisations and
     engagements there are; the figures are month_figures' (rules.bill on the same inputs)."""
     require_permission(user, VIEW)
     first = parse_month(month)
@@ -344,26 +344,27 @@ def month_statements(*, user: Any, month: Any, organisation: int | None = None) 
             lines[org_of[close_id]].append(StatementFigures(*values[:4], first, *values[4:]))
     allocation = EngagementAllocation.objects.filter(engagement=OuterRef("pk"), from_month__lte=first)
     allocation = allocation.order_by("-from_month")
-    rate = OfferingRate.objects.filter(offering=OuterRef("offering_id"), effective_from__lte=first)
-    rate = rate.order_by("-effective_from")
     live = engagements_in_month(narrowed(Engagement.objects.restrict(user), **one), first).exclude(
         organisation__in=list(closes)
     )
-    # Engagement.blocks_in and Offering.rate_in, in the query: the latest allocation and rate on or
-    # before the month's first day (engagements_in_month already keeps only the month's engagements).
+    # Engagement.blocks_in in the query: the latest allocation on or before the month's first day
+    # (engagements_in_month already keeps only the month's engagements).
     rows = list(
         live.order_by()
-        .annotate(
-            blocks=Subquery(allocation.values("blocks")[:1]),
-            rate=Subquery(rate.values("rate")[:1]),
-            currency=Subquery(rate.values("currency")[:1]),
-        )
+        .annotate(blocks=Subquery(allocation.values("blocks")[:1]))
         .values_list(
-            "pk", "organisation_id", "offering__name", "account__account_id", "recurrence", "blocks", "rate",
-            "currency",
+            "pk", "organisation_id", "offering_id", "offering__name", "account__account_id", "recurrence",
+            "blocks",
         )
     )
     if rows:
+        # Offering.rate_in once per offering: the rates in force by then, the latest winning.
+        rates = {
+            offering_id: (rate, currency)
+            for offering_id, rate, currency in OfferingRate.objects.filter(effective_from__lte=first)
+            .order_by("offering_id", "effective_from")
+            .values_list("offering_id", "rate", "currency")
+        }
         hours = dict(
             narrowed(TimeEntry.objects.restrict(user), **one)
             .filter(month=first)
@@ -373,11 +374,11 @@ def month_statements(*, user: Any, month: Any, organisation: int | None = None) 
             .values_list("engagement", "total")
         )
         live_lines = []
-        for pk, org_id, offering, account, recurrence, blocks, rate, currency in rows:
+        for pk, org_id, offering_id, offering, account, recurrence, blocks in rows:
             if org_id not in lines:
                 continue
             billed = rules.bill(blocks or 0, hours.get(pk) or Decimal(0))
-            rate = None if rate is None else Decimal(str(rate)).quantize(CENTS)  # SQLite: a float or int
+            rate, currency = rates.get(offering_id, (None, "GBP"))
             line = StatementFigures(
                 engagement_id=pk,
                 offering=offering,
