@@ -14,7 +14,7 @@ from opsdesk.core.api import ERRORS, created_with_etag
 from opsdesk.core.crud import NO_DELETE, command, declare, late, routes
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.limits import Day
-from opsdesk.ood import rules, schemas, selectors, services
+from opsdesk.ood import pdf, rules, schemas, selectors, services
 from opsdesk.ood.schemas import (
     ApproveIn,
     BillOut,
@@ -166,13 +166,25 @@ def ood_usage(request: HttpRequest, query: Query[FiguresQuery]):
 class StatementQuery(Schema):
     organisation: str
     month: str
+    format: str | None = None
 
 
-@router.get("/ood/statements", response={200: StatementOut, **ERRORS})
+@router.get(
+    "/ood/statements",
+    response={200: StatementOut, **ERRORS},
+    description="Add `?format=pdf` for the statement as a PDF document (application/pdf).",
+)
 def ood_statement(request: HttpRequest, query: Query[StatementQuery]):
     """G6: an organisation's monthly statement at the rates in force that month; a closed month's
     lines are those stored at the close."""
-    return selectors.statement(user=request.auth, organisation=query.organisation, month=query.month)
+    if query.format not in (None, "", "json", "pdf"):
+        raise ValidationFailed.field("format", "Must be 'json' or 'pdf'.")
+    found = selectors.statement(user=request.auth, organisation=query.organisation, month=query.month)
+    if query.format == "pdf":
+        response = HttpResponse(pdf.statement_pdf(found), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{pdf.filename(found)}"'
+        return response
+    return found
 
 
 @router.post("/ood/month-closes", response={201: MonthCloseOut, **ERRORS})

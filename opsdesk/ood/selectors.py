@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from opsdesk.core.errors import ValidationFailed
@@ -228,7 +228,7 @@ def month_figures(
             MonthFigures(
                 engagement=item,
                 month=first,
-                allocated_blocks=allocated,
+                allocated_blocks=billed.allocated_blocks,
                 hours_used=billed.hours_used.quantize(CENTS),
                 billed_blocks=billed.billed_blocks,
                 overrun_hours=billed.overrun_hours.quantize(CENTS),
@@ -245,7 +245,7 @@ class Statement:
     """G6: an organisation's month: one line per engagement-month, totals per currency; frozen
     (the lines stored at the close) once the month is closed."""
 
-    organisation: Organisation
+    organisation: Organisation | OrganisationRef
     month: dt.date
     lines: list[Any]
     close: MonthClose | None = None
@@ -264,9 +264,153 @@ class Statement:
         return sum((line.hours_used for line in self.lines), Decimal(0))
 
 
+@dataclass
+class StatementFigures:
+    """One live line of a statement: the figures of MonthFigures for one engagement-month, read
+    as plain values (statements of every organisation are built without model instances)."""
+
+    engagement_id: int
+    offering: str
+    account: str
+    recurrence: str
+    month: dt.date
+    allocated_blocks: int
+    hours_used: Decimal
+    billed_blocks: int
+    overrun_hours: Decimal
+    rate: Decimal | None
+    currency: str
+    amount: Decimal
+
+    @property
+    def allocated_hours(self) -> Decimal:
+        return rules.BLOCK_HOURS * self.allocated_blocks
+
+    @property
+    def overrun(self) -> bool:
+        return self.overrun_hours > 0
+
+
+#: The columns of a stored statement line, in StatementFigures' order (its month aside).
+STORED = (
+    "engagement_id",
+    "offering",
+    "account",
+    "recurrence",
+    "allocated_blocks",
+    "hours_used",
+    "billed_blocks",
+    "overrun_hours",
+    "rate",
+    "currency",
+    "amount",
+)
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    """What a statement shows of its organisation (read without a model instance)."""
+
+    pk: int
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def month_statements(*, user: Any, month: Any, organisation: int | None = None) -> list[Statement]:
+    """G6: the statements of one month of every organisation the user may read (or of one): a
+    closed month's stored lines, else the live figures, at each offering's rate in force that
+    month. A fixed number of queries (organisations, closes, stored lines, engagements with their
+    allocation, rates, one GROUP BY of the month's hours), however many organisations and
+    engagements there are; the figures are month_figures' (rules.bill on the same inputs)."""
+    require_permission(user, VIEW)
+    first = parse_month(month)
+    readable = narrowed(statement_organisations(user=user), pk=organisation)
+    orgs = [OrganisationRef(pk, name) for pk, name in readable.values_list("pk", "name")]
+    if not orgs:
+        return []
+    one = {"organisation": organisation} if organisation is not None else {}
+    found = narrowed(MonthClose.objects.restrict(user), **one).filter(month=first)
+    closes = {c.organisation_id: c for c in found}
+    lines: dict[int, list[Any]] = {o.pk: [] for o in orgs}
+    if closes:
+        org_of = {c.pk: c.organisation_id for c in closes.values()}
+        stored = (
+            StatementLine.objects.filter(close__in=list(closes.values()))
+            .order_by("offering", "account", "engagement_id")
+            .values_list("close_id", *STORED)
+        )
+        for close_id, *values in stored:
+            lines[org_of[close_id]].append(StatementFigures(*values[:4], first, *values[4:]))
+    allocation = EngagementAllocation.objects.filter(engagement=OuterRef("pk"), from_month__lte=first)
+    allocation = allocation.order_by("-from_month")
+    live = engagements_in_month(narrowed(Engagement.objects.restrict(user), **one), first).exclude(
+        organisation__in=list(closes)
+    )
+    # Engagement.blocks_in in the query: the latest allocation on or before the month's first day
+    # (engagements_in_month already keeps only the month's engagements).
+    rows = list(
+        live.order_by()
+        .annotate(blocks=Subquery(allocation.values("blocks")[:1]))
+        .values_list(
+            "pk", "organisation_id", "offering_id", "offering__name", "account__account_id", "recurrence",
+            "blocks",
+        )
+    )
+    if rows:
+        # Offering.rate_in once per offering: the rates in force by then, the latest winning.
+        rates = {
+            offering_id: (rate, currency)
+            for offering_id, rate, currency in OfferingRate.objects.filter(effective_from__lte=first)
+            .order_by("offering_id", "effective_from")
+            .values_list("offering_id", "rate", "currency")
+        }
+        hours = dict(
+            narrowed(TimeEntry.objects.restrict(user), **one)
+            .filter(month=first)
+            .order_by()
+            .values("engagement")
+            .annotate(total=Sum("hours"))
+            .values_list("engagement", "total")
+        )
+        live_lines = []
+        for pk, org_id, offering_id, offering, account, recurrence, blocks in rows:
+            if org_id not in lines:
+                continue
+            billed = rules.bill(blocks or 0, hours.get(pk) or Decimal(0))
+            rate, currency = rates.get(offering_id, (None, "GBP"))
+            line = StatementFigures(
+                engagement_id=pk,
+                offering=offering,
+                account=account,
+                recurrence=recurrence,
+                month=first,
+                allocated_blocks=billed.allocated_blocks,
+                hours_used=billed.hours_used.quantize(CENTS),
+                billed_blocks=billed.billed_blocks,
+                overrun_hours=billed.overrun_hours.quantize(CENTS),
+                rate=rate,
+                currency=currency or "GBP",
+                amount=(rate * billed.billed_blocks if rate is not None else Decimal(0)).quantize(CENTS),
+            )
+            live_lines.append((org_id, line))
+        live_lines.sort(key=lambda x: (x[1].offering, x[1].account, x[1].engagement_id))
+        for org_id, line in live_lines:
+            lines[org_id].append(line)
+    out = []
+    for org in orgs:
+        totals: dict[str, Decimal] = {}
+        for line in lines[org.pk]:
+            totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.amount
+        close = closes.get(org.pk)
+        out.append(Statement(organisation=org, month=first, lines=lines[org.pk], close=close, totals=totals))
+    return out
+
+
 def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
-    """The statement of one organisation's month: the stored lines of a closed month, else the
-    live figures (month_figures). Another tenant's organisation is not found."""
+    """The statement of one organisation's month (month_statements): the stored lines of a closed
+    month, else the live figures. Another tenant's organisation is not found."""
     require_permission(user, VIEW)
     first = parse_month(month)
     if not str(organisation).isdigit() or len(str(organisation)) > 18:
@@ -274,19 +418,9 @@ def statement(*, user: Any, organisation: Any, month: Any) -> Statement:
             "organisation", f"'{str(organisation)[:20]}' is not an organisation id."
         )
     org = statement_organisation(user=user, pk=int(organisation))
-    close = MonthClose.objects.filter(organisation=org, month=first).select_related("closed_by").first()
-    if close is not None:
-        lines: list[Any] = list(
-            StatementLine.objects.filter(close=close)
-            .select_related("close")
-            .order_by("offering", "account", "engagement_id")
-        )
-    else:
-        lines = month_figures(user=user, month=first, organisation=org.pk)
-    totals: dict[str, Decimal] = {}
-    for line in lines:
-        totals[line.currency] = totals.get(line.currency, Decimal(0)) + line.amount
-    return Statement(organisation=org, month=first, lines=lines, close=close, totals=totals)
+    (found,) = month_statements(user=user, month=first, organisation=org.pk)
+    found.organisation = org
+    return found
 
 
 def month_close_list(*, user: Any, organisation: int | None = None) -> QuerySet:
@@ -369,3 +503,77 @@ def allocation_history(engagement: Engagement, *, today: dt.date | None = None) 
         months.append(AllocationMonth(month=month, blocks=blocks, change=change))
         month = rules.first_of_month_after(month, 1)
     return list(reversed(months))
+
+# --- the burn-down of an engagement-month (G6, issue 10 item 8) ---------------------------------
+
+
+@dataclass
+class BurnDown:
+    """One engagement-month's hours day by day against its allocation, and the month end projected
+    from the pace so far (hours so far / elapsed days × days in the month)."""
+
+    engagement: Engagement
+    month: dt.date
+    days_in_month: int
+    elapsed_days: int
+    allocated_hours: Decimal
+    #: (day of the month, hours logged that day, hours used by its end) for every elapsed day.
+    days: list[tuple[int, Decimal, Decimal]]
+
+    @property
+    def used(self) -> Decimal:
+        return self.days[-1][2] if self.days else Decimal("0.00")
+
+    @property
+    def projected(self) -> Decimal:
+        if not self.elapsed_days:
+            return Decimal("0.00")
+        return (self.used / self.elapsed_days * self.days_in_month).quantize(CENTS)
+
+    @property
+    def complete(self) -> bool:
+        """The month is over: the projection is what was used."""
+        return self.elapsed_days == self.days_in_month
+
+    @property
+    def projected_overrun(self) -> Decimal:
+        return max(Decimal("0.00"), self.projected - self.allocated_hours)
+
+    @property
+    def logged_days(self) -> list[tuple[int, Decimal, Decimal]]:
+        return [d for d in self.days if d[1]]
+
+
+def burn_down(*, user: Any, engagement: Engagement, month: Any, today: dt.date | None = None) -> BurnDown:
+    """The burn-down of `engagement` in `month` (YYYY-MM; not after the current month): one query,
+    the month's hours summed by work date. A past month has all its days elapsed; the current
+    month those up to today."""
+    require_permission(user, VIEW)
+    today = today or timezone.localdate()
+    first = parse_month(month)
+    after = rules.first_of_month_after(first, 1)
+    days_in_month = (after - first).days
+    elapsed = days_in_month if first < today.replace(day=1) else min(today.day, days_in_month)
+    if first > today:
+        elapsed = 0
+    daily = dict(
+        TimeEntry.objects.restrict(user)
+        .filter(engagement=engagement.pk, month=first)
+        .order_by()
+        .values("work_date")
+        .annotate(total=Sum("hours"))
+        .values_list("work_date", "total")
+    )
+    days, used = [], Decimal("0.00")
+    for n in range(1, elapsed + 1):
+        hours = daily.get(first.replace(day=n)) or Decimal("0.00")
+        used += hours
+        days.append((n, hours.quantize(CENTS), used.quantize(CENTS)))
+    return BurnDown(
+        engagement=engagement,
+        month=first,
+        days_in_month=days_in_month,
+        elapsed_days=elapsed,
+        allocated_hours=rules.BLOCK_HOURS * engagement.blocks_in(first),
+        days=days,
+    )

@@ -19,5 +19,6 @@ urlpatterns = [
     path("balance/", views.balance, name="balance"),
     path("statements/<int:pk>/", views.statement, name="statement"),
     path("statements/<int:pk>/csv/", views.statement_csv, name="statement_csv"),
+    path("statements/<int:pk>/pdf/", views.statement_pdf, name="statement_pdf"),
     path("statements/<int:pk>/close/", views.statement_close, name="statement_close"),
 ]

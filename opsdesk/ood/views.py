@@ -18,7 +18,7 @@ from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import STALE_EDIT_MESSAGE, Column, apply_service_errors, require, ui_view
 from opsdesk.directory.models import NamedContact
-from opsdesk.ood import forms, selectors, services
+from opsdesk.ood import charts, forms, pdf, selectors, services
 
 VIEW = "ood.view"
 
@@ -283,10 +283,30 @@ def request_deny(request, pk: int):
 # --- engagements (G4) --------------------------------------------------------------------------
 
 
+def _burn_down_context(request, engagement) -> dict[str, Any]:
+    """The burn-down of the month asked for (?month=YYYY-MM; this month by default); a bad month is
+    a form error and this month is shown."""
+    text, error = request.GET.get("month", "").strip(), None
+    try:
+        month = text or timezone.localdate()
+        burn = selectors.burn_down(user=request.user, engagement=engagement, month=month)
+    except ValidationFailed as exc:
+        error = exc.errors[0]["message"] if exc.errors else exc.detail
+        burn = selectors.burn_down(user=request.user, engagement=engagement, month=timezone.localdate())
+    return {
+        "burn": burn,
+        "burn_svg": charts.burn_down_svg(burn),
+        "burn_summary": charts.summary(burn),
+        "burn_error": error,
+        "burn_month_text": text[:20],
+    }
+
+
 def _engagement_context(request, engagement) -> dict[str, Any]:
     today = timezone.localdate()
     figures = selectors.month_figures(user=request.user, month=today, engagement=engagement.pk)
     return {
+        **_burn_down_context(request, engagement),
         "status_now": engagement.status_on(today),
         "blocks_now": selectors.allocation_in(engagement, today),
         "rate_now": selectors.rate_in_force(engagement.offering, today),
@@ -429,6 +449,18 @@ def statement_csv(request, pk: int):
     for currency, amount in sorted(found.totals.items()):
         writer.writerow([f"{found.month:%Y-%m}", "TOTAL", "", "", "", f"{found.hours_used:.2f}",
                          found.billed_blocks, "", "", currency, f"{amount:.2f}"])
+    return response
+
+
+@ui_view
+def statement_pdf(request, pk: int):
+    """G6: the statement as PDF, the same content as the page (ood/pdf.py)."""
+    require(request.user, VIEW)
+    found, error = _statement_or_form_error(request, pk)
+    if found is None:
+        return HttpResponse(error, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf.statement_pdf(found), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(found)}"'
     return response
 
 

@@ -126,6 +126,7 @@ ROUTES = [
     Route("ui", "ood:balance", query="month=2026-10", **READ),
     Route("ui", "ood:statement", params={"pk": "org_a"}, query="month=2026-10", **READ),
     Route("ui", "ood:statement_csv", params={"pk": "org_a"}, query="month=2026-10", **READ),
+    Route("ui", "ood:statement_pdf", params={"pk": "org_a"}, query="month=2026-10", **READ),
     Route(
         "ui",
         "ood:statement_close",

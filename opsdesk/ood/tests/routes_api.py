@@ -123,6 +123,12 @@ ROUTES = [
     ),
     Route(
         "api",
+        f"{API}/ood/statements",
+        params={"organisation": "org_a"},
+        query="organisation={organisation}&month=2026-10&format=pdf",
+    ),
+    Route(
+        "api",
         f"{API}/ood/month-closes",
         "POST",
         body=lambda w: {"organisation": w["org_a"].pk, "month": "2026-09"},
