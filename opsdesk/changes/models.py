@@ -67,7 +67,7 @@ class Change(BaseModel):
     organisation = models.ForeignKey("directory.Organisation", on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
     title = models.CharField(max_length=200)
-    description = models.TextField("change details", max_length=TEXT_MAX)
+    description = models.TextField("change details", max_length=TEXT_MAX, blank=True)
     documents = models.TextField(
         "RFC documents", max_length=TEXT_MAX, blank=True, help_text="Links or references, one a line."
     )
@@ -76,7 +76,7 @@ class Change(BaseModel):
     # D2: priority from urgency and the impact statement; P3 unless raised by a recorded call.
     priority = models.CharField(max_length=2, choices=Priority.choices, default=Priority.P3)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.MEDIUM)
-    impact_statement = models.TextField(max_length=TEXT_MAX)
+    impact_statement = models.TextField(max_length=TEXT_MAX, blank=True)
     # D1: who asked, for whom, and who is to be reached
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"

@@ -719,9 +719,7 @@ def _decide(
         if on_behalf is None and side != ApprovalSide.CUSTOMER and actor.role not in rule.roles:
             raise PermissionDenied(
                 f"The {ApprovalSide(side).label.lower()} decision on a level-{locked.level} change "
-                "is given by: "
-                + ", ".join(Role(r).label for r in rule.roles)
-                + ".",
+                "is given by: " + ", ".join(Role(r).label for r in rule.roles) + ".",
                 [{"field": "actor", "message": f"A {actor.get_role_display()} does not approve this level."}],
             )
         if decider is None:
