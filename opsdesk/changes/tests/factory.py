@@ -92,9 +92,10 @@ def advance(world: dict[str, Any], change: Any, to: str) -> Any:
     return change
 
 
-def change_at(world: dict[str, Any], tag: str, state: str) -> Any:
-    """A level-2 change of tenant `tag` in `state`, as the services bring one there."""
-    change = rfc(world, tag)
+def change_at(world: dict[str, Any], tag: str, state: str, by: Any = None) -> Any:
+    """A level-2 change of tenant `tag` in `state`, as the services bring one there (submitted by
+    the tenant's change approver unless `by`)."""
+    change = rfc(world, tag, by=by)
     if state == ChangeState.CONFIRM_NEED:
         return change
     if state in L2_PATH:
