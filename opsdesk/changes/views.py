@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from opsdesk.changes import forms, schemas, selectors, services
 from opsdesk.changes.choices import TRANSITIONS, ApprovalSide, ChangeState, Decision
+from opsdesk.core.errors import PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import Column, form_page, require, ui_view
@@ -28,6 +29,15 @@ DECIDE = services.DECIDE
 
 def _detail_url(change: Any) -> str:
     return reverse("changes:change_detail", args=[change.pk])
+
+
+def _on_form(call: Callable[[], Any]) -> Any:
+    """A refusal of the matrix or the approver rule (D1, D5) is said on the form, naming the
+    problem, like any other error of the service; the page itself stays open."""
+    try:
+        return call()
+    except PermissionDenied as exc:
+        raise ValidationFailed(exc.detail, [{"field": "__all__", "message": exc.detail}]) from exc
 
 
 def _allowed(change: Any) -> list[str]:
@@ -136,7 +146,7 @@ def change_create(request):
     return form_page(
         request,
         form,
-        lambda data: services.change_create(actor=request.user, **data),
+        lambda data: _on_form(lambda: services.change_create(actor=request.user, **data)),
         success=_detail_url,
         message=lambda c: f"RFC {c} submitted.",
         title=CHANGES.create_title,
@@ -224,8 +234,10 @@ def _step_view(name: str) -> Callable[..., Any]:
 
         def action(data: dict[str, Any]) -> Any:
             values = {k: v for k, v in data.items() if k != "version"}
-            return step["service"](
-                actor=request.user, change=change, expected_version=data["version"], **values
+            return _on_form(
+                lambda: step["service"](
+                    actor=request.user, change=change, expected_version=data["version"], **values
+                )
             )
 
         return form_page(
