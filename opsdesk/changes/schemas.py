@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from opsdesk.changes.choices import ChangeState, EmergencyReason, Urgency
+from opsdesk.core.limits import Id, Instant
 from opsdesk.sla.choices import Priority
 
 States = Literal[tuple(ChangeState.values)]  # type: ignore[valid-type]
@@ -171,15 +172,15 @@ class ChangeIn(Schema):
     authoriser: int | None = None
     services: list[int] = Field(default_factory=list, max_length=100)
     accounts: list[int] = Field(default_factory=list, max_length=100)
-    requested_start: dt.datetime | None = None
-    requested_end: dt.datetime | None = None
+    requested_start: Instant | None = None
+    requested_end: Instant | None = None
     test_plan: str = Field("", max_length=10_000)
     standard_change: int | None = None
     provider_initiated: bool = False
-    customer_contacted_at: dt.datetime | None = None
+    customer_contacted_at: Instant | None = None
     customer_contact_note: str = Field("", max_length=1000)
     emergency_reason: Reasons = ""
-    incident_id: int | None = Field(None, ge=1)
+    incident_id: Id | None = None
     vulnerability_reference: str = Field("", max_length=100)
     incident_owner: int | None = None
     confirmed_by_phone: bool = False
@@ -194,8 +195,8 @@ class ChangePatch(Schema):
     lead_availability_in_hours: str = Field(None, max_length=200)
     lead_availability_out_of_hours: str = Field(None, max_length=200)
     test_plan: str = Field(None, max_length=10_000)
-    requested_start: dt.datetime | None = None
-    requested_end: dt.datetime | None = None
+    requested_start: Instant | None = None
+    requested_end: Instant | None = None
     impact_assessment: str = Field(None, max_length=10_000)
     engaged: str = Field(None, max_length=10_000)
     statement_of_work: str = Field(None, max_length=10_000)
@@ -226,7 +227,7 @@ class ChangeRejectIn(Schema):
 class ChangePriorityIn(Schema):
     priority: Priorities
     caller: str = Field("", max_length=200, description="D2: who telephoned the service desk.")
-    called_at: dt.datetime | None = None
+    called_at: Instant | None = None
     note: str = Field("", max_length=1000)
 
 

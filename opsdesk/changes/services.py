@@ -41,6 +41,7 @@ from opsdesk.changes.models import (
 )
 from opsdesk.core import humanize
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from opsdesk.core.limits import check_window
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.roles import Role
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
@@ -196,6 +197,9 @@ def _checklist(value: Any) -> list[dict[str, Any]]:
 
 
 def _window(start: dt.datetime | None, end: dt.datetime | None) -> None:
+    for field, value in (("requested_start", start), ("requested_end", end)):
+        if value is not None:
+            check_window(value, field=field)
     if start is not None and end is not None and end <= start:
         raise ValidationFailed.field(
             "requested_end", f"The requested window ends ({end:%d %b %Y %H:%M}) before it starts."
@@ -391,6 +395,8 @@ def change_create(
         raise ValidationFailed.field(field, "Only a level-3 (emergency) change has this.")
     if provider_initiated:
         # D1 note: a provider change with operational impact: the customer is contacted first.
+        if customer_contacted_at is not None:
+            check_window(customer_contacted_at, field="customer_contacted_at")
         if customer_contacted_at is None or customer_contacted_at > now:
             raise ValidationFailed.field(
                 "customer_contacted_at",
@@ -623,6 +629,7 @@ def change_set_priority(
                     "(who called, when, and what was said).",
                     [{"field": n, "message": "Required to raise the priority (D2)."} for n in missing],
                 )
+            check_window(called_at, field="called_at")
             if called_at > timezone.now():
                 raise ValidationFailed.field("called_at", "The call is in the future.")
             PriorityCall.objects.create(
