@@ -18,6 +18,7 @@ api = OpsdeskAPI(
 install_error_handlers(api)
 
 from opsdesk.calendars.api import router as calendars_router  # noqa: E402
+from opsdesk.changes.api import router as changes_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
 from opsdesk.directory.api import router as directory_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
@@ -46,3 +47,4 @@ api.add_router("/", oncall_router)
 api.add_router("/", reports_router)
 api.add_router("/", ood_router)
 api.add_router("/", orders_router)
+api.add_router("/", changes_router)

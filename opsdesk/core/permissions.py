@@ -107,6 +107,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "ood.close_month": frozenset({Role.BILLING, Role.ADMINISTRATOR}),
+    # D1–D5: change management. Customers see their organisation's changes and their authorised
+    # change approvers submit RFCs and decide on changes (the services check the approver flag and
+    # the approval matrix, changes.ApprovalRule); the provider's operational staff run the workflow.
+    "changes.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    "changes.submit": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    "changes.decide": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    "changes.manage": frozenset(
+        {
+            Role.SERVICE_DESK,
+            Role.ENGINEER,
+            Role.CHANGE_MANAGER,
+            Role.CLOUD_SUPPORT_MANAGER,
+            Role.HEAD_OF_CUSTOMER_ENGINEERING,
+            Role.CSDM,
+            Role.ADMINISTRATOR,
+        }
+    ),
+    "changes.manage_catalogue": frozenset({Role.CHANGE_MANAGER, Role.SERVICE_DESK, Role.ADMINISTRATOR}),
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from opsdesk.changes.demo import build_changes
 from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
@@ -23,6 +24,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_status,
     build_ood,
     build_orders,
+    build_changes,
 ]
 
 

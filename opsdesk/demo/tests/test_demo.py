@@ -144,7 +144,16 @@ def test_everything_is_audited(demo):
     reviewer = User.objects.get(email="operations_reviewer@provider.example")
     engineer = User.objects.get(email="engineer@provider.example")
     billing = User.objects.get(email="billing@provider.example")
-    assert actors == {admin.pk, desk.pk, manager.pk, reviewer.pk, engineer.pk, billing.pk}
+    # Change management (D1–D5): the customers' change approvers submit, approve and reject; the
+    # cloud support manager decides an emergency change as its incident owner.
+    approvers = set(
+        User.objects.filter(
+            email__in=("ops@northwind.example", "it@contoso.example", "cto@fabrikam.example")
+        ).values_list("pk", flat=True)
+    )
+    owner = User.objects.get(email="cloud_support_manager@provider.example")
+    staff = {admin.pk, desk.pk, manager.pk, reviewer.pk, engineer.pk, billing.pk, owner.pk}
+    assert actors == staff | approvers
 
 
 def test_running_twice_changes_nothing(demo):

@@ -1,0 +1,227 @@
+"""Demo change management (D1–D5), so `make run` shows the change board filled: a catalogue of
+standard changes with runbooks, an approved pipeline, and changes at each level and at the steps a
+change manager meets — a standard change waiting for the service desk and one confirmed, level-2
+changes in planning, waiting for the customer's approver, rejected back to consultation and closed
+with a post-change review, and an emergency tied to an incident. Idempotent by title; every step
+goes through the change services as the people who would take it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from opsdesk.changes import services
+from opsdesk.changes.choices import ChangeState
+from opsdesk.changes.models import ApprovedPipeline, Change, StandardChange
+from opsdesk.core.roles import Role
+
+CATALOGUE = (
+    (
+        "Add or remove an IAM Identity Center user",
+        "Grant or revoke a named person's access through an existing permission set.",
+        "1. Confirm the requester is an authorised change approver.\n2. Add the user to the group.\n"
+        "3. Ask the user to sign in and confirm access.\n4. Record the confirmation on the ticket.",
+    ),
+    (
+        "Scale an ECS service within its agreed range",
+        "Change a service's desired count inside the autoscaling range agreed at build.",
+        "1. Check the range in the service runbook.\n2. Update the desired count.\n"
+        "3. Wait for new tasks to pass health checks.\n4. Confirm the ALB targets are healthy.",
+    ),
+    (
+        "Rotate an application secret",
+        "Rotate a Secrets Manager secret with an existing rotation function.",
+        "1. Trigger rotation.\n2. Watch the rotation Lambda succeed.\n3. Check the application's health.",
+    ),
+)
+
+DOCUMENTS = {
+    "impact_assessment": "Writer failover of about 30 seconds; level 2 confirmed.",
+    "engaged": "Customer DBA and application owner; provider cloud engineering.",
+    "statement_of_work": "Upgrade Aurora PostgreSQL 14 to 16 with a blue/green deployment.",
+    "backout_plan": "Switch back to the blue cluster; restore the pre-change snapshot if needed.",
+    "cost_impact": "None: within the managed service.",
+    "test_plan": "Checkout smoke tests and the synthetic canary by the customer.",
+}
+L2_PATH = [
+    ChangeState.IDENTIFY,
+    ChangeState.IMPACT_ASSESSMENT,
+    ChangeState.ENGAGEMENT,
+    ChangeState.PLANNING,
+    ChangeState.APPROVAL,
+]
+
+
+def _advance(actor: Any, change: Change, to: str) -> Change:
+    change = services.change_update(actor=actor, change=change, **DOCUMENTS)
+    for state in L2_PATH:
+        change = services.change_transition(actor=actor, change=change, to_state=state)
+        if state == to:
+            break
+    return change
+
+
+def build_changes(demo: Any) -> None:
+    staff = demo.staff
+    desk, engineer = staff[Role.SERVICE_DESK], staff[Role.ENGINEER]
+    for name, description, runbook in CATALOGUE:
+        demo.ensure(
+            StandardChange.objects.filter(name=name).first(),
+            lambda n=name, d=description, r=runbook: services.standard_change_create(
+                actor=demo.admin, name=n, description=d, runbook=r
+            ),
+        )
+    web = demo.services.get("NW-PROD-WEB")
+    if web is not None:
+        demo.ensure(
+            ApprovedPipeline.objects.filter(service=web).first(),
+            lambda: services.pipeline_create(
+                actor=engineer,
+                service=web,
+                name="GitHub Actions → CodeDeploy (main)",
+                note="Storefront code deployments; infrastructure changes still need an RFC.",
+            ),
+        )
+    northwind, contoso, fabrikam = (
+        demo.organisations.get(n) for n in ("Northwind Trading", "Contoso Health", "Fabrikam Labs")
+    )
+    olivia = demo.customers.get("ops@northwind.example")
+    daniel = demo.customers.get("it@contoso.example")
+    ethan = demo.customers.get("cto@fabrikam.example")
+    if None in (northwind, contoso, fabrikam, olivia, daniel, ethan):
+        return
+    iam = StandardChange.objects.get(name=CATALOGUE[0][0])
+    scale = StandardChange.objects.get(name=CATALOGUE[1][0])
+    soon = timezone.now() + dt.timedelta(days=14)
+
+    def once(title: str, build: Any) -> None:
+        if not Change.objects.filter(title=title).exists():
+            demo.created += 1
+            build(title)
+
+    def common(org: Any, contact_email: str, service: str | None) -> dict[str, Any]:
+        contact = demo.contacts[contact_email]
+        return {
+            "organisation": org,
+            "lead_contact": contact.pk,
+            "services": [demo.services[service].pk] if service and service in demo.services else [],
+        }
+
+    once(
+        "Give the new analyst console access",
+        lambda t: services.change_create(
+            actor=olivia,
+            level=1,
+            title=t,
+            standard_change=iam.pk,
+            description="Add Priya Shah to Analysts.",
+            impact_statement="None.",
+            **common(northwind, "ops@northwind.example", "NW-PROD-WEB"),
+        ),
+    )
+
+    def confirmed(t: str) -> None:
+        change = services.change_create(
+            actor=olivia,
+            level=1,
+            title=t,
+            standard_change=scale.pk,
+            urgency="high",
+            description="Scale storefront to 8 tasks for the weekend sale.",
+            impact_statement="None expected.",
+            **common(northwind, "ops@northwind.example", "NW-PROD-WEB"),
+        )
+        services.change_approve(actor=desk, change=change)
+
+    once("Scale the storefront for the weekend sale", confirmed)
+    once(
+        "Upgrade the orders database to Aurora PostgreSQL 16",
+        lambda t: _advance(
+            engineer,
+            services.change_create(
+                actor=desk,
+                level=2,
+                title=t,
+                description="Requested by Olivia Hart by phone.",
+                impact_statement="Checkout read-only for up to a minute.",
+                requested_start=soon,
+                requested_end=soon + dt.timedelta(hours=2),
+                **common(northwind, "ops@northwind.example", "NW-PROD-DATA"),
+            ),
+            ChangeState.PLANNING,
+        ),
+    )
+
+    def waiting(t: str) -> None:
+        change = services.change_create(
+            actor=desk,
+            level=2,
+            title=t,
+            description="New subnet for the EHR integration engine.",
+            impact_statement="Brief routing change on the EHR VPC.",
+            requested_start=soon,
+            requested_end=soon + dt.timedelta(hours=3),
+            **common(contoso, "it@contoso.example", "CH-PROD-EHR"),
+        )
+        change = _advance(engineer, change, ChangeState.APPROVAL)
+        services.change_approve(actor=engineer, change=change)
+
+    once("Add a private subnet for the EHR integration engine", waiting)
+
+    def rejected(t: str) -> None:
+        change = services.change_create(
+            actor=desk,
+            level=2,
+            title=t,
+            description="Move EHR test to Graviton instances.",
+            impact_statement="Test environment unavailable for two hours.",
+            **common(contoso, "it@contoso.example", "CH-TEST-EHR"),
+        )
+        change = _advance(engineer, change, ChangeState.APPROVAL)
+        services.change_reject(actor=daniel, change=change, reason="Clashes with the month-end test cycle.")
+
+    once("Move EHR test to Graviton", rejected)
+
+    def reviewed(t: str) -> None:
+        change = services.change_create(
+            actor=desk,
+            level=2,
+            title=t,
+            description="Enable S3 Object Lock on the research archive.",
+            impact_statement="None: new writes only.",
+            **common(fabrikam, "cto@fabrikam.example", None),
+        )
+        change = _advance(engineer, change, ChangeState.APPROVAL)
+        change = services.change_approve(actor=engineer, change=change)
+        change = services.change_approve(actor=ethan, change=change)
+        change = services.change_update(
+            actor=engineer, change=change, checklist=[{"item": "Object Lock on", "done": True}]
+        )
+        change = services.change_transition(actor=engineer, change=change, to_state=ChangeState.TESTING)
+        change = services.change_transition(actor=engineer, change=change, to_state=ChangeState.CLOSED)
+        services.change_review(actor=engineer, change=change, notes="Went to plan; retention set to 7 years.")
+
+    once("Enable Object Lock on the research archive", reviewed)
+
+    def emergency(t: str) -> None:
+        change = services.change_create(
+            actor=desk,
+            level=3,
+            title=t,
+            emergency_reason="incident",
+            incident_id=1001,
+            confirmed_by_phone=True,
+            description="Roll back the storefront task definition.",
+            impact_statement="Restores checkout.",
+            incident_owner=staff[Role.CLOUD_SUPPORT_MANAGER].pk,
+            **common(northwind, "ops@northwind.example", "NW-PROD-WEB"),
+        )
+        services.change_approve(
+            actor=staff[Role.CLOUD_SUPPORT_MANAGER],
+            change=change,
+            contacted="Phoned Olivia Hart (incident contact) at 02:10; agreed.",
+        )
+
+    once("Roll back the storefront release", emergency)

@@ -1,0 +1,144 @@
+"""Reads of change management (D1–D5), restricted to what the user may see (A4): staff every
+organisation's changes, a customer their own organisation's; another tenant's is a 404 like a
+missing one. The standard-change catalogue and the approval matrix are the provider's, read by
+everyone who may see changes (a customer only the active catalogue entries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+
+from opsdesk.changes.choices import BOARD, ChangeState
+from opsdesk.changes.models import (
+    ApprovalRule,
+    ApprovedPipeline,
+    Change,
+    ChangeApproval,
+    ChangeEvent,
+    StandardChange,
+)
+from opsdesk.core.permissions import has_permission, require_permission
+from opsdesk.core.selectors import get_or_not_found, narrowed
+
+VIEW = "changes.view"
+#: The change board's page size per column: the first page is a fixed number of queries.
+BOARD_COLUMN_SIZE = 25
+
+
+def change_list(
+    *,
+    user: Any,
+    state: str | None = None,
+    level: int | None = None,
+    organisation: int | None = None,
+    priority: str | None = None,
+    service: int | None = None,
+    q: str | None = None,
+) -> QuerySet:
+    if not has_permission(user, VIEW):
+        return Change.objects.none()
+    qs = Change.objects.restrict(user).select_related(
+        "organisation",
+        "standard_change",
+        "requested_by",
+        "lead_contact",
+        "authoriser",
+        "requester_contact",
+        "incident_owner",
+    )
+    qs = narrowed(
+        qs, state=state, level=level, organisation_id=organisation, priority=priority, services=service
+    )
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q))
+    return qs
+
+
+def with_details(qs: QuerySet) -> QuerySet:
+    """The services, accounts, timeline, approvals and priority calls of each change, one query each."""
+    return qs.prefetch_related(
+        "services",
+        "accounts",
+        "priority_calls",
+        Prefetch("events", queryset=ChangeEvent.objects.select_related("actor").order_by("at", "pk")),
+        Prefetch(
+            "approvals",
+            queryset=ChangeApproval.objects.select_related("actor", "contact").order_by("at", "pk"),
+        ),
+    )
+
+
+def change_get(*, user: Any, pk: Any) -> Change:
+    return get_or_not_found(with_details(change_list(user=user)), pk)
+
+
+def change_board(*, user: Any, organisation: int | None = None) -> list[dict[str, Any]]:
+    """D4, the change board: one column per state (withdrawn changes are not on it), the oldest
+    first, each column's first page; one query for the columns' counts and one for the cards."""
+    base = change_list(user=user, organisation=organisation).exclude(state=ChangeState.WITHDRAWN)
+    counts = dict(base.order_by().values("state").annotate(n=Count("pk")).values_list("state", "n"))
+    cards = list(
+        base.annotate(
+            rank=Window(RowNumber(), partition_by=[F("state")], order_by=[F("created_at"), F("pk")])
+        )
+        .filter(rank__lte=BOARD_COLUMN_SIZE)
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "state": state.value,
+            "label": state.label,
+            "count": counts.get(state.value, 0),
+            "changes": [c for c in cards if c.state == state],
+        }
+        for state in BOARD
+    ]
+
+
+def approval_matrix(*, user: Any, level: int | None = None) -> QuerySet:
+    require_permission(user, VIEW)
+    return narrowed(ApprovalRule.objects.all(), level=level)
+
+
+def approval_rule_list(*, user: Any, level: int | None = None) -> QuerySet:
+    return approval_matrix(user=user, level=level)
+
+
+def approval_rule_get(*, user: Any, pk: Any) -> ApprovalRule:
+    return get_or_not_found(approval_matrix(user=user), pk)
+
+
+def standard_change_list(*, user: Any, is_active: bool | None = None, q: str | None = None) -> QuerySet:
+    """Staff see the whole catalogue; a customer the active entries they may request."""
+    require_permission(user, VIEW)
+    qs = StandardChange.objects.all()
+    if not user.is_provider_staff:
+        qs = qs.filter(is_active=True)
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(description__icontains=q))
+    return qs
+
+
+def standard_change_get(*, user: Any, pk: Any) -> StandardChange:
+    return get_or_not_found(standard_change_list(user=user), pk)
+
+
+def pipeline_list(*, user: Any, service: int | None = None, organisation: int | None = None) -> QuerySet:
+    require_permission(user, VIEW)
+    qs = ApprovedPipeline.objects.restrict(user).select_related("service")
+    return narrowed(qs, service_id=service, service__organisation_id=organisation)
+
+
+def pipeline_get(*, user: Any, pk: Any) -> ApprovedPipeline:
+    return get_or_not_found(pipeline_list(user=user), pk)
+
+
+def pipelines_of_change(change: Change) -> QuerySet:
+    """D3: the approved pipelines of the change's services (deployments through them need no RFC)."""
+    return ApprovedPipeline.objects.filter(service__in=[s.pk for s in change.services.all()]).select_related(
+        "service"
+    )
