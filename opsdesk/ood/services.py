@@ -611,7 +611,7 @@ def ood_request_approve(
                         engagement=engagement, from_month=start.replace(day=1), blocks=blocks
                     ),
                 )
-                _set_start_deadline(engagement)
+                start_deadline_set(engagement)
         state = RequestState.PARTIALLY_APPROVED if narrowed else RequestState.APPROVED
         locked = record_update(
             actor=actor,
@@ -669,7 +669,7 @@ def engagement_start_plan(engagement: Engagement) -> tuple[dt.datetime, Rule]:
     return midnight, Rule(working_days=START_WORKING_DAYS)
 
 
-def _set_start_deadline(engagement: Engagement) -> Deadline:
+def start_deadline_set(engagement: Engagement) -> Deadline:
     """Set (or move, when the start date changes) the engagement-start deadline and its copy."""
     start, rule = engagement_start_plan(engagement)
     org = engagement.organisation
@@ -782,7 +782,7 @@ def engagement_agree_start(
         locked = record_update(actor=actor, obj=locked, changes=changes)
         if allocations[0].from_month != month:
             record_update(actor=actor, obj=allocations[0], changes={"from_month": month})
-        _set_start_deadline(locked)
+        start_deadline_set(locked)
     return locked
 
 
