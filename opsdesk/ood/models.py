@@ -260,6 +260,12 @@ class Engagement(BaseModel):
         """Not started and past the engagement-start deadline's due time."""
         return self.started_at is None and self.start_due_at is not None and now >= self.start_due_at
 
+    @property
+    def start_is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.start_overdue(timezone.now())
+
     def status_on(self, day: dt.date) -> str:
         if day < self.start_date:
             return EngagementStatus.SCHEDULED

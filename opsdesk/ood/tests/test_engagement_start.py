@@ -155,7 +155,7 @@ def test_the_page_and_the_api_show_the_start(world, submit):
     engagement = _approved(world, submit, dt.date(2027, 3, 1))
     page = login(world["customer_a"]).get(f"/ood/engagements/{engagement.pk}/")
     text = page.content.decode()
-    assert "Starts by" in text and "1 working day later" in text
+    assert "Starts by" in text and "1 working day later" in text and "Kick-off" in text
     staff = login(world["engineer"])
     response = staff.post(
         f"/ood/engagements/{engagement.pk}/start/",
