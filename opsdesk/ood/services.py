@@ -45,6 +45,7 @@ from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_set
 from opsdesk.sla.models import Deadline
 from opsdesk.sla.services import warning_fraction
+from opsdesk.sla.signals import Postpone
 
 CATALOGUE = "ood.manage_catalogue"
 REQUEST = "ood.request"
@@ -789,13 +790,20 @@ def engagement_agree_start(
 def engagement_start_missed(*, deadline: Deadline, breached: bool) -> None:
     """B6: the sweep found an engagement not started at its warning instant or its due time: its
     CSDM and the service desk are told through the outbox (once each, the dedup key). Runs in the
-    sweep's transaction; an engagement started meanwhile is left alone."""
+    sweep's transaction, which holds the deadline: the engagement is locked without waiting, and
+    one busy (a kick-off being recorded) postpones the record to the next run (sla.signals). An
+    engagement started meanwhile is left alone."""
+    mine = Engagement.objects.filter(pk=deadline.owner_id)
     engagement = (
-        Engagement.objects.select_related("organisation__csdm", "offering", "account", "engineer")
-        .filter(pk=deadline.owner_id, started_at__isnull=True)
+        mine.select_for_update(skip_locked=True, of=("self",))
+        .select_related("organisation__csdm", "offering", "account", "engineer")
         .first()
     )
-    if engagement is not None:
+    if engagement is None:
+        if mine.exists():
+            raise Postpone()
+        return
+    if engagement.started_at is None:
         notify_start_deadline(engagement, due_at=deadline.due_at, breached=breached)
 
 

@@ -50,6 +50,16 @@ def test_approval_sets_the_start_deadline_at_the_close_of_the_first_working_day(
     assert not engagement.is_started
 
 
+def test_the_g4_start_of_an_approval_gets_its_deadline_too(world, submit):
+    request = submit()
+    services.ood_request_approve(actor=world["operations_reviewer"], request=request)
+    engagement = Engagement.objects.get(line__request=request)
+    due = engagement.start_due_at.astimezone(LONDON)
+    assert due.time() == dt.time(17, 0) and due.date() >= engagement.start_date
+    assert (due.date() - engagement.start_date).days < 5  # the first working day on or after it
+    assert _deadline(engagement).due_at == engagement.start_due_at
+
+
 def test_a_start_on_a_weekend_is_due_at_the_close_of_the_next_working_day(world, submit):
     engagement = _approved(world, submit, dt.date(2027, 5, 1))  # Saturday; Monday 3 May is a bank holiday
     assert engagement.start_due_at == _close_of(dt.date(2027, 5, 4))
