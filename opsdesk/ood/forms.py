@@ -245,6 +245,13 @@ class EngagementStartForm(VersionedForm):
         ).order_by("full_name")
 
 
+class AgreeStartForm(VersionedForm):
+    """G4: a mutually agreed start date for an engagement not yet started."""
+
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Agreed start date")
+    agreed_with = forms.CharField(max_length=200, label="Agreed with")
+
+
 class TimeEntryForm(forms.Form):
     """G6: one time entry; the service checks the rules (quarter hours, dates, closed months)."""
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("requests/<int:pk>/deny/", views.request_deny, name="request_deny"),
     *views.ENGAGEMENTS.paths("engagements/", create=None, update=None),
     path("engagements/<int:pk>/start/", views.engagement_start, name="engagement_start"),
+    path("engagements/<int:pk>/agree-start/", views.engagement_agree_start, name="engagement_agree_start"),
     path("engagements/<int:pk>/time/new/", views.time_entry_create, name="time_entry_create"),
     path("balance/", views.balance, name="balance"),
     path("statements/<int:pk>/", views.statement, name="statement"),

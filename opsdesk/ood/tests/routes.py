@@ -94,6 +94,19 @@ ROUTES = [
         staff_only=True,
         permission="ood.log_time",
     ),
+    Route(
+        "ui",
+        "ood:engagement_agree_start",
+        "POST",
+        params={"pk": "engagement_start_a"},
+        body=lambda w: {
+            "version": _version(w["engagement_start_a"]),
+            "start_date": "2030-06-03",
+            "agreed_with": "Walk",
+        },
+        staff_only=True,
+        permission="ood.review",
+    ),
     *form(
         "ood:time_entry_create",
         lambda w: {"work_date": "2026-09-02", "hours": "1.5", "description": "Walk entry."},

@@ -193,3 +193,30 @@ def test_the_api_start_names_a_bad_engineer(world, submit):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "engineer"
     assert not Engagement.objects.get(pk=engagement.pk).is_started
+
+
+def test_the_page_records_an_agreed_start_date(world, submit):
+    engagement = _approved(world, submit, dt.date(2027, 3, 1))
+    client = login(world["operations_reviewer"])
+    page = client.get(f"/ood/engagements/{engagement.pk}/").content.decode()
+    assert "Record a mutually agreed start date" in page
+    response = client.post(
+        f"/ood/engagements/{engagement.pk}/agree-start/",
+        {"version": engagement.version, "start_date": "2027-03-08", "agreed_with": "CTO, by phone"},
+    )
+    assert response.status_code == 302
+    moved = Engagement.objects.get(pk=engagement.pk)
+    assert moved.start_date == dt.date(2027, 3, 8) and moved.agreed_with == "CTO, by phone"
+    assert moved.start_due_at == _close_of(dt.date(2027, 3, 8))
+    # a date before the approval is refused with its reason; nothing changes
+    response = client.post(
+        f"/ood/engagements/{engagement.pk}/agree-start/",
+        {"version": moved.version, "start_date": "2020-01-01", "agreed_with": "CTO"},
+        follow=True,
+    )
+    assert "cannot start before its approval" in response.content.decode()
+    assert Engagement.objects.get(pk=engagement.pk).start_date == dt.date(2027, 3, 8)
+    # customers see no such form
+    assert "Record a mutually agreed" not in login(world["customer_a"]).get(
+        f"/ood/engagements/{engagement.pk}/"
+    ).content.decode()
