@@ -21,6 +21,9 @@ from opsdesk.ood.schemas import (
     DenyIn,
     ModificationDecisionIn,
     ModificationOut,
+    EngagementAgreeStartIn,
+    EngagementOut,
+    EngagementStartIn,
     MonthCloseIn,
     MonthCloseOut,
     MonthFiguresOut,
@@ -30,6 +33,8 @@ from opsdesk.ood.schemas import (
     StartDateOut,
     StatementOut,
 )
+from opsdesk.sla.schemas import DeadlinesOut
+from opsdesk.sla.selectors import deadline_list
 
 router = Router(tags=["operations on demand"])
 entity = partial(declare, selectors=selectors, services=services, schemas=schemas)
@@ -129,6 +134,45 @@ ENGAGEMENTS = entity(
     ordering=("start_date", "created_at"),
 )
 routes(router, ENGAGEMENTS, module=__name__)
+
+for action, payload, fields, doc in (
+    (
+        "start",
+        EngagementStartIn,
+        ("engineer",),
+        "The kick-off (an engineer assigned, first contact made): meets the engagement-start deadline.",
+    ),
+    (
+        "agree_start",
+        EngagementAgreeStartIn,
+        ("start_date", "agreed_with"),
+        "A mutually agreed start date (G4) for an engagement not yet started; its start deadline moves.",
+    ),
+):
+    command(
+        router,
+        f"/ood/engagements/{{engagement_id}}/{action.replace('_', '-')}",
+        name=f"engagement_{action}",
+        module=__name__,
+        id="engagement_id",
+        get=late(selectors, "engagement_get"),
+        service=late(services, f"engagement_{action}"),
+        target="engagement",
+        out=EngagementOut,
+        payload=payload,
+        fields=fields,
+        description=doc,
+    )
+
+
+@router.get(
+    "/ood/engagements/{engagement_id}/deadlines", response={200: DeadlinesOut, **ERRORS}, exclude_unset=True
+)
+def engagement_deadlines(request: HttpRequest, engagement_id: int):
+    """The engagement-start deadline (issue 10: started by the close of the first working day on or
+    after the start date): where it stands, the business time left and why it is due when it is."""
+    engagement = selectors.engagement_get(user=request.auth, pk=engagement_id)
+    return deadline_list(user=request.auth, owner_type=services.DEADLINE_OWNER, owner_id=engagement.pk)
 
 
 # --- time and block billing (G6) ---------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Demo data of Operations on Demand (G1–G6): a catalogue with rate history, requests in every
 state (submitted, approved, partially approved, denied) and the engagements the approvals started;
-an engagement running since two months ago with time entries, and last month closed with its
-statement; modifications (G5): one approved (blocks up, a new allocation row), one sent to scoping
-with the CSDM and the second request that follows it, awaiting review. Idempotent: offerings by
-name, requests and modifications by their notes."""
+an engagement running since two months ago with time entries (kicked off on its start date), last
+month closed with its statement, and an engagement whose kick-off is overdue (its start deadline
+past, not started); modifications (G5): one approved (blocks up, a new allocation row), one sent to
+scoping with the CSDM and the second request that follows it, awaiting review. Idempotent:
+offerings by name, requests and modifications by their notes."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from opsdesk.ood.models import (
     Offering,
     OodRequest,
 )
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.deadlines import deadline_meet
 
 #: name, description, plans, regions, rate per block from January 2026.
 OFFERINGS = (
@@ -156,6 +159,50 @@ def build_ood(demo: Any) -> None:
     _billing_history(demo, request, ct, reviewer, today)
     _modifications(demo, manager, reviewer)
 
+    overdue = request(
+        OVERDUE,
+        CONTOSO,
+        "it@contoso.example",
+        "641728390517",
+        [_line(ct, 1, ("641728390517",))],
+    )
+    if overdue is not None:
+        services.ood_request_approve(
+            actor=reviewer,
+            request=overdue,
+            agreed_start=today,
+            agreed_with="Sofia Lindqvist (Contoso), by email",
+        )
+        _backdate(overdue.lines.get().engagements.get(), today - dt.timedelta(days=7), kicked_off_by=None)
+
+
+#: The request of the engagement whose kick-off is overdue (issue 10).
+OVERDUE = "Control Tower operations for the EHR production account, agreed to start a week ago."
+
+
+def _backdate(engagement: Engagement, start: dt.date, *, kicked_off_by: Any) -> Engagement:
+    """An engagement as if approved before the demo's history begins: its start (and first
+    allocation) moved to `start`, its start deadline set again from it, and, when `kicked_off_by`
+    is given, kicked off by them at 10:00 on the start date (on time)."""
+    Engagement.objects.filter(pk=engagement.pk).update(
+        start_date=start, approved_on=start - dt.timedelta(days=10)
+    )
+    EngagementAllocation.objects.filter(engagement=engagement).update(from_month=start.replace(day=1))
+    engagement = Engagement.objects.select_related("organisation__calendar").get(pk=engagement.pk)
+    services.start_deadline_set(engagement)
+    if kicked_off_by is not None:
+        at = dt.datetime.combine(start, dt.time(10, 0), tzinfo=services.provider_zone())
+        Engagement.objects.filter(pk=engagement.pk).update(
+            started_at=at, started_by=kicked_off_by, engineer=kicked_off_by
+        )
+        deadline_meet(
+            owner_type=services.DEADLINE_OWNER,
+            owner_id=engagement.pk,
+            kind=DeadlineKind.ENGAGEMENT_START,
+            at=at,
+        )
+    return Engagement.objects.get(pk=engagement.pk)
+
 
 #: The request of the engagement with a billing history (G6).
 RUNNING = "Control Tower operations for the production account, running since two months ago."
@@ -179,14 +226,9 @@ def _billing_history(demo: Any, request: Any, ct: Offering, reviewer: Any, today
     last_month = rules.first_of_month_after(this_month, -1)
     if running is not None:
         services.ood_request_approve(actor=reviewer, request=running, reason="Running engagement.")
-        engagement = running.lines.get().engagements.get()
-        since = rules.first_of_month_after(this_month, -2)
-        Engagement.objects.filter(pk=engagement.pk).update(
-            start_date=since, approved_on=since - dt.timedelta(days=10)
-        )
-        EngagementAllocation.objects.filter(engagement=engagement).update(from_month=since)
-        engagement = Engagement.objects.get(pk=engagement.pk)
         engineer = demo.staff[Role.ENGINEER]
+        since = rules.first_of_month_after(this_month, -2)
+        engagement = _backdate(running.lines.get().engagements.get(), since, kicked_off_by=engineer)
         for month, entries in ((last_month, LAST_MONTH_TIME), (this_month, THIS_MONTH_TIME)):
             for day, hours, description in entries:
                 work_date = month + dt.timedelta(days=day - 1)

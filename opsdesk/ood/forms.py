@@ -8,8 +8,9 @@ from typing import Any
 
 from django import forms
 
+from opsdesk.core.roles import Role
 from opsdesk.core.ui.forms import ANY, FilterForm, ServiceErrorsForm, VersionedForm, search_field
-from opsdesk.directory.models import ServicePlan
+from opsdesk.directory.models import ServicePlan, User
 from opsdesk.ood.choices import (
     CURRENCIES,
     DEFAULT_CURRENCY,
@@ -235,6 +236,27 @@ class ApproveForm(VersionedForm):
 
 class DenyForm(VersionedForm):
     reason = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class EngagementStartForm(VersionedForm):
+    """Issue 10: the kick-off; the engineer assigned (the signed-in user when left empty)."""
+
+    engineer = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Me", label="Engineer assigned"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["engineer"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.ENGINEER, Role.CLOUD_SUPPORT_MANAGER, Role.CSDM]
+        ).order_by("full_name")
+
+
+class AgreeStartForm(VersionedForm):
+    """G4: a mutually agreed start date for an engagement not yet started."""
+
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Agreed start date")
+    agreed_with = forms.CharField(max_length=200, label="Agreed with")
 
 
 class TimeEntryForm(forms.Form):

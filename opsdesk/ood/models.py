@@ -199,6 +199,23 @@ class Engagement(BaseModel):
     )
     agreed_with = models.CharField(max_length=200, blank=True, help_text="Who agreed the start date.")
     approved_on = models.DateField(help_text="The approval date in the provider's time zone.")
+    # Issue 10: the kick-off (an engineer assigned, first contact made), due by the engagement-start
+    # deadline (sla, kind engagement_start); start_due_at is the engagement's copy of its due time.
+    start_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the provider must have started it (the sla deadline's due)."
+    )
+    started_at = models.DateTimeField(null=True, blank=True, help_text="Kick-off: when work started.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The engineer assigned at kick-off.",
+    )
 
     class Meta:
         ordering = ["-start_date", "pk"]
@@ -235,6 +252,20 @@ class Engagement(BaseModel):
         from django.utils import timezone
 
         return self.blocks_in(timezone.localdate())
+
+    @property
+    def is_started(self) -> bool:
+        return self.started_at is not None
+
+    def start_overdue(self, now: dt.datetime) -> bool:
+        """Not started and past the engagement-start deadline's due time."""
+        return self.started_at is None and self.start_due_at is not None and now >= self.start_due_at
+
+    @property
+    def start_is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.start_overdue(timezone.now())
 
     def status_on(self, day: dt.date) -> str:
         if day < self.start_date:

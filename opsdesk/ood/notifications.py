@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from opsdesk.core import humanize
+from opsdesk.core.roles import Role
+from opsdesk.directory.models import User
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.ood.choices import RequestState
 from opsdesk.ood.models import OodRequest
@@ -152,4 +155,50 @@ def notify_modification_decided(modification) -> None:
             else None,
         },
         dedup_key=f"ood-modification:{modification.pk}:decided",
+    )
+
+
+def start_recipients(engagement) -> list[str]:
+    """Who hears that an engagement's start is at risk or late: the organisation's CSDM, the
+    engineer assigned (if any) and the service desk (its active staff)."""
+    people = [engagement.organisation.csdm, engagement.engineer]
+    emails = [p.email for p in people if p is not None and p.is_active and p.email]
+    desk = User.objects.filter(role=Role.SERVICE_DESK, is_active=True).order_by("pk")
+    emails += list(desk.values_list("email", flat=True))
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def notify_start_deadline(engagement, *, due_at: dt.datetime, breached: bool) -> None:
+    """Issue 10 (B6): an engagement not started as its start deadline nears (warning) or passes
+    (breach); told once per engagement and kind (the dedup key)."""
+    kind = "breach" if breached else "warning"
+    name = f"{engagement.offering} · {engagement.account.account_id}"
+    what = f"{engagement.offering} for account {engagement.account.account_id} ({engagement.organisation})"
+    due = humanize.when(due_at, humanize.provider_zone())
+    if breached:
+        subject = f"[Operations on Demand] Start overdue: {name}"
+        body = (
+            f"{what} was due to be started (engineer assigned, first contact made) by {due} and has not "
+            "been started.\nRecord the kick-off on the engagement's page once it is done.\n"
+        )
+    else:
+        subject = f"[Operations on Demand] Start due {due}: {name}"
+        body = (
+            f"{what} starts on {engagement.start_date:%A %-d %B %Y} and must be started (engineer "
+            f"assigned, first contact made) by {due}; it has not been started yet.\n"
+        )
+    notification_enqueue(
+        event=f"ood.engagement.start_{kind}",
+        organisation=engagement.organisation,
+        recipients=start_recipients(engagement),
+        subject=subject,
+        body=body,
+        payload={
+            "engagement": engagement.pk,
+            "organisation": engagement.organisation_id,
+            "start_date": engagement.start_date.isoformat(),
+            "start_due_at": due_at.isoformat(),
+            "kind": kind,
+        },
+        dedup_key=f"ood-start:{engagement.pk}:{kind}",
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, FilterSchema, Schema
 
@@ -20,6 +21,8 @@ from opsdesk.ood.choices import (
     Recurrence,
     RequestState,
 )
+
+StartStatus = Literal["due", "overdue", "met", "late"]
 
 
 class OfferingRateOut(Schema):
@@ -172,6 +175,15 @@ class DenyIn(Schema):
     reason: str
 
 
+class EngagementStartIn(Schema):
+    engineer: Id | None = Field(None, description="The engineer assigned (user id); else the caller.")
+
+
+class EngagementAgreeStartIn(Schema):
+    start_date: Day = Field(..., description="The mutually agreed start date (G4).")
+    agreed_with: str = Field(..., description="Who agreed it.")
+
+
 class AllocationOut(Schema):
     from_month: dt.date
     blocks: int
@@ -192,6 +204,17 @@ class EngagementOut(Schema):
     agreed_with: str
     approved_on: dt.date
     status: EngagementStatus
+    start_due_at: dt.datetime | None = Field(
+        None,
+        description="When the provider must have started it (kick-off): the close of the first working "
+        "day on or after the start date; its sla deadline is explained at …/deadlines.",
+    )
+    started_at: dt.datetime | None = Field(None, description="The kick-off, when recorded.")
+    started_by: PersonRef | None = None
+    engineer: PersonRef | None = Field(None, description="The engineer assigned at kick-off.")
+    start_status: StartStatus = Field(
+        ..., description="due (not started, not yet late) | overdue | met | late (started after its due)."
+    )
     blocks_this_month: int
     allocations: list[AllocationOut]
     version: int
@@ -202,6 +225,12 @@ class EngagementOut(Schema):
         from django.utils import timezone
 
         return obj.status_on(timezone.localdate())
+
+    @staticmethod
+    def resolve_start_status(obj) -> str:
+        from django.utils import timezone
+
+        return selectors.start_status(obj, now=timezone.now())
 
     @staticmethod
     def resolve_blocks_this_month(obj) -> int:

@@ -99,13 +99,24 @@ def engagement_list(
         account__account_id=account,
     )
     allocations = EngagementAllocation.objects.order_by("from_month")
-    return qs.select_related("organisation", "offering", "account", "line__request").prefetch_related(
+    return qs.select_related(
+        "organisation", "offering", "account", "line__request", "started_by", "engineer"
+    ).prefetch_related(
         Prefetch("allocations", queryset=allocations)
     )
 
 
 def engagement_get(*, user: Any, pk: Any) -> Engagement:
     return get_or_not_found(engagement_list(user=user), pk)
+
+
+def start_status(engagement: Engagement, *, now: dt.datetime) -> str:
+    """Where the kick-off stands against the engagement-start deadline (issue 10): due | overdue |
+    met | late (started after its due time)."""
+    due = engagement.start_due_at
+    if engagement.started_at is not None:
+        return "late" if due is not None and engagement.started_at > due else "met"
+    return "overdue" if engagement.start_overdue(now) else "due"
 
 
 def allocation_in(engagement: Engagement, month: dt.date) -> int:

@@ -19,7 +19,7 @@ from opsdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import has_permission, require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.directory.choices import OnboardingState
-from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, ServicePlan
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, ServicePlan, User
 from opsdesk.ood import rules
 from opsdesk.ood.choices import (
     DEFAULT_CURRENCY,
@@ -42,13 +42,29 @@ from opsdesk.ood.models import (
     StatementLine,
     TimeEntry,
 )
-from opsdesk.ood.notifications import notify_decided, notify_modification_decided, notify_threshold
+from opsdesk.ood.notifications import (
+    notify_decided,
+    notify_modification_decided,
+    notify_start_deadline,
+    notify_threshold,
+)
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_set
+from opsdesk.sla.models import Deadline
+from opsdesk.sla.services import warning_fraction
+from opsdesk.sla.signals import Postpone
 
 CATALOGUE = "ood.manage_catalogue"
 REQUEST = "ood.request"
 REVIEW = "ood.review"
 LOG_TIME = "ood.log_time"
 CLOSE_MONTH = "ood.close_month"
+
+#: The owner type of an engagement's deadlines (sla.Deadline.owner_type).
+DEADLINE_OWNER = "engagement"
+#: Issue 10: the kick-off is due by the close of this many working days counted from the midnight
+#: that opens the start date (see engagement_start_plan).
+START_WORKING_DAYS = 1
 
 OFFERING_EDITABLE = frozenset({"name", "description", "plans", "state", "regions"})
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
@@ -603,6 +619,7 @@ def ood_request_approve(
                         engagement=engagement, from_month=start.replace(day=1), blocks=blocks
                     ),
                 )
+                start_deadline_set(engagement)
         state = RequestState.PARTIALLY_APPROVED if narrowed else RequestState.APPROVED
         locked = record_update(
             actor=actor,
@@ -638,6 +655,163 @@ def ood_request_deny(
 
 def can_review(user: Any) -> bool:
     return has_permission(user, REVIEW)
+
+
+# --- the engagement start (G4, issue 10) -------------------------------------------------------
+
+
+def engagement_start_plan(engagement: Engagement) -> tuple[dt.datetime, Rule]:
+    """Issue 10: when the provider must have started an engagement (kick-off: an engineer assigned,
+    first contact made) — by the close of business of the first working day on or after its start
+    date, on its organisation's calendar.
+
+    Stored as an sla deadline (kind engagement_start) that starts at the midnight opening the start
+    date in the calendar's zone, with a rule of START_WORKING_DAYS working days: from a closed
+    instant, B7's working days end at the closing of the n-th working day (engine
+    add_business_days), so a start on a Saturday or a bank holiday is due at the close of the next
+    working day, and a closure added to the calendar later moves the due time with every other
+    deadline (B5). The warning (the organisation's warning fraction of that working day) comes on
+    the start day itself; the sweep warns and breaches it once (B6)."""
+    calendar = engagement.organisation.calendar
+    midnight = dt.datetime.combine(engagement.start_date, dt.time(0), tzinfo=ZoneInfo(calendar.timezone))
+    return midnight, Rule(working_days=START_WORKING_DAYS)
+
+
+def start_deadline_set(engagement: Engagement) -> Deadline:
+    """Set (or move, when the start date changes) the engagement-start deadline and its copy."""
+    start, rule = engagement_start_plan(engagement)
+    org = engagement.organisation
+    deadline = deadline_set(
+        owner_type=DEADLINE_OWNER,
+        owner_id=engagement.pk,
+        kind=DeadlineKind.ENGAGEMENT_START,
+        calendar=org.calendar,
+        start=start,
+        rule=rule,
+        warning_fraction=warning_fraction(org),
+    )
+    Engagement.objects.filter(pk=engagement.pk).update(start_due_at=deadline.due_at)
+    engagement.start_due_at = deadline.due_at
+    return deadline
+
+
+def engagement_start_due_copy(*, moved: Any) -> int:
+    """B5: the engagements whose start deadline a calendar change moved get the new due time."""
+    return copies_write(
+        model=Engagement, moved=moved, fields={DeadlineKind.ENGAGEMENT_START: "start_due_at"}
+    )
+
+
+def _staff_member(value: Any, *, field: str) -> Any:
+    if isinstance(value, User):
+        user = value
+    elif _small_id(value):
+        user = User.objects.filter(pk=int(value)).first()
+    else:
+        user = None
+    if user is None or not user.is_active or not user.is_provider_staff:
+        raise ValidationFailed.field(field, f"'{str(value)[:20]}' is not an active member of staff.")
+    return user
+
+
+def _mark_started(actor: Any, locked: Engagement, engineer: Any, now: dt.datetime) -> Engagement:
+    locked = record_update(
+        actor=actor,
+        obj=locked,
+        changes={"started_at": now, "started_by": actor, "engineer": engineer},
+    )
+    deadline_meet(owner_type=DEADLINE_OWNER, owner_id=locked.pk, kind=DeadlineKind.ENGAGEMENT_START, at=now)
+    return locked
+
+
+def engagement_start(
+    *, actor: Any, engagement: Engagement, engineer: Any = None, expected_version: int | None = None
+) -> Engagement:
+    """Issue 10: staff record the kick-off (an engineer assigned, first contact made): who started
+    it and when, and the engineer (the actor unless another is named). Meets the engagement-start
+    deadline — on time or late, as the deadline shows. Once only."""
+    require_permission(actor, LOG_TIME)
+    assigned = actor if engineer in (None, "") else _staff_member(engineer, field="engineer")
+    with transaction.atomic():
+        locked = lock_for_update(engagement, expected_version)
+        if locked.started_at is not None:
+            started = timezone.localtime(locked.started_at, provider_zone())
+            raise Conflict(f"The engagement was already started on {started:%Y-%m-%d %H:%M}.")
+        return _mark_started(actor, locked, assigned, timezone.now())
+
+
+def engagement_agree_start(
+    *,
+    actor: Any,
+    engagement: Engagement,
+    start_date: Any,
+    agreed_with: str,
+    expected_version: int | None = None,
+) -> Engagement:
+    """G4: staff record a mutually agreed start date (with who agreed it) for an engagement not yet
+    started: its start, its first allocation's month (and a one-time engagement's month) and its
+    engagement-start deadline move with it."""
+    require_permission(actor, REVIEW)
+    agreed_with = (agreed_with or "").strip()
+    if not agreed_with:
+        raise ValidationFailed.field("agreed_with", "Say who agreed the start date with the provider.")
+    day = start_date
+    if isinstance(day, str):
+        try:
+            day = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise ValidationFailed.field("start_date", f"'{day[:20]}' is not a date (YYYY-MM-DD).")
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise ValidationFailed.field("start_date", "Give the agreed start date (YYYY-MM-DD).")
+    with transaction.atomic():
+        locked = lock_for_update(engagement, expected_version)
+        if locked.started_at is not None:
+            raise Conflict("The engagement has started; its start date no longer changes.")
+        if day < locked.approved_on:
+            raise ValidationFailed.field(
+                "start_date",
+                f"An engagement cannot start before its approval ({locked.approved_on:%Y-%m-%d}).",
+            )
+        if locked.time_entries.exists():
+            raise ValidationFailed.field(
+                "start_date", "Time is logged against it; its start date no longer changes."
+            )
+        allocations = list(locked.allocations.all())
+        if len(allocations) != 1:
+            raise ValidationFailed.field(
+                "start_date", "Its allocation was modified; change the start through a modification."
+            )
+        month = day.replace(day=1)
+        changes: dict[str, Any] = {"start_date": day, "agreed_start": True, "agreed_with": agreed_with}
+        if locked.recurrence == Recurrence.ONE_TIME:
+            changes["end_month"] = month
+        elif locked.end_month is not None and locked.end_month < month:
+            raise ValidationFailed.field("start_date", f"It ends in {locked.end_month:%Y-%m}.")
+        locked = record_update(actor=actor, obj=locked, changes=changes)
+        if allocations[0].from_month != month:
+            record_update(actor=actor, obj=allocations[0], changes={"from_month": month})
+        start_deadline_set(locked)
+    return locked
+
+
+def engagement_start_missed(*, deadline: Deadline, breached: bool) -> None:
+    """B6: the sweep found an engagement not started at its warning instant or its due time: its
+    CSDM and the service desk are told through the outbox (once each, the dedup key). Runs in the
+    sweep's transaction, which holds the deadline: the engagement is locked without waiting, and
+    one busy (a kick-off being recorded) postpones the record to the next run (sla.signals). An
+    engagement started meanwhile is left alone."""
+    mine = Engagement.objects.filter(pk=deadline.owner_id)
+    engagement = (
+        mine.select_for_update(skip_locked=True, of=("self",))
+        .select_related("organisation__csdm", "offering", "account", "engineer")
+        .first()
+    )
+    if engagement is None:
+        if mine.exists():
+            raise Postpone()
+        return
+    if engagement.started_at is None:
+        notify_start_deadline(engagement, due_at=deadline.due_at, breached=breached)
 
 
 # --- time (G6) ---------------------------------------------------------------------------------
@@ -747,6 +921,8 @@ def time_entry_create(
         if locked is None:
             raise ValidationFailed.field("engagement", f"Unknown engagement '{str(pk)[:20]}'.")
         found = _check_entry(locked, day, account)
+        if locked.started_at is None:  # the first time logged is the kick-off, if none was recorded
+            locked = _mark_started(actor, locked, actor, timezone.now())
         entry = record_create(
             actor=actor,
             obj=TimeEntry(
@@ -1209,6 +1385,7 @@ def modification_approve(
                     engagement=started, from_month=effective, blocks=blocks, modification=locked
                 ),
             )
+            start_deadline_set(started)
         return _decided(
             actor, locked, ModificationState.APPROVED, (reason or "").strip(), effective_month=effective
         )

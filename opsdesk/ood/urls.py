@@ -10,6 +10,8 @@ urlpatterns = [
     path("requests/<int:pk>/approve/", views.request_approve, name="request_approve"),
     path("requests/<int:pk>/deny/", views.request_deny, name="request_deny"),
     *views.ENGAGEMENTS.paths("engagements/", create=None, update=None),
+    path("engagements/<int:pk>/start/", views.engagement_start, name="engagement_start"),
+    path("engagements/<int:pk>/agree-start/", views.engagement_agree_start, name="engagement_agree_start"),
     path("engagements/<int:pk>/time/new/", views.time_entry_create, name="time_entry_create"),
     path("engagements/<int:pk>/modify/", views.modification_create, name="modification_create"),
     *views.MODIFICATIONS.paths("modifications/", create=None, update=None, detail=views.modification_detail),

@@ -19,6 +19,7 @@ from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import STALE_EDIT_MESSAGE, Column, apply_service_errors, require, ui_view
 from opsdesk.directory.models import NamedContact
 from opsdesk.ood import charts, forms, pdf, selectors, services
+from opsdesk.sla.selectors import deadline_list
 
 VIEW = "ood.view"
 
@@ -314,7 +315,53 @@ def _engagement_context(request, engagement) -> dict[str, Any]:
         "entries": selectors.time_entry_list(user=request.user, engagement=engagement.pk)[:50],
         "can_log_time": has_permission(request.user, services.LOG_TIME),
         **_modification_context(request, engagement),
+        **_start_context(request, engagement),
     }
+
+
+def _start_context(request, engagement, form=None) -> dict[str, Any]:
+    """Issue 10: the kick-off against the engagement-start deadline, with its explanation."""
+    now = timezone.now()
+    deadlines = deadline_list(
+        user=request.user, owner_type=services.DEADLINE_OWNER, owner_id=engagement.pk, now=now
+    )["deadlines"]
+    can_start = engagement.started_at is None and has_permission(request.user, services.LOG_TIME)
+    if can_start and form is None:
+        form = forms.EngagementStartForm(initial={"version": engagement.version})
+    can_agree = engagement.started_at is None and has_permission(request.user, services.REVIEW)
+    return {
+        "start_status": selectors.start_status(engagement, now=now),
+        "start_deadline": deadlines[0] if deadlines else None,
+        "start_form": form if can_start else None,
+        "agree_form": forms.AgreeStartForm(initial={"version": engagement.version}) if can_agree else None,
+    }
+
+
+@require_POST
+@ui_view
+def engagement_start(request, pk: int):
+    """Issue 10: staff record the kick-off; the engagement-start deadline is met. A refusal is
+    shown as a message on the engagement's page, where the form is."""
+    require(request.user, VIEW)
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    require(request.user, services.LOG_TIME)
+    form = forms.EngagementStartForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        messages.error(request, f"The kick-off was not recorded ({problems}).")
+        return redirect("ood:engagement_detail", pk=engagement.pk)
+    try:
+        services.engagement_start(
+            actor=request.user,
+            engagement=engagement,
+            engineer=form.cleaned_data["engineer"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (ValidationFailed, Conflict, PreconditionFailed) as exc:
+        messages.error(request, STALE_EDIT_MESSAGE if isinstance(exc, PreconditionFailed) else exc.detail)
+    else:
+        messages.success(request, "Kick-off recorded: the engagement has started.")
+    return redirect("ood:engagement_detail", pk=engagement.pk)
 
 
 ENGAGEMENTS = Pages(
@@ -340,6 +387,34 @@ ENGAGEMENTS = Pages(
     detail_template="ood/engagements/detail.html",
     detail_context=_engagement_context,
 )
+
+
+@require_POST
+@ui_view
+def engagement_agree_start(request, pk: int):
+    """G4: staff record a mutually agreed start date; the start deadline moves with it. A refusal
+    is shown as a message on the engagement's page, where the form is."""
+    require(request.user, VIEW)
+    engagement = selectors.engagement_get(user=request.user, pk=pk)
+    require(request.user, services.REVIEW)
+    form = forms.AgreeStartForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        messages.error(request, f"The start date was not changed ({problems}).")
+        return redirect("ood:engagement_detail", pk=engagement.pk)
+    try:
+        moved = services.engagement_agree_start(
+            actor=request.user,
+            engagement=engagement,
+            start_date=form.cleaned_data["start_date"],
+            agreed_with=form.cleaned_data["agreed_with"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except (ValidationFailed, Conflict, PreconditionFailed) as exc:
+        messages.error(request, STALE_EDIT_MESSAGE if isinstance(exc, PreconditionFailed) else exc.detail)
+    else:
+        messages.success(request, f"Start date agreed: {moved.start_date:%-d %B %Y}.")
+    return redirect("ood:engagement_detail", pk=engagement.pk)
 
 
 # --- time and block billing (G6) ---------------------------------------------------------------

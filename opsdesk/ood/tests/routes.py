@@ -55,6 +55,10 @@ def _approve(w: dict[str, Any]) -> dict:
     }
 
 
+def _version(obj: Any) -> int:
+    return type(obj)._default_manager.get(pk=obj.pk).version
+
+
 def _deny(w: dict[str, Any]) -> dict:
     r = w["ood_request_a"]
     return {"version": type(r)._default_manager.get(pk=r.pk).version, "reason": "Walk denial."}
@@ -105,6 +109,28 @@ ROUTES = [
     Route("ui", "ood:request_approve", "POST", body=_approve, **REVIEW),
     Route("ui", "ood:request_deny", "POST", body=_deny, **REVIEW),
     *ui_pages("ood:engagement", "engagement_a", read=READ),
+    Route(
+        "ui",
+        "ood:engagement_start",
+        "POST",
+        params={"pk": "engagement_start_a"},
+        body=lambda w: {"version": _version(w["engagement_start_a"])},
+        staff_only=True,
+        permission="ood.log_time",
+    ),
+    Route(
+        "ui",
+        "ood:engagement_agree_start",
+        "POST",
+        params={"pk": "engagement_start_a"},
+        body=lambda w: {
+            "version": _version(w["engagement_start_a"]),
+            "start_date": "2030-06-03",
+            "agreed_with": "Walk",
+        },
+        staff_only=True,
+        permission="ood.review",
+    ),
     *form(
         "ood:time_entry_create",
         lambda w: {"work_date": "2026-09-02", "hours": "1.5", "description": "Walk entry."},

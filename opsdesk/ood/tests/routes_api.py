@@ -40,6 +40,7 @@ def _request(w: dict[str, Any]) -> dict:
 
 
 step = steps(f"{API}/ood/requests/{{request_id}}", staff_only=True)
+engagement_step = steps(f"{API}/ood/engagements/{{engagement_id}}", staff_only=True)
 modification_step = steps(f"{API}/ood/modifications/{{modification_id}}", staff_only=True)
 
 
@@ -88,6 +89,18 @@ ROUTES = [
     step("approve", "ood_request_a", "ood.review", lambda w: {}),
     step("deny", "ood_request_a", "ood.review", lambda w: {"reason": "Walk denial."}),
     *api_entity(f"{API}/ood/engagements", "engagement_id", "engagement_a"),
+    Route(
+        "api",
+        f"{API}/ood/engagements/{{engagement_id}}/deadlines",
+        params={"engagement_id": "engagement_start_a"},
+    ),
+    engagement_step("start", "engagement_start_a", "ood.log_time", lambda w: {}),
+    engagement_step(
+        "agree-start",
+        "engagement_start_a",
+        "ood.review",
+        lambda w: {"start_date": "2030-06-03", "agreed_with": "Walk"},
+    ),
     *api_entity(
         f"{API}/ood/modifications",
         "modification_id",
@@ -178,6 +191,17 @@ def world_extras(world: dict[str, Any]) -> None:
     type(engagement).objects.filter(pk=engagement.pk).update(start_date=dt.date(2026, 9, 1))
     engagement.allocations.update(from_month=dt.date(2026, 9, 1))
     world["engagement_a"] = type(engagement).objects.get(pk=engagement.pk)
+    # Not started, nothing logged: kicked off and given an agreed start date by the walk.
+    later = services.ood_request_create(
+        actor=world["customer_a"], submitting_account=world["account_a"].account_id, lines=[line]
+    )
+    services.ood_request_approve(
+        actor=world["operations_reviewer"],
+        request=later,
+        agreed_start=dt.date(2030, 5, 1),
+        agreed_with="Walk",
+    )
+    world["engagement_start_a"] = later.lines.get().engagements.get()
     world["time_entry_a"] = services.time_entry_create(
         actor=world["engineer"],
         engagement=world["engagement_a"],

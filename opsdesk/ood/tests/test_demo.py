@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from opsdesk.ood.demo import RUNNING
 from opsdesk.ood.models import (
     Engagement,
     EngagementAllocation,
@@ -31,11 +32,20 @@ def test_demo_catalogue_requests_and_engagements():
     }
     assert OfferingRate.objects.filter(offering__name="EKS maintenance").count() == 2
     states = sorted(OodRequest.objects.values_list("state", flat=True))
-    assert states == ["approved", "approved", "denied", "partially_approved", "submitted"]
-    # 2 EKS accounts, 1 SAP account, 1 Control Tower one-time, 1 Control Tower running since two months ago
-    assert Engagement.objects.count() == 5
+    assert states == ["approved", "approved", "approved", "denied", "partially_approved", "submitted"]
+    # 2 EKS accounts, 1 SAP account, 1 Control Tower one-time, 1 Control Tower running since two
+    # months ago, 1 Control Tower whose kick-off is overdue
+    assert Engagement.objects.count() == 6
     agreed = Engagement.objects.filter(agreed_start=True)
-    assert agreed.count() == 2 and all(e.agreed_with for e in agreed)
+    assert agreed.count() == 3 and all(e.agreed_with for e in agreed)
+    # issue 10: every engagement has its start deadline; the running one was kicked off on time,
+    # one is overdue
+    now = timezone.now()
+    assert all(e.start_due_at is not None for e in Engagement.objects.all())
+    running = Engagement.objects.get(line__request__notes=RUNNING)
+    assert running.started_at is not None and running.started_at <= running.start_due_at
+    overdue = [e for e in Engagement.objects.all() if e.start_overdue(now)]
+    assert [e.account.account_id for e in overdue] == ["641728390517"]
     # G6: time logged, and last month closed with its statement frozen.
     assert TimeEntry.objects.filter(month__lt=timezone.localdate().replace(day=1)).count() == 3
     (close,) = MonthClose.objects.all()
