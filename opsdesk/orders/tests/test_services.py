@@ -97,7 +97,7 @@ def test_a_revised_quote_replaces_the_lines(world):
     )
     order = _reload(order)
     assert order.currency == "EUR" and order.quote_total == Decimal("2200.10")
-    assert order.events.last().note.startswith("Revised quote: EUR 2,200.10")
+    assert order.events.last().note.startswith("Revised quote v2: EUR 2,200.10")
 
 
 def test_a_complex_order_needs_a_project_manager_before_its_quote(world):
@@ -312,7 +312,7 @@ def test_a_customer_accepts_their_quote_but_runs_no_other_step(world):
     with pytest.raises(PermissionDenied):
         services.order_validate(actor=world["customer_a"], order=order)
     with pytest.raises(PermissionDenied):
-        services.order_create(actor=world["customer_a"], organisation=world["org_a"], title="x")
+        services.order_quote(actor=world["customer_a"], order=order, lines=LINES)
     order = services.order_accept_quote(actor=world["customer_a"], order=order, **good_form(world, "a"))
     assert order.events.last().actor == world["customer_a"]
 
