@@ -333,6 +333,11 @@ def test_a_stale_version_is_refused(world):
     [
         ({"quantity": "0"}, "lines.0.quantity", "greater than 0"),
         ({"quantity": "-1"}, "lines.0.quantity", "greater than 0"),
+        ({"quantity": "1.234"}, "lines.0.quantity", "2 decimal places"),
+        ({"quantity": "two"}, "lines.0.quantity", "Not a number"),
+        ({"quantity": "Infinity"}, "lines.0.quantity", "finite"),
+        ({"quantity": "100000000"}, "lines.0.quantity", "At most"),
+        ({"quantity": None}, "lines.0.quantity", "Not a number"),
         ({"unit_price": "-0.01"}, "lines.0.unit_price", "negative"),
         ({"unit_price": "1.001"}, "lines.0.unit_price", "2 decimal places"),
         ({"unit_price": "abc"}, "lines.0.unit_price", "Not a number"),
