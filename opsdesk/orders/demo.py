@@ -12,13 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.core.roles import Role
 from opsdesk.directory.choices import OnboardingState
 from opsdesk.orders import services
 from opsdesk.orders.choices import OrderState
-from opsdesk.orders.models import Order, Quote
+from opsdesk.orders.models import Order, OrderEvent, Quote
 
 QUOTE = [
     {
@@ -190,11 +191,15 @@ def _build(demo: Any, spec: OrderSpec) -> None:
             order = services.order_quote(actor=am, order=order, lines=first)
         order = services.order_quote(actor=am, order=order, lines=QUOTE)
         if spec.expired_days_ago:
-            # Demo history: the quote was sent weeks ago and its last valid day has passed.
+            # Demo history: the order was quoted weeks ago and its quote's last valid day has passed.
+            back = dt.timedelta(days=31 + spec.expired_days_ago)
             Quote.objects.filter(order=order).update(
                 valid_until=timezone.localdate() - dt.timedelta(days=spec.expired_days_ago),
-                quoted_at=timezone.now() - dt.timedelta(days=30 + spec.expired_days_ago),
+                quoted_at=F("quoted_at") - back,
             )
+            Order.objects.filter(pk=order.pk).update(quoted_at=F("quoted_at") - back)
+            OrderEvent.objects.filter(order=order).update(at=F("at") - back)
+            order.refresh_from_db()
     if target >= STAGES.index(OrderState.RECEIVED):
         order = services.order_accept_quote(actor=am, order=order, **_form(demo, spec))
         if spec.received_days_ago:

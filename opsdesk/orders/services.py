@@ -593,7 +593,7 @@ def order_quote(
             OrderState.QUOTED,
             changes={"currency": currency, "quoted_at": now},
             note=f"{'Revised quote' if previous else 'Quote'} v{number}: {currency} {total:,.2f} "
-            f"in {len(cleaned)} line(s), valid until {until:%d %b %Y}.",
+            f"in {len(cleaned)} line(s).",
         )
 
 
