@@ -192,7 +192,7 @@ def _build(demo: Any, spec: OrderSpec) -> None:
         order = services.order_quote(actor=am, order=order, lines=QUOTE)
         if spec.expired_days_ago:
             # Demo history: the order was quoted weeks ago and its quote's last valid day has passed.
-            back = dt.timedelta(days=31 + spec.expired_days_ago)
+            back = dt.timedelta(days=services.QUOTE_VALID_DAYS + spec.expired_days_ago)
             Quote.objects.filter(order=order).update(
                 valid_until=timezone.localdate() - dt.timedelta(days=spec.expired_days_ago),
                 quoted_at=F("quoted_at") - back,
