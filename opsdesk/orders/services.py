@@ -309,6 +309,8 @@ def _enquirer(actor: Any, organisation: Any, contact: Any) -> tuple[Organisation
     organisation is as unknown as a missing one); staff name the organisation and, optionally, the
     named contact of it they record the enquiry for."""
     if getattr(actor, "is_provider_staff", False):
+        if organisation in (None, ""):
+            raise ValidationFailed.field("organisation", "Name the organisation the enquiry is for.")
         org = _organisation(actor, organisation)
         if contact in (None, ""):
             return org, None

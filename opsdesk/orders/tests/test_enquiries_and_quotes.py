@@ -96,6 +96,8 @@ def test_staff_record_an_enquiry_on_behalf_of_a_named_contact(world):
     )
     assert _reload(order).enquirer == world["contact_a"]
     assert not Notification.objects.filter(event="order.enquiry").exists()  # staff took it themselves
+    with pytest.raises(ValidationFailed, match="Name the organisation the enquiry is for"):
+        services.order_create(actor=world["account_manager"], title="No organisation")
 
 
 def test_the_api_enquiry_and_the_customers_read_only_view(world):
@@ -337,3 +339,13 @@ def test_the_staff_desk_shows_orders_due_for_acceptance_overdue_in_red(world, ma
     row = page.split('data-testid="order-overdue-row"')[1].split("</tr>")[0]
     assert overdue.title in row and in_time.title not in row and "Overdue" in row
     assert "orders/orders.css" in page  # where order-overdue-row is red
+
+
+def test_the_customer_home_says_a_quote_expired_instead_of_offering_it(world):
+    order = order_at(world, "a", OrderState.QUOTED, title="Old quote")
+    customer = client_for(world["customer_a"])
+    page = customer.get(reverse("web:home")).content.decode()
+    assert "Quote to accept" in page and 'data-testid="quote-expired-badge"' not in page
+    Quote.objects.filter(order=order).update(valid_until=_today() - dt.timedelta(days=1))
+    page = customer.get(reverse("web:home")).content.decode()
+    assert 'data-testid="quote-expired-badge"' in page and "Quote to accept" not in page
