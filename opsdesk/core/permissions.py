@@ -90,6 +90,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # form (and correct the form); the provider's order team (the directory's editors, who also
     # record the enabled service) runs every other step.
     "orders.view": STAFF_ROLES | {Role.CUSTOMER},
+    # H1: a named contact raises an enquiry for their own organisation; the order team on their behalf.
+    "orders.enquire": _DIRECTORY_EDITORS | {Role.CUSTOMER},
     "orders.manage": _DIRECTORY_EDITORS,
     "orders.accept_quote": _DIRECTORY_EDITORS | {Role.CUSTOMER},
     # G6: engineers (and the staff who run the work) log time against engagements; everyone who sees

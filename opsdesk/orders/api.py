@@ -53,7 +53,7 @@ step(
     "is_complex",
 )
 step("assign-project-manager", "order_assign_project_manager", OrderProjectManagerIn, "project_manager")
-step("quote", "order_quote", OrderQuoteIn, "lines", "currency")
+step("quote", "order_quote", OrderQuoteIn, "lines", "currency", "valid_until")
 step("accept-quote", "order_accept_quote", OrderFormIn, *OrderFormIn.model_fields)
 step("validate", "order_validate")
 step("accept", "order_accept")

@@ -1,8 +1,10 @@
-"""Demo orders (H1) at every stage, so `make run` shows the board filled: an enquiry, one in
-requirements capture with a project manager, a quote, one whose order form failed validation (its
-report listed), one validated and overdue for acceptance, one validated in time, one in build and
-one whose service is enabled with its runbooks. Idempotent by organisation and title; every step
-goes through the order services as the people who would take it."""
+"""Demo orders (H1) at every stage, so `make run` shows the board filled: an enquiry from the
+customer's main named contact, one in requirements capture with a project manager, a quote
+revised once (both versions kept), a quote that expired unaccepted, one whose order form failed
+validation (its report listed), one validated and overdue for acceptance (its warning and breach
+told to the order desk by the sweep), one validated in time, one in build and one whose service is
+enabled with its runbooks. Idempotent by organisation and title; every step goes through the order
+services as the people who would take it."""
 
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.core.roles import Role
 from opsdesk.directory.choices import OnboardingState
 from opsdesk.orders import services
 from opsdesk.orders.choices import OrderState
-from opsdesk.orders.models import Order
+from opsdesk.orders.models import Order, OrderEvent, Quote
 
 QUOTE = [
     {
@@ -57,10 +60,18 @@ class OrderSpec:
     received_days_ago: int = 0
     #: leave these order form fields empty (the validation report lists them)
     missing: tuple[str, ...] = ()
+    #: from the organisation's main named contact (the one with a portal user)
+    by_customer: bool = False
+    #: quoted once before the quote that stands (a revised quote: both versions kept)
+    revised: bool = False
+    #: the quote's last valid day was this many days ago (an expired quote)
+    expired_days_ago: int = 0
 
 
 ORDERS = (
-    OrderSpec("Northwind Trading", "Data lake on S3 and Athena", OrderState.ENQUIRY, "NW-DATALAKE"),
+    OrderSpec(
+        "Northwind Trading", "Data lake on S3 and Athena", OrderState.ENQUIRY, "NW-DATALAKE", by_customer=True
+    ),
     OrderSpec(
         "Contoso Health",
         "Disaster recovery to eu-west-1",
@@ -68,7 +79,16 @@ ORDERS = (
         "CON-DR",
         complex=True,
     ),
-    OrderSpec("Fabrikam Labs", "SageMaker research platform", OrderState.QUOTED, "FAB-SAGEMAKER"),
+    OrderSpec(
+        "Fabrikam Labs", "SageMaker research platform", OrderState.QUOTED, "FAB-SAGEMAKER", revised=True
+    ),
+    OrderSpec(
+        "Contoso Health",
+        "Amazon Connect contact centre",
+        OrderState.QUOTED,
+        "CON-CONNECT",
+        expired_days_ago=3,
+    ),
     OrderSpec(
         "Northwind Trading",
         "Managed EKS for the web shop",
@@ -142,9 +162,16 @@ def _build(demo: Any, spec: OrderSpec) -> None:
     sa, pm = staff[Role.SOLUTIONS_ARCHITECT], staff[Role.CSDM]
     org = demo.organisations[spec.organisation]
     target = STAGES.index(spec.stage)
+    enquirer = None
+    if spec.by_customer:
+        enquirer = next(
+            (u.contact for u in demo.customers.values() if u.contact and u.contact.organisation_id == org.pk),
+            None,
+        )
     order = services.order_create(
         actor=am,
         organisation=org,
+        contact=enquirer,
         title=spec.title,
         description=f"{org.name} asked about {spec.title.lower()}.",
     )
@@ -159,7 +186,20 @@ def _build(demo: Any, spec: OrderSpec) -> None:
     if spec.complex and target >= STAGES.index(OrderState.PROJECT_MANAGEMENT):
         order = services.order_assign_project_manager(actor=am, order=order, project_manager=pm)
     if target >= STAGES.index(OrderState.QUOTED):
+        if spec.revised:  # a first quote with more project management, revised after a call
+            first = [{**QUOTE[0], "quantity": "8"}, *QUOTE[1:]]
+            order = services.order_quote(actor=am, order=order, lines=first)
         order = services.order_quote(actor=am, order=order, lines=QUOTE)
+        if spec.expired_days_ago:
+            # Demo history: the order was quoted weeks ago and its quote's last valid day has passed.
+            back = dt.timedelta(days=services.QUOTE_VALID_DAYS + spec.expired_days_ago)
+            Quote.objects.filter(order=order).update(
+                valid_until=timezone.localdate() - dt.timedelta(days=spec.expired_days_ago),
+                quoted_at=F("quoted_at") - back,
+            )
+            Order.objects.filter(pk=order.pk).update(quoted_at=F("quoted_at") - back)
+            OrderEvent.objects.filter(order=order).update(at=F("at") - back)
+            order.refresh_from_db()
     if target >= STAGES.index(OrderState.RECEIVED):
         order = services.order_accept_quote(actor=am, order=order, **_form(demo, spec))
         if spec.received_days_ago:

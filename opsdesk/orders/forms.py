@@ -49,8 +49,12 @@ class OrderForm(ServiceErrorsForm):
 
     def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if creating:
+        if creating and getattr(user, "is_provider_staff", False):
             self.fields["organisation"].choices = organisation_choices(user=user)
+        elif creating:  # a named contact enquires for their own organisation
+            del self.fields["organisation"]
+            self.fields["title"].help_text = "What you would like, e.g. “Managed EKS for our web shop”."
+            self.fields["description"].label = "Tell us more"
         else:
             del self.fields["organisation"]
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
@@ -90,6 +94,11 @@ class QuoteForm(VersionedForm):
     services) and two more; a row without a description is left out."""
 
     currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="GBP")
+    valid_until = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last day the customer may accept it; 30 days from today when left empty.",
+    )
 
     def __init__(self, *args: Any, order: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -140,7 +149,12 @@ class QuoteForm(VersionedForm):
             raise forms.ValidationError(
                 "A quote needs at least one line: give it a description, quantity and price."
             )
-        return {"version": data.get("version"), "currency": data.get("currency"), "lines": lines}
+        return {
+            "version": data.get("version"),
+            "currency": data.get("currency"),
+            "valid_until": data.get("valid_until"),
+            "lines": lines,
+        }
 
 
 class OrderFormForm(VersionedForm):
@@ -159,6 +173,16 @@ class OrderFormForm(VersionedForm):
 
     def __init__(self, *args: Any, order: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        if order.state == OrderState.QUOTED:
+            # The version the page showed: a quote revised meanwhile is refused, not silently accepted.
+            current = order.current_quote
+            self.fields["quote"] = forms.IntegerField(
+                required=False,
+                widget=forms.HiddenInput,
+                min_value=1,
+                max_value=32767,
+                initial=current.number if current else None,
+            )
         contacts = NamedContact.objects.filter(organisation=order.organisation_id, retired_at__isnull=True)
         self.fields["order_contact"].choices = [("", "—")] + [
             (str(c.pk), f"{c.name}{' (order contact)' if c.is_order_contact else ''}")

@@ -35,6 +35,14 @@ class Order(BaseModel):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=TEXT_MAX, blank=True)
+    enquirer = models.ForeignKey(
+        "directory.NamedContact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="H1: the named contact who raised the enquiry (themselves, or staff on their behalf).",
+    )
     state = models.CharField(max_length=24, choices=OrderState.choices, default=OrderState.ENQUIRY)
     reference = models.CharField(max_length=20, unique=True, null=True, blank=True)
     # requirements capture (H1)
@@ -90,6 +98,12 @@ class Order(BaseModel):
     def quote_total(self) -> Decimal:
         return sum((line.amount for line in self.lines.all()), Decimal("0.00"))
 
+    @property
+    def current_quote(self) -> Quote | None:
+        """The latest version of the quote (read from the prefetched versions when there are)."""
+        versions = list(self.quotes.all())
+        return max(versions, key=lambda q: q.number) if versions else None
+
 
 class QuoteLine(BaseModel):
     tenant_path = "order__organisation"
@@ -113,6 +127,43 @@ class QuoteLine(BaseModel):
     @property
     def amount(self) -> Decimal:
         return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class Quote(BaseModel):
+    """One version of an order's quote (H1), kept when the order is re-quoted: its lines and total
+    as sent (an immutable record: the lines are copied here in exact decimal strings), who quoted
+    it and when, and until when it may be accepted. The order's QuoteLine rows are the lines of the
+    current version. Accepting an expired or superseded version is refused."""
+
+    tenant_path = "order__organisation"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="quotes")
+    number = models.PositiveSmallIntegerField(help_text="1 for the first quote, then 2, 3, …")
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    lines = models.JSONField(default=list, help_text="The lines as quoted: category, description, "
+                             "quantity, unit_price, amount (decimal strings).")
+    valid_until = models.DateField(help_text="The last day the quote may be accepted.")
+    quoted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quoted_at = models.DateTimeField()
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="quote_number_unique_per_order"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="quote_number_positive"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="quote_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Quote v{self.number} of order {self.order_id}"
 
 
 class OrderEvent(models.Model):

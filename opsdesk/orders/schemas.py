@@ -9,6 +9,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from opsdesk.orders.choices import OrderState, QuoteCategory
+from opsdesk.orders.selectors import quote_status
 
 States = Literal[tuple(OrderState.values)]  # type: ignore[valid-type]
 Categories = Literal[tuple(QuoteCategory.values)]  # type: ignore[valid-type]
@@ -29,6 +30,37 @@ class QuoteLineOut(Schema):
     quantity: Decimal
     unit_price: Decimal
     amount: Decimal
+
+
+class QuoteVersionLineOut(Schema):
+    category: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+
+
+class QuoteOut(Schema):
+    """One version of the quote (H1): kept when the order is re-quoted."""
+
+    number: int
+    currency: str
+    total: Decimal
+    lines: list[QuoteVersionLineOut]
+    valid_until: dt.date = Field(..., description="The last day this version may be accepted.")
+    quoted_by: str | None
+    quoted_at: dt.datetime
+    superseded_at: dt.datetime | None
+    accepted_at: dt.datetime | None
+    status: Literal["current", "expired", "superseded", "accepted"]
+
+    @staticmethod
+    def resolve_quoted_by(obj) -> str | None:
+        return (obj.quoted_by.full_name or obj.quoted_by.email) if obj.quoted_by_id else None
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return quote_status(obj)
 
 
 class OrderProblemOut(Schema):
@@ -55,6 +87,7 @@ class OrderOut(Schema):
     organisation_name: str
     title: str
     description: str
+    enquirer: int | None = Field(..., alias="enquirer_id", description="The named contact who enquired.")
     state: str
     state_label: str
     solution_architect: OrderPersonOut | None
@@ -65,6 +98,7 @@ class OrderOut(Schema):
     quote_lines: list[QuoteLineOut]
     quote_total: Decimal
     quoted_at: dt.datetime | None
+    quotes: list[QuoteOut] = Field(..., description="Every version of the quote, latest first.")
     order_contact: int | None = Field(..., alias="order_contact_id")
     purchase_order: str
     billing_address: str
@@ -106,6 +140,10 @@ class OrderOut(Schema):
         return obj.quote_total
 
     @staticmethod
+    def resolve_quotes(obj) -> list:
+        return sorted(obj.quotes.all(), key=lambda q: -q.number)
+
+    @staticmethod
     def resolve_accounts(obj) -> list[int]:
         return [a.pk for a in obj.accounts.all()]
 
@@ -122,9 +160,13 @@ class OrderFilter(Schema):
 
 
 class OrderIn(Schema):
-    organisation: int
+    """An enquiry (H1). A customer's is for their own organisation, as their own named contact (leave
+    both out); staff name the organisation and, optionally, the named contact it comes from."""
+
+    organisation: int | None = None
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
+    contact: int | None = None
 
 
 class OrderPatch(Schema):
@@ -152,11 +194,17 @@ class QuoteLineIn(Schema):
 class OrderQuoteIn(Schema):
     lines: list[QuoteLineIn] = Field(..., min_length=1, max_length=50)
     currency: Literal["GBP", "EUR", "USD"] = "GBP"
+    valid_until: dt.date | None = Field(
+        None, description="The last day the quote may be accepted; 30 days from today when left out."
+    )
 
 
 class OrderFormIn(Schema):
     """H1: the order form. Every field may be sent; what is missing or wrong is listed by validation."""
 
+    quote: int | None = Field(
+        None, ge=1, le=32767, description="The quote version accepted (the current one when left out)."
+    )
     order_contact: int | None = None
     purchase_order: str = Field("", max_length=50)
     billing_address: str = Field("", max_length=1000)

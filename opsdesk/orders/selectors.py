@@ -9,10 +9,11 @@ from typing import Any
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from opsdesk.core import humanize
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.orders.choices import PIPELINE, OrderState
-from opsdesk.orders.models import Order, OrderEvent
+from opsdesk.orders.models import Order, OrderEvent, Quote
 
 VIEW = "orders.view"
 #: The states in which an order waits for acceptance against its 3-working-day deadline.
@@ -53,7 +54,19 @@ def with_details(qs: QuerySet) -> QuerySet:
     return qs.prefetch_related(
         "accounts",
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor").order_by("at", "pk")),
+        Prefetch("quotes", queryset=Quote.objects.select_related("quoted_by").order_by("-number")),
     )
+
+
+def quote_status(quote: Quote, *, today: dt.date | None = None) -> str:
+    """H1: accepted, superseded (a later version was sent), expired (past its valid-until day in the
+    provider's zone), or current (the one the customer may accept)."""
+    if quote.accepted_at is not None:
+        return "accepted"
+    if quote.superseded_at is not None:
+        return "superseded"
+    today = today or timezone.now().astimezone(humanize.provider_zone()).date()
+    return "expired" if quote.valid_until < today else "current"
 
 
 def order_get(*, user: Any, pk: Any) -> Order:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from opsdesk.core import humanize
-from opsdesk.core.errors import Conflict, NotFound, ValidationFailed
+from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.core.tenancy import object_in_scope
@@ -29,20 +29,26 @@ from opsdesk.directory.choices import Environment, OnboardingState
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Service, User
 from opsdesk.notifications.services import notification_enqueue
 from opsdesk.orders.choices import CURRENCIES, STEP_FROM, STEP_LABELS, OrderState, QuoteCategory
-from opsdesk.orders.models import Order, OrderEvent, OrderReferenceCounter, QuoteLine
+from opsdesk.orders.models import Order, OrderEvent, OrderReferenceCounter, Quote, QuoteLine
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_set, deadlines_close
 from opsdesk.sla.services import warning_fraction
+from opsdesk.sla.signals import Postpone
 
 VIEW = "orders.view"
 MANAGE = "orders.manage"
 ACCEPT_QUOTE = "orders.accept_quote"
+ENQUIRE = "orders.enquire"
 
 #: H1: "the Order Management team will process the order within 3 working days".
 ACCEPTANCE_WORKING_DAYS = 3
 #: The owner type of an order's deadline (sla.Deadline.owner_type).
 DEADLINE_OWNER = "order"
 MAX_QUOTE_LINES = 50
+#: How long a quote may be accepted, unless the quote says otherwise (days, from the day it is sent).
+QUOTE_VALID_DAYS = 30
+#: The longest validity a quote may be given.
+MAX_QUOTE_VALID_DAYS = 365
 #: A requested start further ahead than this is taken for a typo (H2: incorrect data).
 MAX_START_DAYS = 2 * 366
 MAX_RUNBOOKS = 20
@@ -298,16 +304,100 @@ def _next_reference(at: dt.datetime) -> str:
 # --- services ----------------------------------------------------------------------------------
 
 
-def order_create(*, actor: Any, organisation: Any, title: str, description: str = "", **extra: Any) -> Order:
-    """H1: an enquiry, recorded by the provider (the account manager takes enquiries)."""
-    require_permission(actor, MANAGE)
+def _enquirer(actor: Any, organisation: Any, contact: Any) -> tuple[Organisation, NamedContact | None]:
+    """A customer enquires as their own named contact, for their own organisation (another
+    organisation is as unknown as a missing one); staff name the organisation and, optionally, the
+    named contact of it they record the enquiry for."""
+    if getattr(actor, "is_provider_staff", False):
+        if organisation in (None, ""):
+            raise ValidationFailed.field("organisation", "Name the organisation the enquiry is for.")
+        org = _organisation(actor, organisation)
+        if contact in (None, ""):
+            return org, None
+        person = contact if isinstance(contact, NamedContact) else None
+        if person is None and str(contact).isdigit() and len(str(contact)) < 19:
+            person = NamedContact.objects.filter(pk=int(contact)).first()
+        if person is None or person.organisation_id != org.pk:
+            raise ValidationFailed.field("contact", f"Not a named contact of {org}: {contact!r}.")
+    else:
+        person = (
+            NamedContact.objects.select_related("organisation").filter(pk=actor.contact_id).first()
+            if getattr(actor, "contact_id", None)
+            else None
+        )
+        if person is None:
+            raise PermissionDenied("Only a named contact of the customer may raise an enquiry.")
+        org = person.organisation
+        if organisation not in (None, "", org.pk, org):
+            raise ValidationFailed.field("organisation", f"Unknown organisation: {organisation!r}.")
+        if contact not in (None, "", person.pk, person):
+            raise ValidationFailed.field("contact", "A customer enquires as their own named contact.")
+    if person.retired_at is not None:
+        raise ValidationFailed.field("contact", f"{person.name} is no longer a named contact.")
+    return org, person
+
+
+def order_create(
+    *,
+    actor: Any,
+    title: str,
+    organisation: Any = None,
+    description: str = "",
+    contact: Any = None,
+    **extra: Any,
+) -> Order:
+    """H1: an enquiry. A named contact raises it from the portal or the API; the account manager
+    records one taken by phone or email (on behalf of a named contact, if given). The provider's
+    order desk (the organisation's account manager and solutions architect) is told of a customer's
+    enquiry through the outbox."""
+    require_permission(actor, ENQUIRE)
     if extra:
         raise ValidationFailed.field(next(iter(extra)), "Not a field of an enquiry.")
-    org = _organisation(actor, organisation)
+    title = (title or "").strip()
+    if not title or len(title) > 200 or "\x00" in title:
+        raise ValidationFailed.field("title", "1–200 characters are required.")
+    if "\x00" in (description or ""):
+        raise ValidationFailed.field("description", "Null characters are not allowed.")
+    org, person = _enquirer(actor, organisation, contact)
     with transaction.atomic():
-        order = record_create(actor=actor, obj=Order(organisation=org, title=title, description=description))
-        _event(order, actor=actor, from_state="", note="Enquiry received.")
+        order = record_create(
+            actor=actor,
+            obj=Order(organisation=org, title=title, description=description or "", enquirer=person),
+        )
+        by = f" from {person.name}" if person is not None else ""
+        _event(order, actor=actor, from_state="", note=f"Enquiry received{by}.")
+        if not actor.is_provider_staff:
+            _notify_enquiry(order)
     return order
+
+
+def _order_desk(order: Order) -> list[str]:
+    """The provider's people for an order: its solution architect and project manager, and the
+    organisation's account manager (who takes enquiries) and solutions architect."""
+    org = order.organisation
+    people = [order.solution_architect, order.project_manager, org.account_manager, org.solutions_architect]
+    return list(dict.fromkeys(p.email for p in people if p is not None and p.is_active and p.email))
+
+
+def _notify_enquiry(order: Order) -> None:
+    person = order.enquirer
+    notification_enqueue(
+        event="order.enquiry",
+        organisation=order.organisation,
+        recipients=_order_desk(order),
+        subject=f"New enquiry from {order.organisation}: {order.title}",
+        body="\n".join(
+            [
+                f"{person.name} of {order.organisation} raised an enquiry: {order.title}.",
+                "",
+                order.description,
+                "",
+                "Capture the requirements and assign a customer solution architect (H1).",
+            ]
+        ),
+        payload={"order": order.pk, "state": order.state},
+        dedup_key=f"order:{order.pk}:enquiry",
+    )
 
 
 def order_update(*, actor: Any, order: Order, expected_version: int | None = None, **changes: Any) -> Order:
@@ -386,19 +476,30 @@ def order_assign_project_manager(
         )
 
 
-def order_quote(
-    *,
-    actor: Any,
-    order: Order,
-    lines: Iterable[Mapping[str, Any]],
-    currency: str = "GBP",
-    expected_version: int | None = None,
-) -> Order:
-    """H1: the quote, line by line (project management, licensing, network integration, services),
-    in exact decimal money. A revised quote replaces the lines of the last one."""
-    require_permission(actor, MANAGE)
-    if currency not in CURRENCIES:
-        raise ValidationFailed.field("currency", f"Must be one of: {', '.join(CURRENCIES)}.")
+def _today() -> dt.date:
+    """Today in the provider's zone: a quote is valid through the end of its last day there."""
+    return timezone.now().astimezone(humanize.provider_zone()).date()
+
+
+def _valid_until(value: Any, *, today: dt.date) -> dt.date:
+    if value in (None, ""):
+        return today + dt.timedelta(days=QUOTE_VALID_DAYS)
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValidationFailed.field("valid_until", f"Not a date (YYYY-MM-DD): {value!r}.")
+    if value < today:
+        raise ValidationFailed.field("valid_until", f"{value:%d %b %Y} is in the past.")
+    if value > today + dt.timedelta(days=MAX_QUOTE_VALID_DAYS):
+        raise ValidationFailed.field(
+            "valid_until", f"A quote is valid for at most {MAX_QUOTE_VALID_DAYS} days (until "
+            f"{today + dt.timedelta(days=MAX_QUOTE_VALID_DAYS):%d %b %Y})."
+        )
+    return value
+
+
+def _quote_lines(lines: Iterable[Any]) -> list[QuoteLine]:
     rows = [row if isinstance(row, Mapping) else row.dict() for row in (lines or [])]
     if not rows:
         raise ValidationFailed.field("lines", "A quote needs at least one line.")
@@ -427,6 +528,27 @@ def order_quote(
                 ),
             )
         )
+    return cleaned
+
+
+def order_quote(
+    *,
+    actor: Any,
+    order: Order,
+    lines: Iterable[Mapping[str, Any]],
+    currency: str = "GBP",
+    valid_until: Any = None,
+    expected_version: int | None = None,
+) -> Order:
+    """H1: the quote, line by line (project management, licensing, network integration, services),
+    in exact decimal money, valid until a date (30 days unless given). A revised quote is a new
+    version: the earlier ones are kept, with their lines, totals, who and when, and marked
+    superseded; only the latest may be accepted."""
+    require_permission(actor, MANAGE)
+    if currency not in CURRENCIES:
+        raise ValidationFailed.field("currency", f"Must be one of: {', '.join(CURRENCIES)}.")
+    cleaned = _quote_lines(lines)
+    until = _valid_until(valid_until, today=_today())
     with transaction.atomic():
         locked = _locked(actor, order, "quote", expected_version)
         if locked.state == OrderState.REQUIREMENTS and locked.is_complex:
@@ -434,34 +556,107 @@ def order_quote(
                 f"Cannot quote: order {locked} is complex and has no project manager yet; assign one first.",
                 [{"field": "project_manager", "message": "A complex order needs a project manager first."}],
             )
-        revised = locked.state == OrderState.QUOTED
+        now = timezone.now()
+        previous = Quote.objects.filter(order=locked).order_by("-number").first()
+        if previous is not None and previous.superseded_at is None:
+            record_update(actor=actor, obj=previous, changes={"superseded_at": now})
         for line in locked.lines.all():
             record_delete(actor=actor, obj=line)
         for line in cleaned:
             line.order = locked
             record_create(actor=actor, obj=line)
         total = sum((line.amount for line in cleaned), Decimal("0.00"))
+        number = previous.number + 1 if previous is not None else 1
+        record_create(
+            actor=actor,
+            obj=Quote(
+                order=locked,
+                number=number,
+                currency=currency,
+                total=total,
+                lines=[
+                    {
+                        "category": line.category,
+                        "description": line.description,
+                        "quantity": str(line.quantity),
+                        "unit_price": str(line.unit_price),
+                        "amount": str(line.amount),
+                    }
+                    for line in cleaned
+                ],
+                valid_until=until,
+                quoted_by=actor if getattr(actor, "is_authenticated", False) else None,
+                quoted_at=now,
+            ),
+        )
         return _move(
             actor,
             locked,
             OrderState.QUOTED,
-            changes={"currency": currency, "quoted_at": timezone.now()},
-            note=f"{'Revised quote' if revised else 'Quote'}: {currency} {total:,.2f} "
+            changes={"currency": currency, "quoted_at": now},
+            note=f"{'Revised quote' if previous else 'Quote'} v{number}: {currency} {total:,.2f} "
             f"in {len(cleaned)} line(s).",
         )
 
 
+def _check_quote(order: Order, wanted: Any) -> Quote:
+    """The version the customer accepts must be the current one and still valid (H1)."""
+    current = Quote.objects.filter(order=order).order_by("-number").first()
+    if current is None:
+        raise Conflict(f"Order {order} has no quote to accept.", [{"field": "quote", "message": "No quote."}])
+    if wanted not in (None, ""):
+        if not str(wanted).isdigit() or len(str(wanted)) > 5:
+            raise ValidationFailed.field("quote", f"Not a quote version number: {wanted!r}.")
+        number = int(wanted)
+        if number != current.number:
+            known = Quote.objects.filter(order=order, number=number).first()
+            if known is None:
+                raise ValidationFailed.field("quote", f"Order {order} has no quote version {number}.")
+            message = (
+                f"Quote v{number} was superseded by v{current.number} on "
+                f"{humanize.when(current.quoted_at, humanize.provider_zone())}; accept the current quote."
+            )
+            raise Conflict(f"Cannot accept: {message}", [{"field": "quote", "message": message}])
+    if current.valid_until < _today():
+        message = (
+            f"Quote v{current.number} expired on {current.valid_until:%d %b %Y}; ask for a new quote."
+        )
+        raise Conflict(f"Cannot accept: {message}", [{"field": "quote", "message": message}])
+    return current
+
+
 def _form_step(
-    *, actor: Any, order: Order, step: str, expected_version: int | None, form: Mapping[str, Any], note: str
+    *,
+    actor: Any,
+    order: Order,
+    step: str,
+    expected_version: int | None,
+    form: Mapping[str, Any],
+    note: str,
+    quote: Any = None,
 ) -> Order:
     require_permission(actor, ACCEPT_QUOTE)
     with transaction.atomic():
         locked = _locked(actor, order, step, expected_version)
+        accepted = _check_quote(locked, quote) if step == "accept_quote" else None
         changes, m2m = _form_values(locked, form)
         now = timezone.now()
         changes["form_received_at"] = now
         changes["validation_problems"] = []
         changes["validated_at"] = None
+        if accepted is not None:
+            record_update(
+                actor=actor,
+                obj=accepted,
+                changes={
+                    "accepted_at": now,
+                    "accepted_by": actor if getattr(actor, "is_authenticated", False) else None,
+                },
+            )
+            note = (
+                f"Quote v{accepted.number} ({accepted.currency} {accepted.total:,.2f}) accepted "
+                "and order form completed."
+            )
         moved = _move(actor, locked, OrderState.RECEIVED, changes=changes, m2m=m2m, note=note)
         if not object_in_scope(actor, moved):
             raise NotFound()
@@ -469,10 +664,12 @@ def _form_step(
 
 
 def order_accept_quote(
-    *, actor: Any, order: Order, expected_version: int | None = None, **form: Any
+    *, actor: Any, order: Order, quote: Any = None, expected_version: int | None = None, **form: Any
 ) -> Order:
     """H1: the customer (or staff on their behalf) accepts the quote and completes the order form.
-    The form is checked by the data validation that follows (H2)."""
+    `quote` names the version accepted (the current one when not given): a superseded or expired
+    quote is refused, naming the version that replaced it or the day it expired. The form is checked
+    by the data validation that follows (H2)."""
     return _form_step(
         actor=actor,
         order=order,
@@ -480,6 +677,7 @@ def order_accept_quote(
         expected_version=expected_version,
         form=form,
         note="Quote accepted and order form completed.",
+        quote=quote,
     )
 
 
@@ -589,6 +787,50 @@ def _notify_accepted(order: Order) -> None:
         payload={"order": order.pk, "reference": order.reference, "state": order.state},
         dedup_key=f"order:{order.pk}:accepted",
     )
+
+
+def order_acceptance_deadline_event(*, deadline: Any, kind: str) -> bool:
+    """B6 for an order's acceptance deadline (H1: 3 working days from a valid order), inside the
+    sweep's transaction: a warning or a breach of an order still waiting for acceptance goes on its
+    timeline and is sent, once (the outbox's dedup key), to the provider's order desk: the order's
+    solution architect and project manager, the organisation's account manager and solutions
+    architect. `kind` is "warning" or "breach"."""
+    # The sweep holds the deadline's lock; an order whose step holds the order's lock and waits for
+    # the deadline would deadlock, so a busy order is left to the next run (sla.signals.Postpone).
+    order = Order.objects.select_for_update(skip_locked=True).filter(pk=deadline.owner_id).first()
+    if order is None:
+        if Order.objects.filter(pk=deadline.owner_id).exists():
+            raise Postpone()
+        return False
+    if order.state not in (OrderState.RECEIVED, OrderState.VALIDATED):
+        return False
+    zone = humanize.provider_zone()
+    due = humanize.when(deadline.due_at, zone)
+    if kind == "breach":
+        subject = f"Order acceptance overdue: {order.title} ({order.organisation})"
+        note = f"Acceptance deadline breached: the order was due for acceptance by {due}."
+    else:
+        subject = f"Order acceptance due soon: {order.title} ({order.organisation})"
+        note = f"Acceptance deadline warning: the order is due for acceptance by {due}."
+    at = deadline.warn_at if kind == "warning" else deadline.due_at
+    _event(order, actor=None, from_state=order.state, note=note, at=at)
+    lines = [
+        note,
+        "",
+        f"Order: {order.title} for {order.organisation}",
+        f"Valid order received: {humanize.when(order.valid_received_at, zone) or '—'}",
+        "H1: a valid order is accepted within 3 working days of its receipt.",
+    ]
+    notification_enqueue(
+        event=f"order.acceptance_{kind}",
+        organisation=order.organisation,
+        recipients=_order_desk(order),
+        subject=subject,
+        body="\n".join(lines),
+        payload={"order": order.pk, "kind": kind, "due_at": deadline.due_at.isoformat()},
+        dedup_key=f"order:{order.pk}:acceptance:{kind}",
+    )
+    return True
 
 
 def order_start_build(

@@ -23,6 +23,7 @@ from opsdesk.sla.selectors import deadline_list
 VIEW = services.VIEW
 MANAGE = services.MANAGE
 ACCEPT_QUOTE = services.ACCEPT_QUOTE
+ENQUIRE = services.ENQUIRE
 
 
 def _detail_url(order: Any) -> str:
@@ -55,7 +56,8 @@ STEPS: dict[str, dict[str, Any]] = {
         "submit": "Send quote",
         "service": services.order_quote,
         "intro": "Project management, licensing, network integration and the services themselves, "
-        "in exact amounts. A revised quote replaces the last one.",
+        "in exact amounts. A revised quote is a new version: the earlier ones are kept, and only the "
+        "latest may be accepted.",
     },
     "accept_quote": {
         "form": forms.OrderFormForm,
@@ -63,8 +65,7 @@ STEPS: dict[str, dict[str, Any]] = {
         "title": "Accept the quote and complete the order form",
         "submit": "Accept quote and send order form",
         "service": services.order_accept_quote,
-        "intro": "Data validation follows: anything missing or incorrect is listed before the order "
-        "is accepted.",
+        "intro": lambda order: _accept_quote_intro(order),
     },
     "update_form": {
         "form": forms.OrderFormForm,
@@ -148,6 +149,42 @@ ORDERS = Pages(
 )
 
 
+def _accept_quote_intro(order: Any) -> str:
+    quote = order.current_quote
+    accepting = (
+        f"You are accepting quote v{quote.number}: {quote.currency} {quote.total:,.2f}, valid until "
+        f"{quote.valid_until:%d %b %Y}. "
+        if quote is not None
+        else ""
+    )
+    return accepting + (
+        "Data validation follows: anything missing or incorrect is listed before the order is accepted."
+    )
+
+
+@ui_view
+def order_create(request):
+    """H1: an enquiry — raised by a named contact for their own organisation (the portal), or recorded
+    by the order team for an organisation they choose."""
+    require(request.user, ENQUIRE)
+    form = forms.OrderForm(bound(request), user=request.user, creating=True)
+    staff = getattr(request.user, "is_provider_staff", False)
+    return form_page(
+        request,
+        form,
+        lambda data: services.order_create(actor=request.user, **data),
+        success=_detail_url,
+        message=lambda order: f"Enquiry “{order.title}” received.",
+        title="New enquiry" if staff else "Raise an enquiry",
+        submit="Record enquiry" if staff else "Send enquiry",
+        cancel_url=reverse("orders:order_list"),
+        intro=""
+        if staff
+        else "Tell us what you would like; a solution architect will capture your requirements "
+        "and we will send you a quote.",
+    )
+
+
 @ui_view
 def order_detail(request, pk: int):
     require(request.user, VIEW)
@@ -163,6 +200,10 @@ def order_detail(request, pk: int):
         for name, step in STEPS.items()
         if order.state in STEP_FROM[name] and has_permission(user, step["permission"])
     ]
+    quotes = [{"quote": q, "status": selectors.quote_status(q)} for q in order.quotes.all()]
+    current = quotes[0] if quotes else None
+    if current and current["status"] == "expired":  # refused by the service; not offered
+        actions = [a for a in actions if a["name"] != "accept_quote"]
     deadlines = deadline_list(user=user, owner_type=services.DEADLINE_OWNER, owner_id=order.pk, now=now)
     return render(
         request,
@@ -176,6 +217,9 @@ def order_detail(request, pk: int):
             "deadlines": deadlines["deadlines"],
             "is_overdue": selectors.is_overdue(order, now=now),
             "can_edit": has_permission(user, MANAGE),
+            "quotes": quotes,
+            "current_quote": current,
+            "is_customer": not getattr(user, "is_provider_staff", False),
             "now": now,
         },
     )
@@ -238,7 +282,7 @@ def _step_view(name: str) -> Callable[..., Any]:
             title=f"{step['title']} · {order}",
             submit=step["submit"],
             cancel_url=_detail_url(order),
-            intro=step.get("intro", ""),
+            intro=intro(order) if callable(intro := step.get("intro", "")) else intro,
         )
 
     view.__name__ = f"order_{name}"

@@ -19,6 +19,13 @@ def order_overdue(order) -> bool:
     return selectors.is_overdue(order, now=timezone.now())
 
 
+@register.filter
+def quote_expired(order) -> bool:
+    """The order's current quote is past its valid-until day (H1): it can no longer be accepted."""
+    quote = order.current_quote
+    return quote is not None and selectors.quote_status(quote) == "expired"
+
+
 @register.inclusion_tag("orders/_desk.html")
 def orders_desk(user):
     """The staff desk's panel: valid orders waiting for acceptance, earliest due first, overdue ones
@@ -45,5 +52,5 @@ def orders_portal(user):
     quote to accept, an order form to correct) first."""
     if not has_permission(user, selectors.VIEW):
         return {"visible": False}
-    open_orders = list(selectors.customer_open_orders(user=user)[:DESK_ROWS])
+    open_orders = list(selectors.customer_open_orders(user=user).prefetch_related("quotes")[:DESK_ROWS])
     return {"visible": True, "orders": open_orders}

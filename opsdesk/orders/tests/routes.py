@@ -16,6 +16,7 @@ from opsdesk.testing.routes import Route, form, ui_pages
 VIEW = "orders.view"
 MANAGE = "orders.manage"
 ACCEPT_QUOTE = "orders.accept_quote"
+ENQUIRE = "orders.enquire"
 STAFF = {"staff_only": True, "permission": MANAGE}
 
 #: world key -> (tenant, state, complex): the orders each step is walked on.
@@ -52,6 +53,13 @@ def _order_form(w: dict[str, Any], key: str) -> dict:
     }
 
 
+def _enquiry(w: dict[str, Any]) -> dict:
+    """A named contact enquires for their own organisation; staff name the organisation."""
+    user = w.get("walk_user")
+    staff = getattr(user, "is_provider_staff", False)
+    return {"title": "Walk enquiry", **({"organisation": w["org_a"].pk} if staff else {})}
+
+
 def _step(name: str, key: str, body, permission: str = MANAGE) -> list[Route]:
     common = {"params": {"pk": key}, "permission": permission}
     if permission == MANAGE:
@@ -64,10 +72,11 @@ ROUTES = [
         "orders:order",
         "order_quoted_a",
         read={"permission": VIEW},
-        create=lambda w: {"organisation": w["org_a"].pk, "title": "Walk enquiry"},
         update=lambda w: {"title": "Walk title", "description": "", "version": _version(w, "order_quoted_a")},
         write={"permission": MANAGE},
     ),
+    # H1: customers (named contacts) raise enquiries themselves; the order team records them too.
+    *form("orders:order_create", _enquiry, permission=ENQUIRE),
     Route("ui", "orders:order_board", permission=VIEW),
     *_step(
         "capture",

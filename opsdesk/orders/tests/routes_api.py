@@ -12,12 +12,19 @@ API = "/api/v1"
 VIEW = "orders.view"
 MANAGE = "orders.manage"
 ACCEPT_QUOTE = "orders.accept_quote"
+ENQUIRE = "orders.enquire"
 ORDER = f"{API}/orders/{{order_id}}"
 
 
 def _form(w: dict[str, Any]) -> dict:
     data = good_form(w, "a", reference="WALK-API-1")
     return {**data, "requested_start": data["requested_start"].isoformat()}
+
+
+def _enquiry(w: dict[str, Any]) -> dict:
+    """A named contact enquires for their own organisation; staff name the organisation."""
+    staff = getattr(w.get("walk_user"), "is_provider_staff", False)
+    return {"title": "Walk enquiry", **({"organisation": w["org_a"].pk} if staff else {})}
 
 
 step = steps(ORDER)
@@ -28,13 +35,13 @@ ROUTES = [
         f"{API}/orders",
         "order_id",
         "order_quoted_a",
-        create=lambda w: {"organisation": w["org_a"].pk, "title": "Walk enquiry"},
         update=lambda w: {"title": "Walk title"},
         delete="order_enquiry_a",
-        create_staff_only=True,
         read={"permission": VIEW},
         write={"permission": MANAGE, "staff_only": True},
     ),
+    # H1: customers (named contacts) raise enquiries themselves; the order team records them too.
+    Route("api", f"{API}/orders", "POST", body=_enquiry, permission=ENQUIRE),
     Route("api", f"{ORDER}/deadlines", params={"order_id": "order_validated_a"}, permission=VIEW),
     step(
         "capture",

@@ -130,7 +130,10 @@ def test_a_customer_sees_only_their_organisations_orders(world):
     assert customer.get(f"{API}/{theirs.pk}/deadlines").status_code == 404
     # and runs no staff step on their own
     assert post(customer, f"{API}/{mine.pk}/validate").status_code == 403
-    assert post(customer, API, {"organisation": world["org_a"].pk, "title": "x"}).status_code == 403
+    # a named contact raises an enquiry for their own organisation only (another's is unknown)
+    assert post(customer, API, {"organisation": world["org_a"].pk, "title": "x"}).status_code == 201
+    r = post(customer, API, {"organisation": world["org_b"].pk, "title": "x"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "organisation"
 
 
 def test_list_filters_and_csv(world, manager):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +11,8 @@ from django.utils import timezone
 
 from opsdesk.directory.models import Service
 from opsdesk.notifications.models import Notification
-from opsdesk.orders.models import Order
+from opsdesk.orders.models import Order, Quote
+from opsdesk.orders.selectors import quote_status
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +34,17 @@ def test_the_demo_has_orders_at_every_stage_and_runs_twice(db):
     enabled = Order.objects.get(state="enabled")
     assert enabled.reference and Service.objects.get(pk=enabled.service_id).runbooks.count() == 2
     assert Notification.objects.filter(event="order.accepted").exists()
+    # raised by the customer's own contact; a revised quote keeps both versions; one quote expired
+    enquiry = Order.objects.get(title="Data lake on S3 and Athena")
+    assert enquiry.enquirer is not None and enquiry.enquirer.organisation_id == enquiry.organisation_id
+    revised = Order.objects.get(title="SageMaker research platform")
+    assert [(q.number, q.superseded_at is not None) for q in revised.quotes.order_by("number")] == [
+        (1, True),
+        (2, False),
+    ]
+    assert revised.quote_total == Decimal("9970.00")
+    expired = Quote.objects.get(order__title="Amazon Connect contact centre")
+    assert quote_status(expired) == "expired"
     count = Order.objects.count()
     call_command("demo", stdout=io.StringIO())
     assert Order.objects.count() == count

@@ -97,7 +97,7 @@ def test_a_revised_quote_replaces_the_lines(world):
     )
     order = _reload(order)
     assert order.currency == "EUR" and order.quote_total == Decimal("2200.10")
-    assert order.events.last().note.startswith("Revised quote: EUR 2,200.10")
+    assert order.events.last().note.startswith("Revised quote v2: EUR 2,200.10")
 
 
 def test_a_complex_order_needs_a_project_manager_before_its_quote(world):
@@ -312,7 +312,7 @@ def test_a_customer_accepts_their_quote_but_runs_no_other_step(world):
     with pytest.raises(PermissionDenied):
         services.order_validate(actor=world["customer_a"], order=order)
     with pytest.raises(PermissionDenied):
-        services.order_create(actor=world["customer_a"], organisation=world["org_a"], title="x")
+        services.order_quote(actor=world["customer_a"], order=order, lines=LINES)
     order = services.order_accept_quote(actor=world["customer_a"], order=order, **good_form(world, "a"))
     assert order.events.last().actor == world["customer_a"]
 
@@ -333,6 +333,11 @@ def test_a_stale_version_is_refused(world):
     [
         ({"quantity": "0"}, "lines.0.quantity", "greater than 0"),
         ({"quantity": "-1"}, "lines.0.quantity", "greater than 0"),
+        ({"quantity": "1.234"}, "lines.0.quantity", "2 decimal places"),
+        ({"quantity": "two"}, "lines.0.quantity", "Not a number"),
+        ({"quantity": "Infinity"}, "lines.0.quantity", "finite"),
+        ({"quantity": "100000000"}, "lines.0.quantity", "At most"),
+        ({"quantity": None}, "lines.0.quantity", "Not a number"),
         ({"unit_price": "-0.01"}, "lines.0.unit_price", "negative"),
         ({"unit_price": "1.001"}, "lines.0.unit_price", "2 decimal places"),
         ({"unit_price": "abc"}, "lines.0.unit_price", "Not a number"),

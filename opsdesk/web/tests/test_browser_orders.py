@@ -52,3 +52,23 @@ def test_a_customer_accepts_a_quote_with_the_order_form(page, server_url):
     page.wait_for_url("**/orders/*/")
     expect(page.get_by_test_id("state")).to_have_text("Order form received")
     shot(page, "96-customer-accepted-quote")
+
+
+def test_a_customer_raises_an_enquiry_and_cannot_accept_an_expired_quote(page, server_url):
+    """Issue 10 item 7: a named contact raises an enquiry from the portal and sees it as their own;
+    a quote past its valid-until day shows as expired, with no way to accept it."""
+    login(page, server_url, "it@contoso.example")
+    page.get_by_test_id("your-orders").get_by_role("link", name="Raise an enquiry").click()
+    page.get_by_label("Title").fill("Amazon WorkSpaces for the call centre")
+    page.get_by_label("Tell us more").fill("About 40 seats, eu-west-2.")
+    page.get_by_role("button", name="Send enquiry").click()
+    page.wait_for_url("**/orders/*/")
+    expect(page.get_by_test_id("state")).to_have_text("Enquiry")
+    expect(page.get_by_test_id("enquirer")).to_have_text("Daniel Okafor")
+    page.goto(f"{server_url}/orders/?q=Amazon+Connect")
+    page.locator("#rows a").first.click()
+    page.wait_for_url("**/orders/*/")
+    expect(page.get_by_test_id("quote-status")).to_have_text("expired")
+    expect(page.get_by_test_id("quote-expired")).to_contain_text("ask your account manager")
+    expect(page.get_by_role("button", name="Accept the quote")).to_have_count(0)
+    shot(page, "97-customer-expired-quote")
