@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from opsdesk.core.limits import Day
 from opsdesk.orders.choices import OrderState, QuoteCategory
 from opsdesk.orders.selectors import quote_status
 
@@ -194,7 +195,7 @@ class QuoteLineIn(Schema):
 class OrderQuoteIn(Schema):
     lines: list[QuoteLineIn] = Field(..., min_length=1, max_length=50)
     currency: Literal["GBP", "EUR", "USD"] = "GBP"
-    valid_until: dt.date | None = Field(
+    valid_until: Day | None = Field(
         None, description="The last day the quote may be accepted; 30 days from today when left out."
     )
 
