@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "opsdesk.statuspage",
     "opsdesk.ood",
     "opsdesk.orders",
+    "opsdesk.maintenance",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("oncall/", include("opsdesk.oncall.urls")),
     path("ood/", include("opsdesk.ood.urls")),
     path("orders/", include("opsdesk.orders.urls")),
+    path("maintenance/", include("opsdesk.maintenance.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 
