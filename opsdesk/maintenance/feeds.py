@@ -29,12 +29,12 @@ def _event(uid: str, summary: str, starts_at, ends_at, now, description: str, st
 
 def organisation_calendar(feed: IcalFeed, *, now: dt.datetime | None = None) -> bytes:
     now = now or timezone.now()
-    org = feed.organisation
-    entries = selectors.feed_entries(organisation_id=org.pk, now=now)
+    entries = selectors.feed_entries(organisation_id=feed.organisation_id, now=now)
     cal = Calendar()
     cal.add("prodid", "-//opsdesk//maintenance//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Maintenance: {org.name}")
+    # The name says what the feed is, not whose: the address may end up in shared calendars.
+    cal.add("x-wr-calname", "Maintenance windows")
     for m in entries["maintenance"]:
         kind = "Emergency maintenance" if m.is_emergency else "Maintenance"
         text = f"{m.get_state_display()}. " + (

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from opsdesk.calendars.services import add_working_days
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from opsdesk.core.permissions import has_permission, require_permission
+from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.core.validation import reject_nul
@@ -666,8 +666,7 @@ def ical_feed_for(*, actor: Any, organisation: Organisation) -> IcalFeed:
 
 def ical_feed_rotate(*, actor: Any, organisation: Organisation) -> IcalFeed:
     """A new secret: every address given out before stops working at once."""
-    if not (has_permission(actor, MANAGE) or has_permission(actor, DECLARE)):
-        raise PermissionDenied()
+    require_permission(actor, DECLARE)
     feed = ical_feed_for(actor=actor, organisation=organisation)
     with transaction.atomic():
         return record_update(
