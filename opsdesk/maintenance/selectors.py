@@ -177,8 +177,8 @@ def overlaps(
     windows = same_services(customer_window_list(user=user, cancelled=False).filter(during))
     return Overlaps(
         blackouts=blackouts,
-        maintenance=list(maintenance.order_by("starts_at", "pk")),
-        customer_windows=list(windows.order_by("starts_at", "pk")),
+        maintenance=list(with_details(maintenance).order_by("starts_at", "pk")),
+        customer_windows=list(with_scope(windows).order_by("starts_at", "pk")),
     )
 
 
