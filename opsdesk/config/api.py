@@ -26,6 +26,7 @@ from opsdesk.incidents.attachments.api import router as attachments_router  # no
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
 from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
+from opsdesk.maintenance.api import router as maintenance_router  # noqa: E402
 from opsdesk.notifications.api import router as notifications_router  # noqa: E402
 from opsdesk.oncall.api import router as oncall_router  # noqa: E402
 from opsdesk.ood.api import router as ood_router  # noqa: E402
@@ -48,3 +49,4 @@ api.add_router("/", reports_router)
 api.add_router("/", ood_router)
 api.add_router("/", orders_router)
 api.add_router("/", changes_router)
+api.add_router("/", maintenance_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "opsdesk.ood",
     "opsdesk.orders",
     "opsdesk.changes",
+    "opsdesk.maintenance",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("ood/", include("opsdesk.ood.urls")),
     path("orders/", include("opsdesk.orders.urls")),
     path("changes/", include("opsdesk.changes.urls")),
+    path("maintenance/", include("opsdesk.maintenance.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
 ]
 

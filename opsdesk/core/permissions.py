@@ -127,6 +127,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         }
     ),
     "changes.manage_catalogue": frozenset({Role.CHANGE_MANAGER, Role.SERVICE_DESK, Role.ADMINISTRATOR}),
+
+    # E2–E4: maintenance. Everyone sees their organisation's windows, maintenance and feed; the staff
+    # who plan work record agreed windows and blackouts and schedule provider maintenance; customers
+    # (named contacts) and operational staff on their behalf declare customer-led windows (E3).
+    "maintenance.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    "maintenance.manage": _DIRECTORY_EDITORS | {Role.ENGINEER, Role.CHANGE_MANAGER},
+    "maintenance.declare": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

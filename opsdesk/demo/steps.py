@@ -12,6 +12,7 @@ from opsdesk.changes.demo import build_changes
 from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
+from opsdesk.maintenance.demo import build_maintenance
 from opsdesk.oncall.demo import build_oncall
 from opsdesk.ood.demo import build_ood
 from opsdesk.orders.demo import build_orders
@@ -25,6 +26,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_ood,
     build_orders,
     build_changes,
+    build_maintenance,
 ]
 
 

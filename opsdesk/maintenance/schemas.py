@@ -1,0 +1,261 @@
+"""API shapes of maintenance (E2, E3, E4, D6). Instants travel as ISO 8601 with their offset;
+an agreed window's times are wall-clock times in its own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from opsdesk.maintenance.choices import EmergencyReason, MaintenanceState
+
+States = Literal[tuple(MaintenanceState.values)]  # type: ignore[valid-type]
+Reasons = Literal[tuple(["", *EmergencyReason.values])]  # type: ignore[valid-type]
+
+
+class WindowOut(Schema):
+    id: int
+    organisation: int = Field(..., alias="organisation_id")
+    organisation_name: str
+    weekday: int = Field(..., description="0 = Monday … 6 = Sunday.")
+    weekday_label: str
+    start: dt.time
+    end: dt.time = Field(..., description="At or before start: the window runs into the next day.")
+    timezone: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_organisation_name(obj) -> str:
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_weekday_label(obj) -> str:
+        return obj.get_weekday_display()
+
+
+class WindowFilter(Schema):
+    organisation: int | None = None
+
+
+class WindowIn(Schema):
+    organisation: int
+    weekday: int = Field(..., ge=0, le=6)
+    start: dt.time
+    end: dt.time
+    timezone: str = Field("Europe/London", max_length=64)
+    notes: str = Field("", max_length=1000)
+
+
+class WindowPatch(Schema):
+    weekday: int = Field(None, ge=0, le=6)
+    start: dt.time = None
+    end: dt.time = None
+    timezone: str = Field(None, max_length=64)
+    notes: str = Field(None, max_length=1000)
+
+
+class BlackoutOut(Schema):
+    id: int
+    organisation: int = Field(..., alias="organisation_id")
+    organisation_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_organisation_name(obj) -> str:
+        return obj.organisation.name
+
+
+class BlackoutFilter(Schema):
+    organisation: int | None = None
+    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
+    starts_before: dt.datetime | None = None
+
+
+class BlackoutIn(Schema):
+    organisation: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class BlackoutPatch(Schema):
+    starts_at: dt.datetime = None
+    ends_at: dt.datetime = None
+    reason: str = Field(None, min_length=1, max_length=300)
+
+
+class MaintenanceEventOut(Schema):
+    from_state: str
+    to_state: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return (obj.actor.full_name or obj.actor.email) if obj.actor_id else None
+
+
+class ProviderMaintenanceOut(Schema):
+    id: int
+    organisation: int = Field(..., alias="organisation_id")
+    organisation_name: str
+    title: str
+    description: str
+    services: list[int]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    state: str
+    state_label: str
+    in_window: bool = Field(..., description="Inside the organisation's agreed window (E2).")
+    is_emergency: bool
+    emergency_reason: str
+    emergency_detail: str
+    notice_given_at: dt.datetime
+    notice_period_ends_on: dt.date = Field(
+        ..., description="The 10th working day after the notice: the earliest out-of-window start."
+    )
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    ended_early: bool
+    completed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    timeline: list[MaintenanceEventOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_organisation_name(obj) -> str:
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_state_label(obj) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_services(obj) -> list[int]:
+        return [s.pk for s in obj.services.all()]
+
+    @staticmethod
+    def resolve_timeline(obj) -> list:
+        return list(obj.events.all())
+
+
+class ProviderMaintenanceFilter(Schema):
+    organisation: int | None = None
+    state: str | None = None
+    emergency: bool | None = None
+    q: str | None = Field(None, max_length=200)
+    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
+    starts_before: dt.datetime | None = None
+
+
+class ProviderMaintenanceIn(Schema):
+    organisation: int
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    services: list[int] = Field(default_factory=list, max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    is_emergency: bool = False
+    emergency_reason: Reasons = ""  # type: ignore[valid-type]
+    emergency_detail: str = Field("", max_length=1000)
+
+
+class ProviderMaintenancePatch(Schema):
+    title: str = Field(None, min_length=1, max_length=200)
+    description: str = Field(None, max_length=10_000)
+
+
+class MaintenanceNoteIn(Schema):
+    note: str = Field("", max_length=1000)
+
+
+class MaintenanceCancelIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=1000)
+
+
+class CustomerWindowOut(Schema):
+    id: int
+    organisation: int = Field(..., alias="organisation_id")
+    organisation_name: str
+    title: str
+    description: str
+    services: list[int]
+    accounts: list[int]
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    declared_by: str | None
+    contact: int | None = Field(..., alias="contact_id")
+    cancelled_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_organisation_name(obj) -> str:
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_services(obj) -> list[int]:
+        return [s.pk for s in obj.services.all()]
+
+    @staticmethod
+    def resolve_accounts(obj) -> list[int]:
+        return [a.pk for a in obj.accounts.all()]
+
+    @staticmethod
+    def resolve_declared_by(obj) -> str | None:
+        return (obj.declared_by.full_name or obj.declared_by.email) if obj.declared_by_id else None
+
+
+class CustomerWindowFilter(Schema):
+    organisation: int | None = None
+    cancelled: bool | None = None
+    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
+    starts_before: dt.datetime | None = None
+
+
+class CustomerWindowIn(Schema):
+    organisation: int | None = Field(None, description="A customer's own organisation when left out.")
+    title: str = Field(..., min_length=1, max_length=200)
+    description: str = Field("", max_length=10_000)
+    services: list[int] = Field(default_factory=list, max_length=200)
+    accounts: list[int] = Field(default_factory=list, max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class CustomerWindowCancelIn(Schema):
+    reason: str = Field("", max_length=1000)
+
+
+class OverlapQuery(Schema):
+    organisation: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    services: list[int] = Field(default_factory=list, max_length=200)
+    exclude_maintenance: int | None = None
+
+
+class OverlapsOut(Schema):
+    any: bool
+    blackouts: list[BlackoutOut]
+    maintenance: list[ProviderMaintenanceOut]
+    customer_windows: list[CustomerWindowOut]
+
+
+class IcalFeedOut(Schema):
+    organisation: int = Field(..., alias="organisation_id")
+    url: str = Field(..., description="The feed's secret address; rotate it to revoke every copy.")
+    rotated_at: dt.datetime | None

@@ -1,0 +1,265 @@
+"""Reads of maintenance (E2, E3, E4, D6), restricted to what the user may see (A4): staff every
+organisation's, a customer their own organisation's; another tenant's record is a 404 like a
+missing one. `suppressing_window` is the one read without a user: the alarm intake asks it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from opsdesk.core.errors import NotFound
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.selectors import get_or_not_found, narrowed
+from opsdesk.maintenance.choices import LIVE_STATES
+from opsdesk.maintenance.models import (
+    AgreedWindow,
+    Blackout,
+    CustomerWindow,
+    IcalFeed,
+    MaintenanceEvent,
+    ProviderMaintenance,
+    SuppressionCover,
+)
+
+VIEW = "maintenance.view"
+
+
+def _visible(model: Any, user: Any) -> QuerySet:
+    if not has_permission(user, VIEW):
+        return model.objects.none()
+    return model.objects.restrict(user)
+
+
+def _dated(qs: QuerySet, starts_from: dt.datetime | None, starts_before: dt.datetime | None) -> QuerySet:
+    if starts_from is not None:
+        qs = qs.filter(ends_at__gt=starts_from)
+    if starts_before is not None:
+        qs = qs.filter(starts_at__lt=starts_before)
+    return qs
+
+
+# --- agreed windows and blackouts -------------------------------------------------------------
+
+
+def window_list(*, user: Any, organisation: int | None = None) -> QuerySet:
+    qs = _visible(AgreedWindow, user).select_related("organisation")
+    return narrowed(qs, organisation_id=organisation)
+
+
+def window_get(*, user: Any, pk: Any) -> AgreedWindow:
+    return get_or_not_found(window_list(user=user), pk)
+
+
+def window_of(*, user: Any, organisation_id: int) -> AgreedWindow | None:
+    return window_list(user=user, organisation=organisation_id).first()
+
+
+def blackout_list(
+    *,
+    user: Any,
+    organisation: int | None = None,
+    starts_from: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+) -> QuerySet:
+    qs = narrowed(_visible(Blackout, user).select_related("organisation"), organisation_id=organisation)
+    return _dated(qs, starts_from, starts_before)
+
+
+def blackout_get(*, user: Any, pk: Any) -> Blackout:
+    return get_or_not_found(blackout_list(user=user), pk)
+
+
+# --- provider maintenance ------------------------------------------------------------------------
+
+
+def provider_maintenance_list(
+    *,
+    user: Any,
+    organisation: int | None = None,
+    state: str | None = None,
+    emergency: bool | None = None,
+    q: str | None = None,
+    starts_from: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+) -> QuerySet:
+    qs = _visible(ProviderMaintenance, user).select_related("organisation")
+    qs = narrowed(qs, organisation_id=organisation, state=state)
+    if emergency is not None:
+        qs = qs.filter(is_emergency=emergency)
+    if q:
+        qs = qs.filter(title__icontains=q)
+    return _dated(qs, starts_from, starts_before)
+
+
+def with_details(qs: QuerySet) -> QuerySet:
+    """The services and the timeline (with its actors) of each maintenance, one query each."""
+    return qs.prefetch_related(
+        "services",
+        Prefetch("events", queryset=MaintenanceEvent.objects.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def provider_maintenance_get(*, user: Any, pk: Any) -> ProviderMaintenance:
+    return get_or_not_found(with_details(provider_maintenance_list(user=user)), pk)
+
+
+# --- customer windows ------------------------------------------------------------------------------
+
+
+def customer_window_list(
+    *,
+    user: Any,
+    organisation: int | None = None,
+    cancelled: bool | None = None,
+    starts_from: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+) -> QuerySet:
+    qs = _visible(CustomerWindow, user).select_related("organisation", "declared_by", "contact")
+    qs = narrowed(qs, organisation_id=organisation)
+    if cancelled is not None:
+        qs = qs.filter(cancelled_at__isnull=not cancelled)
+    return _dated(qs, starts_from, starts_before)
+
+
+def with_scope(qs: QuerySet) -> QuerySet:
+    return qs.prefetch_related("services", "accounts")
+
+
+def customer_window_get(*, user: Any, pk: Any) -> CustomerWindow:
+    return get_or_not_found(with_scope(customer_window_list(user=user)), pk)
+
+
+# --- D6: overlaps -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Overlaps:
+    blackouts: list[Blackout]
+    maintenance: list[ProviderMaintenance]
+    customer_windows: list[CustomerWindow]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.blackouts or self.maintenance or self.customer_windows)
+
+
+def overlaps(
+    *,
+    user: Any,
+    organisation: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    services: Iterable[int] = (),
+    exclude_maintenance: int | None = None,
+) -> Overlaps:
+    """D6: what a proposed window [starts_at, ends_at) on an organisation (and given services) runs
+    into: the organisation's blackouts, and its live provider maintenance and customer windows that
+    touch the same services (or name none: organisation-wide). Each is one range comparison
+    (`starts_at < end AND ends_at > start`) on the (organisation, starts_at, ends_at) index; changes
+    will join here when they land."""
+    service_ids = sorted({int(s) for s in services})
+    during = Q(organisation_id=organisation, starts_at__lt=ends_at, ends_at__gt=starts_at)
+    blackouts = list(blackout_list(user=user).filter(during).order_by("starts_at", "pk"))
+
+    def same_services(qs: QuerySet) -> QuerySet:
+        if not service_ids:
+            return qs
+        return qs.filter(Q(services__in=service_ids) | Q(services__isnull=True)).distinct()
+
+    maintenance = same_services(provider_maintenance_list(user=user).filter(during, state__in=LIVE_STATES))
+    if exclude_maintenance is not None:
+        maintenance = maintenance.exclude(pk=exclude_maintenance)
+    windows = same_services(customer_window_list(user=user, cancelled=False).filter(during))
+    return Overlaps(
+        blackouts=blackouts,
+        maintenance=list(with_details(maintenance).order_by("starts_at", "pk")),
+        customer_windows=list(with_scope(windows).order_by("starts_at", "pk")),
+    )
+
+
+# --- E3: suppression ----------------------------------------------------------------------------------
+
+
+def suppressing_window(
+    *, account_id: str, at: dt.datetime, service_id: int | None = None
+) -> CustomerWindow | None:
+    """E3: the live customer window that covers an alarm on the AWS account `account_id` (12
+    digits) at `at`, or None. An alarm it returns is recorded against that window instead of being
+    raised as an incident (the alarm intake calls this). A window covers its own accounts and the
+    accounts of its services; `service_id`, when the intake knows the alarm's service, also matches
+    a window that names that service. One probe of the (account, starts_at, ends_at) index; the
+    earliest-starting window wins when several cover the instant."""
+    cover = (
+        SuppressionCover.objects.filter(account__account_id=account_id, starts_at__lte=at, ends_at__gt=at)
+        .select_related("window")
+        .order_by("starts_at", "window_id")
+        .first()
+    )
+    if cover is not None:
+        return cover.window
+    if service_id is None:
+        return None
+    return (
+        CustomerWindow.objects.filter(
+            services=service_id, cancelled_at__isnull=True, starts_at__lte=at, ends_at__gt=at
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+
+
+# --- E4: the iCalendar feed -------------------------------------------------------------------------
+
+
+def feed_by_secret(secret: str) -> IcalFeed:
+    """A wrong, old (rotated) or malformed secret is as absent as a missing feed (404)."""
+    if not secret or len(secret) > 64:
+        raise NotFound()
+    feed = IcalFeed.objects.select_related("organisation").filter(secret=secret).first()
+    if feed is None:
+        raise NotFound()
+    return feed
+
+
+#: How far back the feed reaches: recent maintenance stays visible in people's calendars.
+FEED_BACK = dt.timedelta(days=90)
+
+
+def feed_entries(*, organisation_id: int, now: dt.datetime | None = None) -> dict[str, list]:
+    """E4: what an organisation's feed holds: its provider maintenance (not cancelled) and customer
+    windows (not cancelled) from 90 days back, and its blackouts."""
+    since = (now or timezone.now()) - FEED_BACK
+    maintenance = ProviderMaintenance.objects.filter(
+        organisation_id=organisation_id, ends_at__gt=since
+    ).exclude(state="cancelled")
+    windows = CustomerWindow.objects.filter(
+        organisation_id=organisation_id, ends_at__gt=since, cancelled_at__isnull=True
+    )
+    blackouts = Blackout.objects.filter(organisation_id=organisation_id, ends_at__gt=since)
+    return {
+        "maintenance": list(maintenance.order_by("starts_at", "pk")),
+        "customer_windows": list(windows.order_by("starts_at", "pk")),
+        "blackouts": list(blackouts.order_by("starts_at", "pk")),
+    }
+
+
+def upcoming(*, user: Any, organisation: int | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """The calendar view: every live window from now on (provider maintenance, customer windows,
+    blackouts), in start order, each as a row saying what it is."""
+    now = now or timezone.now()
+    rows: list[dict] = []
+    for m in provider_maintenance_list(user=user, organisation=organisation, starts_from=now).filter(
+        state__in=LIVE_STATES
+    ):
+        rows.append({"kind": "provider", "obj": m, "starts_at": m.starts_at, "ends_at": m.ends_at})
+    for w in customer_window_list(user=user, organisation=organisation, cancelled=False, starts_from=now):
+        rows.append({"kind": "customer", "obj": w, "starts_at": w.starts_at, "ends_at": w.ends_at})
+    for b in blackout_list(user=user, organisation=organisation, starts_from=now):
+        rows.append({"kind": "blackout", "obj": b, "starts_at": b.starts_at, "ends_at": b.ends_at})
+    rows.sort(key=lambda r: (r["starts_at"], r["kind"]))
+    return rows

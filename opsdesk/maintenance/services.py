@@ -1,0 +1,674 @@
+"""Writes of maintenance (E2, E3, E4). Each service checks the permission, resolves every reference
+inside the organisation (another tenant's service or account is as unknown as a missing one), refuses
+bad input naming the field before anything is written, writes in one transaction, audits (L1) and,
+for provider maintenance, records each transition with who and when and sends the notices through
+the outbox (L2) in the same transaction.
+
+E2's 10 working days' notice is a check at scheduling, not a running sla Deadline: the notice goes
+to the named contacts in the transaction that schedules the maintenance (there is no "notice
+pending" state whose due time could pass), so the only question is whether the start lies on or
+after the 10th working day after that notice on the organisation's calendar
+(`calendars.services.add_working_days`, the one way a domain turns N working days into a date).
+A Deadline of kind MAINTENANCE_NOTICE would be met at the instant it was created and could never be
+warned or breached; the date the check found is kept on the maintenance (`notice_period_ends_on`)
+so the page can say why it was allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from django.utils import timezone
+
+from opsdesk.calendars.services import add_working_days
+from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
+from opsdesk.core.tenancy import object_in_scope
+from opsdesk.core.validation import reject_nul
+from opsdesk.directory.models import CloudAccount, Organisation, Service
+from opsdesk.maintenance import notifications
+from opsdesk.maintenance.choices import (
+    STEP_FROM,
+    STEP_LABELS,
+    EmergencyReason,
+    MaintenanceState,
+    Weekday,
+)
+from opsdesk.maintenance.models import (
+    AgreedWindow,
+    Blackout,
+    CustomerWindow,
+    IcalFeed,
+    MaintenanceEvent,
+    ProviderMaintenance,
+    SuppressionCover,
+)
+
+VIEW = "maintenance.view"
+MANAGE = "maintenance.manage"
+DECLARE = "maintenance.declare"
+
+#: E2: "notification 10 working days prior to the maintenance activity" outside the window.
+NOTICE_WORKING_DAYS = 10
+#: E3: "informs ... at least 24 hours in advance".
+CUSTOMER_NOTICE = dt.timedelta(hours=24)
+#: A window longer than this is taken for a typo (a year of suppressed alarms hides real ones).
+MAX_WINDOW = dt.timedelta(days=31)
+MAX_BLACKOUT = dt.timedelta(days=366)
+
+WINDOW_FIELDS = frozenset({"weekday", "start", "end", "timezone", "notes"})
+BLACKOUT_FIELDS = frozenset({"starts_at", "ends_at", "reason"})
+MAINTENANCE_EDITABLE = frozenset({"title", "description"})
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _organisation(actor: Any, value: Any) -> Organisation:
+    org = value if isinstance(value, Organisation) else None
+    if org is None and value not in (None, "") and str(value).isdigit():
+        org = Organisation.objects.restrict(actor).filter(pk=int(value)).first()
+    if org is None or not Organisation.objects.restrict(actor).filter(pk=org.pk).exists():
+        raise ValidationFailed.field("organisation", f"Unknown organisation: {value!r}.")
+    return org
+
+
+def _ids(values: Iterable[Any] | None) -> list[Any]:
+    return list(dict.fromkeys(values or []))
+
+
+def _services(org: Organisation, values: Iterable[Any] | None) -> list[Service]:
+    wanted = _ids(values)
+    ids = [int(v) for v in wanted if str(v).isdigit()]
+    found = {s.pk: s for s in Service.objects.filter(organisation=org, pk__in=ids)}
+    missing = [str(v) for v in wanted if not str(v).isdigit() or int(v) not in found]
+    if missing:
+        raise ValidationFailed.field("services", f"Not services of {org}: {', '.join(missing)}.")
+    return [found[int(v)] for v in wanted]
+
+
+def _accounts(org: Organisation, values: Iterable[Any] | None) -> list[CloudAccount]:
+    wanted = _ids(values)
+    ids = [int(v) for v in wanted if str(v).isdigit()]
+    found = {a.pk: a for a in CloudAccount.objects.filter(organisation=org, pk__in=ids)}
+    missing = [str(v) for v in wanted if not str(v).isdigit() or int(v) not in found]
+    if missing:
+        raise ValidationFailed.field("accounts", f"Not cloud accounts of {org}: {', '.join(missing)}.")
+    return [found[int(v)] for v in wanted]
+
+
+def _instant(value: Any, field: str) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed.field(field, f"Not a date and time: {value!r}.")
+    if not isinstance(value, dt.datetime):
+        raise ValidationFailed.field(field, "A date and time is required.")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationFailed.field(field, "Give a time zone offset (e.g. 2026-12-06T02:00:00+00:00).")
+    return value.astimezone(dt.UTC)
+
+
+def _times(
+    starts_at: Any,
+    ends_at: Any,
+    *,
+    now: dt.datetime,
+    longest: dt.timedelta = MAX_WINDOW,
+    past_ok: bool = False,
+) -> tuple[dt.datetime, dt.datetime]:
+    """A window's start and end: aware, ending after it starts, not in the past, not absurdly long."""
+    start, end = _instant(starts_at, "starts_at"), _instant(ends_at, "ends_at")
+    if end <= start:
+        raise ValidationFailed.field("ends_at", "The window ends before it starts (or when it starts).")
+    if not past_ok and start < now:
+        raise ValidationFailed.field("starts_at", "The window starts in the past.")
+    if end - start > longest:
+        raise ValidationFailed.field("ends_at", f"A window lasts at most {longest.days} days.")
+    return start, end
+
+
+def _text(name: str, value: Any, *, required: bool = False, limit: int = 10_000) -> str:
+    text = "" if value is None else str(value).strip()
+    reject_nul(**{name: text})
+    if required and not text:
+        raise ValidationFailed.field(name, "This field is required.")
+    if len(text) > limit:
+        raise ValidationFailed.field(name, f"At most {limit:,} characters.")
+    return text
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.field("timezone", f"Unknown time zone {name!r} (expected e.g. Europe/London).")
+    return str(name)
+
+
+def _time(value: Any, field: str) -> dt.time:
+    if isinstance(value, str):
+        try:
+            value = dt.time.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed.field(field, f"Not a time of day (HH:MM): {value!r}.")
+    if not isinstance(value, dt.time):
+        raise ValidationFailed.field(field, "A time of day (HH:MM) is required.")
+    return value.replace(second=0, microsecond=0, tzinfo=None)
+
+
+def in_agreed_window(window: AgreedWindow | None, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+    """E2: whether [starts_at, ends_at) lies inside one occurrence of the organisation's agreed
+    window, in the window's own time zone (so a Sunday 02:00–06:00 window stays 02:00–06:00 local
+    across DST). A window whose end is at or before its start runs into the next day."""
+    if window is None:
+        return False
+    zone = ZoneInfo(window.timezone)
+    local_start = starts_at.astimezone(zone)
+    for back in (0, 1):
+        day = local_start.date() - dt.timedelta(days=back)
+        if day.weekday() != window.weekday:
+            continue
+        opens = dt.datetime.combine(day, window.start, tzinfo=zone)
+        end_day = day if window.end > window.start else day + dt.timedelta(days=1)
+        closes = dt.datetime.combine(end_day, window.end, tzinfo=zone)
+        if opens <= starts_at and ends_at <= closes:
+            return True
+    return False
+
+
+def notice_period_end(org: Organisation, notice_at: dt.datetime) -> dt.date:
+    """E2: the 10th working day after the day the notice is given, on the organisation's calendar."""
+    day = notice_at.astimezone(ZoneInfo(org.calendar.timezone)).date()
+    return add_working_days(calendar=org.calendar, start=day, days=NOTICE_WORKING_DAYS)
+
+
+def _check_step(maintenance: ProviderMaintenance, step: str) -> None:
+    if maintenance.state in STEP_FROM[step]:
+        return
+    state = MaintenanceState(maintenance.state).label.lower()
+    allowed = " or ".join(MaintenanceState(s).label.lower() for s in STEP_FROM[step])
+    raise Conflict(
+        f"Cannot {STEP_LABELS[step]}: {maintenance} is {state}; "
+        f"this step needs maintenance that is {allowed}.",
+        [{"field": "state", "message": f"The maintenance is {state}."}],
+    )
+
+
+def _event(
+    maintenance: ProviderMaintenance, *, actor: Any, from_state: str, at: dt.datetime, note: str
+) -> None:
+    MaintenanceEvent.objects.create(
+        maintenance=maintenance,
+        from_state=from_state,
+        to_state=maintenance.state,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at,
+        note=note[:1000],
+    )
+
+
+# --- agreed windows ----------------------------------------------------------------------------
+
+
+def _window_values(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    if "weekday" in values:
+        day = values["weekday"]
+        if isinstance(day, bool) or not isinstance(day, int) or day not in Weekday.values:
+            raise ValidationFailed.field("weekday", "A weekday from 0 (Monday) to 6 (Sunday).")
+        cleaned["weekday"] = day
+    for name in ("start", "end"):
+        if name in values:
+            cleaned[name] = _time(values[name], name)
+    if "timezone" in values:
+        cleaned["timezone"] = _zone(values["timezone"])
+    if "notes" in values:
+        cleaned["notes"] = _text("notes", values["notes"], limit=1000)
+    return cleaned
+
+
+def window_create(
+    *,
+    actor: Any,
+    organisation: Any,
+    weekday: int,
+    start: Any,
+    end: Any,
+    timezone: str = "Europe/London",
+    notes: str = "",
+) -> AgreedWindow:
+    """E2: the window agreed at onboarding, recorded by staff; one per organisation."""
+    require_permission(actor, MANAGE)
+    org = _organisation(actor, organisation)
+    values = _window_values(
+        {"weekday": weekday, "start": start, "end": end, "timezone": timezone, "notes": notes}
+    )
+    if values["start"] == values["end"]:
+        raise ValidationFailed.field("end", "The window ends when it starts.")
+    with transaction.atomic():
+        if AgreedWindow.objects.filter(organisation=org).exists():
+            raise ValidationFailed.field(
+                "organisation", f"{org} already has an agreed maintenance window; change that one."
+            )
+        return record_create(actor=actor, obj=AgreedWindow(organisation=org, **values))
+
+
+def window_update(
+    *, actor: Any, window: AgreedWindow, expected_version: int | None = None, **changes: Any
+) -> AgreedWindow:
+    require_permission(actor, MANAGE)
+    unknown = sorted(set(changes) - WINDOW_FIELDS)
+    if unknown:
+        raise ValidationFailed.field(unknown[0], "Not a field of an agreed window.")
+    values = _window_values(changes)
+    start, end = values.get("start", window.start), values.get("end", window.end)
+    if start == end:
+        raise ValidationFailed.field("end", "The window ends when it starts.")
+    with transaction.atomic():
+        return record_update(actor=actor, obj=window, changes=values, expected_version=expected_version)
+
+
+def window_delete(*, actor: Any, window: AgreedWindow, expected_version: int | None = None) -> None:
+    require_permission(actor, MANAGE)
+    with transaction.atomic():
+        record_delete(actor=actor, obj=window, expected_version=expected_version)
+
+
+# --- blackouts -----------------------------------------------------------------------------------
+
+
+def blackout_create(*, actor: Any, organisation: Any, starts_at: Any, ends_at: Any, reason: str) -> Blackout:
+    """D6/E2: a period of the organisation's calendar when nothing may be changed."""
+    require_permission(actor, MANAGE)
+    org = _organisation(actor, organisation)
+    start, end = _times(starts_at, ends_at, now=timezone.now(), longest=MAX_BLACKOUT)
+    text = _text("reason", reason, required=True, limit=300)
+    with transaction.atomic():
+        return record_create(
+            actor=actor, obj=Blackout(organisation=org, starts_at=start, ends_at=end, reason=text)
+        )
+
+
+def blackout_update(
+    *, actor: Any, blackout: Blackout, expected_version: int | None = None, **changes: Any
+) -> Blackout:
+    require_permission(actor, MANAGE)
+    unknown = sorted(set(changes) - BLACKOUT_FIELDS)
+    if unknown:
+        raise ValidationFailed.field(unknown[0], "Not a field of a blackout.")
+    values: dict[str, Any] = {}
+    if "starts_at" in changes or "ends_at" in changes:
+        moved_start = "starts_at" in changes
+        start, end = _times(
+            changes.get("starts_at", blackout.starts_at),
+            changes.get("ends_at", blackout.ends_at),
+            now=timezone.now(),
+            longest=MAX_BLACKOUT,
+            past_ok=not moved_start,
+        )
+        if end < timezone.now():
+            raise ValidationFailed.field("ends_at", "The blackout would end in the past.")
+        values.update(starts_at=start, ends_at=end)
+    if "reason" in changes:
+        values["reason"] = _text("reason", changes["reason"], required=True, limit=300)
+    with transaction.atomic():
+        return record_update(actor=actor, obj=blackout, changes=values, expected_version=expected_version)
+
+
+def blackout_delete(*, actor: Any, blackout: Blackout, expected_version: int | None = None) -> None:
+    require_permission(actor, MANAGE)
+    with transaction.atomic():
+        record_delete(actor=actor, obj=blackout, expected_version=expected_version)
+
+
+# --- provider-led maintenance (E2) -------------------------------------------------------------------
+
+
+def provider_maintenance_create(
+    *,
+    actor: Any,
+    organisation: Any,
+    title: str,
+    starts_at: Any,
+    ends_at: Any,
+    description: str = "",
+    services: Iterable[Any] | None = None,
+    is_emergency: bool = False,
+    emergency_reason: str = "",
+    emergency_detail: str = "",
+) -> ProviderMaintenance:
+    """E2: provider maintenance is planned inside the organisation's agreed window; outside it only
+    when its start is at least 10 working days after the notice (given now, to the named contacts),
+    else refused unless it is an emergency with its reason (security advisory, compliance, incident
+    resolution). Never during a blackout unless an emergency."""
+    require_permission(actor, MANAGE)
+    org = _organisation(actor, organisation)
+    now = timezone.now()
+    title = _text("title", title, required=True, limit=200)
+    description = _text("description", description)
+    start, end = _times(starts_at, ends_at, now=now)
+    chosen = _services(org, services)
+    reason = emergency_reason or ""
+    if is_emergency:
+        if reason not in EmergencyReason.values:
+            raise ValidationFailed.field(
+                "emergency_reason",
+                f"Emergency maintenance needs its reason, one of: {', '.join(EmergencyReason.values)}.",
+            )
+    elif reason:
+        raise ValidationFailed.field(
+            "emergency_reason", "Only emergency maintenance has an emergency reason."
+        )
+    detail = _text("emergency_detail", emergency_detail, limit=1000)
+    window = AgreedWindow.objects.filter(organisation=org).first()
+    inside = in_agreed_window(window, start, end)
+    period_end = notice_period_end(org, now)
+    if not inside and not is_emergency:
+        local_day = start.astimezone(ZoneInfo(org.calendar.timezone)).date()
+        if local_day < period_end:
+            where = f"outside the agreed window ({window})" if window else "with no agreed window recorded"
+            raise ValidationFailed.field(
+                "starts_at",
+                f"Maintenance {where} needs {NOTICE_WORKING_DAYS} working days' notice: with notice "
+                f"given today it may start on {period_end:%A %d %B %Y} at the earliest, or be marked "
+                "as an emergency with its reason.",
+            )
+    if not is_emergency:
+        clash = (
+            Blackout.objects.filter(organisation=org, starts_at__lt=end, ends_at__gt=start)
+            .order_by("starts_at")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationFailed.field(
+                "starts_at",
+                f"The window overlaps the blackout “{clash.reason}” "
+                f"({clash.starts_at:%d %b %Y %H:%M}–{clash.ends_at:%d %b %Y %H:%M} UTC); "
+                "only emergency maintenance may be done then.",
+            )
+    with transaction.atomic():
+        maintenance = record_create(
+            actor=actor,
+            obj=ProviderMaintenance(
+                organisation=org,
+                title=title,
+                description=description,
+                starts_at=start,
+                ends_at=end,
+                in_window=inside,
+                is_emergency=bool(is_emergency),
+                emergency_reason=reason if is_emergency else "",
+                emergency_detail=detail if is_emergency else "",
+                notice_given_at=now,
+                notice_period_ends_on=period_end,
+            ),
+            m2m={"services": chosen},
+        )
+        kind = "inside the agreed window" if inside else "outside the agreed window"
+        if is_emergency:
+            kind = f"emergency ({EmergencyReason(reason).label.lower()})"
+        _event(maintenance, actor=actor, from_state="", at=now, note=f"Scheduled, {kind}; notice sent.")
+        notifications.notify_scheduled(maintenance, services=chosen)
+    return maintenance
+
+
+def provider_maintenance_update(
+    *,
+    actor: Any,
+    provider_maintenance: ProviderMaintenance,
+    expected_version: int | None = None,
+    **changes: Any,
+) -> ProviderMaintenance:
+    """Title and description only: a new time is a new notice, so it is cancelled and scheduled again."""
+    require_permission(actor, MANAGE)
+    unknown = sorted(set(changes) - MAINTENANCE_EDITABLE)
+    if unknown:
+        raise ValidationFailed(
+            f"Cannot change: {', '.join(unknown)}.",
+            [
+                {"field": n, "message": "Cancel the maintenance and schedule it again (a new notice)."}
+                for n in unknown
+            ],
+        )
+    values = {}
+    if "title" in changes:
+        values["title"] = _text("title", changes["title"], required=True, limit=200)
+    if "description" in changes:
+        values["description"] = _text("description", changes["description"])
+    with transaction.atomic():
+        return record_update(
+            actor=actor, obj=provider_maintenance, changes=values, expected_version=expected_version
+        )
+
+
+def _step(
+    actor: Any,
+    maintenance: ProviderMaintenance,
+    step: str,
+    to_state: str,
+    expected_version: int | None,
+    note: str,
+    **changes: Any,
+) -> ProviderMaintenance:
+    require_permission(actor, MANAGE)
+    note = _text("note", note, limit=1000)
+    with transaction.atomic():
+        locked = lock_for_update(maintenance, expected_version)
+        _check_step(locked, step)
+        now = timezone.now()
+        resolved = {k: (v(locked, now) if callable(v) else v) for k, v in changes.items()}
+        before = locked.state
+        updated = record_update(actor=actor, obj=locked, changes={**resolved, "state": to_state})
+        default = {
+            "start": "Work started.",
+            "end": "Work ended early; verifying." if updated.ended_early else "Work ended; verifying.",
+            "complete": "Verified and completed.",
+            "cancel": "Cancelled.",
+        }[step]
+        _event(updated, actor=actor, from_state=before, at=now, note=f"{default} {note}".strip())
+        if step == "cancel":
+            notifications.notify_cancelled(updated, reason=note)
+        return updated
+
+
+def provider_maintenance_start(
+    *,
+    actor: Any,
+    provider_maintenance: ProviderMaintenance,
+    expected_version: int | None = None,
+    note: str = "",
+) -> ProviderMaintenance:
+    """E2: scheduled → in progress."""
+    return _step(
+        actor,
+        provider_maintenance,
+        "start",
+        MaintenanceState.IN_PROGRESS,
+        expected_version,
+        note,
+        started_at=lambda m, now: now,
+    )
+
+
+def provider_maintenance_end(
+    *,
+    actor: Any,
+    provider_maintenance: ProviderMaintenance,
+    expected_version: int | None = None,
+    note: str = "",
+) -> ProviderMaintenance:
+    """E2: in progress → verifying; a window ended before its planned end is recorded as ended early
+    (a started window is ended, never deleted)."""
+    return _step(
+        actor,
+        provider_maintenance,
+        "end",
+        MaintenanceState.VERIFYING,
+        expected_version,
+        note,
+        ended_at=lambda m, now: now,
+        ended_early=lambda m, now: now < m.ends_at,
+    )
+
+
+def provider_maintenance_complete(
+    *,
+    actor: Any,
+    provider_maintenance: ProviderMaintenance,
+    expected_version: int | None = None,
+    note: str = "",
+) -> ProviderMaintenance:
+    """E2: verifying → completed."""
+    return _step(
+        actor,
+        provider_maintenance,
+        "complete",
+        MaintenanceState.COMPLETED,
+        expected_version,
+        note,
+        completed_at=lambda m, now: now,
+    )
+
+
+def provider_maintenance_cancel(
+    *, actor: Any, provider_maintenance: ProviderMaintenance, reason: str, expected_version: int | None = None
+) -> ProviderMaintenance:
+    """Only scheduled maintenance is cancelled (the named contacts are told); started maintenance is
+    ended instead."""
+    if not (reason or "").strip():
+        raise ValidationFailed.field("reason", "A reason is required to cancel maintenance.")
+    return _step(
+        actor,
+        provider_maintenance,
+        "cancel",
+        MaintenanceState.CANCELLED,
+        expected_version,
+        reason,
+        cancelled_at=lambda m, now: now,
+    )
+
+
+# --- customer-led maintenance (E3) -----------------------------------------------------------------
+
+
+def _covered_accounts(services: list[Service], accounts: list[CloudAccount]) -> list[CloudAccount]:
+    covered = {a.pk: a for a in accounts}
+    if services:
+        for account in CloudAccount.objects.filter(services__in=[s.pk for s in services]).distinct():
+            covered.setdefault(account.pk, account)
+    return list(covered.values())
+
+
+def customer_window_create(
+    *,
+    actor: Any,
+    title: str,
+    starts_at: Any,
+    ends_at: Any,
+    organisation: Any = None,
+    description: str = "",
+    services: Iterable[Any] | None = None,
+    accounts: Iterable[Any] | None = None,
+) -> CustomerWindow:
+    """E3: a customer (a named contact) or staff on their behalf declares a maintenance window at
+    least 24 hours ahead, for given services and/or accounts. The accounts it covers (its own and
+    those of its services) are written as suppression covers for the alarm intake."""
+    require_permission(actor, DECLARE)
+    if organisation in (None, "") and not getattr(actor, "is_provider_staff", False):
+        organisation = actor.customer_organisation_id
+    org = _organisation(actor, organisation)
+    if not actor.is_provider_staff and getattr(actor, "contact_id", None) is None:
+        raise PermissionDenied("Only a named contact of the organisation may declare maintenance.")
+    now = timezone.now()
+    title = _text("title", title, required=True, limit=200)
+    description = _text("description", description)
+    start, end = _times(starts_at, ends_at, now=now)
+    if start < now + CUSTOMER_NOTICE:
+        raise ValidationFailed.field(
+            "starts_at",
+            "Customer maintenance must be declared at least 24 hours ahead: the earliest start now is "
+            f"{(now + CUSTOMER_NOTICE):%d %b %Y %H:%M} UTC.",
+        )
+    chosen_services = _services(org, services)
+    chosen_accounts = _accounts(org, accounts)
+    if not chosen_services and not chosen_accounts:
+        raise ValidationFailed.field("services", "Name at least one service or cloud account.")
+    contact = getattr(actor, "contact", None) if not actor.is_provider_staff else None
+    with transaction.atomic():
+        window = record_create(
+            actor=actor,
+            obj=CustomerWindow(
+                organisation=org,
+                title=title,
+                description=description,
+                starts_at=start,
+                ends_at=end,
+                declared_by=actor,
+                contact=contact,
+            ),
+            m2m={"services": chosen_services, "accounts": chosen_accounts},
+        )
+        SuppressionCover.objects.bulk_create(
+            SuppressionCover(window=window, account=a, starts_at=start, ends_at=end)
+            for a in _covered_accounts(chosen_services, chosen_accounts)
+        )
+        if not object_in_scope(actor, window):
+            raise NotFound()
+    return window
+
+
+def customer_window_cancel(
+    *, actor: Any, customer_window: CustomerWindow, reason: str = "", expected_version: int | None = None
+) -> CustomerWindow:
+    """A window not yet over is withdrawn: its alarms are no longer suppressed from now on."""
+    require_permission(actor, DECLARE)
+    with transaction.atomic():
+        locked = lock_for_update(customer_window, expected_version)
+        now = timezone.now()
+        if locked.cancelled_at is not None:
+            raise Conflict(f"{locked} is already cancelled.", [{"field": "state", "message": "Cancelled."}])
+        if locked.ends_at <= now:
+            raise Conflict(f"{locked} is over.", [{"field": "ends_at", "message": "The window is over."}])
+        locked.covers.all().delete()
+        description = locked.description
+        text = _text("reason", reason, limit=1000)
+        if text:
+            description = f"{description}\n\nCancelled: {text}".strip()
+        return record_update(
+            actor=actor, obj=locked, changes={"cancelled_at": now, "description": description}
+        )
+
+
+# --- the iCalendar feed (E4) -------------------------------------------------------------------------
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def ical_feed_for(*, actor: Any, organisation: Organisation) -> IcalFeed:
+    """The organisation's feed, made on first asking (the caller has already seen the organisation)."""
+    require_permission(actor, VIEW)
+    with transaction.atomic():
+        feed, _created = IcalFeed.objects.get_or_create(
+            organisation=organisation, defaults={"secret": _new_secret()}
+        )
+    return feed
+
+
+def ical_feed_rotate(*, actor: Any, organisation: Organisation) -> IcalFeed:
+    """A new secret: every address given out before stops working at once."""
+    require_permission(actor, DECLARE)
+    feed = ical_feed_for(actor=actor, organisation=organisation)
+    with transaction.atomic():
+        return record_update(
+            actor=actor, obj=feed, changes={"secret": _new_secret(), "rotated_at": timezone.now()}
+        )

@@ -1,0 +1,26 @@
+"""`opsdesk demo`: agreed windows, a blackout, provider maintenance (in window, with notice, an
+emergency under way) and a customer window, idempotently."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from opsdesk.maintenance.models import AgreedWindow, Blackout, CustomerWindow, ProviderMaintenance
+from opsdesk.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_maintenance_of_every_kind_and_runs_twice(db):
+    call_command("demo", stdout=io.StringIO())
+    assert AgreedWindow.objects.count() == 2 and Blackout.objects.count() == 1
+    kinds = {(m.in_window, m.is_emergency, m.state) for m in ProviderMaintenance.objects.all()}
+    assert kinds == {(True, False, "scheduled"), (False, False, "scheduled"), (False, True, "in_progress")}
+    assert CustomerWindow.objects.get().covers.exists()
+    assert Notification.objects.filter(event="maintenance.scheduled").exists()
+    counts = [m.objects.count() for m in (ProviderMaintenance, CustomerWindow, Blackout)]
+    call_command("demo", stdout=io.StringIO())
+    assert [m.objects.count() for m in (ProviderMaintenance, CustomerWindow, Blackout)] == counts

@@ -1,0 +1,334 @@
+"""Maintenance pages (E2, E3, E4, D6), server-rendered on the CRUD kit: provider maintenance (list,
+page with its lifecycle actions, overlaps and timeline, one form per step), customer windows,
+blackouts, agreed windows, the upcoming-windows calendar, and the secret iCal feed. Thin: read
+through the restricted selectors (another tenant's is a 404), gate by the permission the service
+requires (403); the services decide the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from opsdesk.core.permissions import has_permission
+from opsdesk.core.ui.crud import Pages, bound
+from opsdesk.core.ui.views import Column, form_page, page_errors, require, ui_view
+from opsdesk.directory.selectors import organisation_get
+from opsdesk.maintenance import feeds, forms, schemas, selectors, services
+from opsdesk.maintenance.choices import STEP_FROM, STEP_LABELS
+
+VIEW = services.VIEW
+MANAGE = services.MANAGE
+DECLARE = services.DECLARE
+
+
+def _detail_context(request, obj) -> dict[str, Any]:
+    return {"can_edit": has_permission(request.user, MANAGE)}
+
+
+MAINTENANCE = Pages(
+    urls="maintenance:maintenance",
+    noun="maintenance",
+    get=selectors.provider_maintenance_get,
+    label=lambda m: m.title,
+    permission=MANAGE,
+    view_permission=VIEW,
+    list=selectors.provider_maintenance_list,
+    filter_form=forms.MaintenanceFilterForm,
+    columns=[
+        Column("Maintenance", "title", order=("title", "starts_at")),
+        Column("Organisation", "organisation", order=("organisation__name", "starts_at")),
+        Column("Starts", "starts", order=("starts_at",)),
+        Column("Ends", "ends", order=("ends_at",)),
+        Column("State", "state", order=("state", "starts_at")),
+    ],
+    default_sort="-starts",
+    title="Provider maintenance",
+    subtitle="Inside each organisation's agreed window; outside it with 10 working days' notice, or as an "
+    "emergency with its reason (E2).",
+    create_label="Schedule maintenance",
+    table_template="maintenance/_maintenance_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.ProviderMaintenanceOut,
+    form=forms.MaintenanceForm,
+    create=services.provider_maintenance_create,
+    update=services.provider_maintenance_update,
+    target="provider_maintenance",
+    create_title="Schedule provider maintenance",
+    create_submit="Schedule and send notice",
+    create_intro="The organisation's named contacts are told at once. Outside the agreed window the start "
+    "must be at least 10 working days away unless it is an emergency.",
+    history_title=lambda m: f"Maintenance {m.title}",
+)
+
+CUSTOMER_WINDOWS = Pages(
+    urls="maintenance:customer_window",
+    noun="customer maintenance window",
+    get=selectors.customer_window_get,
+    label=lambda w: w.title,
+    permission=DECLARE,
+    view_permission=VIEW,
+    list=selectors.customer_window_list,
+    filter_form=forms.CustomerWindowFilterForm,
+    columns=[
+        Column("Window", "title", order=("title", "starts_at")),
+        Column("Organisation", "organisation", order=("organisation__name", "starts_at")),
+        Column("Starts", "starts", order=("starts_at",)),
+        Column("Ends", "ends", order=("ends_at",)),
+        Column("Status"),
+    ],
+    default_sort="-starts",
+    title="Customer maintenance",
+    subtitle="Declared at least 24 hours ahead; alarms on its services and accounts are suppressed (E3).",
+    create_label="Declare a window",
+    table_template="maintenance/_customer_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.CustomerWindowOut,
+    form=forms.CustomerWindowForm,
+    create=services.customer_window_create,
+    target="customer_window",
+    create_title="Declare customer maintenance",
+    create_submit="Declare window",
+    create_intro="At least 24 hours ahead. Monitoring alarms on the chosen services and accounts are "
+    "recorded against the window instead of raising incidents.",
+    history_title=lambda w: f"Customer maintenance {w.title}",
+)
+
+BLACKOUTS = Pages(
+    urls="maintenance:blackout",
+    noun="blackout",
+    get=selectors.blackout_get,
+    label=lambda b: b.reason,
+    permission=MANAGE,
+    view_permission=VIEW,
+    list=selectors.blackout_list,
+    filter_form=forms.OrganisationFilterForm,
+    columns=[
+        Column("Reason", "reason", order=("reason", "starts_at")),
+        Column("Organisation", "organisation", order=("organisation__name", "starts_at")),
+        Column("Starts", "starts", order=("starts_at",)),
+        Column("Ends", "ends", order=("ends_at",)),
+    ],
+    default_sort="-starts",
+    title="Blackouts",
+    subtitle="Periods of an organisation's calendar when no change or maintenance may be made.",
+    create_label="New blackout",
+    table_template="maintenance/_blackout_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.BlackoutOut,
+    detail_template="maintenance/blackout_detail.html",
+    detail_context=_detail_context,
+    form=forms.BlackoutForm,
+    create=services.blackout_create,
+    update=services.blackout_update,
+    delete=services.blackout_delete,
+    history_title=lambda b: f"Blackout {b.reason}",
+)
+
+WINDOWS = Pages(
+    urls="maintenance:window",
+    noun="agreed window",
+    get=selectors.window_get,
+    label=str,
+    permission=MANAGE,
+    view_permission=VIEW,
+    list=selectors.window_list,
+    filter_form=forms.OrganisationFilterForm,
+    columns=[
+        Column("Organisation", "organisation", order=("organisation__name",)),
+        Column("Window", "weekday", order=("weekday", "start")),
+        Column("Notes"),
+    ],
+    default_sort="organisation",
+    title="Agreed maintenance windows",
+    subtitle="The window agreed with each organisation at onboarding (E2).",
+    create_label="Record an agreed window",
+    table_template="maintenance/_window_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.WindowOut,
+    detail_template="maintenance/window_detail.html",
+    detail_name="window",
+    detail_context=_detail_context,
+    form=forms.WindowForm,
+    create=services.window_create,
+    update=services.window_update,
+    target="window",
+    history_title=lambda w: f"Agreed window of {w.organisation.name}",
+)
+
+
+@ui_view
+def maintenance_detail(request, pk: int):
+    require(request.user, VIEW)
+    maintenance = selectors.provider_maintenance_get(user=request.user, pk=pk)
+    user = request.user
+    actions = [
+        {
+            "name": name,
+            "label": STEP_LABELS[name].capitalize(),
+            "url": reverse(f"maintenance:maintenance_{name}", args=[maintenance.pk]),
+        }
+        for name in STEPS
+        if maintenance.state in STEP_FROM[name] and has_permission(user, MANAGE)
+    ]
+    services_ = list(maintenance.services.all())
+    found = selectors.overlaps(
+        user=user,
+        organisation=maintenance.organisation_id,
+        starts_at=maintenance.starts_at,
+        ends_at=maintenance.ends_at,
+        services=[s.pk for s in services_],
+        exclude_maintenance=maintenance.pk,
+    )
+    return render(
+        request,
+        "maintenance/detail.html",
+        {
+            "maintenance": maintenance,
+            "services": services_,
+            "timeline": list(maintenance.events.all()),
+            "actions": actions,
+            "overlaps": found,
+            "window": selectors.window_of(user=user, organisation_id=maintenance.organisation_id),
+            "can_edit": has_permission(user, MANAGE),
+        },
+    )
+
+
+@ui_view
+def customer_window_detail(request, pk: int):
+    require(request.user, VIEW)
+    window = selectors.customer_window_get(user=request.user, pk=pk)
+    now = timezone.now()
+    can_cancel = (
+        has_permission(request.user, DECLARE) and window.cancelled_at is None and window.ends_at > now
+    )
+    return render(
+        request,
+        "maintenance/customer_detail.html",
+        {
+            "window": window,
+            "services": list(window.services.all()),
+            "accounts": list(window.accounts.all()),
+            "can_cancel": can_cancel,
+            "now": now,
+        },
+    )
+
+
+STEPS: dict[str, dict[str, Any]] = {
+    "start": {"form": forms.NoteForm, "service": services.provider_maintenance_start, "submit": "Start"},
+    "end": {"form": forms.NoteForm, "service": services.provider_maintenance_end, "submit": "End and verify"},
+    "complete": {
+        "form": forms.NoteForm,
+        "service": services.provider_maintenance_complete,
+        "submit": "Complete",
+    },
+    "cancel": {
+        "form": forms.CancelForm,
+        "service": services.provider_maintenance_cancel,
+        "submit": "Cancel maintenance",
+    },
+}
+
+
+def _step_view(name: str) -> Callable[..., Any]:
+    step = STEPS[name]
+
+    @ui_view
+    def view(request, pk: int):
+        maintenance = selectors.provider_maintenance_get(user=request.user, pk=pk)
+        require(request.user, MANAGE)
+        form = step["form"](bound(request), initial={"version": maintenance.version})
+        detail = reverse("maintenance:maintenance_detail", args=[maintenance.pk])
+
+        def action(data: dict[str, Any]) -> Any:
+            values = {k: v for k, v in data.items() if k != "version"}
+            return step["service"](
+                actor=request.user,
+                provider_maintenance=maintenance,
+                expected_version=data["version"],
+                **values,
+            )
+
+        return form_page(
+            request,
+            form,
+            action,
+            success=lambda saved: detail,
+            message=lambda saved: f"Maintenance {saved.title}: {saved.get_state_display().lower()}.",
+            title=f"{STEP_LABELS[name].capitalize()} · {maintenance.title}",
+            submit=step["submit"],
+            cancel_url=detail,
+        )
+
+    view.__name__ = f"maintenance_{name}"
+    return view
+
+
+STEP_VIEWS = {name: _step_view(name) for name in STEPS}
+
+
+@ui_view
+def customer_window_cancel(request, pk: int):
+    window = selectors.customer_window_get(user=request.user, pk=pk)
+    require(request.user, DECLARE)
+    form = forms.WindowCancelForm(bound(request), initial={"version": window.version})
+    detail = reverse("maintenance:customer_window_detail", args=[window.pk])
+    return form_page(
+        request,
+        form,
+        lambda data: services.customer_window_cancel(
+            actor=request.user,
+            customer_window=window,
+            expected_version=data["version"],
+            reason=data["reason"],
+        ),
+        success=lambda saved: detail,
+        message=lambda saved: f"Customer maintenance {saved.title} cancelled.",
+        title=f"Cancel · {window.title}",
+        submit="Cancel window",
+        cancel_url=detail,
+        intro="Alarms on its services and accounts are no longer suppressed from now on.",
+    )
+
+
+@ui_view
+def calendar(request):
+    """Every window from now on, in start order: provider maintenance, customer windows, blackouts;
+    and, for one organisation, its agreed window and the address of its iCal feed."""
+    require(request.user, VIEW)
+    form = forms.OrganisationFilterForm(request.GET, user=request.user)
+    organisation = form.cleaned_data.get("organisation") if form.is_valid() else None
+    if organisation is None and not request.user.is_provider_staff:
+        organisation = request.user.customer_organisation_id
+    feed_url = None
+    if organisation is not None:
+        org = organisation_get(user=request.user, pk=organisation)
+        feed = services.ical_feed_for(actor=request.user, organisation=org)
+        feed_url = request.build_absolute_uri(reverse("maintenance:ical_feed", args=[feed.secret]))
+    return render(
+        request,
+        "maintenance/calendar.html",
+        {
+            "filter_form": form,
+            "rows": selectors.upcoming(user=request.user, organisation=organisation)[:500],
+            "window": selectors.window_of(user=request.user, organisation_id=organisation)
+            if organisation
+            else None,
+            "feed_url": feed_url,
+            "can_manage": has_permission(request.user, MANAGE),
+            "can_declare": has_permission(request.user, DECLARE),
+        },
+    )
+
+
+@require_GET
+@page_errors
+def ical_feed(request, token: str):
+    """E4: the organisation's feed for calendar apps, which cannot sign in: the secret address is the key."""
+    return feeds.feed_response(selectors.feed_by_secret(token))
