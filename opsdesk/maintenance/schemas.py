@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from opsdesk.core.limits import Instant
 from opsdesk.maintenance.choices import EmergencyReason, MaintenanceState
 
 States = Literal[tuple(MaintenanceState.values)]  # type: ignore[valid-type]
@@ -76,20 +77,20 @@ class BlackoutOut(Schema):
 
 class BlackoutFilter(Schema):
     organisation: int | None = None
-    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
-    starts_before: dt.datetime | None = None
+    starts_from: Instant | None = Field(None, description="Only those still running at or after this.")
+    starts_before: Instant | None = None
 
 
 class BlackoutIn(Schema):
     organisation: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
     reason: str = Field(..., min_length=1, max_length=300)
 
 
 class BlackoutPatch(Schema):
-    starts_at: dt.datetime = None
-    ends_at: dt.datetime = None
+    starts_at: Instant = None
+    ends_at: Instant = None
     reason: str = Field(None, min_length=1, max_length=300)
 
 
@@ -156,8 +157,8 @@ class ProviderMaintenanceFilter(Schema):
     state: str | None = None
     emergency: bool | None = None
     q: str | None = Field(None, max_length=200)
-    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
-    starts_before: dt.datetime | None = None
+    starts_from: Instant | None = Field(None, description="Only those still running at or after this.")
+    starts_before: Instant | None = None
 
 
 class ProviderMaintenanceIn(Schema):
@@ -165,8 +166,8 @@ class ProviderMaintenanceIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
     services: list[int] = Field(default_factory=list, max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
     is_emergency: bool = False
     emergency_reason: Reasons = ""  # type: ignore[valid-type]
     emergency_detail: str = Field("", max_length=1000)
@@ -222,8 +223,8 @@ class CustomerWindowOut(Schema):
 class CustomerWindowFilter(Schema):
     organisation: int | None = None
     cancelled: bool | None = None
-    starts_from: dt.datetime | None = Field(None, description="Only those still running at or after this.")
-    starts_before: dt.datetime | None = None
+    starts_from: Instant | None = Field(None, description="Only those still running at or after this.")
+    starts_before: Instant | None = None
 
 
 class CustomerWindowIn(Schema):
@@ -232,8 +233,8 @@ class CustomerWindowIn(Schema):
     description: str = Field("", max_length=10_000)
     services: list[int] = Field(default_factory=list, max_length=200)
     accounts: list[int] = Field(default_factory=list, max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
 
 
 class CustomerWindowCancelIn(Schema):
@@ -242,8 +243,8 @@ class CustomerWindowCancelIn(Schema):
 
 class OverlapQuery(Schema):
     organisation: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
     services: list[int] = Field(default_factory=list, max_length=200)
     exclude_maintenance: int | None = None
 

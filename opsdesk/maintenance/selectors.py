@@ -13,7 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from opsdesk.core.errors import NotFound
-from opsdesk.core.permissions import has_permission
+from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.maintenance.choices import LIVE_STATES
 from opsdesk.maintenance.models import (
@@ -30,8 +30,8 @@ VIEW = "maintenance.view"
 
 
 def _visible(model: Any, user: Any) -> QuerySet:
-    if not has_permission(user, VIEW):
-        return model.objects.none()
+    """One without the view permission (billing staff: no operational access) is refused (403)."""
+    require_permission(user, VIEW)
     return model.objects.restrict(user)
 
 

@@ -241,6 +241,7 @@ def _step_view(name: str) -> Callable[..., Any]:
 
     @ui_view
     def view(request, pk: int):
+        require(request.user, VIEW)  # one without the module's view permission: 403, not 404
         maintenance = selectors.provider_maintenance_get(user=request.user, pk=pk)
         require(request.user, MANAGE)
         form = step["form"](bound(request), initial={"version": maintenance.version})
@@ -275,6 +276,7 @@ STEP_VIEWS = {name: _step_view(name) for name in STEPS}
 
 @ui_view
 def customer_window_cancel(request, pk: int):
+    require(request.user, VIEW)
     window = selectors.customer_window_get(user=request.user, pk=pk)
     require(request.user, DECLARE)
     form = forms.WindowCancelForm(bound(request), initial={"version": window.version})

@@ -152,7 +152,9 @@ def test_everything_is_audited(demo):
         ).values_list("pk", flat=True)
     )
     owner = User.objects.get(email="cloud_support_manager@provider.example")
-    staff = {admin.pk, desk.pk, manager.pk, reviewer.pk, engineer.pk, billing.pk, owner.pk}
+    # Maintenance (E2): the CSDM records the agreed windows and the blackout.
+    csdm = User.objects.get(email="csdm@provider.example")
+    staff = {admin.pk, desk.pk, manager.pk, reviewer.pk, engineer.pk, billing.pk, owner.pk, csdm.pk}
     assert actors == staff | approvers
 
 
