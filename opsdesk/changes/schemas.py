@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from opsdesk.changes.choices import ChangeState, EmergencyReason, Urgency
+from opsdesk.core.api import StateEventOut
 from opsdesk.core.limits import Id, Instant
 from opsdesk.sla.choices import Priority
 
@@ -17,16 +18,8 @@ Reasons = Literal[tuple(["", *EmergencyReason.values])]  # type: ignore[valid-ty
 Priorities = Literal[tuple(Priority.values)]  # type: ignore[valid-type]
 
 
-class ChangeEventOut(Schema):
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    note: str
-
-    @staticmethod
-    def resolve_actor(obj) -> str | None:
-        return (obj.actor.full_name or obj.actor.email) if obj.actor_id else None
+class ChangeEventOut(StateEventOut):
+    pass
 
 
 class ChangeApprovalOut(Schema):

@@ -4,6 +4,7 @@ ordering, CSV) and ETag/If-Match (L3)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -168,6 +169,21 @@ def page_of(item: type[Schema]) -> type[Schema]:
             results=(list[item], ...),
         )
     return _page_schemas[item]
+
+
+class StateEventOut(Schema):
+    """One step of a workflow's timeline (an order's, a change's, a maintenance's): who moved it from
+    which state to which, when, and why. Each domain names its own subclass in the OpenAPI document."""
+
+    from_state: str
+    to_state: str
+    actor: str | None
+    at: dt.datetime
+    note: str
+
+    @staticmethod
+    def resolve_actor(obj) -> str | None:
+        return (obj.actor.full_name or obj.actor.email) if obj.actor_id else None
 
 
 class ListParams(Schema):

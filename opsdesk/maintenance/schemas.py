@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from opsdesk.core.api import StateEventOut
 from opsdesk.core.limits import Instant
 from opsdesk.maintenance.choices import EmergencyReason, MaintenanceState
 
@@ -94,16 +95,8 @@ class BlackoutPatch(Schema):
     reason: str = Field(None, min_length=1, max_length=300)
 
 
-class MaintenanceEventOut(Schema):
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    note: str
-
-    @staticmethod
-    def resolve_actor(obj) -> str | None:
-        return (obj.actor.full_name or obj.actor.email) if obj.actor_id else None
+class MaintenanceEventOut(StateEventOut):
+    pass
 
 
 class ProviderMaintenanceOut(Schema):

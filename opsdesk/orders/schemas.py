@@ -8,6 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from opsdesk.core.api import StateEventOut
 from opsdesk.core.limits import Day
 from opsdesk.orders.choices import OrderState, QuoteCategory
 from opsdesk.orders.selectors import quote_status
@@ -69,16 +70,8 @@ class OrderProblemOut(Schema):
     message: str
 
 
-class OrderEventOut(Schema):
-    from_state: str
-    to_state: str
-    actor: str | None
-    at: dt.datetime
-    note: str
-
-    @staticmethod
-    def resolve_actor(obj) -> str | None:
-        return (obj.actor.full_name or obj.actor.email) if obj.actor_id else None
+class OrderEventOut(StateEventOut):
+    pass
 
 
 class OrderOut(Schema):
