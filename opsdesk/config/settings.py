@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "opsdesk.directory",
     "opsdesk.notifications",
     "opsdesk.oncall",
+    "opsdesk.schedule",
     "opsdesk.statuspage",
     "opsdesk.ood",
     "opsdesk.orders",
