@@ -1,4 +1,6 @@
-"""Maintenance pages (E2, E3, E4, D6), server-rendered on the CRUD kit: provider maintenance (list,
+"""Maintenance pages (E1–E4, D6), server-rendered on the CRUD kit: cloud-provider (AWS Health)
+notices (the staff triage list, the notice page with its triage panel; customers read theirs),
+provider maintenance (list,
 page with its lifecycle actions, overlaps and timeline, one form per step), customer windows,
 blackouts, agreed windows, the upcoming-windows calendar, and the secret iCal feed. Thin: read
 through the restricted selectors (another tenant's is a 404), gate by the permission the service
@@ -19,11 +21,12 @@ from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import Column, form_page, page_errors, require, ui_view
 from opsdesk.directory.selectors import organisation_get
 from opsdesk.maintenance import feeds, forms, schemas, selectors, services
-from opsdesk.maintenance.choices import STEP_FROM, STEP_LABELS
+from opsdesk.maintenance.choices import NOTICE_STEP_FROM, NOTICE_STEP_LABELS, STEP_FROM, STEP_LABELS
 
 VIEW = services.VIEW
 MANAGE = services.MANAGE
 DECLARE = services.DECLARE
+TRIAGE = services.TRIAGE
 
 
 def _detail_context(request, obj) -> dict[str, Any]:
@@ -334,3 +337,130 @@ def calendar(request):
 def ical_feed(request, token: str):
     """E4: the organisation's feed for calendar apps, which cannot sign in: the secret address is the key."""
     return feeds.feed_response(selectors.feed_by_secret(token))
+
+
+# --- cloud-provider notices (E1) ----------------------------------------------------------------------
+
+NOTICES = Pages(
+    urls="maintenance:notice",
+    noun="notice",
+    get=selectors.health_notice_get,
+    label=lambda n: n.event_type_code,
+    view_permission=VIEW,
+    list=selectors.health_notice_list,
+    filter_form=forms.NoticeFilterForm,
+    columns=[
+        Column("Notice", "type", order=("event_type_code", "last_received_at")),
+        Column("Category", "category", order=("category", "last_received_at")),
+        Column("Organisation", "organisation", order=("organisation__name", "last_received_at")),
+        Column("Starts", "starts", order=("start_time",)),
+        Column("Triage", "state", order=("state", "last_received_at")),
+        Column("Received", "received", order=("last_received_at",)),
+    ],
+    default_sort="-received",
+    title="Cloud-provider notices",
+    subtitle="AWS Health events about the organisations' accounts: assessed for impact, the named "
+    "contact liaised with, a change raised where needed (E1).",
+    table_template="maintenance/_notice_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.HealthNoticeOut,
+    history_title=lambda n: f"Notice {n.event_type_code} ({n.aws_account_id})",
+)
+
+
+@ui_view
+def notice_detail(request, pk: int):
+    require(request.user, VIEW)
+    notice = selectors.health_notice_get(user=request.user, pk=pk)
+    can_triage = has_permission(request.user, TRIAGE)
+    actions = [
+        {
+            "name": name,
+            "label": NOTICE_STEP_LABELS[name].capitalize(),
+            "url": reverse(f"maintenance:notice_{name}", args=[notice.pk]),
+        }
+        for name in NOTICE_STEPS
+        if can_triage
+        and notice.state in NOTICE_STEP_FROM[name]
+        and (name != "contact" or notice.organisation_id is not None)
+    ]
+    can_raise = (
+        can_triage
+        and notice.change_id is None
+        and notice.organisation_id is not None
+        and notice.contacted_at is not None
+    )
+    return render(
+        request,
+        "maintenance/notice_detail.html",
+        {
+            "notice": notice,
+            "accounts": list(notice.accounts.all()),
+            "services": list(notice.services.all()),
+            "timeline": list(notice.events.all()),
+            "actions": actions,
+            "can_triage": can_triage,
+            "can_raise": can_raise,
+            "raise_url": reverse("web:notice_raise_change", args=[notice.pk]) if can_raise else None,
+            "change_url": reverse("changes:change_detail", args=[notice.change_id])
+            if notice.change_id
+            else None,
+        },
+    )
+
+
+NOTICE_STEPS: dict[str, dict[str, Any]] = {
+    "assess": {
+        "form": forms.AssessForm,
+        "service": services.health_notice_assess,
+        "submit": "Save assessment",
+    },
+    "contact": {
+        "form": forms.ContactForm,
+        "service": services.health_notice_contact,
+        "submit": "Record contact",
+    },
+    "close": {"form": forms.NoticeCloseForm, "service": services.health_notice_close, "submit": "Close"},
+    "dismiss": {"form": forms.DismissForm, "service": services.health_notice_dismiss, "submit": "Dismiss"},
+}
+
+
+def _notice_step_view(name: str) -> Callable[..., Any]:
+    step = NOTICE_STEPS[name]
+
+    @ui_view
+    def view(request, pk: int):
+        require(request.user, VIEW)  # one without the module's view permission: 403, not 404
+        notice = selectors.health_notice_get(user=request.user, pk=pk)
+        require(request.user, TRIAGE)
+        initial: dict[str, Any] = {"version": notice.version}
+        extra: dict[str, Any] = {}
+        if name == "assess":
+            initial.update(impact_level=notice.impact_level, impact_assessment=notice.impact_assessment)
+        if name == "contact":
+            extra["notice"] = notice
+        form = step["form"](bound(request), initial=initial, **extra)
+        detail = reverse("maintenance:notice_detail", args=[notice.pk])
+
+        def action(data: dict[str, Any]) -> Any:
+            values = {k: v for k, v in data.items() if k != "version"}
+            return step["service"](
+                actor=request.user, health_notice=notice, expected_version=data["version"], **values
+            )
+
+        return form_page(
+            request,
+            form,
+            action,
+            success=lambda saved: detail,
+            message=lambda saved: f"Notice {saved.event_type_code}: {saved.get_state_display().lower()}.",
+            title=f"{NOTICE_STEP_LABELS[name].capitalize()} · {notice.event_type_code}",
+            submit=step["submit"],
+            cancel_url=detail,
+        )
+
+    view.__name__ = f"notice_{name}"
+    return view
+
+
+NOTICE_STEP_VIEWS = {name: _notice_step_view(name) for name in NOTICE_STEPS}
