@@ -487,3 +487,11 @@ def test_customers_see_a_read_only_list_of_their_notices(world):
     assert customer.get(f"/maintenance/notices/{theirs.pk}/").status_code == 404
     assert customer.get(f"/maintenance/notices/{mine.pk}/assess/").status_code == 403
     assert client_for(world["billing"]).get("/maintenance/notices/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), [("service_desk", True), ("customer_a", False), ("billing", False)]
+)
+def test_the_notices_link_is_in_the_navigation_of_those_who_triage(world, who, shown):
+    page = client_for(world[who]).get("/").content.decode()
+    assert ('data-testid="nav-notices"' in page) is shown
