@@ -205,28 +205,48 @@ def notice_period_end(org: Organisation, notice_at: dt.datetime) -> dt.date:
     return add_working_days(calendar=org.calendar, start=day, days=NOTICE_WORKING_DAYS)
 
 
-def _check_step(maintenance: ProviderMaintenance, step: str) -> None:
-    if maintenance.state in STEP_FROM[step]:
+def _check_state(
+    current: str, allowed: Iterable[str], *, states: Any, doing: str, subject: str, noun: str
+) -> None:
+    """A step's state rule (E1 triage, E2 lifecycle): refused as a conflict naming the state."""
+    if current in allowed:
         return
-    state = MaintenanceState(maintenance.state).label.lower()
-    allowed = " or ".join(MaintenanceState(s).label.lower() for s in STEP_FROM[step])
+    state = states(current).label.lower()
+    wanted = " or ".join(states(s).label.lower() for s in allowed)
     raise Conflict(
-        f"Cannot {STEP_LABELS[step]}: {maintenance} is {state}; "
-        f"this step needs maintenance that is {allowed}.",
-        [{"field": "state", "message": f"The maintenance is {state}."}],
+        f"Cannot {doing}: {subject} is {state}; this step needs {noun} that is {wanted}.",
+        [{"field": "state", "message": f"The {noun.removeprefix('a ')} is {state}."}],
+    )
+
+
+def _check_step(maintenance: ProviderMaintenance, step: str) -> None:
+    _check_state(
+        maintenance.state,
+        STEP_FROM[step],
+        states=MaintenanceState,
+        doing=STEP_LABELS[step],
+        subject=str(maintenance),
+        noun="maintenance",
+    )
+
+
+def _timeline(event: Any, owner: str, obj: Any, *, actor: Any, from_state: str, at: dt.datetime, note: str):
+    """One entry of a lifecycle's timeline: from which state to which (the object's now), who, when."""
+    event.objects.create(
+        **{owner: obj},
+        from_state=from_state,
+        to_state=obj.state,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at,
+        note=note[:1000],
     )
 
 
 def _event(
     maintenance: ProviderMaintenance, *, actor: Any, from_state: str, at: dt.datetime, note: str
 ) -> None:
-    MaintenanceEvent.objects.create(
-        maintenance=maintenance,
-        from_state=from_state,
-        to_state=maintenance.state,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        at=at,
-        note=note[:1000],
+    _timeline(
+        MaintenanceEvent, "maintenance", maintenance, actor=actor, from_state=from_state, at=at, note=note
     )
 
 
@@ -939,14 +959,7 @@ def _health_match(
 
 
 def _notice_event(notice: HealthNotice, *, actor: Any, from_state: str, at: dt.datetime, note: str) -> None:
-    HealthNoticeEvent.objects.create(
-        notice=notice,
-        from_state=from_state,
-        to_state=notice.state,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        at=at,
-        note=note[:1000],
-    )
+    _timeline(HealthNoticeEvent, "notice", notice, actor=actor, from_state=from_state, at=at, note=note)
 
 
 def _merged(old: list, new: list) -> list:
@@ -1057,14 +1070,13 @@ def _health_repeat(actor: Any, notice: HealthNotice, parsed: HealthEvent, now: d
 
 
 def _check_notice_step(notice: HealthNotice, step: str) -> None:
-    if notice.state in NOTICE_STEP_FROM[step]:
-        return
-    state = NoticeState(notice.state).label.lower()
-    allowed = " or ".join(NoticeState(s).label.lower() for s in NOTICE_STEP_FROM[step])
-    raise Conflict(
-        f"Cannot {NOTICE_STEP_LABELS[step]}: the notice is {state}; "
-        f"this step needs a notice that is {allowed}.",
-        [{"field": "state", "message": f"The notice is {state}."}],
+    _check_state(
+        notice.state,
+        NOTICE_STEP_FROM[step],
+        states=NoticeState,
+        doing=NOTICE_STEP_LABELS[step],
+        subject="the notice",
+        noun="a notice",
     )
 
 

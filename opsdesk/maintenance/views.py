@@ -239,42 +239,68 @@ STEPS: dict[str, dict[str, Any]] = {
 }
 
 
-def _step_view(name: str) -> Callable[..., Any]:
-    step = STEPS[name]
+def _step_views(
+    steps: dict[str, dict[str, Any]],
+    *,
+    prefix: str,
+    labels: dict[str, str],
+    get: Callable[..., Any],
+    permission: str,
+    target: str,
+    name_of: Callable[[Any], str],
+    noun: str,
+) -> dict[str, Callable[..., Any]]:
+    """One page per step of a lifecycle (provider maintenance, a notice's triage): the object as the
+    user may see it (404), the permission the service needs (403), the step's form opened at the
+    object's version, its service, back to the object's page. A step's `initial` gives the form's
+    starting values and `form_kwargs` what its form needs of the object."""
 
-    @ui_view
-    def view(request, pk: int):
-        require(request.user, VIEW)  # one without the module's view permission: 403, not 404
-        maintenance = selectors.provider_maintenance_get(user=request.user, pk=pk)
-        require(request.user, MANAGE)
-        form = step["form"](bound(request), initial={"version": maintenance.version})
-        detail = reverse("maintenance:maintenance_detail", args=[maintenance.pk])
+    def make(name: str) -> Callable[..., Any]:
+        step = steps[name]
 
-        def action(data: dict[str, Any]) -> Any:
-            values = {k: v for k, v in data.items() if k != "version"}
-            return step["service"](
-                actor=request.user,
-                provider_maintenance=maintenance,
-                expected_version=data["version"],
-                **values,
+        @ui_view
+        def view(request, pk: int):
+            require(request.user, VIEW)  # one without the module's view permission: 403, not 404
+            obj = get(user=request.user, pk=pk)
+            require(request.user, permission)
+            initial = {"version": obj.version, **step.get("initial", lambda o: {})(obj)}
+            form = step["form"](bound(request), initial=initial, **step.get("form_kwargs", lambda o: {})(obj))
+            detail = reverse(f"maintenance:{prefix}_detail", args=[obj.pk])
+
+            def action(data: dict[str, Any]) -> Any:
+                values = {k: v for k, v in data.items() if k != "version"}
+                return step["service"](
+                    actor=request.user, **{target: obj}, expected_version=data["version"], **values
+                )
+
+            return form_page(
+                request,
+                form,
+                action,
+                success=lambda saved: detail,
+                message=lambda saved: f"{noun} {name_of(saved)}: {saved.get_state_display().lower()}.",
+                title=f"{labels[name].capitalize()} · {name_of(obj)}",
+                submit=step["submit"],
+                cancel_url=detail,
             )
 
-        return form_page(
-            request,
-            form,
-            action,
-            success=lambda saved: detail,
-            message=lambda saved: f"Maintenance {saved.title}: {saved.get_state_display().lower()}.",
-            title=f"{STEP_LABELS[name].capitalize()} · {maintenance.title}",
-            submit=step["submit"],
-            cancel_url=detail,
-        )
+        view.__name__ = f"{prefix}_{name}"
+        return view
 
-    view.__name__ = f"maintenance_{name}"
-    return view
+    return {name: make(name) for name in steps}
 
 
-STEP_VIEWS = {name: _step_view(name) for name in STEPS}
+STEP_VIEWS = _step_views(
+    STEPS,
+    prefix="maintenance",
+    labels=STEP_LABELS,
+    get=selectors.provider_maintenance_get,
+    permission=MANAGE,
+    target="provider_maintenance",
+    name_of=lambda m: m.title,
+    noun="Maintenance",
+)
+
 
 
 @ui_view
@@ -414,53 +440,27 @@ NOTICE_STEPS: dict[str, dict[str, Any]] = {
         "form": forms.AssessForm,
         "service": services.health_notice_assess,
         "submit": "Save assessment",
+        "initial": lambda n: {"impact_level": n.impact_level, "impact_assessment": n.impact_assessment},
     },
     "contact": {
         "form": forms.ContactForm,
         "service": services.health_notice_contact,
         "submit": "Record contact",
+        "form_kwargs": lambda n: {"notice": n},
     },
     "close": {"form": forms.NoticeCloseForm, "service": services.health_notice_close, "submit": "Close"},
     "dismiss": {"form": forms.DismissForm, "service": services.health_notice_dismiss, "submit": "Dismiss"},
 }
 
 
-def _notice_step_view(name: str) -> Callable[..., Any]:
-    step = NOTICE_STEPS[name]
+NOTICE_STEP_VIEWS = _step_views(
+    NOTICE_STEPS,
+    prefix="notice",
+    labels=NOTICE_STEP_LABELS,
+    get=selectors.health_notice_get,
+    permission=TRIAGE,
+    target="health_notice",
+    name_of=lambda n: n.event_type_code,
+    noun="Notice",
+)
 
-    @ui_view
-    def view(request, pk: int):
-        require(request.user, VIEW)  # one without the module's view permission: 403, not 404
-        notice = selectors.health_notice_get(user=request.user, pk=pk)
-        require(request.user, TRIAGE)
-        initial: dict[str, Any] = {"version": notice.version}
-        extra: dict[str, Any] = {}
-        if name == "assess":
-            initial.update(impact_level=notice.impact_level, impact_assessment=notice.impact_assessment)
-        if name == "contact":
-            extra["notice"] = notice
-        form = step["form"](bound(request), initial=initial, **extra)
-        detail = reverse("maintenance:notice_detail", args=[notice.pk])
-
-        def action(data: dict[str, Any]) -> Any:
-            values = {k: v for k, v in data.items() if k != "version"}
-            return step["service"](
-                actor=request.user, health_notice=notice, expected_version=data["version"], **values
-            )
-
-        return form_page(
-            request,
-            form,
-            action,
-            success=lambda saved: detail,
-            message=lambda saved: f"Notice {saved.event_type_code}: {saved.get_state_display().lower()}.",
-            title=f"{NOTICE_STEP_LABELS[name].capitalize()} · {notice.event_type_code}",
-            submit=step["submit"],
-            cancel_url=detail,
-        )
-
-    view.__name__ = f"notice_{name}"
-    return view
-
-
-NOTICE_STEP_VIEWS = {name: _notice_step_view(name) for name in NOTICE_STEPS}
