@@ -33,6 +33,7 @@ from opsdesk.ood.api import router as ood_router  # noqa: E402
 from opsdesk.orders.api import router as orders_router  # noqa: E402
 from opsdesk.sla.api import router as sla_router  # noqa: E402
 from opsdesk.statuspage.api import router as statuspage_router  # noqa: E402
+from opsdesk.web.notice_changes import router as notice_changes_router  # noqa: E402
 
 api.add_router("/", directory_router)
 api.add_router("/", core_router)
@@ -50,3 +51,5 @@ api.add_router("/", ood_router)
 api.add_router("/", orders_router)
 api.add_router("/", changes_router)
 api.add_router("/", maintenance_router)
+# E1: the shell composes maintenance and changes (a change raised from an AWS Health notice).
+api.add_router("/", notice_changes_router)

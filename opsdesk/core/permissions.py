@@ -134,6 +134,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "maintenance.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     "maintenance.manage": _DIRECTORY_EDITORS | {Role.ENGINEER, Role.CHANGE_MANAGER},
     "maintenance.declare": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    # E1: cloud-provider (AWS Health) notices are taken in and triaged by operational staff;
+    # customers read their organisation's notices (maintenance.view) and never triage.
+    "maintenance.triage": OPERATIONAL_STAFF_ROLES,
     "statuspage.manage": frozenset(
         {
             Role.SERVICE_DESK,

@@ -1,21 +1,31 @@
-"""Maintenance endpoints (E2, E3, E4, D6): agreed windows, blackouts, provider maintenance (with
-its lifecycle steps), customer windows, the overlap check, and the organisation's iCal feed address.
+"""Maintenance endpoints (E1–E4, D6): cloud-provider (AWS Health) notices with their intake and
+triage steps, agreed windows, blackouts, provider maintenance (with its lifecycle steps), customer
+windows, the overlap check, and the organisation's iCal feed address.
 Thin: parse, call one selector or service, answer. Bad input answers 422 naming the field."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from django.urls import reverse
-from ninja import Query, Router
+import json
 
-from opsdesk.core.api import ERRORS
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Query, Router, Status
+
+from opsdesk.core.api import ERRORS, with_etag
 from opsdesk.core.crud import declare, one_of, routes, steps
+from opsdesk.core.errors import ValidationFailed
 from opsdesk.directory.selectors import organisation_get
 from opsdesk.maintenance import schemas, selectors, services
 from opsdesk.maintenance.choices import MaintenanceState
 from opsdesk.maintenance.schemas import (
+    HEALTH_EVENT_BODY,
     CustomerWindowCancelIn,
     CustomerWindowOut,
+    HealthNoticeAssessIn,
+    HealthNoticeCloseIn,
+    HealthNoticeContactIn,
+    HealthNoticeDismissIn,
+    HealthNoticeOut,
     IcalFeedOut,
     MaintenanceCancelIn,
     MaintenanceNoteIn,
@@ -25,6 +35,47 @@ from opsdesk.maintenance.schemas import (
 )
 
 router = Router(tags=["maintenance"])
+
+
+@router.post(
+    "/maintenance/health-events",
+    response={200: HealthNoticeOut, 201: HealthNoticeOut, **ERRORS},
+    openapi_extra=HEALTH_EVENT_BODY,
+)
+def health_event_receive(request: HttpRequest, response: HttpResponse):
+    """E1: take in one AWS Health event as EventBridge delivers it (`source` aws.health). A new
+    (event ARN, account) is a new notice (201); a repeat delivery updates that notice and counts it
+    (200). A malformed event is refused naming every bad field (`detail.eventArn`, `time`…) and
+    nothing is stored. An account no organisation owns gives an unmatched notice, seen by staff."""
+    try:
+        event = json.loads(request.body or b"null")
+    except ValueError:
+        raise ValidationFailed.field("event", "The body is not JSON.")
+    notice, created = services.health_event_receive(actor=request.auth, event=event)
+    notice = selectors.health_notice_get(user=request.auth, pk=notice.pk)
+    return Status(201 if created else 200, with_etag(response, notice))
+
+
+NOTICES = declare(
+    "health_notice",
+    "/maintenance/notices",
+    ("list", "get"),
+    selectors=selectors,
+    services=services,
+    schemas=schemas,
+    id="notice_id",
+    wrap_list=selectors.with_notice_details,
+    ordering={
+        "last_received_at": ("last_received_at",),
+        "start_time": ("start_time",),
+        "state": ("state", "last_received_at"),
+        "category": ("category", "last_received_at"),
+    },
+    docs={
+        "list": "E1: AWS Health notices; a customer sees their organisation's, staff every one "
+        "(unmatched included). Add `?format=csv` for the whole (filtered, ordered) list as CSV."
+    },
+)
 
 WINDOWS = declare(
     "window",
@@ -75,7 +126,23 @@ CUSTOMER = declare(
         "create": "E3: declared at least 24 hours ahead; alarms on its services and accounts are suppressed."
     },
 )
-routes(router, WINDOWS, BLACKOUTS, PROVIDER, CUSTOMER, module=__name__)
+routes(router, NOTICES, WINDOWS, BLACKOUTS, PROVIDER, CUSTOMER, module=__name__)
+
+notice_step = steps(
+    router,
+    "/maintenance/notices/{notice_id}",
+    "health_notice",
+    HealthNoticeOut,
+    module=__name__,
+    selectors=selectors,
+    services=services,
+)
+notice_step("assess", "health_notice_assess", HealthNoticeAssessIn, "impact_level", "impact_assessment")
+notice_step(
+    "contact", "health_notice_contact", HealthNoticeContactIn, "contact", "method", "contacted_at", "note"
+)
+notice_step("close", "health_notice_close", HealthNoticeCloseIn, "note")
+notice_step("dismiss", "health_notice_dismiss", HealthNoticeDismissIn, "reason")
 
 step = steps(
     router,

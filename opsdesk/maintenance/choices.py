@@ -50,3 +50,63 @@ STEP_LABELS = {
     "complete": "complete the maintenance",
     "cancel": "cancel the maintenance",
 }
+
+
+# --- cloud-provider notices (E1) -------------------------------------------------------------------
+
+
+class NoticeCategory(models.TextChoices):
+    """AWS Health's `eventTypeCategory`."""
+
+    ISSUE = "issue", "Issue"
+    ACCOUNT_NOTIFICATION = "accountNotification", "Account notification"
+    SCHEDULED_CHANGE = "scheduledChange", "Scheduled change"
+    INVESTIGATION = "investigation", "Investigation"
+
+
+class NoticeStatus(models.TextChoices):
+    """AWS Health's `statusCode` of the event itself (not our triage)."""
+
+    OPEN = "open", "Open"
+    UPCOMING = "upcoming", "Upcoming"
+    CLOSED = "closed", "Closed"
+
+
+class NoticeState(models.TextChoices):
+    """E1 triage: new → assessed (impact) → contacted (the named contact liaised with) → closed;
+    or dismissed with its reason."""
+
+    NEW = "new", "New"
+    ASSESSED = "assessed", "Assessed"
+    CONTACTED = "contacted", "Contacted"
+    CLOSED = "closed", "Closed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class ImpactLevel(models.TextChoices):
+    NONE = "none", "None"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class ContactMethod(models.TextChoices):
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+
+
+#: Triage step -> the states it may start from. Assessing again refines the assessment; a notice is
+#: contacted only once assessed (the contact says what the impact is).
+NOTICE_STEP_FROM: dict[str, tuple[str, ...]] = {
+    "assess": (NoticeState.NEW, NoticeState.ASSESSED),
+    "contact": (NoticeState.ASSESSED, NoticeState.CONTACTED),
+    "close": (NoticeState.ASSESSED, NoticeState.CONTACTED),
+    "dismiss": (NoticeState.NEW, NoticeState.ASSESSED),
+}
+
+NOTICE_STEP_LABELS = {
+    "assess": "assess the impact",
+    "contact": "record the contact with the named contact",
+    "close": "close the notice",
+    "dismiss": "dismiss the notice",
+}

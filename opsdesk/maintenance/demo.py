@@ -1,4 +1,6 @@
-"""Demo maintenance (E2, E3): agreed windows for Northwind (Sunday 02:00–06:00) and Contoso (Saturday
+"""Demo maintenance (E1, E2, E3): AWS Health notices to triage (an RDS scheduled change already
+assessed and its contact made, an EC2 issue, an account notification and one about an account no
+organisation owns), agreed windows for Northwind (Sunday 02:00–06:00) and Contoso (Saturday
 22:00–02:00), a peak-trading blackout, provider maintenance inside the window, outside it with 10
 working days' notice and an emergency already under way, and a customer window declared by Contoso.
 Idempotent by organisation and title; every record goes through the services as the people who
@@ -14,8 +16,15 @@ from django.utils import timezone
 
 from opsdesk.core.roles import Role
 from opsdesk.directory.demo import CONTOSO, NORTHWIND
+from opsdesk.directory.models import NamedContact
 from opsdesk.maintenance import services
-from opsdesk.maintenance.models import AgreedWindow, Blackout, CustomerWindow, ProviderMaintenance
+from opsdesk.maintenance.models import (
+    AgreedWindow,
+    Blackout,
+    CustomerWindow,
+    HealthNotice,
+    ProviderMaintenance,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -30,10 +39,146 @@ def _next(weekday: int, hour: int, *, after: dt.timedelta) -> dt.datetime:
         day += dt.timedelta(days=1)
 
 
+def _rfc2822(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def health_event(
+    *,
+    account: str,
+    service: str,
+    code: str,
+    category: str,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    description: str,
+    entities: tuple[str, ...] = (),
+    status: str = "open",
+    region: str = "eu-west-2",
+    suffix: str = "DEMO",
+) -> dict:
+    """An EventBridge `aws.health` event as AWS sends it (times in `detail` in RFC 2822)."""
+    arn = f"arn:aws:health:{region}::event/{service}/{code}/{code}_{suffix}"
+    detail: dict[str, Any] = {
+        "eventArn": arn,
+        "service": service,
+        "eventTypeCode": code,
+        "eventTypeCategory": category,
+        "eventScopeCode": "ACCOUNT_SPECIFIC",
+        "startTime": _rfc2822(start),
+        "lastUpdatedTime": _rfc2822(timezone.now()),
+        "statusCode": status,
+        "eventRegion": region,
+        "eventDescription": [{"language": "en_US", "latestDescription": description}],
+        "affectedEntities": [{"entityValue": e} for e in entities],
+    }
+    if end is not None:
+        detail["endTime"] = _rfc2822(end)
+    return {
+        "version": "0",
+        "id": f"demo-{code.lower()}-{account}",
+        "detail-type": "AWS Health Event",
+        "source": "aws.health",
+        "account": account,
+        "time": timezone.now().isoformat(),
+        "region": region,
+        "resources": [e for e in entities if e.startswith("arn:")],
+        "detail": detail,
+    }
+
+
+def build_health_notices(demo: Any, northwind: Any, contoso: Any) -> None:
+    """E1: a few AWS Health notices at different points of triage, as staff would find them."""
+    desk = demo.staff.get(Role.SERVICE_DESK, demo.admin)
+    soon = _next(1, 3, after=dt.timedelta(days=14))
+    events = [
+        health_event(
+            account="318472659014",
+            service="RDS",
+            code="AWS_RDS_MAINTENANCE_SCHEDULED",
+            category="scheduledChange",
+            start=soon,
+            end=soon + dt.timedelta(hours=2),
+            status="upcoming",
+            entities=("arn:aws:rds:eu-west-2:318472659014:db:nw-orders",),
+            description="Amazon RDS will apply required operating-system updates to your DB instance "
+            "nw-orders during the maintenance window. Expect a brief failover (Multi-AZ).",
+        ),
+        health_event(
+            account="641728390517",
+            service="EC2",
+            code="AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED",
+            category="issue",
+            start=timezone.now() - dt.timedelta(hours=3),
+            end=None,
+            entities=("i-0c1a2b3c4d5e6f708",),
+            description="The instance store drive of one of your EC2 instances is degraded. Move the "
+            "workload off the instance (stop and start it) at a convenient time.",
+        ),
+        health_event(
+            account="204815637290",
+            service="LAMBDA",
+            code="AWS_LAMBDA_PLANNED_LIFECYCLE_EVENT",
+            category="accountNotification",
+            start=timezone.now() - dt.timedelta(days=1),
+            end=None,
+            entities=("arn:aws:lambda:eu-west-2:539604172836:function:nw-invoice-export",),
+            description="The Python 3.9 runtime reaches end of support; functions using it should be "
+            "upgraded.",
+        ),
+        health_event(
+            account="999988887777",
+            service="EC2",
+            code="AWS_EC2_PERSISTENT_INSTANCE_RETIREMENT_SCHEDULED",
+            category="scheduledChange",
+            start=soon + dt.timedelta(days=3),
+            end=soon + dt.timedelta(days=3, hours=1),
+            status="upcoming",
+            entities=("i-0fffeeeddd1112223",),
+            description="An EC2 instance is scheduled for retirement (account not in the directory).",
+        ),
+    ]
+    made = []
+    for event in events:
+        arn, account = event["detail"]["eventArn"], event["account"]
+        existing = HealthNotice.objects.filter(event_arn=arn, aws_account_id=account).first()
+        made.append(
+            demo.ensure(
+                existing, lambda event=event: services.health_event_receive(actor=desk, event=event)[0]
+            )
+        )
+    rds, _ec2, lam, _unmatched = made
+    if rds is not None and rds.state == "new":
+        rds = services.health_notice_assess(
+            actor=desk,
+            health_notice=rds,
+            impact_level="medium",
+            impact_assessment="Order database fails over (under a minute of errors on checkout); "
+            "outside the Sunday window, so the customer agrees the time.",
+        )
+        contact = NamedContact.objects.filter(organisation=northwind, email="ops@northwind.example").first()
+        if contact is not None:
+            services.health_notice_contact(
+                actor=desk,
+                health_notice=rds,
+                contact=contact,
+                method="phone",
+                note="Agreed to let AWS apply it in the scheduled slot; a change to be raised.",
+            )
+    if lam is not None and lam.state == "new":
+        services.health_notice_assess(
+            actor=desk,
+            health_notice=lam,
+            impact_level="low",
+            impact_assessment="One invoice-export function on Python 3.9; upgrade at the next release.",
+        )
+
+
 def build_maintenance(demo: Any) -> None:
     northwind, contoso = demo.organisations.get(NORTHWIND), demo.organisations.get(CONTOSO)
     if northwind is None or contoso is None:
         return
+    build_health_notices(demo, northwind, contoso)
     manager = demo.staff.get(Role.CSDM, demo.admin)
     engineer = demo.staff.get(Role.ENGINEER, demo.admin)
     for org, weekday, start, end in ((northwind, 6, "02:00", "06:00"), (contoso, 5, "22:00", "02:00")):

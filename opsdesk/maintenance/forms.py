@@ -9,9 +9,17 @@ from typing import Any
 from django import forms
 
 from opsdesk.core.ui.forms import ANY, FilterForm, ServiceErrorsForm, VersionedForm, search_field
-from opsdesk.directory.models import CloudAccount, Service
+from opsdesk.directory.models import CloudAccount, NamedContact, Service
 from opsdesk.directory.selectors import organisation_choices
-from opsdesk.maintenance.choices import EmergencyReason, MaintenanceState, Weekday
+from opsdesk.maintenance.choices import (
+    ContactMethod,
+    EmergencyReason,
+    ImpactLevel,
+    MaintenanceState,
+    NoticeCategory,
+    NoticeState,
+    Weekday,
+)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -235,3 +243,65 @@ class CustomerWindowForm(ServiceErrorsForm):
 
 class WindowCancelForm(VersionedForm):
     reason = forms.CharField(required=False, max_length=1000)
+
+
+# --- cloud-provider notices (E1) --------------------------------------------------------------------
+
+
+class NoticeFilterForm(_OrganisationFilter):
+    q = search_field("Event type, AWS service or account id")
+    state = forms.ChoiceField(required=False, label="Triage", choices=ANY + list(NoticeState.choices))
+    category = forms.ChoiceField(required=False, choices=ANY + list(NoticeCategory.choices))
+    unmatched = forms.TypedChoiceField(
+        required=False,
+        label="Account",
+        choices=ANY + [("1", "Unmatched"), ("0", "Matched")],
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not _staff(self.user):
+            del self.fields["unmatched"]
+
+
+class AssessForm(VersionedForm):
+    impact_level = forms.ChoiceField(choices=ImpactLevel.choices, label="Impact")
+    impact_assessment = forms.CharField(
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What it means for the organisation's services, and what must be done.",
+    )
+
+
+class ContactForm(VersionedForm):
+    """E1: the named contact liaised with, how and when."""
+
+    contact = forms.TypedChoiceField(coerce=int, choices=(), label="Named contact")
+    method = forms.ChoiceField(choices=ContactMethod.choices, label="How")
+    contacted_at = forms.DateTimeField(
+        required=False,
+        label="When",
+        widget=DateTimeLocalInput(),
+        help_text="UK time (Europe/London); now when left empty.",
+    )
+    note = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, notice: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        rows = NamedContact.objects.filter(
+            organisation_id=notice.organisation_id, retired_at__isnull=True
+        ).order_by("name")
+        self.fields["contact"].choices = [
+            (c.pk, f"{c.name} · {c.phone or c.email}" + (f" ({', '.join(c.flags)})" if c.flags else ""))
+            for c in rows
+        ]
+
+
+class NoticeCloseForm(VersionedForm):
+    note = forms.CharField(required=False, max_length=1000)
+
+
+class DismissForm(VersionedForm):
+    reason = forms.CharField(max_length=1000, help_text="e.g. “Not a resource we manage”.")

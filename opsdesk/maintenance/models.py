@@ -1,6 +1,7 @@
-"""Maintenance (E2, E3, E4, D6 in part): each organisation's agreed maintenance window and blackout
-calendar, provider-led maintenance with its timeline, customer-led windows with the accounts whose
-alarms they suppress, and the secret of each organisation's iCalendar feed.
+"""Maintenance (E1–E4, D6 in part): cloud-provider (AWS Health) notices with their triage, each
+organisation's agreed maintenance window and blackout calendar, provider-led maintenance with its
+timeline, customer-led windows with the accounts whose alarms they suppress, and the secret of each
+organisation's iCalendar feed.
 
 Overlap questions (D6) are plain indexed range comparisons (`starts_at < other_end AND ends_at >
 other_start`) on (organisation, starts_at, ends_at): they run the same on SQLite and PostgreSQL, and
@@ -13,7 +14,16 @@ from django.db import models
 from django.db.models import F, Q
 
 from opsdesk.core.models import BaseModel
-from opsdesk.maintenance.choices import EmergencyReason, MaintenanceState, Weekday
+from opsdesk.maintenance.choices import (
+    ContactMethod,
+    EmergencyReason,
+    ImpactLevel,
+    MaintenanceState,
+    NoticeCategory,
+    NoticeState,
+    NoticeStatus,
+    Weekday,
+)
 
 TEXT_MAX = 10_000
 
@@ -218,3 +228,106 @@ class IcalFeed(BaseModel):
 
     def __str__(self) -> str:
         return f"iCal feed of organisation {self.organisation_id}"
+
+
+class HealthNotice(BaseModel):
+    """E1: one AWS Health event (EventBridge `aws.health`) about one AWS account, de-duplicated by
+    (event ARN, account id): AWS sends the same event again as it changes (a new description, a
+    status, an end time), and each delivery updates this row and counts, never adds one. Matched to
+    the organisation owning the account (none: unmatched, staff only) and to that organisation's
+    services on the affected accounts; then triaged by staff. A change raised from it is kept as
+    plain values (the changes domain is a sibling this one does not import)."""
+
+    tenant_path = "organisation"
+    audit_exclude = ("raw",)
+
+    event_arn = models.CharField("event ARN", max_length=1600)
+    aws_account_id = models.CharField("AWS account id", max_length=12)
+    organisation = models.ForeignKey(
+        "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    account = models.ForeignKey(
+        "directory.CloudAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accounts = models.ManyToManyField(
+        "directory.CloudAccount", blank=True, related_name="+", help_text="Every affected account matched."
+    )
+    services = models.ManyToManyField("directory.Service", blank=True, related_name="+")
+    # what AWS says (the latest delivery)
+    event_id = models.CharField("EventBridge event id", max_length=128)
+    aws_service = models.CharField("AWS service", max_length=64)
+    event_type_code = models.CharField(max_length=200)
+    category = models.CharField(max_length=24, choices=NoticeCategory.choices)
+    region = models.CharField(max_length=32, blank=True)
+    status_code = models.CharField(max_length=16, choices=NoticeStatus.choices, blank=True)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField(null=True, blank=True)
+    last_updated_time = models.DateTimeField(null=True, blank=True)
+    description = models.TextField(max_length=TEXT_MAX * 5, blank=True)
+    resources = models.JSONField(default=list, blank=True)
+    affected_entities = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(help_text="The latest delivery, as received (bounded in size).")
+    deliveries = models.PositiveIntegerField(default=1)
+    first_received_at = models.DateTimeField()
+    last_received_at = models.DateTimeField()
+    # triage (E1)
+    state = models.CharField(max_length=12, choices=NoticeState.choices, default=NoticeState.NEW)
+    impact_level = models.CharField(max_length=8, choices=ImpactLevel.choices, blank=True)
+    impact_assessment = models.TextField(max_length=TEXT_MAX, blank=True)
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    contact = models.ForeignKey(
+        "directory.NamedContact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_method = models.CharField(max_length=8, choices=ContactMethod.choices, blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    contact_note = models.CharField(max_length=1000, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.CharField(max_length=1000, blank=True)
+    # the change raised from the notice (values, as changes keeps an incident's id)
+    change_id = models.PositiveBigIntegerField(null=True, blank=True)
+    change_reference = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-last_received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "last_received_at"], name="health_notice_state_recv"),
+            models.Index(fields=["organisation", "last_received_at"], name="health_notice_org_recv"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_arn", "aws_account_id"], name="health_notice_once_per_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(aws_account_id__regex=r"^[0-9]{12}$"),
+                name="health_notice_account_12_digits",
+            ),
+            models.CheckConstraint(condition=Q(deliveries__gte=1), name="health_notice_delivered"),
+            models.CheckConstraint(
+                condition=Q(end_time__isnull=True) | Q(end_time__gte=F("start_time")),
+                name="health_notice_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"AWS Health {self.event_type_code} ({self.aws_account_id})"
+
+
+class HealthNoticeEvent(models.Model):
+    """One step of a notice's triage (E1), or a delivery that changed it: who, when, what."""
+
+    tenant_path = "notice__organisation"
+
+    notice = models.ForeignKey(HealthNotice, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, choices=NoticeState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=NoticeState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    note = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id}: {self.from_state} -> {self.to_state}"

@@ -1,4 +1,4 @@
-"""Reads of maintenance (E2, E3, E4, D6), restricted to what the user may see (A4): staff every
+"""Reads of maintenance (E1–E4, D6), restricted to what the user may see (A4): staff every
 organisation's, a customer their own organisation's; another tenant's record is a 404 like a
 missing one. `suppressing_window` is the one read without a user: the alarm intake asks it."""
 
@@ -20,6 +20,8 @@ from opsdesk.maintenance.models import (
     AgreedWindow,
     Blackout,
     CustomerWindow,
+    HealthNotice,
+    HealthNoticeEvent,
     IcalFeed,
     MaintenanceEvent,
     ProviderMaintenance,
@@ -263,3 +265,91 @@ def upcoming(*, user: Any, organisation: int | None = None, now: dt.datetime | N
         rows.append({"kind": "blackout", "obj": b, "starts_at": b.starts_at, "ends_at": b.ends_at})
     rows.sort(key=lambda r: (r["starts_at"], r["kind"]))
     return rows
+
+
+# --- E1: cloud-provider notices ------------------------------------------------------------------------
+
+
+def health_notice_list(
+    *,
+    user: Any,
+    organisation: int | None = None,
+    state: str | None = None,
+    category: str | None = None,
+    unmatched: bool | None = None,
+    q: str | None = None,
+) -> QuerySet:
+    """Staff see every notice, unmatched ones included; a customer only their organisation's (a
+    notice matching no organisation has none, so no customer sees it)."""
+    qs = _visible(HealthNotice, user).select_related("organisation", "account", "contact")
+    qs = narrowed(qs, organisation_id=organisation, state=state, category=category)
+    if unmatched is not None:
+        qs = qs.filter(organisation__isnull=unmatched)
+    if q:
+        qs = qs.filter(
+            Q(event_type_code__icontains=q) | Q(aws_service__icontains=q) | Q(aws_account_id__startswith=q)
+        )
+    return qs
+
+
+def with_notice_details(qs: QuerySet) -> QuerySet:
+    """The accounts, services and timeline (with its actors) of each notice, one query each."""
+    return qs.prefetch_related(
+        "accounts",
+        "services",
+        Prefetch("events", queryset=HealthNoticeEvent.objects.select_related("actor").order_by("at", "pk")),
+    )
+
+
+def health_notice_get(*, user: Any, pk: Any) -> HealthNotice:
+    return get_or_not_found(with_notice_details(health_notice_list(user=user)), pk)
+
+
+def health_notice_change_proposal(notice: HealthNotice, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """E1 → D1: what a change raised from the notice says, in the notice's words: a provider-initiated
+    planned change for the notice's organisation, services and accounts, with the notice's text, the
+    impact assessed, the contact made with the named contact, and, for an AWS scheduled change still
+    ahead, the requested window AWS gave. Plain values; the shell hands them to the changes domain."""
+    now = now or timezone.now()
+    category = notice.get_category_display().lower()
+    lines = [
+        notice.description.strip() or "(AWS gave no description.)",
+        "",
+        f"From AWS Health ({category}): {notice.aws_service} {notice.event_type_code}, "
+        f"account {notice.aws_account_id}{', region ' + notice.region if notice.region else ''}.",
+        f"Event: {notice.event_arn}",
+    ]
+    if notice.affected_entities:
+        shown = notice.affected_entities[:50]
+        more = len(notice.affected_entities) - len(shown)
+        lines.append("Affected: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
+    description = "\n".join(lines)
+    if len(description) > 10_000:
+        description = description[:9_990] + "…"
+    window = None
+    if (
+        notice.category == "scheduledChange"
+        and notice.end_time is not None
+        and notice.start_time > now
+        and notice.end_time > notice.start_time
+    ):
+        window = (notice.start_time, notice.end_time)
+    how = notice.get_contact_method_display().lower()
+    contact_note = f"By {how} with {notice.contact.name}" if notice.contact_id else ""
+    if notice.contact_note:
+        contact_note = f"{contact_note}: {notice.contact_note}"
+    return {
+        "organisation": notice.organisation_id,
+        "title": f"AWS {notice.aws_service} {category}: {notice.event_type_code}"[:200],
+        "description": description,
+        "impact_statement": f"Impact {notice.get_impact_level_display().lower() or 'not assessed'}: "
+        f"{notice.impact_assessment}"[:10_000],
+        "urgency": {"high": "high", "medium": "medium"}.get(notice.impact_level, "low"),
+        "services": [s.pk for s in notice.services.all()],
+        "accounts": [a.pk for a in notice.accounts.all()],
+        "lead_contact": notice.contact_id,
+        "requested_start": window[0] if window else None,
+        "requested_end": window[1] if window else None,
+        "customer_contacted_at": notice.contacted_at,
+        "customer_contact_note": (contact_note or "Contacted")[:1000],
+    }

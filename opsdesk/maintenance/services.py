@@ -1,4 +1,4 @@
-"""Writes of maintenance (E2, E3, E4). Each service checks the permission, resolves every reference
+"""Writes of maintenance (E1–E4). Each service checks the permission, resolves every reference
 inside the organisation (another tenant's service or account is as unknown as a missing one), refuses
 bad input naming the field before anything is written, writes in one transaction, audits (L1) and,
 for provider maintenance, records each transition with who and when and sends the notices through
@@ -17,8 +17,12 @@ so the page can say why it was allowed.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import json
+import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,23 +31,33 @@ from django.utils import timezone
 
 from opsdesk.calendars.services import add_working_days
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from opsdesk.core.limits import instant_problem
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.core.validation import reject_nul
-from opsdesk.directory.models import CloudAccount, Organisation, Service
+from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Service
 from opsdesk.maintenance import notifications
 from opsdesk.maintenance.choices import (
+    NOTICE_STEP_FROM,
+    NOTICE_STEP_LABELS,
     STEP_FROM,
     STEP_LABELS,
+    ContactMethod,
     EmergencyReason,
+    ImpactLevel,
     MaintenanceState,
+    NoticeCategory,
+    NoticeState,
+    NoticeStatus,
     Weekday,
 )
 from opsdesk.maintenance.models import (
     AgreedWindow,
     Blackout,
     CustomerWindow,
+    HealthNotice,
+    HealthNoticeEvent,
     IcalFeed,
     MaintenanceEvent,
     ProviderMaintenance,
@@ -53,6 +67,7 @@ from opsdesk.maintenance.models import (
 VIEW = "maintenance.view"
 MANAGE = "maintenance.manage"
 DECLARE = "maintenance.declare"
+TRIAGE = "maintenance.triage"
 
 #: E2: "notification 10 working days prior to the maintenance activity" outside the window.
 NOTICE_WORKING_DAYS = 10
@@ -190,28 +205,48 @@ def notice_period_end(org: Organisation, notice_at: dt.datetime) -> dt.date:
     return add_working_days(calendar=org.calendar, start=day, days=NOTICE_WORKING_DAYS)
 
 
-def _check_step(maintenance: ProviderMaintenance, step: str) -> None:
-    if maintenance.state in STEP_FROM[step]:
+def _check_state(
+    current: str, allowed: Iterable[str], *, states: Any, doing: str, subject: str, noun: str
+) -> None:
+    """A step's state rule (E1 triage, E2 lifecycle): refused as a conflict naming the state."""
+    if current in allowed:
         return
-    state = MaintenanceState(maintenance.state).label.lower()
-    allowed = " or ".join(MaintenanceState(s).label.lower() for s in STEP_FROM[step])
+    state = states(current).label.lower()
+    wanted = " or ".join(states(s).label.lower() for s in allowed)
     raise Conflict(
-        f"Cannot {STEP_LABELS[step]}: {maintenance} is {state}; "
-        f"this step needs maintenance that is {allowed}.",
-        [{"field": "state", "message": f"The maintenance is {state}."}],
+        f"Cannot {doing}: {subject} is {state}; this step needs {noun} that is {wanted}.",
+        [{"field": "state", "message": f"The {noun.removeprefix('a ')} is {state}."}],
+    )
+
+
+def _check_step(maintenance: ProviderMaintenance, step: str) -> None:
+    _check_state(
+        maintenance.state,
+        STEP_FROM[step],
+        states=MaintenanceState,
+        doing=STEP_LABELS[step],
+        subject=str(maintenance),
+        noun="maintenance",
+    )
+
+
+def _timeline(event: Any, owner: str, obj: Any, *, actor: Any, from_state: str, at: dt.datetime, note: str):
+    """One entry of a lifecycle's timeline: from which state to which (the object's now), who, when."""
+    event.objects.create(
+        **{owner: obj},
+        from_state=from_state,
+        to_state=obj.state,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        at=at,
+        note=note[:1000],
     )
 
 
 def _event(
     maintenance: ProviderMaintenance, *, actor: Any, from_state: str, at: dt.datetime, note: str
 ) -> None:
-    MaintenanceEvent.objects.create(
-        maintenance=maintenance,
-        from_state=from_state,
-        to_state=maintenance.state,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        at=at,
-        note=note[:1000],
+    _timeline(
+        MaintenanceEvent, "maintenance", maintenance, actor=actor, from_state=from_state, at=at, note=note
     )
 
 
@@ -672,3 +707,557 @@ def ical_feed_rotate(*, actor: Any, organisation: Organisation) -> IcalFeed:
         return record_update(
             actor=actor, obj=feed, changes={"secret": _new_secret(), "rotated_at": timezone.now()}
         )
+
+
+# --- cloud-provider notices (E1) ----------------------------------------------------------------------
+
+#: EventBridge's own limit on an event: anything larger is not an AWS Health event.
+EVENT_MAX_BYTES = 256 * 1024
+HEALTH_SOURCE = "aws.health"
+HEALTH_DETAIL_TYPE = "AWS Health Event"
+#: Resources and affected entities kept per notice (AWS pages larger lists over several events).
+MAX_ENTITIES = 1000
+MAX_ENTITY_CHARS = 2048
+DESCRIPTION_MAX = 50_000
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+_HEALTH_ARN = re.compile(r"^arn:aws[a-z-]*:health:[a-z0-9-]*:[0-9]{0,12}:event/\S+$")
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[^:]*:[^:]*:([0-9]{12}):")
+#: A contact recorded a few minutes "in the future" is a clock apart, not a prediction.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class HealthEvent:
+    """The fields of an `aws.health` EventBridge event that a notice keeps (E1), validated."""
+
+    event_id: str
+    event_arn: str
+    account_id: str
+    region: str
+    aws_service: str
+    event_type_code: str
+    category: str
+    status_code: str
+    start_time: dt.datetime
+    end_time: dt.datetime | None
+    last_updated_time: dt.datetime | None
+    description: str
+    resources: list[str]
+    entities: list[str]
+    other_accounts: set[str]
+    raw: dict
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _aws_time(value: Any) -> tuple[dt.datetime | None, str]:
+    """An AWS time: ISO 8601 (`time`, e.g. 2026-12-06T02:00:00Z) or the RFC 2822 form AWS Health
+    uses in `detail` (Sun, 06 Dec 2026 02:00:00 GMT). (instant, "") or (None, why not)."""
+    if not isinstance(value, str) or not value.strip():
+        return None, "A date and time is required (ISO 8601 or RFC 2822, with its zone)."
+    text = value.strip()
+    try:
+        at = dt.datetime.fromisoformat(text)
+        if at.tzinfo is None or at.utcoffset() is None:
+            return None, f"Give the time zone of {text[:40]!r} (e.g. 2026-12-06T02:00:00Z)."
+    except ValueError:
+        try:
+            at = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None, f"Not a date and time: {text[:40]!r}."
+        if at.tzinfo is None:  # RFC 2822 "-0000": UTC with no claim about local time
+            at = at.replace(tzinfo=dt.UTC)
+    problem = instant_problem(at)
+    if problem:
+        return None, f"{text[:40]!r} is out of range. {problem}"
+    return at.astimezone(dt.UTC), ""
+
+
+def _short_text(value: Any, limit: int) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value.strip()) <= limit else None
+
+
+def _parse_health_event(event: Any) -> HealthEvent:
+    """Every problem of the event at once, each naming its field by its path (`detail.eventArn`),
+    so that a malformed event is refused as a whole and nothing is stored (E1, bad input)."""
+    if not isinstance(event, dict):
+        raise ValidationFailed.field("event", "An AWS Health event is a JSON object.")
+    try:
+        size = len(json.dumps(event, ensure_ascii=False, allow_nan=False).encode())
+    except (TypeError, ValueError, RecursionError):
+        raise ValidationFailed.field("event", "The event is not plain JSON.")
+    if size > EVENT_MAX_BYTES:
+        raise ValidationFailed.field("event", f"At most {EVENT_MAX_BYTES // 1024} KB (EventBridge's limit).")
+    if any("\x00" in text for text in _strings(event)):
+        raise ValidationFailed.field("event", "Null characters are not allowed.")
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    if event.get("source") != HEALTH_SOURCE:
+        bad("source", f"Must be {HEALTH_SOURCE!r}: only AWS Health events are taken in here.")
+    if event.get("detail-type") != HEALTH_DETAIL_TYPE:
+        bad("detail-type", f"Must be {HEALTH_DETAIL_TYPE!r}.")
+    event_id = _short_text(event.get("id"), 128)
+    if event_id is None:
+        bad("id", "The EventBridge event id is required (at most 128 characters).")
+    account = event.get("account")
+    if not isinstance(account, str) or not _ACCOUNT_ID.match(account):
+        bad("account", "An AWS account id is exactly 12 digits.")
+    received, why = _aws_time(event.get("time"))
+    if received is None:
+        bad("time", why)
+    region = event.get("region") or ""
+    if not isinstance(region, str) or len(region) > 32:
+        bad("region", "An AWS region name (at most 32 characters).")
+        region = ""
+    resources = event.get("resources") or []
+    if not isinstance(resources, list) or len(resources) > MAX_ENTITIES:
+        bad("resources", f"A list of at most {MAX_ENTITIES} resource ARNs.")
+        resources = []
+    for i, item in enumerate(resources):
+        if _short_text(item, MAX_ENTITY_CHARS) is None:
+            bad(f"resources.{i}", f"A resource ARN (at most {MAX_ENTITY_CHARS} characters).")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        bad("detail", "The event's detail (an object with eventArn, service, eventTypeCode…) is required.")
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    arn = detail.get("eventArn")
+    if not isinstance(arn, str) or len(arn) > 1600 or not _HEALTH_ARN.match(arn):
+        bad("detail.eventArn", "The AWS Health event ARN (arn:aws:health:<region>::event/…) is required.")
+    aws_service = _short_text(detail.get("service"), 64)
+    if aws_service is None:
+        bad("detail.service", "The AWS service (e.g. RDS) is required.")
+    type_code = _short_text(detail.get("eventTypeCode"), 200)
+    if type_code is None:
+        bad("detail.eventTypeCode", "The event type code (e.g. AWS_RDS_MAINTENANCE_SCHEDULED) is required.")
+    category = detail.get("eventTypeCategory")
+    if category not in NoticeCategory.values:
+        bad("detail.eventTypeCategory", f"Must be one of: {', '.join(NoticeCategory.values)}.")
+    start, why = _aws_time(detail.get("startTime"))
+    if start is None:
+        bad("detail.startTime", why)
+    end = None
+    if detail.get("endTime") not in (None, ""):
+        end, why = _aws_time(detail.get("endTime"))
+        if end is None:
+            bad("detail.endTime", why)
+        elif start is not None and end < start:
+            bad("detail.endTime", "The event ends before it starts.")
+    updated = None
+    if detail.get("lastUpdatedTime") not in (None, ""):
+        updated, why = _aws_time(detail.get("lastUpdatedTime"))
+        if updated is None:
+            bad("detail.lastUpdatedTime", why)
+    status = detail.get("statusCode") or ""
+    if status and status not in NoticeStatus.values:
+        bad("detail.statusCode", f"Must be one of: {', '.join(NoticeStatus.values)}.")
+    event_region = detail.get("eventRegion") or region
+    if not isinstance(event_region, str) or len(event_region) > 32:
+        bad("detail.eventRegion", "An AWS region name (at most 32 characters).")
+        event_region = region
+    description = ""
+    descriptions = detail.get("eventDescription") or []
+    if not isinstance(descriptions, list):
+        bad("detail.eventDescription", "A list of {language, latestDescription}.")
+        descriptions = []
+    texts: list[tuple[str, str]] = []
+    for i, item in enumerate(descriptions):
+        text = item.get("latestDescription") if isinstance(item, dict) else None
+        if not isinstance(text, str) or len(text) > DESCRIPTION_MAX:
+            bad(
+                f"detail.eventDescription.{i}.latestDescription",
+                f"The description's text (at most {DESCRIPTION_MAX:,} characters).",
+            )
+            continue
+        language = item.get("language")
+        texts.append((language if isinstance(language, str) else "", text))
+    if texts:
+        english = [t for lang, t in texts if lang.lower().startswith("en")]
+        description = (english or [texts[0][1]])[0]
+    entities: list[str] = []
+    others: set[str] = set()
+    affected = detail.get("affectedEntities") or []
+    if not isinstance(affected, list) or len(affected) > MAX_ENTITIES:
+        bad("detail.affectedEntities", f"A list of at most {MAX_ENTITIES} entities.")
+        affected = []
+    for i, item in enumerate(affected):
+        value = item.get("entityValue") if isinstance(item, dict) else None
+        if _short_text(value, MAX_ENTITY_CHARS) is None:
+            bad(f"detail.affectedEntities.{i}.entityValue", "Each affected entity has its entityValue.")
+            continue
+        entities.append(value)
+        owner = item.get("awsAccountId")
+        if owner not in (None, ""):
+            if not isinstance(owner, str) or not _ACCOUNT_ID.match(owner):
+                bad(f"detail.affectedEntities.{i}.awsAccountId", "An AWS account id is exactly 12 digits.")
+            else:
+                others.add(owner)
+    affected_account = detail.get("affectedAccount")
+    if affected_account not in (None, "") and (
+        not isinstance(affected_account, str) or not _ACCOUNT_ID.match(affected_account)
+    ):
+        bad("detail.affectedAccount", "An AWS account id is exactly 12 digits.")
+    if errors:
+        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors)
+    for arn_of in (*resources, *entities):
+        found = _ARN_ACCOUNT.match(arn_of)
+        if found:
+            others.add(found.group(1))
+    # An organisational view's event names the member account it is about.
+    about = affected_account or account
+    return HealthEvent(
+        event_id=event_id,
+        event_arn=arn,
+        account_id=about,
+        region=event_region,
+        aws_service=aws_service,
+        event_type_code=type_code,
+        category=category,
+        status_code=status,
+        start_time=start,
+        end_time=end,
+        last_updated_time=updated,
+        description=description,
+        resources=list(dict.fromkeys(resources)),
+        entities=list(dict.fromkeys(entities)),
+        other_accounts=others - {about},
+        raw=event,
+    )
+
+
+def _health_match(
+    parsed: HealthEvent, organisation: Organisation | None = None
+) -> tuple[CloudAccount | None, list[CloudAccount], list[Service]]:
+    """E1: the directory's account with the event's account id gives the organisation; the affected
+    accounts are it and the organisation's accounts named by the resources and entities (their ARNs
+    or `awsAccountId`); the services are the organisation's services on those accounts (the
+    directory knows services by account, not by resource)."""
+    account = CloudAccount.objects.select_related("organisation").filter(account_id=parsed.account_id).first()
+    org = organisation or (account.organisation if account else None)
+    if org is None:
+        return None, [], []
+    if account is not None and account.organisation_id != org.pk:
+        account = None
+    ids = {parsed.account_id, *parsed.other_accounts}
+    accounts = list(CloudAccount.objects.filter(organisation=org, account_id__in=sorted(ids)))
+    services = list(
+        Service.objects.filter(organisation=org, accounts__in=[a.pk for a in accounts]).distinct()
+    )
+    return account, accounts, services
+
+
+def _notice_event(notice: HealthNotice, *, actor: Any, from_state: str, at: dt.datetime, note: str) -> None:
+    _timeline(HealthNoticeEvent, "notice", notice, actor=actor, from_state=from_state, at=at, note=note)
+
+
+def _merged(old: list, new: list) -> list:
+    return list(dict.fromkeys([*old, *new]))[:MAX_ENTITIES]
+
+
+def health_event_receive(*, actor: Any, event: Any) -> tuple[HealthNotice, bool]:
+    """E1, the one intake of AWS Health events (the API's POST now; EventBridge deliveries through
+    the alarm intake later, with `actor=None` for the system): validate the whole event (a malformed
+    one is refused naming its fields, nothing stored), then store it de-duplicated by (event ARN,
+    account id). A repeat delivery updates the notice (the latest description, status and end time,
+    unless it is older than what is stored), adds the resources and entities it lists, and counts;
+    it never adds a row. Returns (notice, created)."""
+    if actor is not None:
+        require_permission(actor, TRIAGE)
+    parsed = _parse_health_event(event)
+    now = timezone.now()
+    key = {"event_arn": parsed.event_arn, "aws_account_id": parsed.account_id}
+    with transaction.atomic():
+        existing = HealthNotice.objects.select_for_update().filter(**key).first()
+        if existing is None:
+            account, accounts, services_ = _health_match(parsed)
+            try:
+                with transaction.atomic():
+                    notice = record_create(
+                        actor=actor,
+                        obj=HealthNotice(
+                            **key,
+                            organisation=account.organisation if account else None,
+                            account=account,
+                            event_id=parsed.event_id,
+                            aws_service=parsed.aws_service,
+                            event_type_code=parsed.event_type_code,
+                            category=parsed.category,
+                            region=parsed.region,
+                            status_code=parsed.status_code,
+                            start_time=parsed.start_time,
+                            end_time=parsed.end_time,
+                            last_updated_time=parsed.last_updated_time,
+                            description=parsed.description,
+                            resources=parsed.resources[:MAX_ENTITIES],
+                            affected_entities=parsed.entities[:MAX_ENTITIES],
+                            raw=parsed.raw,
+                            first_received_at=now,
+                            last_received_at=now,
+                        ),
+                        m2m={"accounts": accounts, "services": services_},
+                    )
+                    where = f"matched to {account.organisation}" if account else "unmatched account"
+                    _notice_event(
+                        notice, actor=actor, from_state="", at=now, note=f"Received from AWS Health; {where}."
+                    )
+                return notice, True
+            except ValidationFailed:
+                # Another delivery of the same event won the insert: this one is its repeat.
+                existing = HealthNotice.objects.select_for_update().filter(**key).first()
+                if existing is None:
+                    raise
+        return _health_repeat(actor, existing, parsed, now), False
+
+
+def _health_repeat(actor: Any, notice: HealthNotice, parsed: HealthEvent, now: dt.datetime) -> HealthNotice:
+    stale = (
+        parsed.last_updated_time is not None
+        and notice.last_updated_time is not None
+        and parsed.last_updated_time < notice.last_updated_time
+    )
+    changes: dict[str, Any] = {
+        "deliveries": notice.deliveries + 1,
+        "last_received_at": now,
+        "resources": _merged(notice.resources, parsed.resources),
+        "affected_entities": _merged(notice.affected_entities, parsed.entities),
+    }
+    said: list[str] = []
+    if not stale:
+        latest = {
+            "event_id": parsed.event_id,
+            "raw": parsed.raw,
+            "last_updated_time": parsed.last_updated_time or notice.last_updated_time,
+            "status_code": parsed.status_code or notice.status_code,
+            "description": parsed.description or notice.description,
+            "end_time": parsed.end_time or notice.end_time,
+            "start_time": parsed.start_time,
+        }
+        if latest["status_code"] != notice.status_code:
+            said.append(f"status {notice.status_code or '—'} → {latest['status_code']}")
+        if latest["end_time"] != notice.end_time:
+            said.append(f"ends {latest['end_time']:%d %b %Y %H:%M} UTC")
+        if latest["start_time"] != notice.start_time:
+            said.append(f"starts {latest['start_time']:%d %b %Y %H:%M} UTC")
+        if latest["description"] != notice.description:
+            said.append("new description")
+        changes.update(latest)
+    organisation = notice.organisation
+    account, accounts, services_ = _health_match(parsed, organisation)
+    if organisation is None and account is not None:
+        changes.update(organisation=account.organisation, account=account)
+        said.append(f"matched to {account.organisation}")
+    m2m = {
+        "accounts": list({a.pk: a for a in [*notice.accounts.all(), *accounts]}.values()),
+        "services": list({s.pk: s for s in [*notice.services.all(), *services_]}.values()),
+    }
+    updated = record_update(actor=actor, obj=notice, changes=changes, m2m=m2m)
+    if said:
+        note = "AWS updated: " + "; ".join(said) + "."
+        _notice_event(updated, actor=actor, from_state=updated.state, at=now, note=note)
+    return updated
+
+
+def _check_notice_step(notice: HealthNotice, step: str) -> None:
+    _check_state(
+        notice.state,
+        NOTICE_STEP_FROM[step],
+        states=NoticeState,
+        doing=NOTICE_STEP_LABELS[step],
+        subject="the notice",
+        noun="a notice",
+    )
+
+
+def _notice_step(
+    actor: Any,
+    notice: HealthNotice,
+    step: str,
+    to_state: str,
+    expected_version: int | None,
+    note: str,
+    changes: dict[str, Any],
+) -> HealthNotice:
+    with transaction.atomic():
+        locked = lock_for_update(notice, expected_version)
+        _check_notice_step(locked, step)
+        before = locked.state
+        updated = record_update(actor=actor, obj=locked, changes={**changes, "state": to_state})
+        _notice_event(updated, actor=actor, from_state=before, at=timezone.now(), note=note)
+        return updated
+
+
+def health_notice_assess(
+    *,
+    actor: Any,
+    health_notice: HealthNotice,
+    impact_level: str,
+    impact_assessment: str,
+    expected_version: int | None = None,
+) -> HealthNotice:
+    """E1: staff assess the notice's impact on the organisation's services (again, to refine it)."""
+    require_permission(actor, TRIAGE)
+    if impact_level not in ImpactLevel.values:
+        raise ValidationFailed.field("impact_level", f"Must be one of: {', '.join(ImpactLevel.values)}.")
+    text = _text("impact_assessment", impact_assessment, required=True)
+    level = ImpactLevel(impact_level).label.lower()
+    return _notice_step(
+        actor,
+        health_notice,
+        "assess",
+        NoticeState.ASSESSED,
+        expected_version,
+        f"Impact {level}: {text}",
+        {"impact_level": impact_level, "impact_assessment": text, "assessed_at": timezone.now()},
+    )
+
+
+def health_notice_contact(
+    *,
+    actor: Any,
+    health_notice: HealthNotice,
+    contact: Any,
+    method: str,
+    contacted_at: dt.datetime | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+) -> HealthNotice:
+    """E1: "the named contact is liaised with": which named contact of the notice's organisation,
+    how (phone or email), when (now unless said) and what was said."""
+    require_permission(actor, TRIAGE)
+    if health_notice.organisation_id is None:
+        raise ValidationFailed.field(
+            "contact",
+            "The notice's AWS account belongs to no organisation: record the account in the "
+            "directory (a repeat delivery then matches it) or dismiss the notice.",
+        )
+    pk = contact.pk if isinstance(contact, NamedContact) else contact
+    person = (
+        NamedContact.objects.filter(
+            organisation_id=health_notice.organisation_id, pk=int(pk), retired_at__isnull=True
+        ).first()
+        if str(pk).isdigit()
+        else None
+    )
+    if person is None:
+        raise ValidationFailed.field(
+            "contact", f"Not a current named contact of {health_notice.organisation}: {pk!r}."
+        )
+    if method not in ContactMethod.values:
+        raise ValidationFailed.field("method", f"Must be one of: {', '.join(ContactMethod.values)}.")
+    now = timezone.now()
+    at = now if contacted_at in (None, "") else _instant(contacted_at, "contacted_at")
+    problem = instant_problem(at)
+    if problem:
+        raise ValidationFailed.field("contacted_at", problem)
+    if at > now + CLOCK_SKEW:
+        raise ValidationFailed.field("contacted_at", "A contact is recorded after it happened, not before.")
+    text = _text("note", note, limit=1000)
+    how = ContactMethod(method).label.lower()
+    return _notice_step(
+        actor,
+        health_notice,
+        "contact",
+        NoticeState.CONTACTED,
+        expected_version,
+        f"Contacted {person.name} by {how}" + (f": {text}" if text else "."),
+        {
+            "contact": person,
+            "contact_method": method,
+            "contacted_at": min(at, now),
+            "contact_note": text,
+        },
+    )
+
+
+def health_notice_close(
+    *, actor: Any, health_notice: HealthNotice, note: str = "", expected_version: int | None = None
+) -> HealthNotice:
+    """E1: the notice is dealt with (assessed, and the customer contacted where it matters)."""
+    require_permission(actor, TRIAGE)
+    text = _text("note", note, limit=1000)
+    return _notice_step(
+        actor,
+        health_notice,
+        "close",
+        NoticeState.CLOSED,
+        expected_version,
+        text or "Closed.",
+        {"closed_at": timezone.now()},
+    )
+
+
+def health_notice_dismiss(
+    *, actor: Any, health_notice: HealthNotice, reason: str, expected_version: int | None = None
+) -> HealthNotice:
+    """E1: a notice that needs nothing (not ours, no impact), with the reason why."""
+    require_permission(actor, TRIAGE)
+    text = _text("reason", reason, required=True, limit=1000)
+    return _notice_step(
+        actor,
+        health_notice,
+        "dismiss",
+        NoticeState.DISMISSED,
+        expected_version,
+        f"Dismissed: {text}",
+        {"dismiss_reason": text, "closed_at": timezone.now()},
+    )
+
+
+def health_notice_raise_check(
+    *, actor: Any, health_notice: HealthNotice, expected_version: int | None = None
+) -> HealthNotice:
+    """E1 "a notification may raise a change": the notice, locked until the caller's transaction
+    ends, when a change may be raised from it: matched to an organisation, its named contact already
+    contacted (D1: a provider-initiated change with operational impact records that the customer
+    was contacted first), and no change raised from it yet. Call inside the transaction that
+    creates the change and then links it (`health_notice_link_change`)."""
+    require_permission(actor, TRIAGE)
+    locked = lock_for_update(health_notice, expected_version)
+    if locked.change_id is not None:
+        raise Conflict(
+            f"Change {locked.change_reference} was already raised from this notice.",
+            [{"field": "change", "message": f"Already raised: {locked.change_reference}."}],
+        )
+    if locked.organisation_id is None:
+        raise Conflict(
+            "The notice matches no organisation: a change is raised for an organisation.",
+            [{"field": "organisation", "message": "Unmatched account."}],
+        )
+    if locked.contacted_at is None or locked.contact_id is None:
+        raise Conflict(
+            "Record the contact with the organisation's named contact first: a provider-initiated "
+            "change records that the customer was contacted before it is raised (D1).",
+            [{"field": "state", "message": f"The notice is {NoticeState(locked.state).label.lower()}."}],
+        )
+    return locked
+
+
+def health_notice_link_change(
+    *, actor: Any, health_notice: HealthNotice, change_id: int, change_reference: str
+) -> HealthNotice:
+    """E1: the change raised from the notice, recorded on it as plain values (the shell composes
+    the two domains: it creates the change, then calls this in the same transaction)."""
+    require_permission(actor, TRIAGE)
+    if not isinstance(change_id, int) or isinstance(change_id, bool) or change_id < 1:
+        raise ValidationFailed.field("change_id", "The id of the change raised.")
+    reference = _text("change_reference", change_reference, required=True, limit=20)
+    with transaction.atomic():
+        locked = health_notice_raise_check(actor=actor, health_notice=health_notice)
+        updated = record_update(
+            actor=actor, obj=locked, changes={"change_id": change_id, "change_reference": reference}
+        )
+        note = f"Change {reference} raised."
+        _notice_event(updated, actor=actor, from_state=updated.state, at=timezone.now(), note=note)
+        return updated

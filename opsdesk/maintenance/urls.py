@@ -13,6 +13,11 @@ urlpatterns = [
     ],
     *views.CUSTOMER_WINDOWS.paths("customer/", detail=views.customer_window_detail, update=None),
     path("customer/<int:pk>/cancel/", views.customer_window_cancel, name="customer_window_cancel"),
+    *views.NOTICES.paths("notices/", detail=views.notice_detail, create=None, update=None),
+    *[
+        path(f"notices/<int:pk>/{name}/", view, name=f"notice_{name}")
+        for name, view in views.NOTICE_STEP_VIEWS.items()
+    ],
     *views.BLACKOUTS.paths("blackouts/"),
     path("blackouts/<int:pk>/delete/", views.BLACKOUTS.delete_view(), name="blackout_delete"),
     *views.WINDOWS.paths("windows/"),

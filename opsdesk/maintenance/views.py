@@ -1,4 +1,6 @@
-"""Maintenance pages (E2, E3, E4, D6), server-rendered on the CRUD kit: provider maintenance (list,
+"""Maintenance pages (E1–E4, D6), server-rendered on the CRUD kit: cloud-provider (AWS Health)
+notices (the staff triage list, the notice page with its triage panel; customers read theirs),
+provider maintenance (list,
 page with its lifecycle actions, overlaps and timeline, one form per step), customer windows,
 blackouts, agreed windows, the upcoming-windows calendar, and the secret iCal feed. Thin: read
 through the restricted selectors (another tenant's is a 404), gate by the permission the service
@@ -19,11 +21,12 @@ from opsdesk.core.ui.crud import Pages, bound
 from opsdesk.core.ui.views import Column, form_page, page_errors, require, ui_view
 from opsdesk.directory.selectors import organisation_get
 from opsdesk.maintenance import feeds, forms, schemas, selectors, services
-from opsdesk.maintenance.choices import STEP_FROM, STEP_LABELS
+from opsdesk.maintenance.choices import NOTICE_STEP_FROM, NOTICE_STEP_LABELS, STEP_FROM, STEP_LABELS
 
 VIEW = services.VIEW
 MANAGE = services.MANAGE
 DECLARE = services.DECLARE
+TRIAGE = services.TRIAGE
 
 
 def _detail_context(request, obj) -> dict[str, Any]:
@@ -236,42 +239,68 @@ STEPS: dict[str, dict[str, Any]] = {
 }
 
 
-def _step_view(name: str) -> Callable[..., Any]:
-    step = STEPS[name]
+def _step_views(
+    steps: dict[str, dict[str, Any]],
+    *,
+    prefix: str,
+    labels: dict[str, str],
+    get: Callable[..., Any],
+    permission: str,
+    target: str,
+    name_of: Callable[[Any], str],
+    noun: str,
+) -> dict[str, Callable[..., Any]]:
+    """One page per step of a lifecycle (provider maintenance, a notice's triage): the object as the
+    user may see it (404), the permission the service needs (403), the step's form opened at the
+    object's version, its service, back to the object's page. A step's `initial` gives the form's
+    starting values and `form_kwargs` what its form needs of the object."""
 
-    @ui_view
-    def view(request, pk: int):
-        require(request.user, VIEW)  # one without the module's view permission: 403, not 404
-        maintenance = selectors.provider_maintenance_get(user=request.user, pk=pk)
-        require(request.user, MANAGE)
-        form = step["form"](bound(request), initial={"version": maintenance.version})
-        detail = reverse("maintenance:maintenance_detail", args=[maintenance.pk])
+    def make(name: str) -> Callable[..., Any]:
+        step = steps[name]
 
-        def action(data: dict[str, Any]) -> Any:
-            values = {k: v for k, v in data.items() if k != "version"}
-            return step["service"](
-                actor=request.user,
-                provider_maintenance=maintenance,
-                expected_version=data["version"],
-                **values,
+        @ui_view
+        def view(request, pk: int):
+            require(request.user, VIEW)  # one without the module's view permission: 403, not 404
+            obj = get(user=request.user, pk=pk)
+            require(request.user, permission)
+            initial = {"version": obj.version, **step.get("initial", lambda o: {})(obj)}
+            form = step["form"](bound(request), initial=initial, **step.get("form_kwargs", lambda o: {})(obj))
+            detail = reverse(f"maintenance:{prefix}_detail", args=[obj.pk])
+
+            def action(data: dict[str, Any]) -> Any:
+                values = {k: v for k, v in data.items() if k != "version"}
+                return step["service"](
+                    actor=request.user, **{target: obj}, expected_version=data["version"], **values
+                )
+
+            return form_page(
+                request,
+                form,
+                action,
+                success=lambda saved: detail,
+                message=lambda saved: f"{noun} {name_of(saved)}: {saved.get_state_display().lower()}.",
+                title=f"{labels[name].capitalize()} · {name_of(obj)}",
+                submit=step["submit"],
+                cancel_url=detail,
             )
 
-        return form_page(
-            request,
-            form,
-            action,
-            success=lambda saved: detail,
-            message=lambda saved: f"Maintenance {saved.title}: {saved.get_state_display().lower()}.",
-            title=f"{STEP_LABELS[name].capitalize()} · {maintenance.title}",
-            submit=step["submit"],
-            cancel_url=detail,
-        )
+        view.__name__ = f"{prefix}_{name}"
+        return view
 
-    view.__name__ = f"maintenance_{name}"
-    return view
+    return {name: make(name) for name in steps}
 
 
-STEP_VIEWS = {name: _step_view(name) for name in STEPS}
+STEP_VIEWS = _step_views(
+    STEPS,
+    prefix="maintenance",
+    labels=STEP_LABELS,
+    get=selectors.provider_maintenance_get,
+    permission=MANAGE,
+    target="provider_maintenance",
+    name_of=lambda m: m.title,
+    noun="Maintenance",
+)
+
 
 
 @ui_view
@@ -334,3 +363,104 @@ def calendar(request):
 def ical_feed(request, token: str):
     """E4: the organisation's feed for calendar apps, which cannot sign in: the secret address is the key."""
     return feeds.feed_response(selectors.feed_by_secret(token))
+
+
+# --- cloud-provider notices (E1) ----------------------------------------------------------------------
+
+NOTICES = Pages(
+    urls="maintenance:notice",
+    noun="notice",
+    get=selectors.health_notice_get,
+    label=lambda n: n.event_type_code,
+    view_permission=VIEW,
+    list=selectors.health_notice_list,
+    filter_form=forms.NoticeFilterForm,
+    columns=[
+        Column("Notice", "type", order=("event_type_code", "last_received_at")),
+        Column("Category", "category", order=("category", "last_received_at")),
+        Column("Organisation", "organisation", order=("organisation__name", "last_received_at")),
+        Column("Starts", "starts", order=("start_time",)),
+        Column("Triage", "state", order=("state", "last_received_at")),
+        Column("Received", "received", order=("last_received_at",)),
+    ],
+    default_sort="-received",
+    title="Cloud-provider notices",
+    subtitle="AWS Health events about the organisations' accounts: assessed for impact, the named "
+    "contact liaised with, a change raised where needed (E1).",
+    table_template="maintenance/_notice_table.html",
+    list_template="maintenance/list.html",
+    csv=schemas.HealthNoticeOut,
+    history_title=lambda n: f"Notice {n.event_type_code} ({n.aws_account_id})",
+)
+
+
+@ui_view
+def notice_detail(request, pk: int):
+    require(request.user, VIEW)
+    notice = selectors.health_notice_get(user=request.user, pk=pk)
+    can_triage = has_permission(request.user, TRIAGE)
+    actions = [
+        {
+            "name": name,
+            "label": NOTICE_STEP_LABELS[name].capitalize(),
+            "url": reverse(f"maintenance:notice_{name}", args=[notice.pk]),
+        }
+        for name in NOTICE_STEPS
+        if can_triage
+        and notice.state in NOTICE_STEP_FROM[name]
+        and (name != "contact" or notice.organisation_id is not None)
+    ]
+    can_raise = (
+        can_triage
+        and notice.change_id is None
+        and notice.organisation_id is not None
+        and notice.contacted_at is not None
+    )
+    return render(
+        request,
+        "maintenance/notice_detail.html",
+        {
+            "notice": notice,
+            "accounts": list(notice.accounts.all()),
+            "services": list(notice.services.all()),
+            "timeline": list(notice.events.all()),
+            "actions": actions,
+            "can_triage": can_triage,
+            "can_raise": can_raise,
+            "raise_url": reverse("web:notice_raise_change", args=[notice.pk]) if can_raise else None,
+            "change_url": reverse("changes:change_detail", args=[notice.change_id])
+            if notice.change_id
+            else None,
+        },
+    )
+
+
+NOTICE_STEPS: dict[str, dict[str, Any]] = {
+    "assess": {
+        "form": forms.AssessForm,
+        "service": services.health_notice_assess,
+        "submit": "Save assessment",
+        "initial": lambda n: {"impact_level": n.impact_level, "impact_assessment": n.impact_assessment},
+    },
+    "contact": {
+        "form": forms.ContactForm,
+        "service": services.health_notice_contact,
+        "submit": "Record contact",
+        "form_kwargs": lambda n: {"notice": n},
+    },
+    "close": {"form": forms.NoticeCloseForm, "service": services.health_notice_close, "submit": "Close"},
+    "dismiss": {"form": forms.DismissForm, "service": services.health_notice_dismiss, "submit": "Dismiss"},
+}
+
+
+NOTICE_STEP_VIEWS = _step_views(
+    NOTICE_STEPS,
+    prefix="notice",
+    labels=NOTICE_STEP_LABELS,
+    get=selectors.health_notice_get,
+    permission=TRIAGE,
+    target="health_notice",
+    name_of=lambda n: n.event_type_code,
+    noun="Notice",
+)
+

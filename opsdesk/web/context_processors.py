@@ -16,6 +16,7 @@ _CAN = {
     "view_oncall": "oncall.view",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
+    "triage_notices": "maintenance.triage",
 }
 
 

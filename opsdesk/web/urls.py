@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsdesk.web import views
+from opsdesk.web import notice_changes, views
 
 app_name = "web"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),
     path("password/reset/<uidb64>/<token>/", views.password_reset_confirm, name="password_reset_confirm"),
     path("password/change/", views.password_change, name="password_change"),
+    # E1: composes maintenance and changes, so it lives in the shell (see notice_changes.py).
+    path(
+        "maintenance/notices/<int:pk>/raise-change/",
+        notice_changes.notice_raise_change_page,
+        name="notice_raise_change",
+    ),
 ]

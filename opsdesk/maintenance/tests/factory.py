@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from opsdesk.maintenance import services
+from opsdesk.maintenance.demo import health_event
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -61,3 +62,37 @@ def customer_window(world: dict[str, Any], tag: str = "a", *, hours_ahead: int =
         ends_at=start + dt.timedelta(hours=4),
         **values,
     )
+
+
+def event_for(world: dict[str, Any], tag: str = "a", **extra: Any) -> dict:
+    """An AWS Health scheduled change (RDS) on tenant `tag`'s management account, a fortnight ahead."""
+    start = timezone.now() + dt.timedelta(days=14)
+    values: dict[str, Any] = {
+        "account": world[f"account_{tag}"].account_id,
+        "service": "RDS",
+        "code": "AWS_RDS_MAINTENANCE_SCHEDULED",
+        "category": "scheduledChange",
+        "start": start,
+        "end": start + dt.timedelta(hours=2),
+        "status": "upcoming",
+        "description": "Amazon RDS will apply operating-system updates to your DB instance.",
+        "entities": ("db-orders",),
+        "suffix": f"T{tag.upper()}",
+        **extra,
+    }
+    return health_event(**values)
+
+
+def notice(world: dict[str, Any], tag: str = "a", *, step: str = "new", **extra: Any):
+    """A notice of tenant `tag`, taken to `step` (new, assessed, contacted) by staff."""
+    admin = world["admin"]
+    made, _created = services.health_event_receive(actor=admin, event=event_for(world, tag, **extra))
+    if step in ("assessed", "contacted"):
+        made = services.health_notice_assess(
+            actor=admin, health_notice=made, impact_level="medium", impact_assessment="Failover of the DB."
+        )
+    if step == "contacted":
+        made = services.health_notice_contact(
+            actor=admin, health_notice=made, contact=world[f"contact_{tag}"], method="phone", note="Agreed."
+        )
+    return made

@@ -14,13 +14,15 @@ from typing import Any
 from django.utils import timezone
 
 from opsdesk.maintenance import services
-from opsdesk.maintenance.tests.factory import LONDON, customer_window, next_sunday_at
+from opsdesk.maintenance.tests.factory import LONDON, customer_window, next_sunday_at, notice
 from opsdesk.testing.routes import Route, form, ui_pages
 
 VIEW = "maintenance.view"
 MANAGE = "maintenance.manage"
 DECLARE = "maintenance.declare"
+TRIAGE = "maintenance.triage"
 STAFF = {"staff_only": True, "permission": MANAGE}
+TRIAGE_STAFF = {"staff_only": True, "permission": TRIAGE}
 
 
 def world_extras(world: dict[str, Any]) -> None:
@@ -58,6 +60,12 @@ def world_extras(world: dict[str, Any]) -> None:
         reason="Walk freeze",
     )
     feed = services.ical_feed_for(actor=admin, organisation=world["org_a"])
+    world.update(
+        maint_notice_new_a=notice(world, "a", code="AWS_EC2_WALK_NEW"),
+        maint_notice_assessed_a=notice(world, "a", step="assessed", code="AWS_EC2_WALK_ASSESSED"),
+        maint_notice_contacted_a=notice(world, "a", step="contacted", code="AWS_EC2_WALK_CONTACTED"),
+        maint_notice_b=notice(world, "b", code="AWS_EC2_WALK_B"),
+    )
     world.update(
         maint_window_a=window,
         maint_scheduled_a=scheduled,
@@ -120,8 +128,46 @@ def _step(name: str, key: str, body) -> list[Route]:
     return form(f"maintenance:maintenance_{name}", body, params={"pk": key}, **STAFF)
 
 
+def _notice_step(name: str, key: str, body) -> list[Route]:
+    return form(f"maintenance:notice_{name}", body, params={"pk": key}, **TRIAGE_STAFF)
+
+
 ROUTES = [
     Route("ui", "maintenance:calendar", permission=VIEW),
+    *ui_pages("maintenance:notice", "maint_notice_new_a", read={"permission": VIEW}),
+    *_notice_step(
+        "assess",
+        "maint_notice_new_a",
+        lambda w: {
+            "impact_level": "low",
+            "impact_assessment": "Walk",
+            "version": _version(w, "maint_notice_new_a"),
+        },
+    ),
+    *_notice_step(
+        "contact",
+        "maint_notice_assessed_a",
+        lambda w: {
+            "contact": w["contact_a"].pk,
+            "method": "email",
+            "version": _version(w, "maint_notice_assessed_a"),
+        },
+    ),
+    *_notice_step(
+        "close", "maint_notice_assessed_a", lambda w: {"version": _version(w, "maint_notice_assessed_a")}
+    ),
+    *_notice_step(
+        "dismiss",
+        "maint_notice_new_a",
+        lambda w: {"reason": "Walk", "version": _version(w, "maint_notice_new_a")},
+    ),
+    # E1: the shell's page composing maintenance and changes (opsdesk/web/notice_changes.py).
+    *form(
+        "web:notice_raise_change",
+        lambda w: {"version": _version(w, "maint_notice_contacted_a")},
+        params={"pk": "maint_notice_contacted_a"},
+        **TRIAGE_STAFF,
+    ),
     Route("ui", "maintenance:ical_feed", params={"token": "maint_feed_token"}, public=True),
     *ui_pages(
         "maintenance:maintenance",

@@ -8,15 +8,17 @@ from typing import Any
 
 from django.utils import timezone
 
-from opsdesk.maintenance.tests.factory import next_sunday_at
+from opsdesk.maintenance.tests.factory import event_for, next_sunday_at
 from opsdesk.testing.routes import Route, api_entity, steps
 
 API = "/api/v1"
 VIEW = "maintenance.view"
 MANAGE = "maintenance.manage"
 DECLARE = "maintenance.declare"
+TRIAGE = "maintenance.triage"
 STAFF = {"staff_only": True}
 PROVIDER = f"{API}/maintenance/provider/{{maintenance_id}}"
+NOTICE = f"{API}/maintenance/notices/{{notice_id}}"
 
 
 def _maintenance(w: dict[str, Any]) -> dict:
@@ -56,9 +58,32 @@ def _blackout(w: dict[str, Any]) -> dict:
 
 
 step = steps(PROVIDER, **STAFF)
+notice_step = steps(NOTICE, **STAFF)
 OVERLAP_QUERY = "organisation={organisation}&starts_at=2030-01-06T00:00:00Z&ends_at=2030-01-06T06:00:00Z"
 
 ROUTES = [
+    Route(
+        "api",
+        f"{API}/maintenance/health-events",
+        "POST",
+        body=lambda w: event_for(w, "a", code="AWS_EC2_WALK_INTAKE"),
+        permission=TRIAGE,
+        staff_only=True,
+    ),
+    *api_entity(f"{API}/maintenance/notices", "notice_id", "maint_notice_new_a", read={"permission": VIEW}),
+    notice_step(
+        "assess", "maint_notice_new_a", TRIAGE, lambda w: {"impact_level": "high", "impact_assessment": "W"}
+    ),
+    notice_step(
+        "contact",
+        "maint_notice_assessed_a",
+        TRIAGE,
+        lambda w: {"contact": w["contact_a"].pk, "method": "phone"},
+    ),
+    notice_step("close", "maint_notice_assessed_a", TRIAGE, lambda w: {"note": "Walk"}),
+    notice_step("dismiss", "maint_notice_new_a", TRIAGE, lambda w: {"reason": "Walk"}),
+    # E1: declared by the shell (opsdesk/web/notice_changes.py, wired in config/api.py).
+    notice_step("raise-change", "maint_notice_contacted_a", TRIAGE),
     *api_entity(
         f"{API}/maintenance/windows",
         "window_id",

@@ -1,5 +1,5 @@
-"""`opsdesk demo`: agreed windows, a blackout, provider maintenance (in window, with notice, an
-emergency under way) and a customer window, idempotently."""
+"""`opsdesk demo`: AWS Health notices to triage, agreed windows, a blackout, provider maintenance (in
+window, with notice, an emergency under way) and a customer window, idempotently."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ import io
 import pytest
 from django.core.management import call_command
 
-from opsdesk.maintenance.models import AgreedWindow, Blackout, CustomerWindow, ProviderMaintenance
+from opsdesk.maintenance.models import (
+    AgreedWindow,
+    Blackout,
+    CustomerWindow,
+    HealthNotice,
+    ProviderMaintenance,
+)
 from opsdesk.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +27,16 @@ def test_the_demo_has_maintenance_of_every_kind_and_runs_twice(db):
     assert kinds == {(True, False, "scheduled"), (False, False, "scheduled"), (False, True, "in_progress")}
     assert CustomerWindow.objects.get().covers.exists()
     assert Notification.objects.filter(event="maintenance.scheduled").exists()
-    counts = [m.objects.count() for m in (ProviderMaintenance, CustomerWindow, Blackout)]
+    notices = {(n.category, n.state, n.organisation_id is None) for n in HealthNotice.objects.all()}
+    assert notices == {
+        ("scheduledChange", "contacted", False),
+        ("issue", "new", False),
+        ("accountNotification", "assessed", False),
+        ("scheduledChange", "new", True),
+    }
+    kinds = (ProviderMaintenance, CustomerWindow, Blackout, HealthNotice)
+    counts = [m.objects.count() for m in kinds]
+    deliveries = sorted(HealthNotice.objects.values_list("deliveries", flat=True))
     call_command("demo", stdout=io.StringIO())
-    assert [m.objects.count() for m in (ProviderMaintenance, CustomerWindow, Blackout)] == counts
+    assert [m.objects.count() for m in kinds] == counts
+    assert sorted(HealthNotice.objects.values_list("deliveries", flat=True)) == deliveries
