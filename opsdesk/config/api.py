@@ -21,6 +21,7 @@ from opsdesk.calendars.api import router as calendars_router  # noqa: E402
 from opsdesk.changes.api import router as changes_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
 from opsdesk.directory.api import router as directory_router  # noqa: E402
+from opsdesk.inbox.api import router as inbox_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
@@ -50,3 +51,4 @@ api.add_router("/", ood_router)
 api.add_router("/", orders_router)
 api.add_router("/", changes_router)
 api.add_router("/", maintenance_router)
+api.add_router("/", inbox_router)
