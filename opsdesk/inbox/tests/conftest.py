@@ -56,4 +56,3 @@ def endpoint(administrator, org):
         actor=administrator, organisation=org, topic_arns=[snsfixture.TOPIC], description="Alarms"
     )
     return subscription, f"/intake/sns/{subscription.token}/"
-

@@ -127,7 +127,7 @@ def handshake(kind: str = "SubscriptionConfirmation", *, subscribe_url: str = SU
     return {
         "Type": kind,
         "MessageId": str(uuid.uuid4()),
-        "Token": "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736",
+        "Token": "2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92" * 3,
         "TopicArn": TOPIC,
         "Message": f"You have chosen to subscribe to the topic {TOPIC}.",
         "SubscribeURL": subscribe_url,

@@ -54,8 +54,9 @@ def test_certificates_are_fetched_once_and_cached(client, endpoint):
     assert fx.CALLS == [fx.CERT_URL]
 
 
-def test_a_redelivery_is_acknowledged_and_stored_once(client, endpoint, recorded_handler,
-                                                      django_capture_on_commit_callbacks):
+def test_a_redelivery_is_acknowledged_and_stored_once(
+    client, endpoint, recorded_handler, django_capture_on_commit_callbacks
+):
     _, path = endpoint
     message = fx.sign(fx.notification())
     with django_capture_on_commit_callbacks(execute=True):
@@ -261,8 +262,9 @@ def test_a_subscription_confirmation_is_confirmed_by_fetching_the_subscribe_url(
         "https://sns.eu-west-2.amazonaws.com@169.254.169.254/latest/meta-data/",
     ],
 )
-def test_a_subscribe_url_off_sns_is_never_fetched(client, endpoint, subscribe_url,
-                                                  django_capture_on_commit_callbacks):
+def test_a_subscribe_url_off_sns_is_never_fetched(
+    client, endpoint, subscribe_url, django_capture_on_commit_callbacks
+):
     _, path = endpoint
     with django_capture_on_commit_callbacks(execute=True):
         response = fx.post(client, path, fx.sign(fx.handshake(subscribe_url=subscribe_url)))
