@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 
-class Source(models.TextChoices):
+class DeliverySource(models.TextChoices):
     SNS = "sns", "Amazon SNS"
     EVENTBRIDGE = "eventbridge", "Amazon EventBridge"
     EMAIL = "email", "Email"

@@ -9,7 +9,7 @@ from django import forms
 
 from opsdesk.core.ui.forms import ANY, FilterForm, VersionedForm
 from opsdesk.directory.models import Organisation
-from opsdesk.inbox.choices import DeliveryState, Source
+from opsdesk.inbox.choices import DeliverySource, DeliveryState
 
 
 def _organisation_choices(user: Any) -> list[tuple[Any, str]]:
@@ -17,7 +17,7 @@ def _organisation_choices(user: Any) -> list[tuple[Any, str]]:
 
 
 class DeliveryFilterForm(FilterForm):
-    source = forms.ChoiceField(required=False, choices=ANY + Source.choices)
+    source = forms.ChoiceField(required=False, choices=ANY + DeliverySource.choices)
     state = forms.ChoiceField(required=False, choices=ANY + DeliveryState.choices)
     organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     kind = forms.CharField(required=False, max_length=100)

@@ -27,10 +27,15 @@ def _body(request: HttpRequest) -> tuple[bytes, int] | JsonResponse:
 
 @csrf_exempt
 def sns(request: HttpRequest, token: str) -> JsonResponse:
-    """F1: POST /intake/sns/<token>/ — one Amazon SNS message (notification or handshake)."""
+    """F1: POST /intake/sns/<token>/ — one Amazon SNS message (notification or handshake); GET
+    answers 200 while the address is live (an operator's check), 404 otherwise."""
+    if request.method == "GET":  # a probe: is this address live? (says nothing else)
+        if not services.sns_endpoint_exists(token=token):
+            return error_response(404, "No such endpoint.")
+        return JsonResponse({"detail": "Amazon SNS endpoint: POST messages here."})
     if request.method != "POST":
-        response = error_response(405, f"Method {request.method} not allowed. Allowed: POST.")
-        response["Allow"] = "POST"
+        response = error_response(405, f"Method {request.method} not allowed. Allowed: GET, POST.")
+        response["Allow"] = "GET, POST"
         return response
     read = _body(request)
     if isinstance(read, JsonResponse):

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opsdesk.core.models import BaseModel
-from opsdesk.inbox.choices import DeliveryState, Source
+from opsdesk.inbox.choices import DeliverySource, DeliveryState
 
 #: The most of a raw body kept (and accepted): SNS messages are at most 256 KB.
 BODY_MAX_CHARS = 1024 * 1024
@@ -75,7 +75,7 @@ class Delivery(BaseModel):
 
     tenant_path = "organisation"
 
-    source = models.CharField(max_length=12, choices=Source.choices)
+    source = models.CharField(max_length=12, choices=DeliverySource.choices)
     #: The sender's id of the message: SNS MessageId, EventBridge id, email Message-ID.
     external_id = models.CharField(max_length=255, blank=True)
     organisation = models.ForeignKey(

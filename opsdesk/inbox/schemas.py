@@ -8,12 +8,12 @@ from datetime import datetime
 from ninja import Field, FilterSchema, Schema
 
 from opsdesk.core.limits import Id
-from opsdesk.inbox.choices import DeliveryState, Source
+from opsdesk.inbox.choices import DeliverySource, DeliveryState
 
 
 class DeliveryOut(Schema):
     id: int
-    source: Source
+    source: DeliverySource
     external_id: str = Field(..., description="SNS MessageId, EventBridge id, email Message-ID.")
     organisation_id: int | None
     sns_subscription_id: int | None
@@ -35,7 +35,7 @@ class DeliveryOut(Schema):
 
 
 class DeliveryFilter(FilterSchema):
-    source: Source | None = None
+    source: DeliverySource | None = None
     state: DeliveryState | None = None
     organisation: Id | None = None
     kind: str | None = Field(None, max_length=100)

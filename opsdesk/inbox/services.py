@@ -25,7 +25,7 @@ from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.directory.models import Organisation
 from opsdesk.inbox import sns
-from opsdesk.inbox.choices import REPROCESSABLE, DeliveryState, Source
+from opsdesk.inbox.choices import REPROCESSABLE, DeliverySource, DeliveryState
 from opsdesk.inbox.models import Delivery, SnsSubscription
 
 MANAGE_SNS = "inbox.manage_sns"
@@ -77,7 +77,7 @@ def _refuse(
     message_id = document.get("MessageId") if isinstance(document, dict) else None
     with transaction.atomic():
         delivery = Delivery.objects.create(
-            source=Source.SNS,
+            source=DeliverySource.SNS,
             external_id=message_id[:255].replace("\x00", "") if isinstance(message_id, str) else "",
             organisation_id=subscription.organisation_id,
             sns_subscription=subscription,
@@ -93,6 +93,18 @@ def _refuse(
     return Receipt(refused.status, delivery, field=refused.field, message=refused.message)
 
 
+def _endpoint(token: str) -> SnsSubscription | None:
+    return (
+        SnsSubscription.objects.filter(token_hash=token_digest(token), active=True)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def sns_endpoint_exists(*, token: str) -> bool:
+    return _endpoint(token) is not None
+
+
 def sns_receive(
     *,
     token: str,
@@ -106,11 +118,7 @@ def sns_receive(
     what the sender declared or sent; `headers` lower-cased. Refusals are stored (refused, never
     processed) and answered 4xx; an accepted message is stored once per MessageId and answered 200."""
     now = now or timezone.now()
-    subscription = (
-        SnsSubscription.objects.filter(token_hash=token_digest(token), active=True)
-        .select_related("organisation")
-        .first()
-    )
+    subscription = _endpoint(token)
     if subscription is None:
         return Receipt(404, message="No such endpoint.")
     if size > settings.INBOX_MAX_BODY_BYTES:
@@ -134,7 +142,7 @@ def sns_receive(
         return _refuse(subscription, refused, body=body, headers=headers, document=document, now=now)
     return _store(
         Delivery(
-            source=Source.SNS,
+            source=DeliverySource.SNS,
             external_id=document["MessageId"],
             organisation_id=subscription.organisation_id,
             sns_subscription=subscription,

@@ -38,7 +38,7 @@ DELIVERIES = Pages(
     filter_form=forms.DeliveryFilterForm,
     columns=[
         Column("Received", "received", order=("received_at", "pk")),
-        Column("Source", "source"),
+        Column("DeliverySource", "source"),
         Column("Kind", "kind"),
         Column("Organisation"),
         Column("External id"),

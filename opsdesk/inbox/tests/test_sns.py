@@ -222,11 +222,14 @@ def test_an_unknown_or_rotated_token_is_404_and_stores_nothing(client, endpoint,
     assert fx.post(client, new_path, fx.sign(fx.notification())).status_code == 200
 
 
-def test_only_post_is_answered(client, endpoint):
+def test_get_probes_the_address_and_other_methods_are_refused(client, endpoint):
     _, path = endpoint
-    response = client.get(path)
-    assert response.status_code == 405 and response["Allow"] == "POST"
-    assert response.json()["detail"].startswith("Method GET not allowed")
+    assert client.get(path).json() == {"detail": "Amazon SNS endpoint: POST messages here."}
+    assert client.get("/intake/sns/sns_nope/").status_code == 404
+    response = client.put(path, data="{}", content_type="text/plain")
+    assert response.status_code == 405 and response["Allow"] == "GET, POST"
+    assert response.json()["detail"].startswith("Method PUT not allowed")
+    assert Delivery.objects.count() == 0
 
 
 def test_intake_is_rate_limited(client, endpoint, settings):
