@@ -70,7 +70,7 @@ def test_the_sweep_recovers_an_expired_lease(org, recorded_handler, settings):
     assert processing.sweep(now=start + dt.timedelta(seconds=10), dispatch=lambda *a: handed.append(a)) == 0
     later = start + dt.timedelta(seconds=settings.INBOX_LEASE_SECONDS + 1)
     assert processing.sweep(now=later, dispatch=lambda *a: handed.append(a)) == 1
-    (pk, token), = handed
+    ((pk, token),) = handed
     assert pk == delivery.pk and token != str(crashed.claim_token)
     # The killed worker's token is stale now; the new holder's is not.
     assert processing.process_claimed(pk, crashed.claim_token, now=later) is False
