@@ -283,3 +283,12 @@ def test_an_unsubscribe_confirmation_is_recorded(client, endpoint, django_captur
     delivery = _only_delivery()
     assert delivery.kind == "sns.unsubscribe_confirmation" and delivery.state == DeliveryState.PROCESSED
     assert fx.CALLS == [fx.CERT_URL]  # nothing fetched but the certificate
+
+
+def test_the_token_stays_out_of_the_request_log(client, endpoint, caplog):
+    subscription, path = endpoint
+    with caplog.at_level("INFO", logger="opsdesk.request"):
+        fx.post(client, path, fx.sign(fx.notification()))
+    paths = [r.path for r in caplog.records if getattr(r, "path", None)]
+    assert paths == ["/intake/sns/<token>/"]
+    assert subscription.token not in caplog.text
