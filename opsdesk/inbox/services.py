@@ -168,6 +168,9 @@ def _store(delivery: Delivery) -> Receipt:
         existing = Delivery.objects.filter(
             source=delivery.source, external_id=delivery.external_id, verified=True
         ).first()
+        if existing is None:  # purged in between: it was stored and processed, long ago
+            delivery.pk, delivery.state = None, DeliveryState.PROCESSED
+            return Receipt(200, delivery, duplicate=True)
         return Receipt(200, existing, duplicate=True)
     return Receipt(200, delivery)
 

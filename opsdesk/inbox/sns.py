@@ -51,26 +51,11 @@ from opsdesk.inbox.choices import (
 )
 
 #: Message types and the fields each signs, in the order they are signed.
+_HANDSHAKE_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
 SIGNED_FIELDS: dict[str, tuple[str, ...]] = {
     "Notification": ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"),
-    "SubscriptionConfirmation": (
-        "Message",
-        "MessageId",
-        "SubscribeURL",
-        "Timestamp",
-        "Token",
-        "TopicArn",
-        "Type",
-    ),
-    "UnsubscribeConfirmation": (
-        "Message",
-        "MessageId",
-        "SubscribeURL",
-        "Timestamp",
-        "Token",
-        "TopicArn",
-        "Type",
-    ),
+    "SubscriptionConfirmation": _HANDSHAKE_FIELDS,
+    "UnsubscribeConfirmation": _HANDSHAKE_FIELDS,
 }
 KINDS = {
     "Notification": SNS_NOTIFICATION,
