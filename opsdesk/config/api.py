@@ -21,6 +21,7 @@ from opsdesk.calendars.api import router as calendars_router  # noqa: E402
 from opsdesk.changes.api import router as changes_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
 from opsdesk.directory.api import router as directory_router  # noqa: E402
+from opsdesk.inbox.api import router as inbox_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
@@ -53,3 +54,4 @@ api.add_router("/", changes_router)
 api.add_router("/", maintenance_router)
 # E1: the shell composes maintenance and changes (a change raised from an AWS Health notice).
 api.add_router("/", notice_changes_router)
+api.add_router("/", inbox_router)

@@ -4,7 +4,9 @@ DATABASE_URL, REDIS_URL, EMAIL_URL, OPSDESK_SECRET_KEY, OPSDESK_DEBUG, OPSDESK_A
 OPSDESK_DATA_DIR, OPSDESK_HUEY_IMMEDIATE, OPSDESK_LOG_LEVEL, OPSDESK_LOG_FORMAT; security (issue 7):
 OPSDESK_SECURE_COOKIES, OPSDESK_BEHIND_HTTPS_PROXY, OPSDESK_HSTS_SECONDS, OPSDESK_TOKEN_DEFAULT_DAYS,
 OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN; the directory:
-OPSDESK_CONTACT_REVERIFY_DAYS; on-call: OPSDESK_BASE_URL.
+OPSDESK_CONTACT_REVERIFY_DAYS; on-call: OPSDESK_BASE_URL; the inbox (issue 12):
+OPSDESK_INBOX_RETENTION_DAYS, OPSDESK_INBOX_MAX_BODY_BYTES, OPSDESK_INTAKE_RATE_PER_MINUTE,
+OPSDESK_SNS_MAX_AGE_SECONDS, OPSDESK_SNS_FETCHER.
 """
 
 import os
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "opsdesk.notifications",
     "opsdesk.oncall",
     "opsdesk.schedule",
+    "opsdesk.inbox",
     "opsdesk.statuspage",
     "opsdesk.ood",
     "opsdesk.orders",
@@ -306,6 +309,21 @@ else:
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OPSDESK_OUTBOX_LEASE_SECONDS", "300"))
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_OUTBOX_MAX_ATTEMPTS", "8"))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("OPSDESK_WEBHOOK_TIMEOUT_SECONDS", "10"))
+
+# The inbox of raw deliveries (issue 12): leases as the outbox's; processed and refused deliveries
+# are kept this many days; bodies above INBOX_MAX_BODY_BYTES are refused (413).
+INBOX_LEASE_SECONDS = int(os.environ.get("OPSDESK_INBOX_LEASE_SECONDS", "300"))
+INBOX_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_INBOX_MAX_ATTEMPTS", "8"))
+INBOX_RETENTION_DAYS = int(os.environ.get("OPSDESK_INBOX_RETENTION_DAYS", "30"))
+INBOX_MAX_BODY_BYTES = int(os.environ.get("OPSDESK_INBOX_MAX_BODY_BYTES", str(256 * 1024)))
+#: Intake requests a minute per address (/intake/…); 0 = no limit. SNS sends from few addresses.
+INTAKE_RATE_PER_MINUTE = int(os.environ.get("OPSDESK_INTAKE_RATE_PER_MINUTE", "6000"))
+# Amazon SNS: a message older than this is a replay; certificates and SubscribeURLs are fetched by
+# SNS_FETCHER (a dotted path to fetch(url) -> bytes; empty: urllib) within the timeout.
+SNS_MAX_AGE_SECONDS = int(os.environ.get("OPSDESK_SNS_MAX_AGE_SECONDS", "3600"))
+SNS_MAX_FUTURE_SECONDS = 300
+SNS_FETCHER = os.environ.get("OPSDESK_SNS_FETCHER", "")
+SNS_FETCH_TIMEOUT_SECONDS = float(os.environ.get("OPSDESK_SNS_FETCH_TIMEOUT_SECONDS", "5"))
 # Webhooks go to public addresses over HTTPS only (issue 7); these lift that for development and tests.
 WEBHOOK_ALLOW_HTTP = env_bool("OPSDESK_WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_ALLOW_PRIVATE = env_bool("OPSDESK_WEBHOOK_ALLOW_PRIVATE", False)

@@ -18,6 +18,8 @@ urlpatterns = [
     path("changes/", include("opsdesk.changes.urls")),
     path("maintenance/", include("opsdesk.maintenance.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
+    path("inbox/", include("opsdesk.inbox.urls")),
+    path("intake/", include("opsdesk.inbox.intake_urls")),
 ]
 
 handler500 = "opsdesk.core.edge.api_server_error"

@@ -131,6 +131,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # E2–E4: maintenance. Everyone sees their organisation's windows, maintenance and feed; the staff
     # who plan work record agreed windows and blackouts and schedule provider maintenance; customers
     # (named contacts) and operational staff on their behalf declare customer-led windows (E3).
+    # Issue 12: the inbox of raw deliveries is the provider's (customers never see it, nor billing).
+    "inbox.view": OPERATIONAL_STAFF_ROLES,
+    "inbox.reprocess": _INCIDENT_WORKERS,
+    # The SNS endpoints' secret addresses: administrators and the heads of the engineering side.
+    "inbox.manage_sns": frozenset(
+        {Role.ADMINISTRATOR, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
+    ),
     "maintenance.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     "maintenance.manage": _DIRECTORY_EDITORS | {Role.ENGINEER, Role.CHANGE_MANAGER},
     "maintenance.declare": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},

@@ -54,12 +54,13 @@ class ApiRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = settings.API_RATE_PER_MINUTE
-        if limit <= 0 or not request.path.startswith("/api/"):
+        intake = request.path.startswith("/intake/")  # public endpoints of senders (issue 12)
+        limit = settings.INTAKE_RATE_PER_MINUTE if intake else settings.API_RATE_PER_MINUTE
+        if limit <= 0 or not (intake or request.path.startswith("/api/")):
             return self.get_response(request)
         now = time.time()
         window = int(now // 60)
-        key = f"opsdesk:rate:{self._caller(request)}:{window}"
+        key = f"opsdesk:rate:{'intake:' if intake else ''}{self._caller(request)}:{window}"
         cache.add(key, 0, timeout=90)
         try:
             count = cache.incr(key)
@@ -70,7 +71,7 @@ class ApiRateLimitMiddleware:
             retry_after = max(1, math.ceil((window + 1) * 60 - now))
             response = error_response(
                 429,
-                f"Too many requests: at most {limit} API requests a minute. "
+                f"Too many requests: at most {limit} {'intake' if intake else 'API'} requests a minute. "
                 f"Retry after {retry_after} seconds.",
             )
             response["Retry-After"] = str(retry_after)

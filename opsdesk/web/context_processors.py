@@ -14,6 +14,7 @@ _CAN = {
     "change_user": "directory.change_user",
     "view_incidents": "incidents.view",
     "view_oncall": "oncall.view",
+    "view_inbox": "inbox.view",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
     "triage_notices": "maintenance.triage",

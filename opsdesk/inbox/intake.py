@@ -1,0 +1,55 @@
+"""The endpoints senders call (issue 12): unauthenticated — the signature is the proof — and exempt
+from CSRF, rate-limited per address (core.security.ApiRateLimitMiddleware, /intake/), and answering
+in the one JSON shape. The body is read up to the inbox's limit and no further."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from opsdesk.core.edge import error_response, field_error
+from opsdesk.inbox import services
+
+
+def _body(request: HttpRequest) -> tuple[bytes, int] | JsonResponse:
+    """(the body, its size): not read at all past the declared limit, nor past it when undeclared."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return error_response(400, "Content-Length is not a number.")
+    limit = settings.INBOX_MAX_BODY_BYTES
+    if declared > limit:
+        return b"", declared
+    body = request.read(limit + 1)
+    return body, len(body)
+
+
+@csrf_exempt
+def sns(request: HttpRequest, token: str) -> JsonResponse:
+    """F1: POST /intake/sns/<token>/ — one Amazon SNS message (notification or handshake); GET
+    answers 200 while the address is live (an operator's check), 404 otherwise."""
+    if request.method == "GET":  # a probe: is this address live? (says nothing else)
+        if not services.sns_endpoint_exists(token=token):
+            return error_response(404, "No such endpoint.")
+        return JsonResponse({"detail": "Amazon SNS endpoint: POST messages here."})
+    if request.method != "POST":
+        response = error_response(405, f"Method {request.method} not allowed. Allowed: GET, POST.")
+        response["Allow"] = "GET, POST"
+        return response
+    read = _body(request)
+    if isinstance(read, JsonResponse):
+        return read
+    body, size = read
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    receipt = services.sns_receive(
+        token=token, body=body, size=size, headers=headers, content_type=request.content_type or ""
+    )
+    if receipt.status >= 400:
+        if receipt.field:
+            return field_error(receipt.status, receipt.field, receipt.message)
+        return error_response(receipt.status, receipt.message)
+    delivery = receipt.delivery
+    return JsonResponse(
+        {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
+    )

@@ -1,0 +1,231 @@
+"""Processing the inbox (issue 12): claim a delivery under a lease, hand it to its kind's handler,
+mark it only with the claim token — the outbox's shape (notifications/delivery.py), for the same
+reason (architecture.md, "Durable work"): Huey does not acknowledge tasks, the row is the truth.
+
+- a claim is one conditional UPDATE (received and due → processing, a lease, a fresh token), so
+  two workers never both hold a row; batches are claimed with SELECT … FOR UPDATE SKIP LOCKED;
+- the handler is called only by the claim holder, and only the current token may mark the row; a
+  worker whose lease ran out and was re-claimed finds another token and its marks change nothing;
+- the sweep puts rows whose lease expired back to received, so a killed worker delays a delivery
+  but never loses it. Handlers are therefore written to be safe to run twice (they de-duplicate by
+  the delivery or by their own keys).
+
+Every function takes `now` so tests can move time without sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from opsdesk.inbox import registry
+from opsdesk.inbox.choices import DeliveryState
+from opsdesk.inbox.models import Delivery
+from opsdesk.notifications.delivery import backoff
+
+logger = logging.getLogger("opsdesk.inbox")
+
+SWEEP_BATCH_SIZE = 100
+SWEEP_MAX_BATCHES = 10
+PURGE_BATCH_SIZE = 1000
+
+
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.INBOX_LEASE_SECONDS)
+
+
+def _claimed(now: dt.datetime, token: uuid.UUID) -> dict:
+    return {
+        "state": DeliveryState.PROCESSING,
+        "lease_until": now + _lease(),
+        "claim_token": token,
+        "attempts": F("attempts") + 1,
+        "version": F("version") + 1,
+        "updated_at": now,
+    }
+
+
+def _due(now: dt.datetime) -> Q:
+    return Q(state=DeliveryState.RECEIVED, next_attempt_at__lte=now)
+
+
+# --- claiming --------------------------------------------------------------------------------
+
+
+def claim(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | None:
+    """Take one due, received row for this worker; None when it is not due, taken or done."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    taken = Delivery.objects.filter(_due(now), pk=delivery_id).update(**_claimed(now, token))
+    if not taken:
+        return None
+    return Delivery.objects.filter(pk=delivery_id, claim_token=token).first()
+
+
+def claim_batch(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH_SIZE) -> list[Delivery]:
+    """Take up to `limit` due rows, skipping rows another transaction has locked."""
+    now = now or timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(_due(now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        Delivery.objects.filter(_due(now), pk__in=ids).update(**_claimed(now, token))
+    return list(Delivery.objects.filter(pk__in=ids, claim_token=token))
+
+
+def requeue_expired(*, now: dt.datetime | None = None) -> int:
+    """Rows whose worker stopped mid-way go back to received (or fail after the last attempt)."""
+    now = now or timezone.now()
+    expired = Delivery.objects.filter(state=DeliveryState.PROCESSING, lease_until__lt=now)
+    note = "The worker's lease expired before the delivery was processed."
+    common = dict(lease_until=None, claim_token=None, error=note, version=F("version") + 1, updated_at=now)
+    dead = expired.filter(attempts__gte=settings.INBOX_MAX_ATTEMPTS).update(
+        state=DeliveryState.FAILED, **common
+    )
+    requeued = expired.filter(attempts__lt=settings.INBOX_MAX_ATTEMPTS).update(
+        state=DeliveryState.RECEIVED, next_attempt_at=now, **common
+    )
+    if dead or requeued:
+        logger.warning("inbox leases expired", extra={"requeued": requeued, "dead": dead})
+    return requeued + dead
+
+
+# --- marking ---------------------------------------------------------------------------------
+
+
+def _holder(delivery: Delivery):
+    return Delivery.objects.filter(
+        pk=delivery.pk, state=DeliveryState.PROCESSING, claim_token=delivery.claim_token
+    )
+
+
+def mark_done(delivery: Delivery, state: str, *, now: dt.datetime | None = None, error: str = "") -> bool:
+    """Processed or unrouted, by the current claim only; a stale worker's token matches nothing."""
+    now = now or timezone.now()
+    return bool(
+        _holder(delivery).update(
+            state=state,
+            processed_at=now,
+            error=error,
+            lease_until=None,
+            claim_token=None,
+            version=F("version") + 1,
+            updated_at=now,
+        )
+    )
+
+
+def mark_failed(delivery: Delivery, error: str, *, now: dt.datetime | None = None) -> bool:
+    """Back to received after a backoff, or failed after INBOX_MAX_ATTEMPTS."""
+    now = now or timezone.now()
+    dead = delivery.attempts >= settings.INBOX_MAX_ATTEMPTS
+    changes = dict(
+        lease_until=None, claim_token=None, error=error[:2000], version=F("version") + 1, updated_at=now
+    )
+    if dead:
+        changes.update(state=DeliveryState.FAILED)
+    else:
+        changes.update(state=DeliveryState.RECEIVED, next_attempt_at=now + backoff(delivery.attempts))
+    (logger.error if dead else logger.warning)(
+        "inbox delivery failed",
+        extra={"delivery": delivery.pk, "attempts": delivery.attempts, "dead": dead, "error": error[:300]},
+    )
+    return bool(_holder(delivery).update(**changes))
+
+
+# --- processing ------------------------------------------------------------------------------
+
+
+class _ClaimLost(Exception):
+    """The lease ran out and another worker took the row: undo this worker's handler."""
+
+
+def _process_claimed(delivery: Delivery, now: dt.datetime | None) -> bool:
+    handler = registry.handler_for(delivery.kind)
+    if handler is None:
+        return mark_done(
+            delivery,
+            DeliveryState.UNROUTED,
+            now=now,
+            error=f"No handler is registered for {delivery.kind!r}.",
+        )
+    try:
+        # The handler's writes and the mark commit together: a worker that lost its claim rolls
+        # its work back, so the database sees each delivery's effects once.
+        with transaction.atomic():
+            handler(delivery)
+            if not mark_done(delivery, DeliveryState.PROCESSED, now=now):
+                raise _ClaimLost()
+    except _ClaimLost:
+        logger.warning("inbox claim lost before the delivery was marked", extra={"delivery": delivery.pk})
+        return False
+    except Exception as exc:  # the handler's failure is the delivery's, kept on the row
+        mark_failed(delivery, f"{type(exc).__name__}: {exc}", now=now)
+        return False
+    return True
+
+
+def process(delivery_id: int, *, now: dt.datetime | None = None) -> bool:
+    """Claim, process and mark one delivery; a no-op when it is not due or someone else has it."""
+    delivery = claim(delivery_id, now=now)
+    if delivery is None:
+        return False
+    return _process_claimed(delivery, now)
+
+
+def process_claimed(
+    delivery_id: int, claim_token: uuid.UUID | str, *, now: dt.datetime | None = None
+) -> bool:
+    """Process a row the sweep claimed, but only while that claim is still the current one."""
+    delivery = Delivery.objects.filter(
+        pk=delivery_id, state=DeliveryState.PROCESSING, claim_token=claim_token
+    ).first()
+    if delivery is None:
+        return False
+    return _process_claimed(delivery, now)
+
+
+def sweep(*, now: dt.datetime | None = None, dispatch=None) -> int:
+    """The periodic safety net: re-queue expired leases, then claim due rows and hand them out.
+    `dispatch(delivery_id, claim_token)` defaults to the Huey task."""
+    now = now or timezone.now()
+    if dispatch is None:
+        from opsdesk.inbox.tasks import process_claimed_delivery as dispatch
+    requeue_expired(now=now)
+    handed_out = 0
+    for _ in range(SWEEP_MAX_BATCHES):
+        batch = claim_batch(now=now)
+        for delivery in batch:
+            dispatch(delivery.pk, str(delivery.claim_token))
+        handed_out += len(batch)
+        if len(batch) < SWEEP_BATCH_SIZE:
+            break
+    return handed_out
+
+
+def purge(*, now: dt.datetime | None = None) -> int:
+    """Retention: processed and refused deliveries older than OPSDESK_INBOX_RETENTION_DAYS go, in
+    batches. Unrouted and failed ones stay until someone re-processes them."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.INBOX_RETENTION_DAYS)
+    old = Delivery.objects.filter(
+        state__in=(DeliveryState.PROCESSED, DeliveryState.REFUSED), received_at__lt=cutoff
+    )
+    removed = 0
+    while True:
+        ids = list(old.order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH_SIZE])
+        if not ids:
+            return removed
+        removed += Delivery.objects.filter(pk__in=ids).delete()[0]

@@ -1,0 +1,307 @@
+"""Writes of the inbox (issue 12): storing what arrives, re-processing, and the SNS endpoints.
+
+`sns_receive` is the intake: it decides, stores and answers, and nothing it accepts is lost — the
+row is committed in its own transaction before the view answers 2xx, and its processing is
+scheduled on commit (the sweep catches any hand-off that never reached the queue).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from opsdesk.core.audit import AuditAction, audit_record
+from opsdesk.core.errors import Conflict, ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
+from opsdesk.directory.models import Organisation
+from opsdesk.inbox import sns
+from opsdesk.inbox.choices import REPROCESSABLE, DeliverySource, DeliveryState
+from opsdesk.inbox.models import Delivery, SnsSubscription
+
+MANAGE_SNS = "inbox.manage_sns"
+TOKEN_PREFIX = "sns_"
+#: How much of a refused body is kept: enough to see what was sent, not a store for junk.
+REFUSED_BODY_CHARS = 16 * 1024
+#: What SNS sends (text/plain; charset=UTF-8); JSON is accepted too.
+SNS_CONTENT_TYPES = ("text/plain", "application/json")
+
+
+def _schedule(delivery_id: int) -> None:
+    from opsdesk.inbox.tasks import process_delivery
+
+    process_delivery(delivery_id)
+
+
+# --- intake ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Receipt:
+    """What the intake answers: the status, and the stored delivery (None: nothing was stored)."""
+
+    status: int
+    delivery: Delivery | None = None
+    duplicate: bool = False
+    field: str = ""
+    message: str = ""
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def _printable(body: bytes, limit: int) -> str:
+    """A refused body as text the database can hold (no NULs, no invalid UTF-8)."""
+    return body[:limit].decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _refuse(
+    subscription: SnsSubscription,
+    refused: sns.Refused,
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    document: Any = None,
+    now: dt.datetime,
+) -> Receipt:
+    message_id = document.get("MessageId") if isinstance(document, dict) else None
+    with transaction.atomic():
+        delivery = Delivery.objects.create(
+            source=DeliverySource.SNS,
+            external_id=message_id[:255].replace("\x00", "") if isinstance(message_id, str) else "",
+            organisation_id=subscription.organisation_id,
+            sns_subscription=subscription,
+            received_at=now,
+            verified=False,
+            kind=sns.kind_of(document),
+            body=_printable(body, REFUSED_BODY_CHARS),
+            headers=sns.kept_headers(headers),
+            answered=refused.status,
+            state=DeliveryState.REFUSED,
+            error=str(refused)[:2000],
+        )
+    return Receipt(refused.status, delivery, field=refused.field, message=refused.message)
+
+
+def _endpoint(token: str) -> SnsSubscription | None:
+    return (
+        SnsSubscription.objects.filter(token_hash=token_digest(token), active=True)
+        .select_related("organisation")
+        .first()
+    )
+
+
+def sns_endpoint_exists(*, token: str) -> bool:
+    return _endpoint(token) is not None
+
+
+def sns_receive(
+    *,
+    token: str,
+    body: bytes,
+    size: int,
+    headers: Mapping[str, str],
+    content_type: str = "text/plain",
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """F1: one SNS message to the endpoint of `token`. `body` is at most the limit's bytes, `size`
+    what the sender declared or sent; `headers` lower-cased. Refusals are stored (refused, never
+    processed) and answered 4xx; an accepted message is stored once per MessageId and answered 200."""
+    now = now or timezone.now()
+    subscription = _endpoint(token)
+    if subscription is None:
+        return Receipt(404, message="No such endpoint.")
+    if size > settings.INBOX_MAX_BODY_BYTES:
+        refused = sns.Refused(
+            413, "body", f"Too large: at most {settings.INBOX_MAX_BODY_BYTES} bytes are accepted."
+        )
+        return _refuse(subscription, refused, body=b"", headers=headers, now=now)
+    document = None
+    try:
+        if content_type not in SNS_CONTENT_TYPES:
+            raise sns.Refused(
+                415, "Content-Type", "Must be text/plain (as Amazon SNS sends) or application/json."
+            )
+        document = sns.parse(body)
+        sns.check_message(document, topic_arns=list(subscription.topic_arns), headers=headers, now=now)
+    except sns.Refused as refused:
+        return _refuse(subscription, refused, body=body, headers=headers, document=document, now=now)
+    except OSError:
+        # The certificate could not be fetched: not the sender's fault. 503 so SNS retries.
+        refused = sns.Refused(503, "SigningCertURL", "The signing certificate could not be fetched; retry.")
+        return _refuse(subscription, refused, body=body, headers=headers, document=document, now=now)
+    return _store(
+        Delivery(
+            source=DeliverySource.SNS,
+            external_id=document["MessageId"],
+            organisation_id=subscription.organisation_id,
+            sns_subscription=subscription,
+            received_at=now,
+            next_attempt_at=now,
+            verified=True,
+            kind=sns.kind_of(document),
+            body=body.decode("utf-8"),
+            headers=sns.kept_headers(headers),
+            answered=200,
+            state=DeliveryState.RECEIVED,
+        )
+    )
+
+
+def _store(delivery: Delivery) -> Receipt:
+    """Insert once per (source, external id); a redelivery answers the stored row."""
+    try:
+        with transaction.atomic():
+            delivery.save(force_insert=True)
+            transaction.on_commit(lambda: _schedule(delivery.pk))
+    except IntegrityError:
+        existing = Delivery.objects.filter(
+            source=delivery.source, external_id=delivery.external_id, verified=True
+        ).first()
+        if existing is None:  # purged in between: it was stored and processed, long ago
+            delivery.pk, delivery.state = None, DeliveryState.PROCESSED
+            return Receipt(200, delivery, duplicate=True)
+        return Receipt(200, existing, duplicate=True)
+    return Receipt(200, delivery)
+
+
+# --- re-processing ---------------------------------------------------------------------------
+
+
+def delivery_reprocess(*, actor: Any, delivery: Delivery, expected_version: int | None = None) -> Delivery:
+    """Staff send a processed, unrouted or failed delivery through its handler again (e.g. once a
+    handler for its kind exists). Refused deliveries are never processed."""
+    require_permission(actor, "inbox.reprocess")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_for_update(delivery, expected_version)
+        if locked.state not in REPROCESSABLE:
+            if locked.state == DeliveryState.REFUSED:
+                raise Conflict("A refused delivery is never processed.")
+            raise Conflict(f"The delivery is {locked.get_state_display().lower()} already.")
+        before = {"state": locked.state, "attempts": locked.attempts}
+        Delivery.objects.filter(pk=locked.pk).update(
+            state=DeliveryState.RECEIVED,
+            attempts=0,
+            next_attempt_at=now,
+            processed_at=None,
+            error="",
+            version=F("version") + 1,
+            updated_at=now,
+        )
+        locked.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            before=before,
+            after={"state": locked.state, "attempts": 0},
+            public=False,
+            note="re-processed",
+        )
+        transaction.on_commit(lambda: _schedule(locked.pk))
+    return locked
+
+
+# --- SNS endpoints ---------------------------------------------------------------------------
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _organisation(actor: Any, value: Any) -> Organisation:
+    if isinstance(value, Organisation):
+        return value
+    org = Organisation.objects.restrict(actor).filter(pk=value).first() if str(value).isdigit() else None
+    if org is None:
+        raise ValidationFailed.field("organisation", "No such organisation.")
+    return org
+
+
+def _topics(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [line.strip() for line in value.splitlines()]
+    if not isinstance(value, list | tuple):
+        return value  # the model's validator names the problem
+    stripped = [v.strip() if isinstance(v, str) else v for v in value]
+    return [v for v in stripped if v != ""]
+
+
+def sns_subscription_create(
+    *, actor: Any, organisation: Any, topic_arns: Any = None, description: str = "", active: bool = True
+) -> SnsSubscription:
+    """F1: a new endpoint. The token is on the returned object only (`.token`): shown once."""
+    require_permission(actor, MANAGE_SNS)
+    token = _new_token()
+    subscription = SnsSubscription(
+        organisation=_organisation(actor, organisation),
+        token_hash=token_digest(token),
+        token_hint=token[-4:],
+        topic_arns=_topics(topic_arns),
+        description=description,
+        active=active,
+    )
+    with transaction.atomic():
+        record_create(actor=actor, obj=subscription, public=False)
+    subscription.token = token
+    return subscription
+
+
+def sns_subscription_update(
+    *, actor: Any, subscription: SnsSubscription, expected_version: int | None = None, **changes: Any
+) -> SnsSubscription:
+    require_permission(actor, MANAGE_SNS)
+    unknown = set(changes) - {"topic_arns", "description", "active"}
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
+    if "topic_arns" in changes:
+        changes["topic_arns"] = _topics(changes["topic_arns"])
+    changes = {k: v for k, v in changes.items() if v is not None}
+    with transaction.atomic():
+        return record_update(
+            actor=actor, obj=subscription, changes=changes, expected_version=expected_version, public=False
+        )
+
+
+def sns_subscription_rotate(
+    *, actor: Any, subscription: SnsSubscription, expected_version: int | None = None
+) -> SnsSubscription:
+    """A new token: the old address stops working at once (the new one must be subscribed in SNS)."""
+    require_permission(actor, MANAGE_SNS)
+    token = _new_token()
+    with transaction.atomic():
+        rotated = record_update(
+            actor=actor,
+            obj=subscription,
+            changes={
+                "token_hash": token_digest(token),
+                "token_hint": token[-4:],
+                "rotated_at": timezone.now(),
+            },
+            expected_version=expected_version,
+            public=False,
+        )
+    rotated.token = token
+    return rotated
+
+
+def sns_subscription_delete(
+    *, actor: Any, subscription: SnsSubscription, expected_version: int | None = None
+) -> None:
+    """Its deliveries stay (they lose the link to the endpoint)."""
+    require_permission(actor, MANAGE_SNS)
+    with transaction.atomic():
+        record_delete(actor=actor, obj=subscription, expected_version=expected_version)

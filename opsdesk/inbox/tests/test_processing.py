@@ -1,0 +1,222 @@
+"""Issue 12 item 1: the inbox's processing — claims under a lease and a token, the sweep, failures,
+unrouted kinds, re-processing and retention. Time is moved by passing `now`, never by sleeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from opsdesk.core.errors import Conflict, PermissionDenied
+from opsdesk.core.models import AuditEvent
+from opsdesk.directory.models import User
+from opsdesk.inbox import processing, registry, services
+from opsdesk.inbox.choices import DeliveryState
+from opsdesk.inbox.models import Delivery
+from opsdesk.inbox.tests import snsfixture as fx
+
+
+def _delivery(org, *, kind="sns.notification", state=DeliveryState.RECEIVED, at=None, **more) -> Delivery:
+    at = at or timezone.now()
+    return Delivery.objects.create(
+        source="sns",
+        external_id=str(uuid.uuid4()),
+        organisation=org,
+        kind=kind,
+        verified=state != DeliveryState.REFUSED,
+        body='{"Type": "Notification"}',
+        state=state,
+        received_at=at,
+        next_attempt_at=at,
+        **more,
+    )
+
+
+def _state(delivery: Delivery) -> str:
+    delivery.refresh_from_db()
+    return delivery.state
+
+
+def test_two_claims_one_wins(org):
+    delivery = _delivery(org)
+    first = processing.claim(delivery.pk)
+    second = processing.claim(delivery.pk)
+    assert first is not None and first.state == DeliveryState.PROCESSING
+    assert second is None
+    assert processing.claim_batch() == []  # nor does the sweep hand it out again
+
+
+def test_only_the_claim_holder_processes_and_marks(org, recorded_handler):
+    delivery = _delivery(org)
+    held = processing.claim(delivery.pk)
+    # Another worker with a stale or made-up token neither runs the handler nor marks the row.
+    assert processing.process_claimed(delivery.pk, uuid.uuid4()) is False
+    assert processing.mark_done(Delivery(pk=delivery.pk, claim_token=uuid.uuid4()), "processed") is False
+    assert recorded_handler.seen == [] and _state(delivery) == DeliveryState.PROCESSING
+    assert processing.process_claimed(delivery.pk, held.claim_token) is True
+    assert recorded_handler.seen == [delivery.pk] and _state(delivery) == DeliveryState.PROCESSED
+    # Running the task again changes nothing: the row is done.
+    assert processing.process(delivery.pk) is False
+    assert recorded_handler.seen == [delivery.pk]
+
+
+def test_the_sweep_recovers_an_expired_lease(org, recorded_handler, settings):
+    delivery = _delivery(org)
+    start = timezone.now()
+    crashed = processing.claim(delivery.pk, now=start)  # a worker claims it, then is killed
+    handed = []
+    assert processing.sweep(now=start + dt.timedelta(seconds=10), dispatch=lambda *a: handed.append(a)) == 0
+    later = start + dt.timedelta(seconds=settings.INBOX_LEASE_SECONDS + 1)
+    assert processing.sweep(now=later, dispatch=lambda *a: handed.append(a)) == 1
+    ((pk, token),) = handed
+    assert pk == delivery.pk and token != str(crashed.claim_token)
+    # The killed worker's token is stale now; the new holder's is not.
+    assert processing.process_claimed(pk, crashed.claim_token, now=later) is False
+    assert processing.process_claimed(pk, token, now=later) is True
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PROCESSED and delivery.attempts == 2
+    assert recorded_handler.seen == [delivery.pk]
+
+
+def test_a_lease_expiring_after_the_last_attempt_fails_the_delivery(org, settings):
+    delivery = _delivery(org, attempts=settings.INBOX_MAX_ATTEMPTS - 1)
+    start = timezone.now()
+    processing.claim(delivery.pk, now=start)
+    processing.requeue_expired(now=start + dt.timedelta(seconds=settings.INBOX_LEASE_SECONDS + 1))
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and "lease expired" in delivery.error
+
+
+def test_a_failing_handler_is_retried_after_a_backoff_then_failed(org, recorded_handler, settings):
+    settings.INBOX_MAX_ATTEMPTS = 2
+    recorded_handler.fail = True
+    delivery = _delivery(org)
+    now = timezone.now()
+    assert processing.process(delivery.pk, now=now) is False
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.RECEIVED and delivery.next_attempt_at > now
+    assert delivery.error == "RuntimeError: handler failed on purpose"
+    assert processing.process(delivery.pk, now=now) is False  # not due yet
+    assert processing.process(delivery.pk, now=delivery.next_attempt_at) is False
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and delivery.attempts == 2
+    assert recorded_handler.seen == [delivery.pk, delivery.pk]
+
+
+def test_a_handlers_writes_roll_back_when_it_fails(org, administrator):
+    """The handler runs in a transaction with the mark: a failure leaves no half-done work."""
+    other = _delivery(org, kind="other")
+
+    def half_done(delivery):
+        Delivery.objects.filter(pk=other.pk).update(error="half done")
+        raise ValueError("then failed")
+
+    registry.register("test.half_done", half_done)
+    try:
+        delivery = _delivery(org, kind="test.half_done")
+        processing.process(delivery.pk)
+    finally:
+        registry.unregister("test.half_done")
+    other.refresh_from_db()
+    assert other.error == ""
+
+
+def test_an_unknown_kind_is_unrouted_kept_and_reprocessable(org, administrator):
+    delivery = _delivery(org, kind="cloudwatch.alarm")
+    assert processing.process(delivery.pk) is True
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.UNROUTED
+    assert "No handler is registered for 'cloudwatch.alarm'" in delivery.error
+    seen = []
+    registry.register("cloudwatch.alarm", lambda d: seen.append(d.pk))
+    try:
+        services.delivery_reprocess(actor=administrator, delivery=delivery)
+        assert _state(delivery) == DeliveryState.RECEIVED
+        assert processing.process(delivery.pk) is True
+    finally:
+        registry.unregister("cloudwatch.alarm")
+    assert seen == [delivery.pk] and _state(delivery) == DeliveryState.PROCESSED
+
+
+def test_reprocess_resets_and_is_audited(org, administrator, django_capture_on_commit_callbacks):
+    delivery = _delivery(org, state=DeliveryState.FAILED, attempts=8, error="boom")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delivery_reprocess(actor=administrator, delivery=delivery)
+    delivery.refresh_from_db()
+    # Scheduled on commit and run at once (Huey immediate): no handler for the kind in this test.
+    assert delivery.state == DeliveryState.UNROUTED and delivery.attempts == 1
+    event = AuditEvent.objects.get(object_type="inbox.delivery", object_id=str(delivery.pk))
+    assert event.note == "re-processed" and event.before == {"state": "failed", "attempts": 8}
+
+
+def test_refused_and_in_flight_deliveries_are_not_reprocessed(org, administrator):
+    refused = _delivery(org, state=DeliveryState.REFUSED)
+    with pytest.raises(Conflict, match="never processed"):
+        services.delivery_reprocess(actor=administrator, delivery=refused)
+    in_flight = _delivery(org)
+    processing.claim(in_flight.pk)
+    with pytest.raises(Conflict):
+        services.delivery_reprocess(actor=administrator, delivery=in_flight)
+
+
+def test_billing_staff_may_not_reprocess(org):
+    billing = User.objects.create_user("bill@provider.test", "pw-billing-1", role="billing")
+    delivery = _delivery(org, state=DeliveryState.FAILED)
+    with pytest.raises(PermissionDenied):
+        services.delivery_reprocess(actor=billing, delivery=delivery)
+
+
+def test_retention_purges_old_processed_and_refused_deliveries_only(org, settings):
+    settings.INBOX_RETENTION_DAYS = 30
+    now = timezone.now()
+    old = now - dt.timedelta(days=31)
+    old_processed = _delivery(org, state=DeliveryState.PROCESSED, at=old)
+    old_refused = _delivery(org, state=DeliveryState.REFUSED, at=old)
+    old_unrouted = _delivery(org, state=DeliveryState.UNROUTED, at=old)
+    old_failed = _delivery(org, state=DeliveryState.FAILED, at=old)
+    recent = _delivery(org, state=DeliveryState.PROCESSED, at=now - dt.timedelta(days=29))
+    assert processing.purge(now=now) == 2
+    left = set(Delivery.objects.values_list("pk", flat=True))
+    assert left == {old_unrouted.pk, old_failed.pk, recent.pk}
+    assert not {old_processed.pk, old_refused.pk} & left
+
+
+def test_the_row_exists_after_the_2xx_even_if_processing_fails(
+    client, endpoint, recorded_handler, django_capture_on_commit_callbacks
+):
+    recorded_handler.fail = True
+    _, path = endpoint
+    message = fx.sign(fx.notification())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = fx.post(client, path, message)
+    assert response.status_code == 200
+    delivery = Delivery.objects.get(pk=response.json()["id"])
+    assert delivery.external_id == message["MessageId"] and delivery.verified
+    assert delivery.state == DeliveryState.RECEIVED and delivery.attempts == 1
+    assert delivery.error == "RuntimeError: handler failed on purpose"
+    # Once the handler works, the sweep (after the backoff) processes it.
+    recorded_handler.fail = False
+    later = delivery.next_attempt_at
+    assert processing.sweep(now=later, dispatch=lambda pk, token: processing.process_claimed(pk, token)) == 1
+    assert _state(delivery) == DeliveryState.PROCESSED
+
+
+def test_registering_a_second_handler_for_a_kind_is_refused():
+    registry.register("test.kind", print)
+    try:
+        registry.register("test.kind", print)  # the same again: harmless
+        with pytest.raises(ValueError, match="already registered"):
+            registry.register("test.kind", repr)
+    finally:
+        registry.unregister("test.kind")
+
+
+def test_tasks_are_registered_with_huey():
+    from huey.contrib.djhuey import HUEY
+
+    from opsdesk.inbox import tasks  # noqa: F401
+
+    names = {name.rsplit(".", 1)[-1] for name in HUEY._registry._registry}
+    assert {"process_delivery", "process_claimed_delivery", "inbox_sweep", "inbox_purge"} <= names
