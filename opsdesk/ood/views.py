@@ -280,35 +280,34 @@ def request_deny(request, pk: int):
 # --- engagements (G4) --------------------------------------------------------------------------
 
 
-def _burn_down_context(request, engagement) -> dict[str, Any]:
-    """The burn-down of the month asked for (?month=YYYY-MM; this month by default); a bad month is
-    a form error and this month is shown."""
-    text, error = request.GET.get("month", "").strip(), None
+def _usage_context(request, engagement) -> dict[str, Any]:
+    """The burn-down of the month asked for (?month=YYYY-MM; this month by default), and this
+    month's figures; a bad month is a form error and this month is shown."""
+    text, error, today = request.GET.get("month", "").strip(), None, timezone.localdate()
     try:
-        month = text or timezone.localdate()
-        burn = selectors.burn_down(user=request.user, engagement=engagement, month=month)
+        usage = selectors.engagement_usage(user=request.user, engagement=engagement, month=text or today)
     except ValidationFailed as exc:
         error = exc.errors[0]["message"] if exc.errors else exc.detail
-        burn = selectors.burn_down(user=request.user, engagement=engagement, month=timezone.localdate())
+        usage = selectors.engagement_usage(user=request.user, engagement=engagement, month=today)
     return {
-        "burn": burn,
-        "burn_svg": charts.burn_down_svg(burn),
-        "burn_summary": charts.summary(burn),
+        "burn": usage.burn,
+        "burn_svg": charts.burn_down_svg(usage.burn),
+        "burn_summary": charts.summary(usage.burn),
         "burn_error": error,
         "burn_month_text": text[:20],
+        "figures": usage.figures,
     }
 
 
 def _engagement_context(request, engagement) -> dict[str, Any]:
+    """The engagement page (engagement_page_get): each of its reads is one small query."""
     today = timezone.localdate()
-    figures = selectors.month_figures(user=request.user, month=today, engagement=engagement.pk)
     return {
-        **_burn_down_context(request, engagement),
+        **_usage_context(request, engagement),
         "status_now": engagement.status_on(today),
         "blocks_now": selectors.allocation_in(engagement, today),
         "rate_now": selectors.rate_in_force(engagement.offering, today),
-        "figures": figures[0] if figures else None,
-        "entries": selectors.time_entry_list(user=request.user, engagement=engagement.pk)[:50],
+        "entries": selectors.engagement_time_entries(user=request.user, engagement=engagement),
         "can_log_time": has_permission(request.user, services.LOG_TIME),
         **_modification_context(request, engagement),
         **_start_context(request, engagement),
@@ -364,7 +363,7 @@ ENGAGEMENTS = Pages(
     urls="ood:engagement",
     noun="engagement",
     view_permission=VIEW,
-    get=selectors.engagement_get,
+    get=selectors.engagement_page_get,
     list=selectors.engagement_list,
     filter_form=forms.EngagementFilterForm,
     columns=[
@@ -557,7 +556,7 @@ def _modification_context(request, engagement) -> dict[str, Any]:
     whether the user may ask for a change."""
     return {
         "allocation_months": selectors.allocation_history(engagement),
-        "modifications": selectors.modification_list(user=request.user, engagement=engagement.pk)[:50],
+        "modifications": selectors.engagement_modifications(user=request.user, engagement=engagement),
         "can_modify": has_permission(request.user, services.REQUEST),
     }
 
