@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from opsdesk.core.errors import ValidationFailed
@@ -188,12 +188,13 @@ def time_entry_get(*, user: Any, pk: Any) -> TimeEntry:
     return get_or_not_found(time_entry_list(user=user), pk)
 
 
-def engagement_time_entries(*, user: Any, engagement: Engagement, limit: int = 50) -> list[TimeEntry]:
-    """The engagement page's latest time entries, newest first, with their engineers (the page
-    shows nothing else of them)."""
+def engagement_time_entries(*, user: Any, engagement: Engagement, limit: int = 50) -> list[dict[str, Any]]:
+    """The engagement page's latest time entries, newest first: what the page shows of each (work
+    date, hours, description and the engineer's name), as plain values."""
     require_permission(user, VIEW)
-    qs = TimeEntry.objects.restrict(user).filter(engagement=engagement.pk).select_related("engineer")
-    return list(qs[:limit])
+    qs = TimeEntry.objects.restrict(user).filter(engagement=engagement.pk)
+    fields = ("pk", "work_date", "hours", "description")
+    return list(qs.values(*fields, engineer_name=F("engineer__full_name"))[:limit])
 
 
 @dataclass
