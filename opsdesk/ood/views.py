@@ -16,7 +16,14 @@ from django.views.decorators.http import require_POST
 from opsdesk.core.errors import Conflict, PreconditionFailed, ValidationFailed
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.crud import Pages, bound
-from opsdesk.core.ui.views import STALE_EDIT_MESSAGE, Column, apply_service_errors, require, ui_view
+from opsdesk.core.ui.views import (
+    STALE_EDIT_MESSAGE,
+    Column,
+    apply_service_errors,
+    form_page,
+    require,
+    ui_view,
+)
 from opsdesk.directory.models import NamedContact
 from opsdesk.ood import charts, forms, pdf, selectors, services
 from opsdesk.sla.selectors import deadline_list
@@ -71,27 +78,17 @@ OFFERINGS = Pages(
 @ui_view
 def offering_rate_create(request, pk: int):
     offering = OFFERINGS._writable(request, pk)
-    form = forms.OfferingRateForm(bound(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.offering_rate_create(actor=request.user, offering=offering, **form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Rate added; earlier rates are kept for their months.")
-            return redirect("ood:offering_detail", pk=offering.pk)
-    return render(
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": f"New rate · {offering.name}",
-            "submit_label": "Add rate",
-            "cancel_url": reverse("ood:offering_detail", args=[offering.pk]),
-            "intro": "A rate applies from the first day of a month; each month is charged at the rate then "
-            "in force.",
-        },
-        status=422 if form.errors else 200,
+        forms.OfferingRateForm(bound(request)),
+        lambda data: services.offering_rate_create(actor=request.user, offering=offering, **data),
+        success=lambda _rate: reverse("ood:offering_detail", args=[offering.pk]),
+        message="Rate added; earlier rates are kept for their months.",
+        title=f"New rate · {offering.name}",
+        submit="Add rate",
+        cancel_url=reverse("ood:offering_detail", args=[offering.pk]),
+        intro="A rate applies from the first day of a month; each month is charged at the rate then "
+        "in force.",
     )
 
 
@@ -184,12 +181,11 @@ def request_create(request):
         else:
             messages.success(request, f"Request {created.reference} submitted; it will be reviewed.")
             return redirect("ood:request_detail", pk=created.pk)
-    status = 422 if request.method == "POST" else 200
+    # Shown again with its errors as the kit's form pages are (core.ui.views.form_page): 200.
     return render(
         request,
         "ood/requests/form.html",
         {"form": form, "lines": lines, "title": "Request Operations on Demand"},
-        status=status,
     )
 
 
@@ -204,7 +200,7 @@ def _review_forms(request, obj, approve=None, deny=None) -> dict[str, Any]:
     }
 
 
-def _render_request(request, obj, status=200, **review) -> Any:
+def _render_request(request, obj, **review) -> Any:
     engagements = obj.lines.none()
     if obj.is_decided:
         engagements = selectors.engagement_list(user=request.user).filter(line__request=obj)
@@ -214,7 +210,7 @@ def _render_request(request, obj, status=200, **review) -> Any:
         "history_url": reverse("ood:request_history", args=[obj.pk]),
         **_review_forms(request, obj, **review),
     }
-    return render(request, "ood/requests/detail.html", context, status=status)
+    return render(request, "ood/requests/detail.html", context)
 
 
 @ui_view
@@ -246,7 +242,7 @@ def _decide(request, pk: int, *, form_class, action, key: str):
         else:
             messages.success(request, f"{decided.reference} {decided.get_state_display().lower()}.")
             return redirect("ood:request_detail", pk=obj.pk)
-    return _render_request(request, obj, status=422, **{key: form})
+    return _render_request(request, obj, **{key: form})
 
 
 @require_POST
@@ -284,35 +280,34 @@ def request_deny(request, pk: int):
 # --- engagements (G4) --------------------------------------------------------------------------
 
 
-def _burn_down_context(request, engagement) -> dict[str, Any]:
-    """The burn-down of the month asked for (?month=YYYY-MM; this month by default); a bad month is
-    a form error and this month is shown."""
-    text, error = request.GET.get("month", "").strip(), None
+def _usage_context(request, engagement) -> dict[str, Any]:
+    """The burn-down of the month asked for (?month=YYYY-MM; this month by default), and this
+    month's figures; a bad month is a form error and this month is shown."""
+    text, error, today = request.GET.get("month", "").strip(), None, timezone.localdate()
     try:
-        month = text or timezone.localdate()
-        burn = selectors.burn_down(user=request.user, engagement=engagement, month=month)
+        usage = selectors.engagement_usage(user=request.user, engagement=engagement, month=text or today)
     except ValidationFailed as exc:
         error = exc.errors[0]["message"] if exc.errors else exc.detail
-        burn = selectors.burn_down(user=request.user, engagement=engagement, month=timezone.localdate())
+        usage = selectors.engagement_usage(user=request.user, engagement=engagement, month=today)
     return {
-        "burn": burn,
-        "burn_svg": charts.burn_down_svg(burn),
-        "burn_summary": charts.summary(burn),
+        "burn": usage.burn,
+        "burn_svg": charts.burn_down_svg(usage.burn),
+        "burn_summary": charts.summary(usage.burn),
         "burn_error": error,
         "burn_month_text": text[:20],
+        "figures": usage.figures,
     }
 
 
 def _engagement_context(request, engagement) -> dict[str, Any]:
+    """The engagement page (engagement_page_get): each of its reads is one small query."""
     today = timezone.localdate()
-    figures = selectors.month_figures(user=request.user, month=today, engagement=engagement.pk)
     return {
-        **_burn_down_context(request, engagement),
+        **_usage_context(request, engagement),
         "status_now": engagement.status_on(today),
         "blocks_now": selectors.allocation_in(engagement, today),
         "rate_now": selectors.rate_in_force(engagement.offering, today),
-        "figures": figures[0] if figures else None,
-        "entries": selectors.time_entry_list(user=request.user, engagement=engagement.pk)[:50],
+        "entries": selectors.engagement_time_entries(user=request.user, engagement=engagement),
         "can_log_time": has_permission(request.user, services.LOG_TIME),
         **_modification_context(request, engagement),
         **_start_context(request, engagement),
@@ -368,7 +363,7 @@ ENGAGEMENTS = Pages(
     urls="ood:engagement",
     noun="engagement",
     view_permission=VIEW,
-    get=selectors.engagement_get,
+    get=selectors.engagement_page_get,
     list=selectors.engagement_list,
     filter_form=forms.EngagementFilterForm,
     columns=[
@@ -426,27 +421,18 @@ def time_entry_create(request, pk: int):
     require(request.user, VIEW)
     engagement = selectors.engagement_get(user=request.user, pk=pk)
     require(request.user, services.LOG_TIME)
-    form = forms.TimeEntryForm(bound(request), initial={"work_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.time_entry_create(actor=request.user, engagement=engagement, **form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, "Time logged.")
-            return redirect("ood:engagement_detail", pk=engagement.pk)
-    return render(
+    detail = reverse("ood:engagement_detail", args=[engagement.pk])
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": f"Log time · {engagement}",
-            "submit_label": "Log time",
-            "cancel_url": reverse("ood:engagement_detail", args=[engagement.pk]),
-            "intro": "Hours in quarter hours; they count in the work date's month. A closed (invoiced) "
-            "month takes no more time.",
-        },
-        status=422 if form.errors else 200,
+        forms.TimeEntryForm(bound(request), initial={"work_date": timezone.localdate()}),
+        lambda data: services.time_entry_create(actor=request.user, engagement=engagement, **data),
+        success=lambda _entry: detail,
+        message="Time logged.",
+        title=f"Log time · {engagement}",
+        submit="Log time",
+        cancel_url=detail,
+        intro="Hours in quarter hours; they count in the work date's month. A closed (invoiced) month "
+        "takes no more time.",
     )
 
 
@@ -570,7 +556,7 @@ def _modification_context(request, engagement) -> dict[str, Any]:
     whether the user may ask for a change."""
     return {
         "allocation_months": selectors.allocation_history(engagement),
-        "modifications": selectors.modification_list(user=request.user, engagement=engagement.pk)[:50],
+        "modifications": selectors.engagement_modifications(user=request.user, engagement=engagement),
         "can_modify": has_permission(request.user, services.REQUEST),
     }
 
@@ -619,46 +605,40 @@ def modification_create(request, pk: int):
     form = forms.ModificationForm(
         bound(request), initial=initial, contacts=_engagement_contacts(request.user, engagement)
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.modification_create(
-                actor=request.user,
-                engagement=engagement,
-                requested_date=data["requested_date"],
-                blocks=data["blocks"] or None,
-                end=data["end"],
-                add_accounts=data["add_accounts"],
-                remove_accounts=data["remove_accounts"],
-                follows=data["follows"],
-                contact=data.get("contact"),
-                notes=data["notes"],
-            )
-        except ValidationFailed as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, f"Modification {created.reference} submitted; it will be reviewed.")
-            return redirect("ood:modification_detail", pk=created.pk)
     current = engagement.blocks_in(timezone.localdate()) or max(
         (a.blocks for a in engagement.allocations.all()), default=0
     )
-    return render(
+
+    def create(data):
+        return services.modification_create(
+            actor=request.user,
+            engagement=engagement,
+            requested_date=data["requested_date"],
+            blocks=data["blocks"] or None,
+            end=data["end"],
+            add_accounts=data["add_accounts"],
+            remove_accounts=data["remove_accounts"],
+            follows=data["follows"],
+            contact=data.get("contact"),
+            notes=data["notes"],
+        )
+
+    return form_page(
         request,
-        "core/form.html",
-        {
-            "form": form,
-            "title": f"Request a change · {engagement}",
-            "submit_label": "Submit the change",
-            "cancel_url": reverse("ood:engagement_detail", args=[engagement.pk]),
-            "intro": f"Now {current} block{'s' if current != 1 else ''} a month. Name the changes: new "
-            "blocks a month, accounts to add or remove on the same request line, or the end of the "
-            "engagement. An operations reviewer approves it or asks for scoping with your CSDM.",
-        },
-        status=422 if form.errors else 200,
+        form,
+        create,
+        success=lambda created: reverse("ood:modification_detail", args=[created.pk]),
+        message=lambda created: f"Modification {created.reference} submitted; it will be reviewed.",
+        title=f"Request a change · {engagement}",
+        submit="Submit the change",
+        cancel_url=reverse("ood:engagement_detail", args=[engagement.pk]),
+        intro=f"Now {current} block{'s' if current != 1 else ''} a month. Name the changes: new "
+        "blocks a month, accounts to add or remove on the same request line, or the end of the "
+        "engagement. An operations reviewer approves it or asks for scoping with your CSDM.",
     )
 
 
-def _render_modification(request, obj, status=200, form=None) -> Any:
+def _render_modification(request, obj, form=None) -> Any:
     decidable = not obj.is_decided and services.can_review(request.user)
     context = {
         "modification": obj,
@@ -669,7 +649,7 @@ def _render_modification(request, obj, status=200, form=None) -> Any:
         "can_follow_up": obj.state == "scoping_required" and has_permission(request.user, services.REQUEST),
         "allocations": obj.allocations.select_related("engagement__account").order_by("engagement__pk"),
     }
-    return render(request, "ood/modifications/detail.html", context, status=status)
+    return render(request, "ood/modifications/detail.html", context)
 
 
 @ui_view
@@ -700,7 +680,7 @@ def _decide_modification(request, pk: int, service) -> Any:
         else:
             messages.success(request, f"{decided.reference} {decided.get_state_display().lower()}.")
             return redirect("ood:modification_detail", pk=obj.pk)
-    return _render_modification(request, obj, status=422, form=form)
+    return _render_modification(request, obj, form=form)
 
 
 @require_POST

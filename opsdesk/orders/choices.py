@@ -16,6 +16,9 @@ class OrderState(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+#: The owner type of an order's deadline (sla.Deadline.owner_type).
+DEADLINE_OWNER = "order"
+
 #: The order board's columns, left to right (cancelled orders are not on the board).
 PIPELINE = [s for s in OrderState if s != OrderState.CANCELLED]
 #: Orders that are finished: no step applies to them any more.

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from opsdesk.core import humanize
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
-from opsdesk.orders.choices import PIPELINE, OrderState
+from opsdesk.orders.choices import DEADLINE_OWNER, PIPELINE, OrderState
 from opsdesk.orders.models import Order, OrderEvent, Quote
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.selectors import warning_instant
 
 VIEW = "orders.view"
 #: The states in which an order waits for acceptance against its 3-working-day deadline.
@@ -22,6 +24,12 @@ AWAITING_ACCEPTANCE = (OrderState.RECEIVED, OrderState.VALIDATED)
 
 def overdue_q(*, now: dt.datetime) -> Q:
     return Q(state__in=AWAITING_ACCEPTANCE, acceptance_due_at__lt=now)
+
+
+def due_soon_q(*, now: dt.datetime) -> Q:
+    """Waiting for acceptance, past the acceptance deadline's warning instant (B6: the policy's
+    warning fraction of the 3 working days) and not yet overdue; on order_list's rows."""
+    return Q(state__in=AWAITING_ACCEPTANCE, acceptance_warn_at__lte=now, acceptance_due_at__gte=now)
 
 
 def order_list(
@@ -35,10 +43,17 @@ def order_list(
 ) -> QuerySet:
     if not has_permission(user, VIEW):
         return Order.objects.none()
+    # The acceptance deadline's warning instant (sla): internal (B6), so provider staff only.
+    warn_at = (
+        warning_instant(owner_type=DEADLINE_OWNER, kind=DeadlineKind.ORDER_ACCEPTANCE)
+        if getattr(user, "is_provider_staff", False)
+        else Value(None, output_field=DateTimeField())
+    )
     qs = (
         Order.objects.restrict(user)
         .select_related("organisation", "solution_architect", "project_manager", "order_contact")
         .prefetch_related("lines")
+        .annotate(acceptance_warn_at=warn_at)
     )
     qs = narrowed(qs, state=state, organisation_id=organisation)
     if q:
@@ -75,7 +90,7 @@ def order_get(*, user: Any, pk: Any) -> Order:
 
 def order_pipeline(*, user: Any, organisation: int | None = None) -> list[dict[str, Any]]:
     """The order board: one column per state of the lifecycle, oldest first, with the overdue ones
-    marked (H1)."""
+    marked (H1), and for staff those due soon."""
     now = timezone.now()
     orders = list(
         order_list(user=user, organisation=organisation)
@@ -87,6 +102,7 @@ def order_pipeline(*, user: Any, organisation: int | None = None) -> list[dict[s
         cards = [o for o in orders if o.state == state]
         for card in cards:
             card.is_overdue = is_overdue(card, now=now)
+            card.is_due_soon = is_due_soon(card, now=now)
         columns.append({"state": state.value, "label": state.label, "orders": cards})
     return columns
 
@@ -96,6 +112,18 @@ def is_overdue(order: Order, *, now: dt.datetime) -> bool:
         order.state in AWAITING_ACCEPTANCE
         and order.acceptance_due_at is not None
         and order.acceptance_due_at < now
+    )
+
+
+def is_due_soon(order: Order, *, now: dt.datetime) -> bool:
+    """Amber (due_soon_q, for one order of order_list): past the acceptance deadline's warning
+    instant, not yet overdue. Never for a customer (the warning is internal)."""
+    warn_at = getattr(order, "acceptance_warn_at", None)
+    return (
+        order.state in AWAITING_ACCEPTANCE
+        and order.acceptance_due_at is not None
+        and warn_at is not None
+        and warn_at <= now <= order.acceptance_due_at
     )
 
 

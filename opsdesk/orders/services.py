@@ -28,7 +28,14 @@ from opsdesk.directory import services as directory
 from opsdesk.directory.choices import Environment, OnboardingState
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Service, User
 from opsdesk.notifications.services import notification_enqueue
-from opsdesk.orders.choices import CURRENCIES, STEP_FROM, STEP_LABELS, OrderState, QuoteCategory
+from opsdesk.orders.choices import (
+    CURRENCIES,
+    DEADLINE_OWNER,
+    STEP_FROM,
+    STEP_LABELS,
+    OrderState,
+    QuoteCategory,
+)
 from opsdesk.orders.models import Order, OrderEvent, OrderReferenceCounter, Quote, QuoteLine
 from opsdesk.sla.choices import DeadlineKind
 from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_set, deadlines_close
@@ -42,8 +49,6 @@ ENQUIRE = "orders.enquire"
 
 #: H1: "the Order Management team will process the order within 3 working days".
 ACCEPTANCE_WORKING_DAYS = 3
-#: The owner type of an order's deadline (sla.Deadline.owner_type).
-DEADLINE_OWNER = "order"
 MAX_QUOTE_LINES = 50
 #: How long a quote may be accepted, unless the quote says otherwise (days, from the day it is sent).
 QUOTE_VALID_DAYS = 30

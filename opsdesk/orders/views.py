@@ -135,7 +135,7 @@ ORDERS = Pages(
     default_sort="-created",
     title="Orders",
     subtitle="From enquiry to service enablement; an order waiting past its 3-working-day acceptance "
-    "deadline is overdue.",
+    "deadline is overdue, and for staff one past the deadline's warning point is due soon.",
     create_label="New enquiry",
     table_template="orders/_table.html",
     list_template="orders/list.html",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from opsdesk.calendars.services import business_calendar
@@ -46,6 +46,14 @@ def deadline_status(deadline: Deadline, *, now: dt.datetime, internal: bool = Tr
     if internal and deadline.warn_at is not None and now >= deadline.warn_at:
         return "warning"
     return "running"
+
+
+def warning_instant(*, owner_type: str, kind: str) -> Subquery:
+    """Each owner's warning instant (B6) of its deadline of `kind`, as an expression to annotate the
+    owners' own rows with (their primary key is the deadline's owner_id): one indexed lookup a row.
+    Internal (INTERNAL_FIELDS): annotate it for provider staff only."""
+    rows = Deadline.objects.filter(owner_type=owner_type, owner_id=OuterRef("pk"), kind=kind)
+    return Subquery(rows.values("warn_at")[:1])
 
 
 def deadline_remaining(deadline: Deadline, *, now: dt.datetime) -> int | None:

@@ -401,7 +401,7 @@ def test_an_engineer_logs_time_on_the_engagement_page(world, engagement):
     bad = engineer.post(
         url, {"work_date": f"{TODAY + dt.timedelta(days=2)}", "hours": "1", "description": "x"}
     )
-    assert bad.status_code == 422 and "in the future" in bad.content.decode()
+    assert bad.status_code == 200 and "in the future" in bad.content.decode()
     done = engineer.post(
         url, {"work_date": f"{TODAY}", "hours": "3.25", "description": "Node group upgrade."}
     )

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from opsdesk.core.roles import Role
-from opsdesk.ood import charts, selectors, services
+from opsdesk.ood import charts, rules, selectors, services
 from opsdesk.ood.models import Engagement
 from opsdesk.ood.tests.conftest import login
 from opsdesk.ood.tests.test_billing import _started
@@ -92,3 +93,47 @@ def test_a_bad_month_is_a_form_error_and_another_tenant_sees_nothing(world, enga
     assert (
         login(world["customer_b"]).get(f"/ood/engagements/{engagement.pk}/?month=2026-11").status_code == 404
     )
+
+
+def test_the_engagement_page_reads_the_same_queries_however_many_entries_and_changes(world, engagement):
+    """The engagement page (with its burn-down, this month's figures, its last 50 time entries, its
+    changes and its allocation history) reads a fixed number of queries: more time entries and more
+    modifications cost none."""
+    client = login(world["operations_reviewer"])
+    url = f"/ood/engagements/{engagement.pk}/?month=2026-11"
+    today = timezone.localdate()
+
+    def page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(ctx.captured_queries), response.content.decode()
+
+    def change(blocks: int):
+        """A new allocation from a month of its own (3, 4, … months ahead), approved."""
+        requested = rules.first_of_month_after(today.replace(day=1), blocks)
+        modification = services.modification_create(
+            actor=world["customer_a"], engagement=engagement, requested_date=requested, blocks=blocks
+        )
+        return services.modification_approve(actor=world["operations_reviewer"], modification=modification)
+
+    _log(world, engagement, NOVEMBER.replace(day=2), "1")
+    change(3)
+    client.get(url)  # what a first request caches
+    few, body = page()
+    assert body.count("<td>Work.</td>") == 1 and "MOD-" in body
+
+    for n in range(60):
+        _log(world, engagement, NOVEMBER.replace(day=1 + n % 30), "0.25")
+    for n in range(today.day):
+        _log(world, engagement, today.replace(day=1 + n), "0.5")
+    for blocks in (4, 5, 6):
+        change(blocks)
+    many, body = page()
+    assert many == few
+    assert body.count("<td>Work.</td>") == 50  # the latest 50 entries, as before
+    assert body.count('href="/ood/modifications/') >= 4
+    assert f"{Decimal('0.5') * today.day:.2f} of " in body  # this month's figures
+
+    kick_off = body.split('data-testid="kick-off"')[1].split("</p>")[0]
+    assert f"engineer {world[Role.ENGINEER].full_name}" in kick_off  # the first time logged started it

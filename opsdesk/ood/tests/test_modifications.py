@@ -486,9 +486,9 @@ def test_a_customer_requests_a_change_from_the_engagement_page(world, engagement
     form_url = reverse("ood:modification_create", args=[engagement.pk])
     today = f"{timezone.localdate():%Y-%m-%d}"
     refused = client.post(form_url, {"requested_date": today, "blocks": "0"})
-    assert refused.status_code == 422 and "not a whole number of blocks" in refused.content.decode()
+    assert refused.status_code == 200 and "not a whole number of blocks" in refused.content.decode()
     refused = client.post(form_url, {"requested_date": today, "add_accounts": "222222222202"})
-    assert refused.status_code == 422 and "belongs to another organisation" in refused.content.decode()
+    assert refused.status_code == 200 and "belongs to another organisation" in refused.content.decode()
     assert Modification.objects.count() == 0
     done = client.post(form_url, {"requested_date": today, "blocks": "3", "notes": "Peak season."})
     modification = Modification.objects.get()
@@ -510,7 +510,7 @@ def test_the_reviewer_decides_on_the_modification_page(world, engagement):
         reverse("ood:modification_deny", args=[modification.pk]),
         {"version": modification.version, "reason": ""},
     )
-    assert no_reason.status_code == 422 and "Say why" in no_reason.content.decode()
+    assert no_reason.status_code == 200 and "Say why" in no_reason.content.decode()
     scoped = client.post(
         reverse("ood:modification_scoping", args=[modification.pk]),
         {"version": modification.version, "reason": "Scope with the CSDM."},

@@ -1,5 +1,6 @@
 """Template helpers of orders: an order's overdue flag (H1: past its 3-working-day acceptance
-deadline) and the staff desk's "orders awaiting acceptance" panel."""
+deadline) and its due-soon flag (past that deadline's warning instant), and the staff desk's "orders
+awaiting acceptance" panel."""
 
 from __future__ import annotations
 
@@ -20,6 +21,12 @@ def order_overdue(order) -> bool:
 
 
 @register.filter
+def order_due_soon(order) -> bool:
+    """Amber: past the acceptance deadline's warning instant, not yet overdue (staff only)."""
+    return selectors.is_due_soon(order, now=timezone.now())
+
+
+@register.filter
 def quote_expired(order) -> bool:
     """The order's current quote is past its valid-until day (H1): it can no longer be accepted."""
     quote = order.current_quote
@@ -29,7 +36,7 @@ def quote_expired(order) -> bool:
 @register.inclusion_tag("orders/_desk.html")
 def orders_desk(user):
     """The staff desk's panel: valid orders waiting for acceptance, earliest due first, overdue ones
-    highlighted, with the count of each."""
+    highlighted in red and those due soon in amber, with the count of each."""
     if not has_permission(user, selectors.VIEW) or not getattr(user, "is_provider_staff", False):
         return {"visible": False}
     now = timezone.now()
@@ -37,11 +44,13 @@ def orders_desk(user):
     rows = list(waiting[:DESK_ROWS])
     for order in rows:
         order.is_overdue = selectors.is_overdue(order, now=now)
+        order.is_due_soon = selectors.is_due_soon(order, now=now)
     return {
         "visible": True,
         "orders": rows,
         "waiting": waiting.count(),
         "overdue": waiting.filter(acceptance_due_at__lt=now).count(),
+        "due_soon": waiting.filter(selectors.due_soon_q(now=now)).count(),
         "now": now,
     }
 

@@ -9,10 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from opsdesk.orders.choices import OrderState
+from opsdesk.orders.choices import DEADLINE_OWNER, OrderState
 from opsdesk.orders.models import Order
 from opsdesk.orders.tests.conftest import client_for
 from opsdesk.orders.tests.factory import good_form, order_at
+from opsdesk.sla.choices import DeadlineKind
+from opsdesk.sla.models import Deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +171,50 @@ def test_the_customer_home_lists_their_open_orders_quote_first(world):
     assert 'data-testid="your-orders"' in page and "Quote to accept" in page
     assert page.index("Quote waiting") < page.index("Early enquiry")
     assert "Other tenant quote" not in page
+
+
+def _due_soon(world, tag="a", title="Due soon order"):
+    """A valid order past its acceptance deadline's warning instant, two hours before it is due."""
+    order = order_at(world, tag, OrderState.VALIDATED, title=title)
+    now = timezone.now()
+    deadline = Deadline.objects.get(
+        owner_type=DEADLINE_OWNER, owner_id=order.pk, kind=DeadlineKind.ORDER_ACCEPTANCE
+    )
+    assert deadline.warn_at < deadline.due_at  # the policy's warning fraction of the 3 working days
+    Deadline.objects.filter(pk=deadline.pk).update(
+        warn_at=now - dt.timedelta(hours=1), due_at=now + dt.timedelta(hours=2)
+    )
+    Order.objects.filter(pk=order.pk).update(acceptance_due_at=now + dt.timedelta(hours=2))
+    return order
+
+
+def test_an_order_past_its_warning_instant_is_due_soon_in_amber_for_staff(world, manager):
+    _overdue(world)
+    soon = _due_soon(world)
+    calm = order_at(world, "b", OrderState.VALIDATED, title="Calm order")  # warning days away
+    staff = client_for(manager)
+    page = staff.get(reverse("orders:order_list")).content.decode()
+    titles = ("Overdue order", "Due soon order", "Calm order")
+    rows = {title: page.split(title)[1].split("</tr>")[0] for title in titles}
+    assert 'data-testid="due-soon"' in rows["Due soon order"] and 'badge-warn' in rows["Due soon order"]
+    assert 'data-testid="overdue"' in rows["Overdue order"] and "due-soon" not in rows["Overdue order"]
+    assert "due-soon" not in rows["Calm order"] and 'data-testid="overdue"' not in rows["Calm order"]
+    desk = staff.get(reverse("web:home")).content.decode()
+    assert "1 overdue" in desk and 'data-testid="orders-due-soon">1 due soon' in desk
+    assert desk.count('data-testid="order-due-soon-row"') == 1
+    board = staff.get(reverse("orders:order_board")).content.decode()
+    assert "order-card due-soon" in board and "order-card overdue" in board
+    assert board.count("order-card due-soon") == 1
+
+    # Past its due time the same order is overdue (red), no longer due soon.
+    Order.objects.filter(pk=soon.pk).update(acceptance_due_at=timezone.now() - dt.timedelta(minutes=1))
+    page = staff.get(reverse("orders:order_list")).content.decode()
+    assert 'data-testid="due-soon"' not in page and page.count('data-testid="overdue"') == 2
+    assert calm.pk  # still waiting, neither
+
+
+def test_a_customer_is_not_shown_the_internal_warning(world):
+    _due_soon(world)
+    customer = client_for(world["customer_a"])
+    page = customer.get(reverse("orders:order_list")).content.decode()
+    assert "Due soon order" in page and "due-soon" not in page and "Due soon</span>" not in page
