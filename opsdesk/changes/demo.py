@@ -21,6 +21,12 @@ from opsdesk.changes import services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import ApprovedPipeline, Change, StandardChange
 from opsdesk.core.roles import Role
+from opsdesk.directory import services as directory
+from opsdesk.directory.demo import DEMO_PASSWORD
+from opsdesk.directory.models import NamedContact, User
+
+#: Northwind's second change approver (the browser flow: one asks, the other approves).
+CAB_EMAIL = "change@northwind.example"
 
 CATALOGUE = (
     (
@@ -97,6 +103,33 @@ def build_changes(demo: Any) -> None:
     ethan = demo.customers.get("cto@fabrikam.example")
     if None in (northwind, contoso, fabrikam, olivia, daniel, ethan):
         return
+    # D5: a second authorised change approver at Northwind, so one can approve what the other asked.
+    cab = demo.ensure(
+        NamedContact.objects.filter(organisation=northwind, email=CAB_EMAIL).first(),
+        lambda: directory.contact_create(
+            actor=demo.admin,
+            organisation=northwind,
+            name="Amelia Grant",
+            email=CAB_EMAIL,
+            phone="+44 20 7946 0150",
+            job_title="Change Advisory Board chair",
+            availability_in_hours="Mon–Fri 09:00–17:00",
+            gdpr_consent=True,
+            gdpr_consent_method="signed onboarding form",
+            is_change_approver=True,
+        ),
+    )
+    demo.customers[CAB_EMAIL] = demo.ensure(
+        User.objects.filter(email=CAB_EMAIL).first(),
+        lambda: directory.user_create(
+            actor=demo.admin,
+            email=CAB_EMAIL,
+            full_name="Amelia Grant",
+            role=Role.CUSTOMER,
+            password=DEMO_PASSWORD,
+            contact=cab,
+        ),
+    )
     iam = StandardChange.objects.get(name=CATALOGUE[0][0])
     scale = StandardChange.objects.get(name=CATALOGUE[1][0])
     soon = timezone.now() + dt.timedelta(days=14)
