@@ -1106,8 +1106,15 @@ def change_schedule(
                 "reason", f"Change {locked} already has an agreed window: say why it is rescheduled."
             )
         contact = _contact(locked.organisation, agreed_with, "agreed_with")
-        if contact is None:
-            contact = locked.authoriser or locked.requester_contact
+        if contact is None:  # the nominated approver, else the customer's approver who approved it
+            approved = (
+                locked.approvals.filter(side=ApprovalSide.CUSTOMER, decision=Decision.APPROVED)
+                .select_related("contact")
+                .order_by("-at", "-pk")
+                .first()
+            )
+            approver = approved.contact if approved else None
+            contact = locked.authoriser or approver or locked.requester_contact
         extra_hours = out_of_hours(locked.organisation, starts_at, ends_at)
         if locked.window_id is not None:
             ChangeWindow.objects.filter(pk=locked.window_id).update(

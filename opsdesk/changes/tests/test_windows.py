@@ -72,6 +72,8 @@ def test_a_level_2_change_is_scheduled_after_approval_and_needs_its_window_to_be
     window = _reload(change).window
     assert (window.starts_at, window.ends_at) == (start, end)
     assert window.agreed_by == world["engineer"] and window.agreed_at
+    # agreed with the customer's approver who approved it (the requester cannot approve their own)
+    assert window.agreed_with == world["approver2_contact_a"]
     event = ChangeEvent.objects.filter(change=change).last()
     assert event.actor == world["engineer"] and "Window agreed" in event.note
     change = services.change_transition(
