@@ -117,6 +117,7 @@ def build_changes(demo: Any) -> None:
             gdpr_consent=True,
             gdpr_consent_method="signed onboarding form",
             is_change_approver=True,
+            last_verified_at=timezone.now(),
         ),
     )
     demo.customers[CAB_EMAIL] = demo.ensure(
