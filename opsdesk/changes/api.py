@@ -1,4 +1,4 @@
-"""Change endpoints (D1–D5, L3). Thin: parse, call one selector or service, answer. Each step is a
+"""Change endpoints (D1–D6, L3). Thin: parse, call one selector or service, answer. Each step is a
 POST on the change that honours If-Match; a step the change's level and state do not allow answers
 409 naming the state; an RFC from a contact who is not an authorised change approver, or an
 approval by the change's own requester, 403 naming the problem."""
@@ -12,10 +12,12 @@ from opsdesk.changes import schemas, selectors, services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.schemas import (
     ChangeApproveIn,
+    ChangeHaltIn,
     ChangeOut,
     ChangePriorityIn,
     ChangeRejectIn,
     ChangeReviewIn,
+    ChangeScheduleIn,
     ChangeTransitionIn,
     ChangeWithdrawIn,
 )
@@ -87,6 +89,8 @@ step("reject", "change_reject", ChangeRejectIn, "reason", "contact")
 step("priority", "change_set_priority", ChangePriorityIn, "priority", "caller", "called_at", "note")
 step("review", "change_review", ChangeReviewIn, "notes")
 step("withdraw", "change_withdraw", ChangeWithdrawIn, "reason")
+step("schedule", "change_schedule", ChangeScheduleIn, "starts_at", "ends_at", "agreed_with", "note", "reason")
+step("halt", "change_halt", ChangeHaltIn, "reason")
 
 
 @router.get("/changes/{change_id}/deadlines", response={200: DeadlinesOut, **ERRORS}, exclude_unset=True)

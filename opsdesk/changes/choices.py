@@ -12,7 +12,13 @@ class ChangeLevel(models.IntegerChoices):
 
 class ChangeState(models.TextChoices):
     """D4: the ten steps of a level-2 change, each the state the change is in while that step is
-    done; plus consultation (a rejected approval, D5) and withdrawn."""
+    done; plus consultation (a rejected approval, D5) and withdrawn.
+
+    D3/D6 add two: `scheduled`, the step between approval and implementation in which the schedule
+    is agreed with the customer (a level-2 change arrives there on approval and leaves for
+    implementation only with an agreed window; a level-1 or -3 change may be scheduled too, and a
+    halted one of any level comes back there when rescheduled); and `halted`, implementation stopped
+    because it ran past its window or deviated from plan, until it is rescheduled or withdrawn."""
 
     CONFIRM_NEED = "confirm_need", "Confirm need"
     IDENTIFY = "identify", "Identify what changes"
@@ -20,9 +26,11 @@ class ChangeState(models.TextChoices):
     ENGAGEMENT = "engagement", "Identify who is engaged"
     PLANNING = "planning", "Plan and document"
     APPROVAL = "approval", "Approval"
+    SCHEDULED = "scheduled", "Schedule"
     CONSULTATION = "consultation", "Consultation (rejected)"
     IMPLEMENTATION = "implementation", "Implement"
     TESTING = "testing", "Test"
+    HALTED = "halted", "Halted"
     CLOSED = "closed", "Closed"
     REVIEWED = "reviewed", "Reviewed"
     WITHDRAWN = "withdrawn", "Withdrawn"
@@ -71,12 +79,14 @@ _L2_STEPS = {
     ChangeState.ENGAGEMENT: (ChangeState.PLANNING,),
     ChangeState.PLANNING: (ChangeState.APPROVAL,),
     ChangeState.CONSULTATION: (ChangeState.PLANNING, ChangeState.APPROVAL),
+    ChangeState.SCHEDULED: (ChangeState.IMPLEMENTATION,),
     ChangeState.IMPLEMENTATION: (ChangeState.TESTING,),
     ChangeState.TESTING: (ChangeState.CLOSED, ChangeState.IMPLEMENTATION),
     ChangeState.CLOSED: (ChangeState.REVIEWED,),
 }
 _SHORT_STEPS = {
     ChangeState.CONSULTATION: (ChangeState.APPROVAL,),
+    ChangeState.SCHEDULED: (ChangeState.IMPLEMENTATION,),
     ChangeState.IMPLEMENTATION: (ChangeState.TESTING,),
     ChangeState.TESTING: (ChangeState.CLOSED, ChangeState.IMPLEMENTATION),
     ChangeState.CLOSED: (ChangeState.REVIEWED,),
@@ -88,5 +98,16 @@ TRANSITIONS: dict[int, dict[str, tuple[str, ...]]] = {
 }
 #: No step applies any more (a post-change review may still be recorded on a closed change).
 FINAL_STATES = frozenset({ChangeState.REVIEWED, ChangeState.WITHDRAWN})
+#: D6: where the agreed window is set. A level-2 change is scheduled after approval (its schedule is
+#: agreed with the customer), a level-1 or -3 change once approved and before its work is under way
+#: (it may be scheduled while still waiting for its one approval); a halted one is rescheduled.
+_SHORT_SCHEDULABLE = frozenset({ChangeState.APPROVAL, ChangeState.SCHEDULED, ChangeState.IMPLEMENTATION})
+SCHEDULABLE = {
+    ChangeLevel.STANDARD: _SHORT_SCHEDULABLE,
+    ChangeLevel.PLANNED: frozenset({ChangeState.SCHEDULED}),
+    ChangeLevel.EMERGENCY: _SHORT_SCHEDULABLE,
+}
+#: D6: work under way, halted when it runs past its window or deviates from plan.
+UNDER_WAY = frozenset({ChangeState.IMPLEMENTATION, ChangeState.TESTING})
 #: The change board's columns, left to right (withdrawn changes are not on it).
 BOARD = [s for s in ChangeState if s != ChangeState.WITHDRAWN]

@@ -2,20 +2,31 @@
 standard changes with runbooks, an approved pipeline, and changes at each level and at the steps a
 change manager meets — a standard change waiting for the service desk and one confirmed, level-2
 changes in planning, waiting for the customer's approver, rejected back to consultation and closed
-with a post-change review, and an emergency tied to an incident. Idempotent by title; every step
+with a post-change review, and an emergency tied to an incident; and agreed windows (D6): one in
+core hours, one overlapping it on the same service (flagged), one at night (chargeable) and one
+halted. Idempotent by title; every step
 goes through the change services as the people who would take it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.services import business_calendar
 from opsdesk.changes import services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import ApprovedPipeline, Change, StandardChange
 from opsdesk.core.roles import Role
+from opsdesk.directory import services as directory
+from opsdesk.directory.demo import DEMO_PASSWORD
+from opsdesk.directory.models import NamedContact, User
+
+#: Northwind's second change approver (the browser flow: one asks, the other approves).
+CAB_EMAIL = "change@northwind.example"
 
 CATALOGUE = (
     (
@@ -92,9 +103,46 @@ def build_changes(demo: Any) -> None:
     ethan = demo.customers.get("cto@fabrikam.example")
     if None in (northwind, contoso, fabrikam, olivia, daniel, ethan):
         return
+    # D5: a second authorised change approver at Northwind, so one can approve what the other asked.
+    cab = demo.ensure(
+        NamedContact.objects.filter(organisation=northwind, email=CAB_EMAIL).first(),
+        lambda: directory.contact_create(
+            actor=demo.admin,
+            organisation=northwind,
+            name="Amelia Grant",
+            email=CAB_EMAIL,
+            phone="+44 20 7946 0150",
+            job_title="Change Advisory Board chair",
+            availability_in_hours="Mon–Fri 09:00–17:00",
+            gdpr_consent=True,
+            gdpr_consent_method="signed onboarding form",
+            is_change_approver=True,
+            last_verified_at=timezone.now(),
+        ),
+    )
+    demo.customers[CAB_EMAIL] = demo.ensure(
+        User.objects.filter(email=CAB_EMAIL).first(),
+        lambda: directory.user_create(
+            actor=demo.admin,
+            email=CAB_EMAIL,
+            full_name="Amelia Grant",
+            role=Role.CUSTOMER,
+            password=DEMO_PASSWORD,
+            contact=cab,
+        ),
+    )
     iam = StandardChange.objects.get(name=CATALOGUE[0][0])
     scale = StandardChange.objects.get(name=CATALOGUE[1][0])
     soon = timezone.now() + dt.timedelta(days=14)
+    zone = ZoneInfo("Europe/London")
+
+    def weekday(days: int, hour: int) -> dt.datetime:
+        """`hour` o'clock (London) on the first working weekday at least `days` ahead."""
+        day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days)
+        closed = business_calendar(Calendar.objects.get(name="uk")).closed_dates
+        while day.weekday() >= 5 or day in closed:
+            day += dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
 
     def once(title: str, build: Any) -> None:
         if not Change.objects.filter(title=title).exists():
@@ -196,6 +244,12 @@ def build_changes(demo: Any) -> None:
         change = _advance(engineer, change, ChangeState.APPROVAL)
         change = services.change_approve(actor=engineer, change=change)
         change = services.change_approve(actor=ethan, change=change)
+        change = services.change_schedule(
+            actor=engineer, change=change, starts_at=weekday(2, 10), ends_at=weekday(2, 11)
+        )
+        change = services.change_transition(
+            actor=engineer, change=change, to_state=ChangeState.IMPLEMENTATION
+        )
         change = services.change_update(
             actor=engineer, change=change, checklist=[{"item": "Object Lock on", "done": True}]
         )
@@ -225,3 +279,74 @@ def build_changes(demo: Any) -> None:
         )
 
     once("Roll back the storefront release", emergency)
+
+    # D6: agreed windows — one in core hours, one overlapping it on the same service (flagged), one
+    # at night (chargeable), and one halted when its implementation deviated from plan.
+    def approved(t: str, org: Any, approver: Any, contact: str, service: str, what: str) -> Change:
+        change = services.change_create(
+            actor=desk,
+            level=2,
+            title=t,
+            description=what,
+            impact_statement="Brief interruption inside the agreed window.",
+            **common(org, contact, service),
+        )
+        change = _advance(engineer, change, ChangeState.APPROVAL)
+        change = services.change_approve(actor=engineer, change=change)
+        return services.change_approve(actor=approver, change=change)
+
+    def scheduled(t: str) -> None:
+        what = "Resize the Aurora writer to r7g.2xlarge."
+        change = approved(t, northwind, olivia, "ops@northwind.example", "NW-PROD-DATA", what)
+        services.change_schedule(
+            actor=engineer,
+            change=change,
+            starts_at=weekday(8, 10),
+            ends_at=weekday(8, 12),
+            note="Agreed with Olivia Hart by phone.",
+        )
+
+    once("Resize the orders database writer", scheduled)
+
+    def overlapping(t: str) -> None:
+        what = "Rotate the Aurora master password."
+        change = approved(t, northwind, olivia, "ops@northwind.example", "NW-PROD-DATA", what)
+        services.change_schedule(
+            actor=engineer, change=change, starts_at=weekday(8, 11), ends_at=weekday(8, 13)
+        )
+
+    once("Rotate the orders database master password", overlapping)
+
+    def chargeable(t: str) -> None:
+        what = "Patch the EHR integration engine hosts."
+        change = approved(t, contoso, daniel, "it@contoso.example", "CH-PROD-EHR", what)
+        saturday = weekday(9, 2)
+        while saturday.weekday() != 5:
+            saturday += dt.timedelta(days=1)
+        services.change_schedule(
+            actor=engineer,
+            change=change,
+            starts_at=saturday,
+            ends_at=saturday + dt.timedelta(hours=3),
+            note="Out of hours at the customer's request: chargeable.",
+        )
+
+    once("Patch the EHR integration engine hosts", chargeable)
+
+    def halted(t: str) -> None:
+        change = approved(
+            t, fabrikam, ethan, "cto@fabrikam.example", None, "Move the research cluster to EKS 1.31."
+        )
+        change = services.change_schedule(
+            actor=engineer, change=change, starts_at=weekday(1, 9), ends_at=weekday(1, 17)
+        )
+        change = services.change_transition(
+            actor=engineer, change=change, to_state=ChangeState.IMPLEMENTATION
+        )
+        services.change_halt(
+            actor=engineer,
+            change=change,
+            reason="The node group upgrade failed health checks; rolled back to 1.30.",
+        )
+
+    once("Upgrade the research cluster to EKS 1.31", halted)

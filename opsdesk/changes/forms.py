@@ -294,6 +294,68 @@ class WithdrawForm(VersionedForm):
         super().__init__(*args, **kwargs)
 
 
+class ScheduleForm(VersionedForm):
+    """D6: the window agreed with the customer (a new one supersedes the window in force)."""
+
+    starts_at = forms.DateTimeField(widget=DateTimeLocalInput(), label="Agreed window: start")
+    ends_at = forms.DateTimeField(widget=DateTimeLocalInput(), label="Agreed window: end")
+    agreed_with = forms.ChoiceField(required=False, choices=(), label="Agreed with")
+    note = forms.CharField(required=False, max_length=1000, widget=_area(2))
+    reason = forms.CharField(
+        required=False, max_length=900, widget=_area(2), label="Why it is rescheduled"
+    )
+
+    def __init__(self, *args: Any, change: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        contacts = NamedContact.objects.filter(
+            organisation=change.organisation_id, retired_at__isnull=True
+        ).order_by("name")
+        self.fields["agreed_with"].choices = [("", "— (the nominated change approver)")] + [
+            (str(c.pk), c.name) for c in contacts
+        ]
+        if change.window_id is None:
+            del self.fields["reason"]
+            if change.requested_start and change.requested_end:
+                self.initial.setdefault("starts_at", change.requested_start)
+                self.initial.setdefault("ends_at", change.requested_end)
+
+
+class HaltForm(VersionedForm):
+    reason = forms.CharField(
+        max_length=900, widget=_area(2), label="How the work deviates from plan",
+        help_text="The change is halted and escalated; it is then rescheduled or withdrawn.",
+    )
+
+    def __init__(self, *args: Any, change: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+
+
+class PipelineFilterForm(FilterForm):
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=ANY)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if getattr(self.user, "is_provider_staff", False):
+            self.fields["organisation"].choices = ANY + organisation_choices(user=self.user)
+        else:
+            del self.fields["organisation"]
+
+
+class PipelineForm(ServiceErrorsForm):
+    """D3: deployments through this pipeline into the service need no RFC."""
+
+    service = forms.ChoiceField(choices=())
+    name = forms.CharField(max_length=200, help_text="e.g. GitHub Actions → CodeDeploy (main)")
+    note = forms.CharField(required=False, max_length=1000, widget=_area(2))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        rows = Service.objects.restrict(user).select_related("organisation").order_by("reference")[:2000]
+        self.fields["service"].choices = [("", "—")] + [
+            (str(s.pk), f"{s.reference} · {s.name} ({s.organisation.name})") for s in rows
+        ]
+
+
 class StandardChangeFilterForm(FilterForm):
     q = search_field("Name or description")
 

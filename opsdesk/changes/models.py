@@ -4,6 +4,8 @@ timeline of transitions (who and when), the approval matrix as rows, and each ap
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -139,6 +141,13 @@ class Change(BaseModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     #: D5: a rejection starts a new round of consultation; approvals count within the current round.
     approval_round = models.PositiveSmallIntegerField(default=1)
+    #: D6: the agreed window in force (the latest of the change's windows, none superseded).
+    window = models.ForeignKey(
+        "ChangeWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: D6: why implementation was halted (past its window, or the deviation an engineer reported).
+    halted_reason = models.CharField(max_length=1000, blank=True)
+    halted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -263,6 +272,55 @@ class ChangeApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.change_id}: {self.side} {self.decision}"
+
+
+class ChangeWindow(models.Model):
+    """D6: a window agreed for a change: when it may be implemented, who agreed it and when, what it
+    overlapped when it was agreed (flagged, not refused) and whether work in it is chargeable
+    (outside the organisation's core hours). Rescheduling supersedes the window in force with a new
+    one; none is ever edited or deleted, so the change keeps the history of its windows."""
+
+    tenant_path = "change__organisation"
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="windows")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agreed_at = models.DateTimeField()
+    agreed_with = models.ForeignKey(
+        "directory.NamedContact",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The customer's contact the window was agreed with.",
+    )
+    note = models.CharField(max_length=1000, blank=True)
+    overlaps = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What it overlapped when agreed: [{"kind", "reference", "title", "starts_at", "ends_at"}].',
+    )
+    chargeable = models.BooleanField(default=False, help_text="Some of it falls outside core hours.")
+    out_of_hours = models.DurationField(default=dt.timedelta(0))
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_reason = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["agreed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="change_window_agreed_ends_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["change"], condition=Q(superseded_at__isnull=True), name="change_window_one_in_force"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.change_id}: {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
 
 
 class ChangeReferenceCounter(models.Model):

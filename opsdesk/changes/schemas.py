@@ -50,6 +50,41 @@ class ChecklistItem(Schema):
     done: bool = False
 
 
+class OverlapOut(Schema):
+    kind: str
+    reference: str
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+
+class ChangeWindowOut(Schema):
+    """D6: an agreed window; superseded ones are the change's rescheduling history."""
+
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    agreed_by: str | None
+    agreed_at: dt.datetime
+    agreed_with: int | None = Field(..., alias="agreed_with_id")
+    note: str
+    overlaps: list[OverlapOut] = Field(
+        ..., description="Other changes on its services and blackouts it overlapped when agreed (flagged)."
+    )
+    chargeable: bool = Field(..., description="Some of the window falls outside the core hours.")
+    out_of_hours_minutes: int
+    superseded_at: dt.datetime | None
+    superseded_reason: str
+
+    @staticmethod
+    def resolve_agreed_by(obj) -> str | None:
+        return (obj.agreed_by.full_name or obj.agreed_by.email) if obj.agreed_by_id else None
+
+    @staticmethod
+    def resolve_out_of_hours_minutes(obj) -> int:
+        return int(obj.out_of_hours.total_seconds() // 60)
+
+
 class ChangeOut(Schema):
     id: int
     reference: str | None = Field(..., description="CHG-<year>-<6 digits>.")
@@ -99,6 +134,12 @@ class ChangeOut(Schema):
     reviewed_at: dt.datetime | None
     closed_at: dt.datetime | None
     approval_round: int
+    window: ChangeWindowOut | None = Field(..., description="D6: the agreed window in force.")
+    windows: list[ChangeWindowOut] = Field(..., description="Every agreed window, superseded ones too.")
+    chargeable: bool = Field(..., description="D6: work in the agreed window falls outside core hours.")
+    overlaps_flagged: bool = Field(..., description="D6: the window overlapped other work when agreed.")
+    halted_reason: str
+    halted_at: dt.datetime | None
     approvals: list[ChangeApprovalOut]
     priority_calls: list[PriorityCallOut]
     timeline: list[ChangeEventOut]
@@ -125,6 +166,22 @@ class ChangeOut(Schema):
     @staticmethod
     def resolve_accounts(obj) -> list[int]:
         return [a.pk for a in obj.accounts.all()]
+
+    @staticmethod
+    def resolve_window(obj):
+        return obj.window if obj.window_id else None
+
+    @staticmethod
+    def resolve_windows(obj) -> list:
+        return list(obj.windows.all())
+
+    @staticmethod
+    def resolve_chargeable(obj) -> bool:
+        return bool(obj.window_id and obj.window.chargeable)
+
+    @staticmethod
+    def resolve_overlaps_flagged(obj) -> bool:
+        return bool(obj.window_id and obj.window.overlaps)
 
     @staticmethod
     def resolve_approvals(obj) -> list:
@@ -222,6 +279,20 @@ class ChangePriorityIn(Schema):
     caller: str = Field("", max_length=200, description="D2: who telephoned the service desk.")
     called_at: Instant | None = None
     note: str = Field("", max_length=1000)
+
+
+class ChangeScheduleIn(Schema):
+    """D6: the window agreed with the customer; on a change that has one, the reason it moves."""
+
+    starts_at: Instant
+    ends_at: Instant
+    agreed_with: Id | None = Field(None, description="The customer's contact it was agreed with.")
+    note: str = Field("", max_length=1000)
+    reason: str = Field("", max_length=900, description="Why it is rescheduled (required when it is).")
+
+
+class ChangeHaltIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=900, description="How the work deviates from plan.")
 
 
 class ChangeReviewIn(Schema):

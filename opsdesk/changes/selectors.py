@@ -5,6 +5,7 @@ everyone who may see changes (a customer only the active catalogue entries)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
@@ -17,10 +18,12 @@ from opsdesk.changes.models import (
     Change,
     ChangeApproval,
     ChangeEvent,
+    ChangeWindow,
     StandardChange,
 )
 from opsdesk.core.permissions import has_permission, require_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
+from opsdesk.schedule import selectors as schedule
 
 VIEW = "changes.view"
 #: The change board's page size per column: the first page is a fixed number of queries.
@@ -47,6 +50,7 @@ def change_list(
         "authoriser",
         "requester_contact",
         "incident_owner",
+        "window",
     )
     qs = narrowed(
         qs, state=state, level=level, organisation_id=organisation, priority=priority, services=service
@@ -62,6 +66,7 @@ def with_details(qs: QuerySet) -> QuerySet:
         "services",
         "accounts",
         "priority_calls",
+        Prefetch("windows", queryset=ChangeWindow.objects.select_related("agreed_by", "agreed_with")),
         Prefetch("events", queryset=ChangeEvent.objects.select_related("actor").order_by("at", "pk")),
         Prefetch(
             "approvals",
@@ -141,4 +146,51 @@ def pipelines_of_change(change: Change) -> QuerySet:
     """D3: the approved pipelines of the change's services (deployments through them need no RFC)."""
     return ApprovedPipeline.objects.filter(service__in=[s.pk for s in change.services.all()]).select_related(
         "service"
+    )
+
+
+def change_overlaps(change: Change) -> list[dict[str, Any]]:
+    """D6, for the change's page: what its agreed window runs into now — other planned or under-way
+    changes on its services, the organisation's blackouts and organisation-wide windows (each
+    {kind, reference, title, starts_at, ends_at, url}). Flagged, never refused; the window also keeps
+    what it overlapped when it was agreed."""
+    window = change.window
+    if window is None or window.superseded_at is not None:
+        return []
+    found = schedule.overlapping(
+        organisation_id=change.organisation_id,
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
+        service_ids=[s.pk for s in change.services.all()],
+        exclude=("changes.change", change.pk),
+    )
+    return [
+        {
+            "kind": w.get_kind_display(),
+            "reference": w.reference,
+            "title": w.title,
+            "starts_at": w.starts_at,
+            "ends_at": w.ends_at,
+            "url": w.url,
+        }
+        for w in found
+    ]
+
+
+#: The longest span the calendar page shows at once.
+CALENDAR_SPAN_MAX = dt.timedelta(days=62)
+
+
+def calendar_windows(
+    *, user: Any, starts_from: dt.datetime, starts_before: dt.datetime, organisation: int | None = None
+) -> list[Any]:
+    """D6/E4, the calendar view: the windows of changes, maintenance and blackouts the user may see
+    (staff all, a customer their organisation's) that meet [starts_from, starts_before)."""
+    require_permission(user, VIEW)
+    if starts_before - starts_from > CALENDAR_SPAN_MAX:
+        starts_before = starts_from + CALENDAR_SPAN_MAX
+    return list(
+        schedule.calendar(
+            user=user, organisation=organisation, starts_from=starts_from, starts_before=starts_before
+        ).select_related("organisation")[:2000]
     )

@@ -14,14 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from opsdesk.calendars.services import business_calendar
 from opsdesk.changes.choices import (
     FINAL_STATES,
     INITIAL_STATE,
+    SCHEDULABLE,
     TRANSITIONS,
+    UNDER_WAY,
     ApprovalSide,
     ChangeLevel,
     ChangeState,
@@ -36,6 +41,7 @@ from opsdesk.changes.models import (
     ChangeApproval,
     ChangeEvent,
     ChangeReferenceCounter,
+    ChangeWindow,
     PriorityCall,
     StandardChange,
 )
@@ -48,6 +54,9 @@ from opsdesk.core.services import lock_for_update, record_create, record_delete,
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.directory.models import CloudAccount, NamedContact, Organisation, Service, User
 from opsdesk.notifications.services import notification_enqueue
+from opsdesk.schedule import selectors as schedule_selectors
+from opsdesk.schedule import services as schedule
+from opsdesk.schedule.choices import WindowKind, WindowPhase
 from opsdesk.sla.choices import DeadlineKind, Priority
 from opsdesk.sla.deadlines import Rule, copies_write, deadline_meet, deadline_set, deadlines_close
 from opsdesk.sla.services import warning_fraction
@@ -129,7 +138,52 @@ def _move(
     before = change.state
     updated = record_update(actor=actor, obj=change, changes={**(changes or {}), "state": to_state})
     _event(updated, actor=actor, from_state=before, note=note)
+    _schedule_sync(updated)
     return updated
+
+
+# --- the schedule's copy (D6) --------------------------------------------------------------------
+
+#: The source name of a change's window in the schedule (schedule.Window.source).
+SCHEDULE_SOURCE = "changes.change"
+_PHASES = {
+    ChangeState.IMPLEMENTATION: WindowPhase.UNDER_WAY,
+    ChangeState.TESTING: WindowPhase.UNDER_WAY,
+    ChangeState.HALTED: WindowPhase.UNDER_WAY,
+    ChangeState.CLOSED: WindowPhase.DONE,
+    ChangeState.REVIEWED: WindowPhase.DONE,
+    ChangeState.WITHDRAWN: WindowPhase.CANCELLED,
+}
+
+
+def window_phase(state: str) -> str:
+    """The schedule's phase of a change's window: planned until implementation, under way while it
+    is implemented, tested or halted (it still holds its slot), done once closed, cancelled once
+    withdrawn."""
+    return _PHASES.get(state, WindowPhase.PLANNED)
+
+
+def _schedule_sync(change: Change) -> None:
+    """D6: the schedule's copy of the agreed window follows the change in the same transaction:
+    every service that moves the state, agrees a window or renames the change calls this."""
+    if change.window_id is None:
+        return
+    window = ChangeWindow.objects.get(pk=change.window_id)
+    schedule.window_put(
+        source=SCHEDULE_SOURCE,
+        source_id=change.pk,
+        kind=WindowKind.CHANGE,
+        organisation_id=change.organisation_id,
+        title=change.title,
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
+        phase=window_phase(change.state),
+        state=ChangeState(change.state).label,
+        service_ids=list(change.services.values_list("pk", flat=True)),
+        reference=change.reference or "",
+        description=change.description,
+        url=reverse("changes:change_detail", args=[change.pk]),
+    )
 
 
 def _text(value: Any, field: str, *, required: bool = False, limit: int = 10_000) -> str:
@@ -491,7 +545,10 @@ def change_update(
         impact = cleaned.get("impact_statement", locked.impact_statement)
         if locked.documented_at is None and description and impact:
             cleaned["documented_at"] = timezone.now()
-        return record_update(actor=actor, obj=locked, changes=cleaned)
+        updated = record_update(actor=actor, obj=locked, changes=cleaned)
+        if "title" in cleaned or "description" in cleaned:
+            _schedule_sync(updated)
+        return updated
 
 
 def change_transition(
@@ -536,6 +593,11 @@ def change_transition(
                 + ", ".join(FIELD_LABELS[f] for f in missing)
                 + ".",
                 [{"field": f, "message": f"Write {FIELD_LABELS[f]} first."} for f in missing],
+            )
+        if locked.state == ChangeState.SCHEDULED and locked.window_id is None:
+            raise ValidationFailed.field(
+                "window",
+                f"Change {locked} has no agreed window: agree the schedule with the customer first (D3, D6).",
             )
         extra: dict[str, Any] = {}
         now = timezone.now()
@@ -794,9 +856,11 @@ def _decide(
                 note=f"Approved by the {label} ({who}); waiting for: {waiting}.",
             )
             return updated
-        moved = _move(
-            actor, locked, ChangeState.IMPLEMENTATION, note=f"Approved by the {label} ({who}).", changes=extra
+        # D3: a level-2 change's schedule is agreed with the customer after approval.
+        after_approval = (
+            ChangeState.SCHEDULED if locked.level == ChangeLevel.PLANNED else ChangeState.IMPLEMENTATION
         )
+        moved = _move(actor, locked, after_approval, note=f"Approved by the {label} ({who}).", changes=extra)
         if moved.level == ChangeLevel.PLANNED:
             deadline_meet(
                 owner_type=DEADLINE_OWNER, owner_id=moved.pk, kind=DeadlineKind.CHANGE_REVIEW, at=now
@@ -816,7 +880,8 @@ def change_approve(
     expected_version: int | None = None,
 ) -> Change:
     """D5: one side's approval; once every side the matrix requires for the level has approved in
-    this round, the change moves to implementation."""
+    this round, the change moves on: a level-2 change to have its schedule agreed (D3), the others
+    to implementation."""
     return _decide(
         actor=actor,
         change=change,
@@ -939,3 +1004,257 @@ def pipeline_delete(*, actor: Any, pipeline: ApprovedPipeline, expected_version:
     require_permission(actor, MANAGE)
     with transaction.atomic():
         record_delete(actor=actor, obj=pipeline, expected_version=expected_version)
+
+
+# --- windows, halting and chargeable work (D6) -----------------------------------------------------
+
+#: The longest window one change may be given (a typo must not book a year).
+WINDOW_MAX = dt.timedelta(days=31)
+
+
+def _overlap_rows(windows: Iterable[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": w.kind,
+            "reference": w.reference,
+            "title": w.title,
+            "starts_at": w.starts_at.isoformat(),
+            "ends_at": w.ends_at.isoformat(),
+        }
+        for w in windows
+    ]
+
+
+def window_overlaps(
+    *, change: Change, starts_at: dt.datetime, ends_at: dt.datetime
+) -> list[dict[str, Any]]:
+    """D6: the other changes on the change's services and the organisation's blackouts (and its
+    organisation-wide windows) that a window [starts_at, ends_at) of the change runs into."""
+    found = schedule_selectors.overlapping(
+        organisation_id=change.organisation_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        service_ids=list(change.services.values_list("pk", flat=True)),
+        exclude=(SCHEDULE_SOURCE, change.pk),
+    )
+    return _overlap_rows(found)
+
+
+def out_of_hours(organisation: Organisation, starts_at: dt.datetime, ends_at: dt.datetime) -> dt.timedelta:
+    """D6: how much of [starts_at, ends_at) falls outside the organisation's core hours: the window
+    less its working time on the organisation's business calendar (weekends, nights and closed days
+    such as bank holidays are outside)."""
+    working = business_calendar(organisation.calendar).business_time_between(starts_at, ends_at)
+    return max(ends_at - starts_at - working, dt.timedelta(0))
+
+
+def _check_agreed_window(starts_at: Any, ends_at: Any, *, now: dt.datetime) -> None:
+    zone = humanize.provider_zone()
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValidationFailed.field(field, "A date and time with its time zone is required.")
+        check_window(value, field=field)
+    if starts_at < now:
+        raise ValidationFailed.field(
+            "starts_at", f"The window starts in the past ({humanize.when(starts_at, zone)})."
+        )
+    if ends_at <= starts_at:
+        raise ValidationFailed.field(
+            "ends_at",
+            f"The window ends ({humanize.when(ends_at, zone)}) before it starts "
+            f"({humanize.when(starts_at, zone)}).",
+        )
+    if ends_at - starts_at > WINDOW_MAX:
+        raise ValidationFailed.field("ends_at", f"A change window is at most {WINDOW_MAX.days} days long.")
+
+
+def change_schedule(
+    *,
+    actor: Any,
+    change: Change,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    agreed_with: Any = None,
+    note: str = "",
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Change:
+    """D3/D6: the window agreed with the customer for the change. A level-2 change is scheduled
+    after approval; a level-1 or -3 change may be; a halted change is rescheduled and goes back to
+    `scheduled`. Rescheduling supersedes the window in force (with the reason) and never overwrites
+    it. A window in the past or ending before it starts is refused naming the field, and nothing
+    changes. Overlaps with other changes on the same services or with blackouts are flagged (kept
+    on the window and shown), not refused; time outside the organisation's core hours makes the
+    window chargeable. The schedule's copy follows in the same transaction."""
+    require_permission(actor, MANAGE)
+    now = timezone.now()
+    _check_agreed_window(starts_at, ends_at, now=now)
+    note = _text(note, "note", limit=1000)
+    reason = _text(reason, "reason", limit=900)
+    with transaction.atomic():
+        locked = _locked(change, expected_version)
+        halted = locked.state == ChangeState.HALTED
+        if not halted and locked.state not in SCHEDULABLE[locked.level]:
+            where = ", ".join(state_label(s) for s in ChangeState if s in SCHEDULABLE[locked.level])
+            raise Conflict(
+                f"Change {locked} is {state_label(locked.state)}: a level-{locked.level} change is "
+                f"scheduled when it is {where} (or halted, to reschedule it).",
+                [{"field": "state", "message": f"The change is {state_label(locked.state)}."}],
+            )
+        if locked.window_id is not None and not reason:
+            raise ValidationFailed.field(
+                "reason", f"Change {locked} already has an agreed window: say why it is rescheduled."
+            )
+        contact = _contact(locked.organisation, agreed_with, "agreed_with")
+        if contact is None:  # the nominated approver, else the customer's approver who approved it
+            approved = (
+                locked.approvals.filter(side=ApprovalSide.CUSTOMER, decision=Decision.APPROVED)
+                .select_related("contact")
+                .order_by("-at", "-pk")
+                .first()
+            )
+            approver = approved.contact if approved else None
+            contact = locked.authoriser or approver or locked.requester_contact
+        extra_hours = out_of_hours(locked.organisation, starts_at, ends_at)
+        if locked.window_id is not None:
+            ChangeWindow.objects.filter(pk=locked.window_id).update(
+                superseded_at=now, superseded_reason=reason or "Rescheduled."
+            )
+        window = ChangeWindow(
+            change=locked,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            agreed_by=actor,
+            agreed_at=now,
+            agreed_with=contact,
+            note=note,
+            overlaps=window_overlaps(change=locked, starts_at=starts_at, ends_at=ends_at),
+            chargeable=extra_hours > dt.timedelta(0),
+            out_of_hours=extra_hours,
+        )
+        window.full_clean(exclude=["change", "agreed_by", "agreed_with"])
+        window.save()
+        zone = ZoneInfo(locked.organisation.calendar.timezone)
+        text = (
+            f"{'Rescheduled' if locked.window_id else 'Window agreed'}: {humanize.when(starts_at, zone)} – "
+            f"{humanize.when(ends_at, zone)}"
+            + (f" with {contact.name}" if contact else "")
+            + (f" ({reason})" if reason else "")
+            + "."
+        )
+        if window.overlaps:
+            text += f" Overlaps flagged: {', '.join(o['reference'] or o['title'] for o in window.overlaps)}."
+        if window.chargeable:
+            text += f" Chargeable: {humanize.duration(extra_hours)} outside core hours."
+        changes = {"window": window}
+        if halted:
+            changes.update(halted_reason="", halted_at=None)
+        if halted or locked.state == ChangeState.SCHEDULED:
+            return _move(actor, locked, ChangeState.SCHEDULED, note=text, changes=changes)
+        updated = record_update(actor=actor, obj=locked, changes=changes)
+        _event(updated, actor=actor, from_state=locked.state, note=text)
+        _schedule_sync(updated)
+        return updated
+
+
+def _halt(actor: Any, locked: Change, reason: str, *, at: dt.datetime) -> Change:
+    moved = _move(
+        actor,
+        locked,
+        ChangeState.HALTED,
+        note=f"Halted: {reason}",
+        changes={"halted_reason": reason, "halted_at": at},
+    )
+    _notify_halted(moved)
+    return moved
+
+
+def change_halt(*, actor: Any, change: Change, reason: str, expected_version: int | None = None) -> Change:
+    """D6: an engineer reports that the implementation deviates from plan: it is halted, with the
+    reason, and escalated; it is then rescheduled or withdrawn."""
+    require_permission(actor, MANAGE)
+    reason = _text(reason, "reason", required=True, limit=900)
+    with transaction.atomic():
+        locked = _locked(change, expected_version)
+        if locked.state not in UNDER_WAY:
+            raise Conflict(
+                f"Change {locked} is {state_label(locked.state)}: only work being implemented or "
+                "tested is halted.",
+                [{"field": "state", "message": f"The change is {state_label(locked.state)}."}],
+            )
+        return _halt(actor, locked, f"Deviates from plan: {reason}", at=timezone.now())
+
+
+def changes_sweep(*, now: dt.datetime | None = None) -> int:
+    """D6: every change still being implemented or tested after its agreed window ended is halted
+    and escalated. Each is claimed under lock and its state re-read, so two sweeps at once (or a
+    sweep and an engineer) halt it once; a sweep that dies is finished by the next."""
+    now = now or timezone.now()
+    due = list(
+        Change.objects.filter(state__in=UNDER_WAY, window__ends_at__lte=now)
+        .order_by("window__ends_at", "pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    halted = 0
+    for pk in due:
+        with transaction.atomic():
+            locked = Change.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None or locked.state not in UNDER_WAY or locked.window_id is None:
+                continue
+            window = ChangeWindow.objects.get(pk=locked.window_id)
+            if window.ends_at > now:
+                continue
+            zone = ZoneInfo(locked.organisation.calendar.timezone)
+            ended = humanize.when(window.ends_at, zone)
+            _halt(None, locked, f"Ran past its window, which ended {ended}.", at=now)
+            halted += 1
+    return halted
+
+
+def halt_recipients(change: Change) -> list[str]:
+    """Who hears that a change was halted (D6): the change managers and the service desk (active
+    staff), the organisation's CSDM and the change's lead contact."""
+    staff = User.objects.filter(
+        role__in=[Role.CHANGE_MANAGER, Role.SERVICE_DESK], is_active=True
+    ).order_by("pk")
+    emails = list(staff.values_list("email", flat=True))
+    csdm = change.organisation.csdm
+    if csdm is not None and csdm.is_active:
+        emails.append(csdm.email)
+    if change.lead_contact is not None:
+        emails.append(change.lead_contact.email)
+    return list(dict.fromkeys(e for e in emails if e))
+
+
+def _notify_halted(change: Change) -> None:
+    """D6: the escalation of a halted change, through the outbox, once per halt."""
+    zone = ZoneInfo(change.organisation.calendar.timezone)
+    window = change.window
+    lines = [
+        f"Change {change.reference} ({change.title}) for {change.organisation} has been halted.",
+        f"Reason: {change.halted_reason}",
+    ]
+    if window is not None:
+        starts, ends = humanize.when(window.starts_at, zone), humanize.when(window.ends_at, zone)
+        lines.append(f"Agreed window: {starts} – {ends}")
+    if change.lead_contact is not None:
+        lines.append(
+            f"Lead contact: {change.lead_contact.name} "
+            f"(in hours: {change.lead_availability_in_hours or '—'}; "
+            f"out of hours: {change.lead_availability_out_of_hours or '—'})"
+        )
+    lines.append("It is to be rescheduled (a new agreed window) or withdrawn.")
+    notification_enqueue(
+        event="change.halted",
+        organisation=change.organisation,
+        recipients=halt_recipients(change),
+        subject=f"[{change.reference}] Change halted: {change.title}",
+        body="\n".join(lines),
+        payload={
+            "change": change.pk,
+            "reference": change.reference,
+            "state": change.state,
+            "reason": change.halted_reason,
+        },
+        dedup_key=f"change:{change.pk}:halted:{change.version}",
+    )

@@ -1,11 +1,13 @@
-"""Change pages (D1–D5, L4), server-rendered: the change board by state (the first page), the list
-(filters, CSV), a change's page with its approval panel, checklist, deadlines and timeline, the RFC
-form, one form page per step, and the standard-change catalogue. Thin: the change is read through
+"""Change pages (D1–D6, L4), server-rendered: the change board by state (the first page), the list
+(filters, CSV), a change's page with its approval panel, checklist, agreed window, deadlines and
+timeline, the RFC form, one form page per step, the calendar of windows, the approved pipelines and
+the standard-change catalogue. Thin: the change is read through
 the restricted selector (another tenant's is a 404), each page is gated by the permission its
 service requires (403), and the service decides the rest."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from opsdesk.changes import forms, schemas, selectors, services
-from opsdesk.changes.choices import TRANSITIONS, ApprovalSide, ChangeState, Decision
+from opsdesk.changes.choices import (
+    SCHEDULABLE,
+    TRANSITIONS,
+    UNDER_WAY,
+    ApprovalSide,
+    ChangeState,
+    Decision,
+)
+from opsdesk.core import humanize
 from opsdesk.core.errors import PermissionDenied, ValidationFailed
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.crud import Pages, bound
@@ -89,6 +99,26 @@ STEPS: dict[str, dict[str, Any]] = {
         "submit": "Record review",
         "service": services.change_review,
         "offered": lambda c: c.state == ChangeState.CLOSED,
+    },
+    "schedule": {
+        "form": forms.ScheduleForm,
+        "permission": MANAGE,
+        "title": "Agree the window",
+        "submit": "Agree window",
+        "service": services.change_schedule,
+        "offered": lambda c: c.state in SCHEDULABLE[c.level] or c.state == ChangeState.HALTED,
+        "intro": "D6: the window agreed with the customer. Overlaps with other changes on the same "
+        "services or with blackouts are flagged, and time outside core hours is chargeable.",
+    },
+    "halt": {
+        "form": forms.HaltForm,
+        "permission": MANAGE,
+        "title": "Halt",
+        "submit": "Halt change",
+        "service": services.change_halt,
+        "offered": lambda c: c.state in UNDER_WAY,
+        "intro": "D6: implementation that deviates from plan is halted and escalated, then rescheduled "
+        "or withdrawn.",
     },
     "withdraw": {
         "form": forms.WithdrawForm,
@@ -195,6 +225,9 @@ def change_detail(request, pk: int):
             "timeline": list(change.events.all()),
             "services": list(change.services.all()),
             "pipelines": list(selectors.pipelines_of_change(change)),
+            "window": change.window,
+            "windows": [w for w in change.windows.all() if w.superseded_at is not None],
+            "overlaps": selectors.change_overlaps(change),
             "deadlines": deadlines["deadlines"],
             "can_edit": has_permission(user, MANAGE) and change.state not in ("reviewed", "withdrawn"),
             "rejected": Decision.REJECTED,
@@ -282,3 +315,78 @@ STANDARD_CHANGES = Pages(
     target="standard_change",
     create_title="New standard change",
 )
+
+
+PIPELINES = Pages(
+    urls="changes:pipeline",
+    noun="approved pipeline",
+    label=lambda p: f"“{p.name}” ({p.service.reference})",
+    permission=MANAGE,
+    view_permission=VIEW,
+    get=selectors.pipeline_get,
+    list=selectors.pipeline_list,
+    filter_form=forms.PipelineFilterForm,
+    columns=[
+        Column("Pipeline", "name", order=("name",)),
+        Column("Service", "service", order=("service__reference", "name")),
+        Column("Note"),
+        Column(""),
+    ],
+    default_sort="service",
+    title="Approved pipelines",
+    subtitle="D3: deployments through an approved pipeline into its service need no RFC.",
+    create_label="New approved pipeline",
+    table_template="changes/pipelines/_table.html",
+    detail_page="history",
+    form=forms.PipelineForm,
+    form_kwargs=lambda request, obj: {"user": request.user},
+    create=services.pipeline_create,
+    delete=services.pipeline_delete,
+    target="pipeline",
+    create_title="New approved pipeline",
+    after_save=lambda p: reverse("changes:pipeline_list"),
+    history_title=lambda p: f"Approved pipeline {p.name}",
+)
+
+
+def _month(value: str | None, zone: Any) -> dt.date:
+    today = timezone.now().astimezone(zone).date().replace(day=1)
+    if not value:
+        return today
+    try:
+        year, month = (int(part) for part in value.split("-", 1))
+        return dt.date(year, month, 1) if 1971 <= year <= 2099 else today
+    except (TypeError, ValueError):
+        return today
+
+
+@ui_view
+def calendar(request):
+    """D6/E4: the calendar of windows, a month at a time as an agenda by day: changes' agreed
+    windows, provider and customer maintenance and blackouts (staff see every organisation's, a
+    customer their own), each with its kind, reference and title (linked), times and state."""
+    require(request.user, VIEW)
+    zone = humanize.provider_zone()
+    first = _month(request.GET.get("month"), zone)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    before = (first - dt.timedelta(days=1)).replace(day=1)
+    starts_from = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    starts_before = dt.datetime.combine(after, dt.time(0), tzinfo=zone)
+    windows = selectors.calendar_windows(
+        user=request.user, starts_from=starts_from, starts_before=starts_before
+    )
+    days: dict[dt.date, list[Any]] = {}
+    for window in windows:
+        day = max(window.starts_at, starts_from).astimezone(zone).date()
+        days.setdefault(day, []).append(window)
+    return render(
+        request,
+        "changes/calendar.html",
+        {
+            "month": first,
+            "previous": f"{before:%Y-%m}",
+            "next": f"{after:%Y-%m}",
+            "days": sorted(days.items()),
+            "staff": request.user.is_provider_staff,
+        },
+    )

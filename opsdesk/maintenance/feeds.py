@@ -12,6 +12,7 @@ from icalendar import Calendar, Event
 
 from opsdesk.maintenance import selectors
 from opsdesk.maintenance.models import IcalFeed
+from opsdesk.schedule.choices import WindowPhase
 
 
 def _event(uid: str, summary: str, starts_at, ends_at, now, description: str, status: str) -> Event:
@@ -72,6 +73,11 @@ def organisation_calendar(feed: IcalFeed, *, now: dt.datetime | None = None) -> 
                 "CONFIRMED",
             )
         )
+    for c in entries["changes"]:
+        status = "CANCELLED" if c.phase == WindowPhase.CANCELLED else "CONFIRMED"
+        text = f"Change {c.state}." + (f"\n\n{c.description}" if c.description else "")
+        summary = f"{c.reference}: {c.title}"
+        cal.add_component(_event(f"change-{c.source_id}", summary, c.starts_at, c.ends_at, now, text, status))
     return cal.to_ical()
 
 

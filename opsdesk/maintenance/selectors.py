@@ -27,6 +27,8 @@ from opsdesk.maintenance.models import (
     ProviderMaintenance,
     SuppressionCover,
 )
+from opsdesk.schedule.choices import WindowKind
+from opsdesk.schedule.selectors import feed_windows as schedule_feed_windows
 
 VIEW = "maintenance.view"
 
@@ -234,7 +236,8 @@ FEED_BACK = dt.timedelta(days=90)
 
 def feed_entries(*, organisation_id: int, now: dt.datetime | None = None) -> dict[str, list]:
     """E4: what an organisation's feed holds: its provider maintenance (not cancelled) and customer
-    windows (not cancelled) from 90 days back, and its blackouts."""
+    windows (not cancelled) from 90 days back, its blackouts, and its changes' agreed windows (the
+    schedule's copies, D6)."""
     since = (now or timezone.now()) - FEED_BACK
     maintenance = ProviderMaintenance.objects.filter(
         organisation_id=organisation_id, ends_at__gt=since
@@ -243,10 +246,13 @@ def feed_entries(*, organisation_id: int, now: dt.datetime | None = None) -> dic
         organisation_id=organisation_id, ends_at__gt=since, cancelled_at__isnull=True
     )
     blackouts = Blackout.objects.filter(organisation_id=organisation_id, ends_at__gt=since)
+    scheduled = schedule_feed_windows(organisation_id=organisation_id, now=now)
+    changes = [w for w in scheduled if w.kind == WindowKind.CHANGE]
     return {
         "maintenance": list(maintenance.order_by("starts_at", "pk")),
         "customer_windows": list(windows.order_by("starts_at", "pk")),
         "blackouts": list(blackouts.order_by("starts_at", "pk")),
+        "changes": changes,
     }
 
 

@@ -3,13 +3,20 @@ each has its timeline, approvals and audit trail), on the two-tenant test world.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
+from opsdesk.calendars.models import Calendar
+from opsdesk.calendars.services import business_calendar
 from opsdesk.changes import services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import StandardChange
 from opsdesk.directory import services as directory
 
+LONDON = ZoneInfo("Europe/London")
 #: The level-2 steps, in order, up to approval.
 L2_PATH = [
     ChangeState.IDENTIFY,
@@ -92,9 +99,33 @@ def advance(world: dict[str, Any], change: Any, to: str) -> Any:
     return change
 
 
-def change_at(world: dict[str, Any], tag: str, state: str, by: Any = None) -> Any:
+def working_hours(days: int = 7, *, hour: int = 10, hours: int = 2) -> tuple[dt.datetime, dt.datetime]:
+    """A window inside the uk calendar's core hours (Mon–Fri 09:00–17:00 Europe/London) at least
+    `days` ahead, on a weekday that is no bank holiday."""
+    day = timezone.now().astimezone(LONDON).date() + dt.timedelta(days=days)
+    closed = business_calendar(Calendar.objects.get(name="uk")).closed_dates
+    while day.weekday() >= 5 or day in closed:
+        day += dt.timedelta(days=1)
+    start = dt.datetime.combine(day, dt.time(hour), tzinfo=LONDON)
+    return start, start + dt.timedelta(hours=hours)
+
+
+def schedule(
+    world: dict[str, Any], change: Any, window: tuple[dt.datetime, dt.datetime] | None = None, **extra: Any
+) -> Any:
+    """The change's window agreed by an engineer (in core hours a week ahead unless `window`)."""
+    starts_at, ends_at = window or working_hours()
+    return services.change_schedule(
+        actor=world["engineer"], change=change, starts_at=starts_at, ends_at=ends_at, **extra
+    )
+
+
+def change_at(
+    world: dict[str, Any], tag: str, state: str, by: Any = None, *, scheduled: bool = False
+) -> Any:
     """A level-2 change of tenant `tag` in `state`, as the services bring one there (submitted by
-    the tenant's change approver unless `by`)."""
+    the tenant's change approver unless `by`); past approval it has an agreed window (in `scheduled`
+    only when asked)."""
     change = rfc(world, tag, by=by)
     if state == ChangeState.CONFIRM_NEED:
         return change
@@ -105,6 +136,14 @@ def change_at(world: dict[str, Any], tag: str, state: str, by: Any = None) -> An
         return services.change_reject(actor=world["service_desk"], change=change, reason="Needs a window.")
     change = services.change_approve(actor=world["service_desk"], change=change)
     change = services.change_approve(actor=second_approver(world, tag), change=change)
+    if state == ChangeState.SCHEDULED and not scheduled:
+        return change
+    change = schedule(world, change)
+    if state == ChangeState.SCHEDULED:
+        return change
+    change = services.change_transition(
+        actor=world["engineer"], change=change, to_state=ChangeState.IMPLEMENTATION
+    )
     if state == ChangeState.IMPLEMENTATION:
         return change
     change = services.change_transition(actor=world["engineer"], change=change, to_state=ChangeState.TESTING)

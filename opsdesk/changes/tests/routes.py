@@ -13,7 +13,7 @@ from typing import Any
 from opsdesk.changes import services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import ApprovalRule
-from opsdesk.changes.tests.factory import change_at, rfc, standard_change
+from opsdesk.changes.tests.factory import change_at, rfc, standard_change, working_hours
 from opsdesk.testing.routes import Route, form, ui_pages
 
 VIEW = "changes.view"
@@ -34,6 +34,8 @@ def world_extras(world: dict[str, Any]) -> None:
     world["change_new_a"] = rfc(world, "a", by=world["admin"])
     world["change_approval_a"] = change_at(world, "a", ChangeState.APPROVAL, by=world["admin"])
     world["change_closed_a"] = change_at(world, "a", ChangeState.CLOSED)
+    world["change_scheduled_a"] = change_at(world, "a", ChangeState.SCHEDULED)
+    world["change_implementation_a"] = change_at(world, "a", ChangeState.IMPLEMENTATION)
     world["change_level1_a"] = rfc(world, "a", level=1)
     world["change_b"] = rfc(world, "b")
     world["pipeline_a"] = services.pipeline_create(
@@ -66,6 +68,15 @@ def _rfc_form(w: dict[str, Any]) -> dict[str, Any]:
     if user is not None and user.is_provider_staff:
         body["organisation"] = w["org_a"].pk
     return body
+
+
+def window(w: dict[str, Any] | None = None, *, form: bool = False) -> dict[str, Any]:
+    """A window in core hours a week ahead; every walk after the first reschedules, with a reason."""
+    start, end = working_hours()
+    if form:
+        fmt = "%Y-%m-%dT%H:%M"
+        return {"starts_at": start.strftime(fmt), "ends_at": end.strftime(fmt), "reason": "Walk"}
+    return {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "reason": "Walk"}
 
 
 def _step(name: str, key: str, body, permission: str = MANAGE, **more: Any) -> list[Route]:
@@ -112,6 +123,32 @@ ROUTES = [
         "review", "change_closed_a", lambda w: {"notes": "Walk", "version": version(w, "change_closed_a")}
     ),
     *_step("withdraw", "change_new_a", lambda w: {"reason": "Walk", "version": version(w, "change_new_a")}),
+    *_step(
+        "schedule",
+        "change_scheduled_a",
+        lambda w: {**window(form=True), "version": version(w, "change_scheduled_a")},
+    ),
+    *_step(
+        "halt",
+        "change_implementation_a",
+        lambda w: {"reason": "Walk", "version": version(w, "change_implementation_a")},
+    ),
+    Route("ui", "changes:calendar", permission=VIEW),
+    *ui_pages(
+        "changes:pipeline",
+        "pipeline_a",
+        pages=("list", "history"),
+        read={"permission": VIEW},
+        create=lambda w: {"service": w["service_a"].pk, "name": "Walk pipeline"},
+        write={"permission": MANAGE},
+    ),
+    *form(
+        "changes:pipeline_delete",
+        lambda w: {"version": version(w, "pipeline_a")},
+        params={"pk": "pipeline_a"},
+        permission=MANAGE,
+        staff_only=True,
+    ),
     *ui_pages(
         "changes:standard_change",
         "standard_change",

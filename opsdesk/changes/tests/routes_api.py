@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsdesk.changes.tests.routes import on_behalf
+from opsdesk.changes.tests.routes import on_behalf, window
 from opsdesk.testing.routes import Route, api_entity, steps
 
 API = "/api/v1"
@@ -50,6 +50,8 @@ ROUTES = [
     step("priority", "change_new_a", MANAGE, lambda w: {"priority": "P4"}, **STAFF),
     step("review", "change_closed_a", MANAGE, lambda w: {"notes": "Walk"}, **STAFF),
     step("withdraw", "change_new_a", MANAGE, lambda w: {"reason": "Walk"}, **STAFF),
+    step("schedule", "change_scheduled_a", MANAGE, window, **STAFF),
+    step("halt", "change_implementation_a", MANAGE, lambda w: {"reason": "Walk"}, **STAFF),
     *api_entity(
         f"{API}/standard-changes",
         "standard_change_id",

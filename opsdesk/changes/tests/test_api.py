@@ -10,7 +10,14 @@ import pytest
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import Change, ChangeApproval
 from opsdesk.changes.tests.conftest import client_for
-from opsdesk.changes.tests.factory import DOCUMENTS, change_at, rfc, second_approver, standard_change
+from opsdesk.changes.tests.factory import (
+    DOCUMENTS,
+    change_at,
+    rfc,
+    second_approver,
+    standard_change,
+    working_hours,
+)
 from opsdesk.directory import services as directory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +70,12 @@ def test_a_level_2_change_through_the_api(world):
     r = post(staff, f"{url}/approve")
     assert r.json()["state"] == "approval" and r.json()["approvals"][0]["side"] == "provider"
     r = post(client_for(second_approver(world, "a")), f"{url}/approve", {"reason": "Go ahead"})
-    assert r.json()["state"] == "implementation"
+    assert r.json()["state"] == "scheduled"
+    start, end = working_hours()
+    r = post(staff, f"{url}/schedule", {"starts_at": start.isoformat(), "ends_at": end.isoformat()})
+    assert r.status_code == 200 and r.json()["window"]["starts_at"], r.content
+    r = post(staff, f"{url}/transition", {"to_state": "implementation"})
+    assert r.json()["state"] == "implementation", r.content
     r = post(staff, f"{url}/transition", {"to_state": "testing"})
     r = post(staff, f"{url}/transition", {"to_state": "closed"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "checklist"

@@ -171,7 +171,7 @@ def test_level_2_is_reviewed_within_10_working_days_and_the_deadline_is_met_on_a
     change = services.change_approve(actor=world["engineer"], change=change)
     change = services.change_approve(actor=second_approver(world, "a"), change=change)
     deadline.refresh_from_db()
-    assert change.state == ChangeState.IMPLEMENTATION and deadline.met_at is not None
+    assert change.state == ChangeState.SCHEDULED and deadline.met_at is not None
 
 
 def test_the_deadline_copies_move_when_the_calendar_changes(world, django_capture_on_commit_callbacks):
@@ -234,6 +234,7 @@ def test_the_ten_steps_each_record_who_and_when(world):
         "engagement",
         "planning",
         "approval",
+        "scheduled",
         "implementation",
         "testing",
         "closed",
@@ -328,7 +329,7 @@ def test_level_2_needs_both_the_provider_and_the_customer_approver(world):
     assert change.state == ChangeState.APPROVAL  # waiting for the customer
     assert "waiting for: customer" in ChangeEvent.objects.filter(change=change).last().note
     change = services.change_approve(actor=second_approver(world, "a"), change=change)
-    assert change.state == ChangeState.IMPLEMENTATION
+    assert change.state == ChangeState.SCHEDULED  # D3: the schedule is agreed with the customer next
     assert set(ChangeApproval.objects.filter(change=change).values_list("side", flat=True)) == {
         "provider",
         "customer",
@@ -341,7 +342,7 @@ def test_level_2_customer_first_then_the_service_desk(world):
     assert change.state == ChangeState.APPROVAL
     assert (
         services.change_approve(actor=world["service_desk"], change=change).state
-        == ChangeState.IMPLEMENTATION
+        == ChangeState.SCHEDULED
     )
 
 
@@ -420,7 +421,7 @@ def test_either_side_rejects_with_a_reason_and_the_change_returns_to_consultatio
         change = services.change_approve(actor=second_approver(world, "a"), change=change)
         assert change.state == ChangeState.APPROVAL
         change = services.change_approve(actor=world["engineer"], change=change)
-        assert change.state == ChangeState.IMPLEMENTATION
+        assert change.state == ChangeState.SCHEDULED
 
 
 def test_one_decision_per_side_per_round(world):
