@@ -45,7 +45,7 @@ def server_url(e2e_dir):
     env.pop("OPSDESK_TESTING", None)
     opsdesk = [sys.executable, "-m", "opsdesk"]
     for command in (["migrate", "--no-input"], ["demo"]):
-        subprocess.run([*opsdesk, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
+        subprocess.run([*opsdesk, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=600)
     log = tmp / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
