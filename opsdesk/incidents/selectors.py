@@ -49,6 +49,17 @@ QUEUE_ORDER = ("next_target_at", "logged_at", "pk")
 JOINED = ("organisation", "service", "assignee")
 RELATED = (*JOINED, "reported_by", "contact_to_reach", "sla_calendar")
 
+#: The columns a queue row reads (the page's rows, annotate_queue and paused_remaining): the page's
+#: query reads these instead of ~80 columns of four tables (the description, the SLA explanation,
+#: users' password hashes…), and builds its model objects from them.
+QUEUE_ROW_FIELDS = (
+    "reference", "title", "priority", "state", "organisation__name", "service__reference",
+    "assignee__full_name", "assignee__email", "logged_at", "telephone_follow_up_required",
+    "escalation_offered", "next_target_at", "paused_at", "sla_calendar_id",
+    "initial_response_due", "considered_response_due", "initial_response_at", "considered_response_at",
+    "initial_warning_at", "considered_warning_at",
+)  # fmt: skip
+
 
 def is_breached(incident: Any, *, due: datetime, met_at: datetime | None, now: datetime) -> bool:
     """B6, the one definition of "breached": a target not met, of an open incident whose clock runs
@@ -244,11 +255,16 @@ def sees_internal(user: Any) -> bool:
 
 
 def incident_list(
-    *, user: Any, filters: dict[str, Any] | None = None, related: Sequence[str] = RELATED
+    *,
+    user: Any,
+    filters: dict[str, Any] | None = None,
+    related: Sequence[str] = RELATED,
+    fields: Sequence[str] | None = None,
 ) -> QuerySet:
     """The incidents `user` may see, filtered; ordered like the staff queue: the earliest unmet
-    target first (none last), then the oldest; with the `related` objects the caller shows. A page
-    costs a constant number of queries."""
+    target first (none last), then the oldest; with the `related` objects the caller shows, and
+    only the `fields` it reads when given (QUEUE_ROW_FIELDS). A page costs a constant number of
+    queries."""
     filters = dict(filters or {})
     if not has_permission(user, "incidents.view"):
         return Incident.objects.none()
@@ -274,6 +290,8 @@ def incident_list(
         qs = qs.filter(created_by_id=filters["created_by"])
     if filters.get("q"):
         qs = _search(qs, filters["q"], state=state)
+    if fields is not None:
+        qs = qs.only(*fields)
     return qs.order_by(F(QUEUE_ORDER[0]).asc(nulls_last=True), *QUEUE_ORDER[1:])
 
 

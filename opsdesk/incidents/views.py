@@ -158,7 +158,9 @@ def queue(request):
     form = forms.IncidentFilterForm(
         request.GET, user=request.user, default_state=forms.STATE_OPEN if staff else forms.STATE_ALL
     )
-    qs = selectors.incident_list(user=request.user, filters=form.filters(), related=ROW_RELATED)
+    qs = selectors.incident_list(
+        user=request.user, filters=form.filters(), related=ROW_RELATED, fields=selectors.QUEUE_ROW_FIELDS
+    )
     listing = sorted_page(
         request,
         qs,
