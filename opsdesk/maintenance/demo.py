@@ -78,7 +78,7 @@ def build_maintenance(demo: Any) -> None:
         ),
     )
     out_of_window = dt.datetime.combine(
-        services.notice_period_end(northwind, timezone.now()) + dt.timedelta(days=1),
+        services.notice_period_end(northwind.calendar, timezone.now()) + dt.timedelta(days=1),
         dt.time(19),
         tzinfo=LONDON,
     )
