@@ -161,7 +161,8 @@ class ProviderMaintenanceFilter(Schema):
 
 class ProviderMaintenanceIn(Schema):
     organisation: int | None = Field(
-        ..., description="None: provider-wide (staff only; 10 working days' notice on the provider's calendar)."
+        ...,
+        description="None: provider-wide (staff only; 10 working days' notice on the provider's calendar).",
     )
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
