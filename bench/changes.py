@@ -224,7 +224,8 @@ def measure(runs: int) -> int:
     from icalendar import Calendar
 
     from opsdesk.changes import selectors as changes
-    from opsdesk.directory.models import NamedContact, Organisation, Service
+    from opsdesk.changes.models import Change
+    from opsdesk.directory.models import Organisation, Service
     from opsdesk.maintenance.models import IcalFeed
     from opsdesk.schedule import selectors as schedule
     from opsdesk.schedule.models import Window, WindowService
@@ -300,33 +301,33 @@ def measure(runs: int) -> int:
 
     p50, p95 = _timed(page, runs)
     ok &= _line("(c) change board, first page (/changes/ as staff)", p50, p95, BOARD_GOAL_MS)
+    # The page's query count at two sizes: as it is, and with 6,000 more changes on the board.
     small = orgs[len(orgs) // 2]
-    contact = NamedContact.objects.create(organisation_id=small, name="Bench approver", email="a@bench.test")
-    customer, _ = _django_user("bench-customer@customer.example", "customer", contact=contact)
     sizes = {
-        "every organisation (staff selector)": _queries(lambda: changes.change_board(user=staff)),
-        "one organisation (staff selector)": _queries(
-            lambda: changes.change_board(user=staff, organisation=small)
-        ),
-        "the page as staff (every organisation)": _queries(page),
+        "selector, every organisation": _queries(lambda: changes.change_board(user=staff)),
+        "selector, one organisation": _queries(lambda: changes.change_board(user=staff, organisation=small)),
+        f"page, {Change.objects.count():,} changes": _queries(page),
     }
-    customer_board = Client()
-    customer_board.force_login(customer)
-    customer_board.get("/changes/")
-    sizes["the page as a customer (one organisation)"] = _queries(lambda: customer_board.get("/changes/"))
+    admin = _django.admin_user()
+    Change.objects.bulk_create(
+        Change(
+            organisation_id=orgs[i % len(orgs)],
+            reference=f"CHG-X-{i:07d}",
+            title=f"More {i}",
+            level=2,
+            state=("planning", "approval", "testing")[i % 3],
+            requested_by=admin,
+        )
+        for i in range(6_000)
+    )
+    sizes[f"page, {Change.objects.count():,} changes"] = _queries(page)
+    Change.objects.filter(reference__startswith="CHG-X-").delete()
     for label, count in sizes.items():
         print(f"    queries, {label:<44} {count}")
-    selector_steady = (
-        sizes["every organisation (staff selector)"] == sizes["one organisation (staff selector)"]
-    )
-    page_steady = (
-        sizes["the page as staff (every organisation)"] == sizes["the page as a customer (one organisation)"]
-    )
-    print(
-        f"    query count the same at both sizes: selector {'yes' if selector_steady else 'NO'}, "
-        f"page {'yes' if page_steady else 'NO'}"
-    )
-    ok &= selector_steady and page_steady
+    steady = len(set(sizes.values())) <= 2 and len(set(list(sizes.values())[2:])) == 1
+    selector_steady = len(set(list(sizes.values())[:2])) == 1
+    print(f"    query count the same at both sizes: {'yes' if steady and selector_steady else 'NO'}")
+    ok &= steady and selector_steady
     print(f"\ngoals: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 
