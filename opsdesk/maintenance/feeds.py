@@ -68,11 +68,18 @@ def _text(value: str) -> str:
 
 
 def _utc(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    """20261203T152621Z. Sliced from isoformat(), several times cheaper than strftime, three times
+    an event."""
+    if at.utcoffset():
+        at = at.astimezone(dt.UTC)
+    iso = at.isoformat()
+    return f"{iso[0:4]}{iso[5:7]}{iso[8:10]}T{iso[11:13]}{iso[14:16]}{iso[17:19]}Z"
 
 
 def _fold(line: str) -> str:
     """RFC 5545 3.1: lines longer than 75 octets continue on the next line after a space."""
+    if len(line) <= 75 and line.isascii():
+        return line
     raw = line.encode()
     if len(raw) <= 75:
         return line
