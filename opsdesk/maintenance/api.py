@@ -172,8 +172,9 @@ window_step("cancel", "customer_window_cancel", CustomerWindowCancelIn, "reason"
 
 @router.get("/maintenance/overlaps", response={200: OverlapsOut, **ERRORS})
 def maintenance_overlaps(request: HttpRequest, query: Query[OverlapQuery]):
-    """D6: what a proposed window on an organisation (and its services) overlaps: blackouts, live
-    provider maintenance and customer windows on the same services or organisation-wide."""
+    """D6: what a proposed window on an organisation (and its services) overlaps: blackouts, and
+    planned or under-way changes, provider maintenance and customer windows on the same services
+    or organisation-wide (read from the schedule)."""
     org = organisation_get(user=request.auth, pk=query.organisation)
     start, end = services._times(query.starts_at, query.ends_at, now=query.starts_at, past_ok=True)
     found = selectors.overlaps(
@@ -189,6 +190,7 @@ def maintenance_overlaps(request: HttpRequest, query: Query[OverlapQuery]):
         "blackouts": found.blackouts,
         "maintenance": found.maintenance,
         "customer_windows": found.customer_windows,
+        "changes": found.changes,
     }
 
 

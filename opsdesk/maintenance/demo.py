@@ -2,7 +2,8 @@
 assessed and its contact made, an EC2 issue, an account notification and one about an account no
 organisation owns), agreed windows for Northwind (Sunday 02:00–06:00) and Contoso (Saturday
 22:00–02:00), a peak-trading blackout, provider maintenance inside the window, outside it with 10
-working days' notice and an emergency already under way, and a customer window declared by Contoso.
+working days' notice and an emergency already under way, a customer window declared by Contoso, and
+a provider-wide maintenance on the public status page (E4).
 Idempotent by organisation and title; every record goes through the services as the people who
 would make it."""
 
@@ -223,7 +224,7 @@ def build_maintenance(demo: Any) -> None:
         ),
     )
     out_of_window = dt.datetime.combine(
-        services.notice_period_end(northwind, timezone.now()) + dt.timedelta(days=1),
+        services.notice_period_end(northwind.calendar, timezone.now()) + dt.timedelta(days=1),
         dt.time(19),
         tzinfo=LONDON,
     )
@@ -258,6 +259,26 @@ def build_maintenance(demo: Any) -> None:
         )
 
     planned("OpenSSL security advisory patch", emergency)
+
+    telephony = "Service desk telephony upgrade"
+    evening = dt.datetime.combine(
+        services.notice_period_end(services.provider_calendar(), timezone.now()) + dt.timedelta(days=1),
+        dt.time(19),
+        tzinfo=LONDON,
+    )
+    demo.ensure(
+        ProviderMaintenance.objects.filter(organisation=None, title=telephony).first(),
+        lambda: services.provider_maintenance_create(
+            actor=manager,
+            organisation=None,
+            title=telephony,
+            starts_at=evening,
+            ends_at=evening + dt.timedelta(hours=2),
+            description="The telephone line may drop calls for a few minutes; "
+            "email and the portal are unaffected.",
+            components=["Service desk telephony"],
+        ),
+    )
 
     daniel = demo.customers.get("it@contoso.example")
     ehr = demo.services.get("CH-PROD-EHR")

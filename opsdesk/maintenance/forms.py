@@ -168,9 +168,17 @@ class BlackoutForm(ServiceErrorsForm):
 
 
 class MaintenanceForm(ServiceErrorsForm):
-    """E2: scheduling sends the notice to the named contacts at once."""
+    """E2: scheduling sends the notice to the named contacts at once. With no organisation it is
+    provider-wide (E4): every organisation is told, and the public status page shows it while
+    published, with the components it affects."""
 
-    organisation = forms.TypedChoiceField(coerce=int, choices=())
+    organisation = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=(),
+        help_text="Provider-wide: every organisation, on the public status page.",
+    )
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 4}))
     services = forms.MultipleChoiceField(
@@ -181,11 +189,24 @@ class MaintenanceForm(ServiceErrorsForm):
     is_emergency = forms.BooleanField(required=False, label="Emergency maintenance")
     emergency_reason = forms.ChoiceField(required=False, choices=[("", "—")] + list(EmergencyReason.choices))
     emergency_detail = forms.CharField(required=False, max_length=1000, label="Why it cannot wait")
+    components = forms.CharField(
+        required=False,
+        max_length=2100,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Status-page components",
+        help_text="Provider-wide only: one a line, e.g. “Service desk telephony”.",
+    )
+    published = forms.BooleanField(
+        required=False, initial=True, label="Published on the public status page (provider-wide only)"
+    )
 
-    def __init__(self, *args: Any, user: Any, creating: bool, **kwargs: Any):
+    def __init__(self, *args: Any, user: Any, creating: bool, wide: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if creating:
-            _organisation_field(self, user)
+            choices = organisation_choices(user=user)
+            if _staff(user):
+                choices = [("", "Provider-wide (every organisation)"), *choices]
+            self.fields["organisation"].choices = choices
             self.fields["services"].choices = _service_choices(user)
         else:
             for name in (
@@ -198,6 +219,9 @@ class MaintenanceForm(ServiceErrorsForm):
                 "emergency_detail",
             ):
                 del self.fields[name]
+            if not wide:
+                del self.fields["components"]
+                del self.fields["published"]
             self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     @staticmethod
@@ -205,6 +229,8 @@ class MaintenanceForm(ServiceErrorsForm):
         return {
             "title": maintenance.title,
             "description": maintenance.description,
+            "components": "\n".join(maintenance.components),
+            "published": maintenance.published,
             "version": maintenance.version,
         }
 

@@ -80,12 +80,21 @@ class Blackout(BaseModel):
 
 class ProviderMaintenance(BaseModel):
     """E2: maintenance the provider carries out on an organisation's services: inside the agreed
-    window, or outside it with 10 working days' notice, or as an emergency with its reason."""
+    window, or outside it with 10 working days' notice, or as an emergency with its reason.
+
+    E4: with no organisation it is provider-wide (every customer): announced on the public status
+    page while `published`, with the status-page components it affects. The status page shows
+    these records (through the schedule), not a copy of its own."""
 
     tenant_path = "organisation"
 
     organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, related_name="provider_maintenance"
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="provider_maintenance",
+        help_text="Empty: provider-wide maintenance (every organisation), shown on the status page.",
     )
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=TEXT_MAX, blank=True)
@@ -109,6 +118,12 @@ class ProviderMaintenance(BaseModel):
     ended_early = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    components = models.JSONField(
+        default=list, blank=True, help_text="Provider-wide: the status-page components affected."
+    )
+    published = models.BooleanField(
+        default=True, help_text="Provider-wide: shown on the public status page and its feeds."
+    )
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -129,6 +144,10 @@ class ProviderMaintenance(BaseModel):
 
     def __str__(self) -> str:
         return f"Maintenance #{self.pk}: {self.title}"
+
+    @property
+    def provider_wide(self) -> bool:
+        return self.organisation_id is None
 
 
 class MaintenanceEvent(models.Model):

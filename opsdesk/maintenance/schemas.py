@@ -4,7 +4,7 @@ an agreed window's times are wall-clock times in its own time zone."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -112,8 +112,13 @@ class MaintenanceEventOut(StateEventOut):
 
 class ProviderMaintenanceOut(Schema):
     id: int
-    organisation: int = Field(..., alias="organisation_id")
+    organisation: int | None = Field(
+        ..., alias="organisation_id", description="None: provider-wide maintenance (every organisation)."
+    )
     organisation_name: str
+    provider_wide: bool
+    components: list[str] = Field(..., description="Provider-wide: the status-page components affected.")
+    published: bool = Field(..., description="Provider-wide: shown on the public status page.")
     title: str
     description: str
     services: list[int]
@@ -141,7 +146,7 @@ class ProviderMaintenanceOut(Schema):
 
     @staticmethod
     def resolve_organisation_name(obj) -> str:
-        return obj.organisation.name
+        return obj.organisation.name if obj.organisation_id else "Provider-wide"
 
     @staticmethod
     def resolve_state_label(obj) -> str:
@@ -166,7 +171,10 @@ class ProviderMaintenanceFilter(Schema):
 
 
 class ProviderMaintenanceIn(Schema):
-    organisation: int
+    organisation: int | None = Field(
+        ...,
+        description="None: provider-wide (staff only; 10 working days' notice on the provider's calendar).",
+    )
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=10_000)
     services: list[int] = Field(default_factory=list, max_length=200)
@@ -175,11 +183,17 @@ class ProviderMaintenanceIn(Schema):
     is_emergency: bool = False
     emergency_reason: Reasons = ""  # type: ignore[valid-type]
     emergency_detail: str = Field("", max_length=1000)
+    components: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=20, description="Provider-wide only: status-page components."
+    )
+    published: bool = Field(True, description="Provider-wide only: shown on the public status page.")
 
 
 class ProviderMaintenancePatch(Schema):
     title: str = Field(None, min_length=1, max_length=200)
     description: str = Field(None, max_length=10_000)
+    components: list[Annotated[str, Field(max_length=100)]] = Field(None, max_length=20)
+    published: bool = Field(None)
 
 
 class MaintenanceNoteIn(Schema):
@@ -253,11 +267,28 @@ class OverlapQuery(Schema):
     exclude_maintenance: int | None = None
 
 
+class ScheduledWindowOut(Schema):
+    """A window as the schedule holds it (a change's, from the changes domain)."""
+
+    source: str
+    source_id: int
+    kind: str
+    reference: str
+    title: str
+    state: str
+    phase: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    organisation: int | None = Field(..., alias="organisation_id")
+    url: str
+
+
 class OverlapsOut(Schema):
     any: bool
     blackouts: list[BlackoutOut]
     maintenance: list[ProviderMaintenanceOut]
     customer_windows: list[CustomerWindowOut]
+    changes: list[ScheduledWindowOut]
 
 
 class IcalFeedOut(Schema):

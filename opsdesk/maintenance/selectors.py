@@ -15,7 +15,7 @@ from django.utils import timezone
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
-from opsdesk.maintenance.choices import LIVE_STATES
+from opsdesk.core.tenancy import UNRESTRICTED, organisation_scope
 from opsdesk.maintenance.models import (
     AgreedWindow,
     Blackout,
@@ -27,8 +27,9 @@ from opsdesk.maintenance.models import (
     ProviderMaintenance,
     SuppressionCover,
 )
+from opsdesk.schedule import selectors as schedule
 from opsdesk.schedule.choices import WindowKind
-from opsdesk.schedule.selectors import feed_windows as schedule_feed_windows
+from opsdesk.schedule.models import Window
 
 VIEW = "maintenance.view"
 
@@ -140,16 +141,24 @@ def customer_window_get(*, user: Any, pk: Any) -> CustomerWindow:
 
 # --- D6: overlaps -----------------------------------------------------------------------------------
 
+SOURCE_PROVIDER = "maintenance.provider"
+SOURCE_CUSTOMER = "maintenance.customer"
+SOURCE_BLACKOUT = "maintenance.blackout"
+
 
 @dataclass
 class Overlaps:
+    """What a proposed window runs into, by kind: this app's own records (to link and show in
+    full) and the changes' windows as the schedule holds them (changes is a sibling domain)."""
+
     blackouts: list[Blackout]
     maintenance: list[ProviderMaintenance]
     customer_windows: list[CustomerWindow]
+    changes: list[Window]
 
     @property
     def any(self) -> bool:
-        return bool(self.blackouts or self.maintenance or self.customer_windows)
+        return bool(self.blackouts or self.maintenance or self.customer_windows or self.changes)
 
 
 def overlaps(
@@ -162,27 +171,41 @@ def overlaps(
     exclude_maintenance: int | None = None,
 ) -> Overlaps:
     """D6: what a proposed window [starts_at, ends_at) on an organisation (and given services) runs
-    into: the organisation's blackouts, and its live provider maintenance and customer windows that
-    touch the same services (or name none: organisation-wide). Each is one range comparison
-    (`starts_at < end AND ends_at > start`) on the (organisation, starts_at, ends_at) index; changes
-    will join here when they land."""
-    service_ids = sorted({int(s) for s in services})
-    during = Q(organisation_id=organisation, starts_at__lt=ends_at, ends_at__gt=starts_at)
-    blackouts = list(blackout_list(user=user).filter(during).order_by("starts_at", "pk"))
-
-    def same_services(qs: QuerySet) -> QuerySet:
-        if not service_ids:
-            return qs
-        return qs.filter(Q(services__in=service_ids) | Q(services__isnull=True)).distinct()
-
-    maintenance = same_services(provider_maintenance_list(user=user).filter(during, state__in=LIVE_STATES))
-    if exclude_maintenance is not None:
-        maintenance = maintenance.exclude(pk=exclude_maintenance)
-    windows = same_services(customer_window_list(user=user, cancelled=False).filter(during))
+    into: the organisation's blackouts, and the planned or under-way changes, provider maintenance
+    and customer windows on the same services or organisation-wide. One read of the schedule
+    (`schedule.selectors.overlapping`), then each maintenance record it names, restricted to what
+    the user may see; a window of another organisation on a shared service shows only to staff."""
+    require_permission(user, VIEW)
+    exclude = (SOURCE_PROVIDER, exclude_maintenance) if exclude_maintenance is not None else None
+    found = schedule.overlapping(
+        organisation_id=organisation,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        service_ids=services,
+        exclude=exclude,
+    )
+    scope = organisation_scope(user)
+    if scope is not UNRESTRICTED:
+        found = [w for w in found if w.organisation_id is None or w.organisation_id in scope]
+    ids: dict[str, list[int]] = {}
+    for w in found:
+        ids.setdefault(w.source, []).append(w.source_id)
+    order = ("starts_at", "pk")
     return Overlaps(
-        blackouts=blackouts,
-        maintenance=list(with_details(maintenance).order_by("starts_at", "pk")),
-        customer_windows=list(with_scope(windows).order_by("starts_at", "pk")),
+        blackouts=list(
+            blackout_list(user=user).filter(pk__in=ids.get(SOURCE_BLACKOUT, [])).order_by(*order)
+        ),
+        maintenance=list(
+            with_details(provider_maintenance_list(user=user))
+            .filter(pk__in=ids.get(SOURCE_PROVIDER, []))
+            .order_by(*order)
+        ),
+        customer_windows=list(
+            with_scope(customer_window_list(user=user))
+            .filter(pk__in=ids.get(SOURCE_CUSTOMER, []))
+            .order_by(*order)
+        ),
+        changes=[w for w in found if w.kind == WindowKind.CHANGE],
     )
 
 
@@ -230,47 +253,15 @@ def feed_by_secret(secret: str) -> IcalFeed:
     return feed
 
 
-#: How far back the feed reaches: recent maintenance stays visible in people's calendars.
-FEED_BACK = dt.timedelta(days=90)
-
-
-def feed_entries(*, organisation_id: int, now: dt.datetime | None = None) -> dict[str, list]:
-    """E4: what an organisation's feed holds: its provider maintenance (not cancelled) and customer
-    windows (not cancelled) from 90 days back, its blackouts, and its changes' agreed windows (the
-    schedule's copies, D6)."""
-    since = (now or timezone.now()) - FEED_BACK
-    maintenance = ProviderMaintenance.objects.filter(
-        organisation_id=organisation_id, ends_at__gt=since
-    ).exclude(state="cancelled")
-    windows = CustomerWindow.objects.filter(
-        organisation_id=organisation_id, ends_at__gt=since, cancelled_at__isnull=True
-    )
-    blackouts = Blackout.objects.filter(organisation_id=organisation_id, ends_at__gt=since)
-    scheduled = schedule_feed_windows(organisation_id=organisation_id, now=now)
-    changes = [w for w in scheduled if w.kind == WindowKind.CHANGE]
-    return {
-        "maintenance": list(maintenance.order_by("starts_at", "pk")),
-        "customer_windows": list(windows.order_by("starts_at", "pk")),
-        "blackouts": list(blackouts.order_by("starts_at", "pk")),
-        "changes": changes,
-    }
-
-
-def upcoming(*, user: Any, organisation: int | None = None, now: dt.datetime | None = None) -> list[dict]:
-    """The calendar view: every live window from now on (provider maintenance, customer windows,
-    blackouts), in start order, each as a row saying what it is."""
+def upcoming(*, user: Any, organisation: int | None = None, now: dt.datetime | None = None) -> QuerySet:
+    """The calendar view: every window the user may see from now on, not cancelled, in start order:
+    changes, provider maintenance (provider-wide included for staff), customer windows and
+    blackouts, as the schedule holds them."""
+    require_permission(user, VIEW)
     now = now or timezone.now()
-    rows: list[dict] = []
-    for m in provider_maintenance_list(user=user, organisation=organisation, starts_from=now).filter(
-        state__in=LIVE_STATES
-    ):
-        rows.append({"kind": "provider", "obj": m, "starts_at": m.starts_at, "ends_at": m.ends_at})
-    for w in customer_window_list(user=user, organisation=organisation, cancelled=False, starts_from=now):
-        rows.append({"kind": "customer", "obj": w, "starts_at": w.starts_at, "ends_at": w.ends_at})
-    for b in blackout_list(user=user, organisation=organisation, starts_from=now):
-        rows.append({"kind": "blackout", "obj": b, "starts_at": b.starts_at, "ends_at": b.ends_at})
-    rows.sort(key=lambda r: (r["starts_at"], r["kind"]))
-    return rows
+    return schedule.calendar(user=user, organisation=organisation, starts_from=now).select_related(
+        "organisation"
+    )
 
 
 # --- E1: cloud-provider notices ------------------------------------------------------------------------

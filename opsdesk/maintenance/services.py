@@ -27,8 +27,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from opsdesk.calendars.models import Calendar
 from opsdesk.calendars.services import add_working_days
 from opsdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from opsdesk.core.limits import instant_problem
@@ -63,6 +65,8 @@ from opsdesk.maintenance.models import (
     ProviderMaintenance,
     SuppressionCover,
 )
+from opsdesk.schedule import services as schedule
+from opsdesk.schedule.choices import WindowKind, WindowPhase
 
 VIEW = "maintenance.view"
 MANAGE = "maintenance.manage"
@@ -79,7 +83,13 @@ MAX_BLACKOUT = dt.timedelta(days=366)
 
 WINDOW_FIELDS = frozenset({"weekday", "start", "end", "timezone", "notes"})
 BLACKOUT_FIELDS = frozenset({"starts_at", "ends_at", "reason"})
-MAINTENANCE_EDITABLE = frozenset({"title", "description"})
+MAINTENANCE_EDITABLE = frozenset({"title", "description", "components", "published"})
+#: What only provider-wide maintenance has (the status page's part).
+WIDE_ONLY = frozenset({"components", "published"})
+#: The provider's own business calendar: counts the notice of provider-wide maintenance.
+PROVIDER_CALENDAR = "uk"
+MAX_COMPONENTS = 20
+MAX_COMPONENT_LENGTH = 100
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -199,10 +209,11 @@ def in_agreed_window(window: AgreedWindow | None, starts_at: dt.datetime, ends_a
     return False
 
 
-def notice_period_end(org: Organisation, notice_at: dt.datetime) -> dt.date:
-    """E2: the 10th working day after the day the notice is given, on the organisation's calendar."""
-    day = notice_at.astimezone(ZoneInfo(org.calendar.timezone)).date()
-    return add_working_days(calendar=org.calendar, start=day, days=NOTICE_WORKING_DAYS)
+def notice_period_end(calendar: Calendar, notice_at: dt.datetime) -> dt.date:
+    """E2: the 10th working day after the day the notice is given, on the organisation's calendar
+    (the provider's for provider-wide maintenance)."""
+    day = notice_at.astimezone(ZoneInfo(calendar.timezone)).date()
+    return add_working_days(calendar=calendar, start=day, days=NOTICE_WORKING_DAYS)
 
 
 def _check_state(
@@ -247,6 +258,83 @@ def _event(
 ) -> None:
     _timeline(
         MaintenanceEvent, "maintenance", maintenance, actor=actor, from_state=from_state, at=at, note=note
+    )
+
+
+# --- the schedule's copies (D6, E4) --------------------------------------------------------------
+#
+# Every write below that creates, moves, steps, cancels or deletes a window calls one of these in
+# the same transaction, so the calendar of windows (opsdesk.schedule) changes exactly when the
+# record does: the overlap check, the calendar page, the iCal feeds and the status page read it.
+
+SOURCE_PROVIDER = "maintenance.provider"
+SOURCE_CUSTOMER = "maintenance.customer"
+SOURCE_BLACKOUT = "maintenance.blackout"
+
+#: The provider-maintenance lifecycle in the schedule's words.
+PHASE = {
+    MaintenanceState.SCHEDULED: WindowPhase.PLANNED,
+    MaintenanceState.IN_PROGRESS: WindowPhase.UNDER_WAY,
+    MaintenanceState.VERIFYING: WindowPhase.UNDER_WAY,
+    MaintenanceState.COMPLETED: WindowPhase.DONE,
+    MaintenanceState.CANCELLED: WindowPhase.CANCELLED,
+}
+
+
+def _publish_maintenance(maintenance: ProviderMaintenance) -> None:
+    """Provider maintenance in the schedule; provider-wide and published means public (the status
+    page), with its components."""
+    kind = "Emergency maintenance" if maintenance.is_emergency else "Maintenance"
+    schedule.window_put(
+        source=SOURCE_PROVIDER,
+        source_id=maintenance.pk,
+        kind=WindowKind.PROVIDER_MAINTENANCE,
+        organisation_id=maintenance.organisation_id,
+        title=maintenance.title,
+        starts_at=maintenance.starts_at,
+        ends_at=maintenance.ends_at,
+        phase=PHASE[MaintenanceState(maintenance.state)],
+        state=maintenance.state,
+        service_ids=[s.pk for s in maintenance.services.all()],
+        reference=f"MNT-{maintenance.pk}",
+        description=maintenance.description or kind,
+        public=maintenance.organisation_id is None and maintenance.published,
+        components=maintenance.components if maintenance.organisation_id is None else [],
+        url=reverse("maintenance:maintenance_detail", args=[maintenance.pk]),
+    )
+
+
+def _publish_customer_window(window: CustomerWindow) -> None:
+    schedule.window_put(
+        source=SOURCE_CUSTOMER,
+        source_id=window.pk,
+        kind=WindowKind.CUSTOMER_MAINTENANCE,
+        organisation_id=window.organisation_id,
+        title=window.title,
+        starts_at=window.starts_at,
+        ends_at=window.ends_at,
+        phase=WindowPhase.CANCELLED if window.cancelled_at else WindowPhase.PLANNED,
+        state="cancelled" if window.cancelled_at else "declared",
+        service_ids=[s.pk for s in window.services.all()],
+        reference=f"CMW-{window.pk}",
+        description=window.description
+        or "Customer-led maintenance: alarms on its services and accounts are suppressed.",
+        url=reverse("maintenance:customer_window_detail", args=[window.pk]),
+    )
+
+
+def _publish_blackout(blackout: Blackout) -> None:
+    schedule.window_put(
+        source=SOURCE_BLACKOUT,
+        source_id=blackout.pk,
+        kind=WindowKind.BLACKOUT,
+        organisation_id=blackout.organisation_id,
+        title=blackout.reason,
+        starts_at=blackout.starts_at,
+        ends_at=blackout.ends_at,
+        reference=f"BLK-{blackout.pk}",
+        description="No changes or maintenance (blackout).",
+        url=reverse("maintenance:blackout_detail", args=[blackout.pk]),
     )
 
 
@@ -327,9 +415,11 @@ def blackout_create(*, actor: Any, organisation: Any, starts_at: Any, ends_at: A
     start, end = _times(starts_at, ends_at, now=timezone.now(), longest=MAX_BLACKOUT)
     text = _text("reason", reason, required=True, limit=300)
     with transaction.atomic():
-        return record_create(
+        blackout = record_create(
             actor=actor, obj=Blackout(organisation=org, starts_at=start, ends_at=end, reason=text)
         )
+        _publish_blackout(blackout)
+    return blackout
 
 
 def blackout_update(
@@ -355,16 +445,45 @@ def blackout_update(
     if "reason" in changes:
         values["reason"] = _text("reason", changes["reason"], required=True, limit=300)
     with transaction.atomic():
-        return record_update(actor=actor, obj=blackout, changes=values, expected_version=expected_version)
+        updated = record_update(actor=actor, obj=blackout, changes=values, expected_version=expected_version)
+        _publish_blackout(updated)
+    return updated
 
 
 def blackout_delete(*, actor: Any, blackout: Blackout, expected_version: int | None = None) -> None:
     require_permission(actor, MANAGE)
     with transaction.atomic():
+        pk = blackout.pk
         record_delete(actor=actor, obj=blackout, expected_version=expected_version)
+        schedule.window_remove(source=SOURCE_BLACKOUT, source_id=pk)
 
 
 # --- provider-led maintenance (E2) -------------------------------------------------------------------
+
+
+def _components(value: Any) -> list[str]:
+    """Status-page components: distinct short names, blanks dropped (a text is one name a line)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.splitlines()
+    if not isinstance(value, list | tuple):
+        raise ValidationFailed.field("components", "A list of component names.")
+    names: list[str] = []
+    for raw in value:
+        if not isinstance(raw, str):
+            raise ValidationFailed.field("components", "A list of component names.")
+        name = _text("components", raw, limit=MAX_COMPONENT_LENGTH)
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    if len(names) > MAX_COMPONENTS:
+        raise ValidationFailed.field("components", f"At most {MAX_COMPONENTS} components.")
+    return names
+
+
+def provider_calendar() -> Calendar:
+    """Provider-wide maintenance has no one organisation's calendar: the provider's own counts."""
+    return Calendar.objects.get(name=PROVIDER_CALENDAR)
 
 
 def provider_maintenance_create(
@@ -379,18 +498,38 @@ def provider_maintenance_create(
     is_emergency: bool = False,
     emergency_reason: str = "",
     emergency_detail: str = "",
+    components: Any = None,
+    published: bool = True,
 ) -> ProviderMaintenance:
     """E2: provider maintenance is planned inside the organisation's agreed window; outside it only
     when its start is at least 10 working days after the notice (given now, to the named contacts),
     else refused unless it is an emergency with its reason (security advisory, compliance, incident
-    resolution). Never during a blackout unless an emergency."""
+    resolution). Never during a blackout unless an emergency.
+
+    E4: with no organisation it is provider-wide, scheduled by provider staff only. No agreed window
+    covers every customer, so it always needs the 10 working days' notice, counted on the provider's
+    calendar ("uk"), unless an emergency; the notice goes to every organisation's named contacts
+    through the outbox; it names status-page components, not services, and is shown on the public
+    status page while published. One organisation's blackout does not stop it (it is checked per
+    organisation only)."""
     require_permission(actor, MANAGE)
-    org = _organisation(actor, organisation)
+    wide = organisation in (None, "")
+    if wide and not getattr(actor, "is_provider_staff", False):
+        raise PermissionDenied("Only provider staff schedule provider-wide maintenance.")
+    org = None if wide else _organisation(actor, organisation)
     now = timezone.now()
     title = _text("title", title, required=True, limit=200)
     description = _text("description", description)
     start, end = _times(starts_at, ends_at, now=now)
-    chosen = _services(org, services)
+    if wide and _ids(services):
+        raise ValidationFailed.field(
+            "services",
+            "Provider-wide maintenance names status-page components, not one organisation's services.",
+        )
+    chosen = [] if org is None else _services(org, services)
+    names = _components(components) if wide else []
+    if not wide and _components(components):
+        raise ValidationFailed.field("components", "Only provider-wide maintenance is on the status page.")
     reason = emergency_reason or ""
     if is_emergency:
         if reason not in EmergencyReason.values:
@@ -403,20 +542,26 @@ def provider_maintenance_create(
             "emergency_reason", "Only emergency maintenance has an emergency reason."
         )
     detail = _text("emergency_detail", emergency_detail, limit=1000)
-    window = AgreedWindow.objects.filter(organisation=org).first()
+    window = None if org is None else AgreedWindow.objects.filter(organisation=org).first()
     inside = in_agreed_window(window, start, end)
-    period_end = notice_period_end(org, now)
+    calendar = provider_calendar() if org is None else org.calendar
+    period_end = notice_period_end(calendar, now)
     if not inside and not is_emergency:
-        local_day = start.astimezone(ZoneInfo(org.calendar.timezone)).date()
+        local_day = start.astimezone(ZoneInfo(calendar.timezone)).date()
         if local_day < period_end:
-            where = f"outside the agreed window ({window})" if window else "with no agreed window recorded"
+            if org is None:
+                where = "provider-wide (no agreed window covers every organisation)"
+            else:
+                where = (
+                    f"outside the agreed window ({window})" if window else "with no agreed window recorded"
+                )
             raise ValidationFailed.field(
                 "starts_at",
                 f"Maintenance {where} needs {NOTICE_WORKING_DAYS} working days' notice: with notice "
                 f"given today it may start on {period_end:%A %d %B %Y} at the earliest, or be marked "
                 "as an emergency with its reason.",
             )
-    if not is_emergency:
+    if not is_emergency and org is not None:
         clash = (
             Blackout.objects.filter(organisation=org, starts_at__lt=end, ends_at__gt=start)
             .order_by("starts_at")
@@ -444,14 +589,20 @@ def provider_maintenance_create(
                 emergency_detail=detail if is_emergency else "",
                 notice_given_at=now,
                 notice_period_ends_on=period_end,
+                components=names,
+                published=bool(published) if org is None else True,
             ),
             m2m={"services": chosen},
         )
         kind = "inside the agreed window" if inside else "outside the agreed window"
+        if org is None:
+            kind = "provider-wide"
         if is_emergency:
-            kind = f"emergency ({EmergencyReason(reason).label.lower()})"
+            label = EmergencyReason(reason).label.lower()
+            kind = f"{'provider-wide ' if org is None else ''}emergency ({label})"
         _event(maintenance, actor=actor, from_state="", at=now, note=f"Scheduled, {kind}; notice sent.")
         notifications.notify_scheduled(maintenance, services=chosen)
+        _publish_maintenance(maintenance)
     return maintenance
 
 
@@ -462,7 +613,8 @@ def provider_maintenance_update(
     expected_version: int | None = None,
     **changes: Any,
 ) -> ProviderMaintenance:
-    """Title and description only: a new time is a new notice, so it is cancelled and scheduled again."""
+    """Title and description (and, provider-wide, the status-page components and whether it is
+    published) only: a new time is a new notice, so it is cancelled and scheduled again."""
     require_permission(actor, MANAGE)
     unknown = sorted(set(changes) - MAINTENANCE_EDITABLE)
     if unknown:
@@ -473,15 +625,26 @@ def provider_maintenance_update(
                 for n in unknown
             ],
         )
-    values = {}
+    values: dict[str, Any] = {}
+    if provider_maintenance.organisation_id is not None:
+        for name in sorted(WIDE_ONLY & set(changes)):
+            if (changes[name] is False) if name == "published" else bool(_components(changes[name])):
+                raise ValidationFailed.field(name, "Only provider-wide maintenance is on the status page.")
+            changes.pop(name)
     if "title" in changes:
         values["title"] = _text("title", changes["title"], required=True, limit=200)
     if "description" in changes:
         values["description"] = _text("description", changes["description"])
+    if "components" in changes:
+        values["components"] = _components(changes["components"])
+    if "published" in changes:
+        values["published"] = bool(changes["published"])
     with transaction.atomic():
-        return record_update(
+        updated = record_update(
             actor=actor, obj=provider_maintenance, changes=values, expected_version=expected_version
         )
+        _publish_maintenance(updated)
+    return updated
 
 
 def _step(
@@ -511,6 +674,7 @@ def _step(
         _event(updated, actor=actor, from_state=before, at=now, note=f"{default} {note}".strip())
         if step == "cancel":
             notifications.notify_cancelled(updated, reason=note)
+        _publish_maintenance(updated)
         return updated
 
 
@@ -657,6 +821,7 @@ def customer_window_create(
         )
         if not object_in_scope(actor, window):
             raise NotFound()
+        _publish_customer_window(window)
     return window
 
 
@@ -677,9 +842,11 @@ def customer_window_cancel(
         text = _text("reason", reason, limit=1000)
         if text:
             description = f"{description}\n\nCancelled: {text}".strip()
-        return record_update(
+        updated = record_update(
             actor=actor, obj=locked, changes={"cancelled_at": now, "description": description}
         )
+        _publish_customer_window(updated)
+        return updated
 
 
 # --- the iCalendar feed (E4) -------------------------------------------------------------------------

@@ -52,12 +52,17 @@ MAINTENANCE = Pages(
     default_sort="-starts",
     title="Provider maintenance",
     subtitle="Inside each organisation's agreed window; outside it with 10 working days' notice, or as an "
-    "emergency with its reason (E2).",
+    "emergency with its reason (E2). Provider-wide maintenance is shown on the public status page (E4).",
     create_label="Schedule maintenance",
     table_template="maintenance/_maintenance_table.html",
     list_template="maintenance/list.html",
     csv=schemas.ProviderMaintenanceOut,
     form=forms.MaintenanceForm,
+    form_kwargs=lambda request, obj: {
+        "user": request.user,
+        "creating": obj is None,
+        "wide": obj is None or obj.organisation_id is None,
+    },
     create=services.provider_maintenance_create,
     update=services.provider_maintenance_update,
     target="provider_maintenance",
@@ -196,7 +201,9 @@ def maintenance_detail(request, pk: int):
             "timeline": list(maintenance.events.all()),
             "actions": actions,
             "overlaps": found,
-            "window": selectors.window_of(user=user, organisation_id=maintenance.organisation_id),
+            "window": selectors.window_of(user=user, organisation_id=maintenance.organisation_id)
+            if maintenance.organisation_id
+            else None,
             "can_edit": has_permission(user, MANAGE),
         },
     )
@@ -330,7 +337,8 @@ def customer_window_cancel(request, pk: int):
 
 @ui_view
 def calendar(request):
-    """Every window from now on, in start order: provider maintenance, customer windows, blackouts;
+    """Every window from now on, in start order: changes, provider maintenance, customer windows,
+    blackouts (the schedule's calendar);
     and, for one organisation, its agreed window and the address of its iCal feed."""
     require(request.user, VIEW)
     form = forms.OrganisationFilterForm(request.GET, user=request.user)
@@ -347,7 +355,7 @@ def calendar(request):
         "maintenance/calendar.html",
         {
             "filter_form": form,
-            "rows": selectors.upcoming(user=request.user, organisation=organisation)[:500],
+            "rows": list(selectors.upcoming(user=request.user, organisation=organisation)[:500]),
             "window": selectors.window_of(user=request.user, organisation_id=organisation)
             if organisation
             else None,
@@ -362,7 +370,7 @@ def calendar(request):
 @page_errors
 def ical_feed(request, token: str):
     """E4: the organisation's feed for calendar apps, which cannot sign in: the secret address is the key."""
-    return feeds.feed_response(selectors.feed_by_secret(token))
+    return feeds.feed_response(selectors.feed_by_secret(token), request)
 
 
 # --- cloud-provider notices (E1) ----------------------------------------------------------------------

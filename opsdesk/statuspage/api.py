@@ -1,5 +1,6 @@
 """Status page endpoints (C8, E4, L3). GET /status is public; the rest need "statuspage.manage".
-Thin: parse, call one selector or service, answer."""
+Thin: parse, call one selector or service, answer. Provider-wide maintenance is written under
+/api/v1/maintenance/provider (no organisation) and read here from the schedule."""
 
 from __future__ import annotations
 
@@ -65,18 +66,3 @@ def status_incident_post_update(
     incident = selectors.status_incident_get(user=request.auth, pk=incident_id)
     update = services.status_incident_post_update(actor=request.auth, incident=incident, **payload.dict())
     return created_with_etag(response, update)
-
-
-# --- maintenance (staff, E4) -------------------------------------------------------------------
-
-
-MAINTENANCE = entity(
-    "status_maintenance",
-    "/status/maintenance",
-    NO_DELETE,
-    id="maintenance_id",
-    ordering=("starts_at", "ends_at", "state", "title", "updated_at"),
-    target="maintenance",
-    docs={"update": 'Edits and state moves; `{"state": "cancelled"}` cancels.'},
-)
-routes(router, MAINTENANCE, module=__name__)

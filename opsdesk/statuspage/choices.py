@@ -25,24 +25,5 @@ class StatusIncidentState(models.TextChoices):
 INCIDENT_STATE_ORDER = [s.value for s in StatusIncidentState]
 
 
-class StatusMaintenanceState(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    IN_PROGRESS = "in_progress", "In progress"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-
-
-#: Allowed maintenance moves (besides staying put): forward, or cancelled before completion.
-MAINTENANCE_TRANSITIONS = {
-    StatusMaintenanceState.SCHEDULED: {
-        StatusMaintenanceState.IN_PROGRESS,
-        StatusMaintenanceState.COMPLETED,
-        StatusMaintenanceState.CANCELLED,
-    },
-    StatusMaintenanceState.IN_PROGRESS: {StatusMaintenanceState.COMPLETED, StatusMaintenanceState.CANCELLED},
-    StatusMaintenanceState.COMPLETED: set(),
-    StatusMaintenanceState.CANCELLED: set(),
-}
-
 MAX_COMPONENTS = 20
 MAX_COMPONENT_LENGTH = 100

@@ -1,5 +1,5 @@
-"""Demo entries of the public status page (C8): a resolved provider-wide incident and a planned
-maintenance. Idempotent by title."""
+"""Demo entries of the public status page (C8): a resolved provider-wide incident. Its planned
+provider-wide maintenance is the maintenance app's (maintenance/demo.py). Idempotent by title."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from opsdesk.core.roles import Role
 from opsdesk.statuspage import services
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance
+from opsdesk.statuspage.models import StatusIncident
 
 INCIDENT_TITLE = "Delayed alarm notifications"
-MAINTENANCE_TITLE = "Service desk telephony upgrade"
 
 
 def build_status(demo: Any) -> None:
@@ -41,16 +40,4 @@ def build_status(demo: Any) -> None:
             incident=incident,
             state="resolved",
             body="Notifications are arriving on time again. We are adding an alarm on consumer lag.",
-        )
-    if not StatusMaintenance.objects.filter(title=MAINTENANCE_TITLE).exists():
-        demo.created += 1
-        start = (now + dt.timedelta(days=9)).replace(hour=19, minute=0)
-        services.status_maintenance_create(
-            actor=actor,
-            title=MAINTENANCE_TITLE,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=2),
-            description="The telephone line may drop calls for a few minutes; "
-            "email and the portal are unaffected.",
-            components=["Service desk telephony"],
         )

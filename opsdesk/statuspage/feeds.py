@@ -1,5 +1,6 @@
 """The public Atom feed of the status page (C8): one entry per posted update of a published
-incident, one per published maintenance (updated in place when it changes)."""
+incident, one per public provider-wide maintenance from the schedule (updated in place when it
+changes)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from django.views.decorators.cache import cache_control
 
 from opsdesk.core import humanize
 from opsdesk.core.richtext import render_markdown
+from opsdesk.schedule.models import Window
 from opsdesk.statuspage import selectors
-from opsdesk.statuspage.models import StatusMaintenance, StatusUpdate
+from opsdesk.statuspage.models import StatusUpdate
 from opsdesk.statuspage.views import PUBLIC_MAX_AGE
 
 
-def _window(m: StatusMaintenance) -> str:
+def _window(m: Window) -> str:
     """The human text of an entry in the one format of pages (core.humanize, the provider's zone);
     the feed's machine fields (published, updated) stay RFC 3339."""
     return f"{humanize.when(m.starts_at)} – {humanize.when(m.ends_at)}"
@@ -41,7 +43,8 @@ class StatusFeed(Feed):
     def item_title(self, item):
         if isinstance(item, StatusUpdate):
             return f"{item.incident.title} — {item.get_state_display()}"
-        return f"Maintenance: {item.title} ({item.get_state_display().lower()})"
+        state = (item.state or item.phase).replace("_", " ")
+        return f"Maintenance: {item.title} ({state})"
 
     def item_description(self, item):
         if isinstance(item, StatusUpdate):
@@ -55,11 +58,12 @@ class StatusFeed(Feed):
         return reverse("statuspage:index") + f"#maintenance-{item.pk}"
 
     def item_guid(self, item):
-        kind = "update" if isinstance(item, StatusUpdate) else "maintenance"
-        return f"urn:opsdesk:status:{kind}:{item.pk}"
+        if isinstance(item, StatusUpdate):
+            return f"urn:opsdesk:status:update:{item.pk}"
+        return f"urn:opsdesk:status:maintenance:{item.source}-{item.source_id}"
 
     def item_pubdate(self, item):
-        return item.posted_at if isinstance(item, StatusUpdate) else item.created_at
+        return item.posted_at if isinstance(item, StatusUpdate) else item.updated_at
 
     def item_updateddate(self, item):
         return selectors.feed_entry_date(item)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from opsdesk.core.ui.forms import ANY, FilterForm, ServiceErrorsForm, VersionedForm, search_field
-from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState, StatusMaintenanceState
+from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState
 from opsdesk.statuspage.models import TEXT_MAX
 
 PUBLISHED_CHOICES = ANY + [("yes", "Published"), ("no", "Draft")]
@@ -72,14 +72,6 @@ class StatusIncidentFilterForm(FilterForm):
     )
 
 
-class StatusMaintenanceFilterForm(FilterForm):
-    q = search_field("Title or component")
-    state = forms.ChoiceField(required=False, choices=ANY + StatusMaintenanceState.choices)
-    published = forms.TypedChoiceField(
-        required=False, label="Publication", choices=PUBLISHED_CHOICES, coerce=_published, empty_value=None
-    )
-
-
 # --- incidents ---------------------------------------------------------------------------------
 
 
@@ -115,42 +107,3 @@ class StatusUpdateForm(ServiceErrorsForm):
     def __init__(self, *args: Any, allowed: list[str], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [(s, StatusIncidentState(s).label) for s in allowed]
-
-
-# --- maintenance -------------------------------------------------------------------------------
-
-
-class StatusMaintenanceForm(VersionedForm):
-    title = forms.CharField(max_length=200)
-    description = _markdown("Description", required=False)
-    starts_at = _when("Starts")
-    ends_at = _when("Ends")
-    state = forms.ChoiceField(choices=StatusMaintenanceState.choices)
-    components = ComponentsField(label="Affected components")
-    published = forms.BooleanField(required=False, initial=True, label="Publish on the status page")
-
-    field_order = ["title", "description", "starts_at", "ends_at", "state", "components", "published"]
-
-    def __init__(self, *args: Any, creating: bool, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if creating:
-            del self.fields["version"]
-            del self.fields["state"]
-
-    @staticmethod
-    def initial_for(maintenance) -> dict[str, Any]:
-        names = (
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "state",
-            "components",
-            "published",
-            "version",
-        )
-        return {name: getattr(maintenance, name) for name in names}
-
-
-class CancelForm(VersionedForm):
-    pass

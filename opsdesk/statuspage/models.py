@@ -1,9 +1,10 @@
-"""The public status page (C8, E4): provider-wide incidents with their update timelines, and
-provider-wide maintenance.
+"""The public status page (C8, E4): provider-wide incidents with their update timelines.
 
 None of these records belongs to an organisation (tenant_path = None) and none links to customer
 data by design: what is written here is published to anonymous readers. Customer-specific
-incidents and maintenance live in their own apps and never reach this page.
+incidents live in their own app and never reach this page. Provider-wide maintenance is not kept
+here: it is provider maintenance with no organisation (the maintenance app), which the page reads
+from the calendar of windows (`schedule.selectors.public_maintenance`), never a second copy.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from opsdesk.statuspage.choices import (
     MAX_COMPONENTS,
     StatusImpact,
     StatusIncidentState,
-    StatusMaintenanceState,
 )
 
 TEXT_MAX = 20_000
@@ -108,38 +108,3 @@ class StatusUpdate(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.incident} · {self.get_state_display()}"
-
-
-class StatusMaintenance(BaseModel):
-    """Provider-wide maintenance (E4): announced ahead, shown while scheduled or in progress."""
-
-    tenant_path = None
-
-    title = models.CharField(max_length=200)
-    description = models.TextField(max_length=TEXT_MAX, blank=True, help_text="Markdown.")
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
-    state = models.CharField(
-        max_length=16, choices=StatusMaintenanceState.choices, default=StatusMaintenanceState.SCHEDULED
-    )
-    components = models.JSONField(
-        default=list, blank=True, validators=[validate_components], help_text="Affected components."
-    )
-    published = models.BooleanField(default=True, help_text="Shown on the public status page and feed.")
-
-    class Meta:
-        ordering = ["starts_at", "pk"]
-        verbose_name_plural = "status maintenance"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_at__gt=models.F("starts_at")), name="status_maintenance_ends_after_start"
-            ),
-        ]
-        indexes = [models.Index(fields=["published", "state", "ends_at"])]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def clean(self) -> None:
-        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            raise ValidationError({"ends_at": "The maintenance must end after it starts."})

@@ -10,7 +10,7 @@ from ninja import FilterSchema, Schema
 from opsdesk.core.limits import Instant
 from opsdesk.core.richtext import render_markdown
 from opsdesk.directory.schemas import UserRef
-from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState, StatusMaintenanceState
+from opsdesk.statuspage.choices import StatusImpact, StatusIncidentState
 
 
 def _timeline(obj) -> list:
@@ -51,13 +51,18 @@ class PublicIncidentOut(Schema):
 
 
 class PublicMaintenanceOut(Schema):
+    """Provider-wide maintenance as the schedule holds it (E4): `state` is the maintenance's own
+    (scheduled, in_progress, verifying, completed), `phase` the schedule's (planned, under_way, done)."""
+
     id: int
     title: str
     description: str
     description_html: str
     starts_at: datetime
     ends_at: datetime
-    state: StatusMaintenanceState
+    state: str
+    phase: str
+    under_way: bool = False
     components: list[str]
 
     @staticmethod
@@ -132,37 +137,5 @@ class StatusUpdateIn(Schema):
 
 class StatusIncidentFilter(FilterSchema):
     state: str | None = None
-    published: bool | None = None
-    q: str | None = None
-
-
-class StatusMaintenanceOut(PublicMaintenanceOut):
-    published: bool
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class StatusMaintenanceIn(Schema):
-    title: str
-    description: str = ""
-    starts_at: Instant
-    ends_at: Instant
-    components: list[str] = []
-    published: bool = True
-
-
-class StatusMaintenancePatch(Schema):
-    title: str | None = None
-    description: str | None = None
-    starts_at: Instant | None = None
-    ends_at: Instant | None = None
-    state: StatusMaintenanceState | None = None
-    components: list[str] | None = None
-    published: bool | None = None
-
-
-class StatusMaintenanceFilter(FilterSchema):
-    state: StatusMaintenanceState | None = None
     published: bool | None = None
     q: str | None = None

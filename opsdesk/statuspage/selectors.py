@@ -1,5 +1,7 @@
 """Reads of the status page. Public reads show published records only and need no user (C8);
-staff reads need "statuspage.manage" and show drafts too."""
+staff reads need "statuspage.manage" and show drafts too. Provider-wide maintenance (E4) comes from
+the calendar of windows (`schedule.selectors.public_maintenance`): the maintenance app's records,
+published, with no organisation; never a copy kept here."""
 
 from __future__ import annotations
 
@@ -12,16 +14,17 @@ from django.utils import timezone
 
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import get_or_not_found
-from opsdesk.statuspage.choices import IMPACT_RANK, StatusImpact, StatusIncidentState, StatusMaintenanceState
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance, StatusUpdate
+from opsdesk.schedule import selectors as schedule
+from opsdesk.schedule.choices import WindowPhase
+from opsdesk.schedule.models import Window
+from opsdesk.statuspage.choices import IMPACT_RANK, StatusImpact, StatusIncidentState
+from opsdesk.statuspage.models import StatusIncident, StatusUpdate
 
 PERMISSION = "statuspage.manage"
 #: How far back the public history reaches.
 RECENT_DAYS = 14
 #: Entries in the Atom feed (updates and maintenance together).
 FEED_SIZE = 50
-
-ACTIVE_MAINTENANCE = (StatusMaintenanceState.SCHEDULED, StatusMaintenanceState.IN_PROGRESS)
 
 
 def with_timeline(qs: QuerySet, *, authors: bool = False) -> QuerySet:
@@ -45,8 +48,14 @@ def public_incident_get(*, pk: Any) -> StatusIncident:
     return get_or_not_found(public_incident_list(), pk)
 
 
-def public_maintenance_list() -> QuerySet:
-    return StatusMaintenance.objects.filter(published=True)
+def public_maintenance_list(*, now: dt.datetime | None = None) -> list[Window]:
+    """E4: the provider-wide maintenance the public may see (published, no organisation): planned,
+    under way, and finished in the last week; each marked `under_way`."""
+    now = now or timezone.now()
+    windows = schedule.public_maintenance(now=now)
+    for w in windows:
+        w.under_way = maintenance_under_way(w, now)
+    return windows
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,7 @@ OPERATIONAL = Overall("operational", "All systems operational")
 UNDER_MAINTENANCE = Overall("maintenance", "Maintenance in progress")
 
 
-def overall_status(ongoing: list[StatusIncident], in_progress: list[StatusMaintenance]) -> Overall:
+def overall_status(ongoing: list[StatusIncident], in_progress: list[Window]) -> Overall:
     """The worst impact among ongoing incidents; otherwise maintenance in progress; otherwise fine.
 
     An incident with impact "none" is a notice: it is listed, but does not turn the banner.
@@ -85,7 +94,7 @@ def overall_status(ongoing: list[StatusIncident], in_progress: list[StatusMainte
 class StatusSummary:
     overall: Overall
     ongoing: list[StatusIncident] = field(default_factory=list)
-    maintenance: list[StatusMaintenance] = field(default_factory=list)
+    maintenance: list[Window] = field(default_factory=list)
     recent: list[StatusIncident] = field(default_factory=list)
     generated_at: dt.datetime | None = None
 
@@ -101,13 +110,11 @@ def public_status_summary(*, now: dt.datetime | None = None) -> StatusSummary:
             state=StatusIncidentState.RESOLVED, resolved_at__gte=now - dt.timedelta(days=RECENT_DAYS)
         ).order_by("-resolved_at", "-pk")
     )
-    maintenance = list(
-        public_maintenance_list()
-        .filter(state__in=ACTIVE_MAINTENANCE, ends_at__gte=now)
-        .order_by("starts_at", "pk")
-    )
-    for m in maintenance:
-        m.under_way = maintenance_under_way(m, now)
+    maintenance = [
+        m
+        for m in public_maintenance_list(now=now)
+        if m.under_way or (m.phase == WindowPhase.PLANNED and m.ends_at >= now)
+    ]
     in_progress = [m for m in maintenance if m.under_way]
     return StatusSummary(
         overall=overall_status(ongoing, in_progress),
@@ -118,31 +125,39 @@ def public_status_summary(*, now: dt.datetime | None = None) -> StatusSummary:
     )
 
 
-def maintenance_under_way(maintenance: StatusMaintenance, now: dt.datetime) -> bool:
-    """In progress by its state, or still "scheduled" while inside its window (not flipped yet)."""
-    if maintenance.state == StatusMaintenanceState.IN_PROGRESS:
+def maintenance_under_way(maintenance: Window, now: dt.datetime) -> bool:
+    """Under way by its phase (started, or ended and being verified), or still planned while inside
+    its window (not started on the record yet)."""
+    if maintenance.phase == WindowPhase.UNDER_WAY:
         return True
-    return (
-        maintenance.state == StatusMaintenanceState.SCHEDULED
-        and maintenance.starts_at <= now < maintenance.ends_at
-    )
+    return maintenance.phase == WindowPhase.PLANNED and maintenance.starts_at <= now < maintenance.ends_at
 
 
-def public_feed_entries(*, limit: int = FEED_SIZE) -> list[StatusUpdate | StatusMaintenance]:
-    """The Atom feed (C8): one entry per posted update of a published incident and one per
-    published maintenance, newest first."""
+def public_feed_entries(*, limit: int = FEED_SIZE) -> list[StatusUpdate | Window]:
+    """The Atom feed (C8): one entry per posted update of a published incident and one per public
+    maintenance (updated in place as it moves; cancelled ones for a week after), newest first."""
     updates = list(
         StatusUpdate.objects.filter(incident__published=True)
         .select_related("incident")
         .order_by("-posted_at", "-pk")[:limit]
     )
-    maintenance = list(public_maintenance_list().order_by("-updated_at", "-pk")[:limit])
-    entries: list[StatusUpdate | StatusMaintenance] = [*updates, *maintenance]
+    now = timezone.now()
+    # Called-off maintenance stays in the feed for a week, saying so (subscribers saw it announced).
+    called_off = Window.objects.filter(
+        public=True,
+        organisation__isnull=True,
+        phase=WindowPhase.CANCELLED,
+        updated_at__gte=now - schedule.PUBLIC_RECENT,
+    )
+    maintenance = sorted(
+        [*public_maintenance_list(now=now), *called_off], key=lambda w: (w.updated_at, w.pk), reverse=True
+    )
+    entries: list[StatusUpdate | Window] = [*updates, *maintenance[:limit]]
     entries.sort(key=feed_entry_date, reverse=True)
     return entries[:limit]
 
 
-def feed_entry_date(entry: StatusUpdate | StatusMaintenance) -> dt.datetime:
+def feed_entry_date(entry: StatusUpdate | Window) -> dt.datetime:
     return entry.posted_at if isinstance(entry, StatusUpdate) else entry.updated_at
 
 
@@ -173,17 +188,3 @@ def status_incident_list(
 
 def status_incident_get(*, user: Any, pk: Any) -> StatusIncident:
     return get_or_not_found(with_timeline(status_incident_list(user=user), authors=True), pk)
-
-
-def status_maintenance_list(
-    *, user: Any, state: str | None = None, published: bool | None = None, q: str | None = None
-) -> QuerySet:
-    require_permission(user, PERMISSION)
-    qs = StatusMaintenance.objects.restrict(user)
-    if state:
-        qs = qs.filter(state=state)
-    return _published_and_matching(qs, published=published, q=q)
-
-
-def status_maintenance_get(*, user: Any, pk: Any) -> StatusMaintenance:
-    return get_or_not_found(status_maintenance_list(user=user), pk)

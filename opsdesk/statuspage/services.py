@@ -1,5 +1,6 @@
-"""Writes of the status page (C8, E4). Each checks "statuspage.manage", validates, writes in one
-transaction and audits (L1) through the core helpers."""
+"""Writes of the status page (C8). Each checks "statuspage.manage", validates, writes in one
+transaction and audits (L1) through the core helpers. Provider-wide maintenance (E4) is written by
+the maintenance app (provider maintenance with no organisation); this page only reads it."""
 
 from __future__ import annotations
 
@@ -13,21 +14,13 @@ from django.utils import timezone
 from opsdesk.core.errors import ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_update
-from opsdesk.statuspage.choices import (
-    INCIDENT_STATE_ORDER,
-    MAINTENANCE_TRANSITIONS,
-    StatusIncidentState,
-    StatusMaintenanceState,
-)
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance, StatusUpdate
+from opsdesk.statuspage.choices import INCIDENT_STATE_ORDER, StatusIncidentState
+from opsdesk.statuspage.models import StatusIncident, StatusUpdate
 
 PERMISSION = "statuspage.manage"
 
 #: Fields of an incident that are edited directly; its state moves only by posting an update.
 INCIDENT_EDITABLE = frozenset({"title", "impact", "components", "published", "started_at"})
-MAINTENANCE_EDITABLE = frozenset(
-    {"title", "description", "starts_at", "ends_at", "state", "components", "published"}
-)
 
 
 def _components(value: Iterable[str] | None) -> list[str]:
@@ -155,75 +148,3 @@ def status_incident_post_update(
                 changes["resolved_at"] = max(now, locked.started_at)
             locked = record_update(actor=actor, obj=locked, changes=changes)
         return _post(actor=actor, incident=locked, state=state, body=body, posted_at=now)
-
-
-# --- maintenance (E4) --------------------------------------------------------------------------
-
-
-def _check_maintenance_transition(current: str, new: str) -> None:
-    if new == current:
-        return
-    if new not in StatusMaintenanceState.values:
-        raise ValidationFailed.field(
-            "state", f"Unknown state '{new}'. Known states: {', '.join(StatusMaintenanceState.values)}."
-        )
-    allowed = MAINTENANCE_TRANSITIONS[StatusMaintenanceState(current)]
-    if new not in allowed:
-        if not allowed:
-            message = f"The maintenance is {StatusMaintenanceState(current).label.lower()}; that is final."
-        else:
-            labels = ", ".join(sorted(StatusMaintenanceState(s).label.lower() for s in allowed))
-            message = (
-                f"Cannot go from {StatusMaintenanceState(current).label.lower()} to "
-                f"{StatusMaintenanceState(new).label.lower()}; allowed: {labels}."
-            )
-        raise ValidationFailed.field("state", message)
-
-
-def status_maintenance_create(
-    *,
-    actor: Any,
-    title: str,
-    starts_at: dt.datetime,
-    ends_at: dt.datetime,
-    description: str = "",
-    components: Iterable[str] | None = None,
-    published: bool = True,
-) -> StatusMaintenance:
-    require_permission(actor, PERMISSION)
-    maintenance = StatusMaintenance(
-        title=title,
-        description=description,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        components=_components(components),
-        published=published,
-    )
-    with transaction.atomic():
-        return record_create(actor=actor, obj=maintenance)
-
-
-def status_maintenance_update(
-    *, actor: Any, maintenance: StatusMaintenance, expected_version: int | None = None, **changes: Any
-) -> StatusMaintenance:
-    """Edits and state moves (scheduled → in progress → completed, or cancelled before the end)."""
-    changes = _editable(actor, changes, MAINTENANCE_EDITABLE)
-    with transaction.atomic():
-        locked = lock_for_update(maintenance, expected_version)
-        if "state" in changes:
-            _check_maintenance_transition(locked.state, changes["state"])
-        return record_update(actor=actor, obj=locked, changes=changes)
-
-
-def status_maintenance_cancel(
-    *, actor: Any, maintenance: StatusMaintenance, expected_version: int | None = None
-) -> StatusMaintenance:
-    """Called off before it completed; it leaves the public page and its feed entry says so."""
-    require_permission(actor, PERMISSION)
-    with transaction.atomic():
-        locked = lock_for_update(maintenance, expected_version)
-        if locked.state == StatusMaintenanceState.CANCELLED:
-            raise ValidationFailed.field("state", "The maintenance is already cancelled.")
-        return status_maintenance_update(
-            actor=actor, maintenance=locked, state=StatusMaintenanceState.CANCELLED
-        )

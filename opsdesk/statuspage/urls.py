@@ -11,6 +11,6 @@ urlpatterns = [
     # Staff ("statuspage.manage").
     *views.INCIDENTS.paths("manage/incidents/", detail=views.incident_detail),
     path("manage/incidents/<int:pk>/updates/new/", views.incident_post_update, name="incident_post_update"),
-    *views.MAINTENANCE.paths("manage/maintenance/", detail=None, update=views.maintenance_update),
-    path("manage/maintenance/<int:pk>/cancel/", views.maintenance_cancel, name="maintenance_cancel"),
+    # Provider-wide maintenance lives on the maintenance pages; the old address leads there.
+    path("manage/maintenance/", views.maintenance_list, name="maintenance_list"),
 ]

@@ -2,7 +2,8 @@
 
 Public pages (no login, published records only, a layout of their own without any navigation or
 user data) and the staff pages behind "statuspage.manage". Thin by rule: parse, call one selector
-or service, render.
+or service, render. Provider-wide maintenance has no staff pages here: it is scheduled on the
+maintenance pages, and the status page shows it from the schedule.
 """
 
 from __future__ import annotations
@@ -10,22 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from opsdesk.core.errors import PreconditionFailed, ValidationFailed
 from opsdesk.core.ui.crud import Pages, bound
-from opsdesk.core.ui.views import (
-    STALE_EDIT_MESSAGE,
-    Column,
-    form_page,
-    page_errors,
-    ui_view,
-)
+from opsdesk.core.ui.views import Column, form_page, page_errors, require, ui_view
 from opsdesk.statuspage import forms, selectors, services
 from opsdesk.statuspage.services import allowed_next_states
 
@@ -143,60 +136,10 @@ def incident_post_update(request, pk: int):
 
 # --- staff: maintenance (E4) -------------------------------------------------------------------
 
-MAINTENANCE = _staff_pages(
-    urls="statuspage:maintenance",
-    noun="maintenance",
-    get=selectors.status_maintenance_get,
-    list=selectors.status_maintenance_list,
-    filter_form=forms.StatusMaintenanceFilterForm,
-    columns=[
-        Column("Title", "title"),
-        Column("Window", "starts", order=("starts_at",)),
-        Column("State", "state"),
-        Column("Components"),
-        Column("Published"),
-        Column(""),
-    ],
-    default_sort="-starts",
-    title="Status maintenance",
-    subtitle="Provider-wide maintenance announced on the public status page (E4).",
-    table_template="statuspage/maintenance/_table.html",
-    list_context={"status_tabs": "maintenance"},
-    create_label="Schedule maintenance",
-    detail_page="update",  # no detail page: the edit page is where a window is read and cancelled
-    form=forms.StatusMaintenanceForm,
-    form_kwargs=lambda request, obj: {"creating": obj is None},
-    create=services.status_maintenance_create,
-    update=services.status_maintenance_update,
-    created=lambda m: f"Maintenance “{m.title}” scheduled.",
-    create_title="Schedule maintenance",
-    create_submit="Schedule",
-    create_intro="Provider-wide only; customer-specific maintenance is announced to that customer instead.",
-    after_save=lambda maintenance: reverse("statuspage:maintenance_list"),
-)
 
-maintenance_update = MAINTENANCE.update_view(
-    template="statuspage/maintenance/edit.html",
-    maintenance=lambda request, maintenance: maintenance,
-    cancel_form=lambda request, maintenance: forms.CancelForm(initial={"version": maintenance.version}),
-)
-
-
-@require_POST
 @ui_view
-def maintenance_cancel(request, pk: int):
-    maintenance = selectors.status_maintenance_get(user=request.user, pk=pk)
-    form = forms.CancelForm(request.POST)
-    version = form.cleaned_data["version"] if form.is_valid() else None
-    try:
-        maintenance = services.status_maintenance_cancel(
-            actor=request.user, maintenance=maintenance, expected_version=version
-        )
-    except PreconditionFailed:
-        messages.error(request, STALE_EDIT_MESSAGE)
-        return redirect("statuspage:maintenance_update", pk=maintenance.pk)
-    except ValidationFailed as exc:
-        messages.error(request, "; ".join(e["message"] for e in exc.errors) or exc.detail)
-        return redirect("statuspage:maintenance_update", pk=maintenance.pk)
-    messages.success(request, f"Maintenance “{maintenance.title}” cancelled.")
-    return redirect("statuspage:maintenance_list")
+def maintenance_list(request):
+    """Provider-wide maintenance is provider maintenance with no organisation, scheduled and
+    stepped on the maintenance pages; the old address of the status page's own list leads there."""
+    require(request.user, PERMISSION)
+    return redirect(reverse("maintenance:maintenance_list"))

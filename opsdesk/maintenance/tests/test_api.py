@@ -213,11 +213,11 @@ def test_the_ical_feed_holds_the_scheduled_maintenance_and_rotates(world):
     assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")
     calendar = Calendar.from_ical(feed.content)
     events = {str(e["uid"]): e for e in calendar.walk("VEVENT")}
-    event = events[f"maintenance-{maintenance.pk}@opsdesk"]
-    assert str(event["summary"]) == f"Maintenance: {maintenance.title}"
+    event = events[f"maintenance.provider-{maintenance.pk}@opsdesk"]
+    assert str(event["summary"]) == f"Provider maintenance: MNT-{maintenance.pk} {maintenance.title}"
     assert event.decoded("dtstart") == maintenance.starts_at
     assert event.decoded("dtend") == maintenance.ends_at
-    assert f"customer-window-{window.pk}@opsdesk" in events
+    assert f"maintenance.customer-{window.pk}@opsdesk" in events
     r = post(customer, f"/api/v1/organisations/{world['org_a'].pk}/ical-feed/rotate")
     assert r.status_code == 200 and r.json()["url"] != url and r.json()["rotated_at"]
     assert Client().get(path).status_code == 404

@@ -136,7 +136,7 @@ def test_outside_the_window_needs_ten_working_days_notice(world):
 def test_the_notice_boundary_is_the_tenth_working_day_on_the_organisations_calendar(world):
     agreed_window(world)
     org = world["org_a"]
-    first = services.notice_period_end(org, timezone.now())
+    first = services.notice_period_end(org.calendar, timezone.now())
     from opsdesk.calendars.services import add_working_days
 
     assert first == add_working_days(

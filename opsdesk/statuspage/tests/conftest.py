@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from opsdesk.directory import services as directory
 from opsdesk.directory.models import User
+from opsdesk.schedule.services import window_put
 from opsdesk.statuspage import services
 
 PASSWORD = "status-test-password-1"
@@ -63,18 +64,42 @@ def make_incident(manager):
     return make
 
 
+#: The maintenance lifecycle's states as the schedule's phases (as maintenance.services writes them).
+PHASES = {
+    "scheduled": "planned",
+    "in_progress": "under_way",
+    "verifying": "under_way",
+    "completed": "done",
+    "cancelled": "cancelled",
+}
+
+
 @pytest.fixture
-def make_maintenance(manager):
-    def make(*, in_days: float = 2, hours: float = 2, **kwargs):
+def make_maintenance(db):
+    """Provider-wide maintenance as the status page sees it: a public window of the schedule with no
+    organisation, as the maintenance app writes one (its own tests cover that path end to end)."""
+    made = iter(range(1, 10_000))
+
+    def make(
+        *, in_days: float = 2, hours: float = 2, published: bool = True, state: str = "scheduled", **kwargs
+    ):
         start = timezone.now() + dt.timedelta(days=in_days)
         data = {
-            "actor": manager,
             "title": "Telephony platform upgrade",
             "description": "Calls may drop for a few minutes.",
             "starts_at": start,
             "ends_at": start + dt.timedelta(hours=hours),
             "components": ["Service desk telephony"],
         }
-        return services.status_maintenance_create(**{**data, **kwargs})
+        return window_put(
+            source="maintenance.provider",
+            source_id=next(made),
+            kind="provider_maintenance",
+            organisation_id=None,
+            public=published,
+            state=state,
+            phase=PHASES[state],
+            **{**data, **kwargs},
+        )
 
     return make

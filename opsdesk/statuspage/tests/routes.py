@@ -12,7 +12,6 @@ from opsdesk.testing.routes import Route, form, ui_pages
 
 MANAGE = "statuspage.manage"
 INCIDENT = {"pk": "status_incident"}
-MAINTENANCE = {"pk": "status_maintenance"}
 
 
 def _incident(w: dict[str, Any]) -> dict:
@@ -38,21 +37,6 @@ def _incident_edit(w: dict[str, Any]) -> dict:
     }
 
 
-def _maintenance(w: dict[str, Any], version: bool = False) -> dict:
-    data = {
-        "title": "Walk maintenance",
-        "description": "Walk",
-        "starts_at": "2030-01-01T01:00",
-        "ends_at": "2030-01-01T03:00",
-        "components": "Service desk telephony",
-        "published": "on",
-    }
-    if version:
-        m = w["status_maintenance"]
-        return {**data, "state": "scheduled", "version": type(m)._default_manager.get(pk=m.pk).version}
-    return data
-
-
 STAFF = {"staff_only": True, "permission": MANAGE}
 
 ROUTES = [
@@ -62,18 +46,13 @@ ROUTES = [
     *ui_pages("statuspage:incident", "status_incident", create=_incident, update=_incident_edit, read=STAFF),
     *form("statuspage:incident_post_update", lambda w: {"state": "identified", "body": "Found it."},
           params=INCIDENT, **STAFF),
-    *ui_pages("statuspage:maintenance", "status_maintenance", pages=("list", "history"), create=_maintenance,
-              update=lambda w: _maintenance(w, version=True), read=STAFF),
-    Route("ui", "statuspage:maintenance_cancel", "POST", params=MAINTENANCE, **STAFF),
+    # E4: the old maintenance list leads to the maintenance pages (provider-wide maintenance).
+    Route("ui", "statuspage:maintenance_list", **STAFF),
 ]
 
 def world_extras(world: dict[str, Any]) -> None:
-    """A published incident and a scheduled maintenance (provider-wide: no tenant owns them)."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from opsdesk.statuspage.services import status_incident_create, status_maintenance_create
+    """A published incident (provider-wide: no tenant owns it)."""
+    from opsdesk.statuspage.services import status_incident_create
 
     world["status_incident"] = status_incident_create(
         actor=world["admin"],
@@ -81,13 +60,4 @@ def world_extras(world: dict[str, Any]) -> None:
         impact="minor",
         body="We are investigating elevated error rates.",
         components=["AWS eu-west-2 connectivity"],
-    )
-    start = timezone.now() + dt.timedelta(days=3)
-    world["status_maintenance"] = status_maintenance_create(
-        actor=world["admin"],
-        title="Telephony platform upgrade",
-        description="The service desk phone line may drop calls for a few minutes.",
-        starts_at=start,
-        ends_at=start + dt.timedelta(hours=2),
-        components=["Service desk telephony"],
     )

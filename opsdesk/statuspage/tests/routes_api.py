@@ -21,21 +21,10 @@ def _incident(w: dict[str, Any]) -> dict:
     }
 
 
-def _maintenance(w: dict[str, Any]) -> dict:
-    return {
-        "title": "Walk maintenance",
-        "starts_at": "2030-01-01T01:00:00Z",
-        "ends_at": "2030-01-01T03:00:00Z",
-        "components": ["AWS eu-west-2 connectivity"],
-    }
-
-
 ROUTES = [
     Route("api", f"{API}/status", public=True),
     *api_entity(f"{API}/status/incidents", "incident_id", "status_incident", create=_incident,
                 update=lambda w: {"impact": "critical"}, read=STAFF),
     Route("api", f"{INCIDENT}/updates", "POST", params={"incident_id": "status_incident"}, **STAFF,
           body=lambda w: {"state": "monitoring", "body": "A fix is deployed; monitoring."}),
-    *api_entity(f"{API}/status/maintenance", "maintenance_id", "status_maintenance", create=_maintenance,
-                update=lambda w: {"state": "cancelled"}, read=STAFF),
 ]

@@ -1,5 +1,5 @@
-"""C8/E4 over the REST API (L3): staff create incidents and post updates (201 + ETag), maintenance
-updates need If-Match (428 without, 412 when stale), errors name the field, lists stay N+1-free."""
+"""C8/E4 over the REST API (L3): staff create incidents and post updates (201 + ETag), errors name
+the field, lists stay N+1-free; provider-wide maintenance comes from the maintenance API."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from opsdesk.statuspage import services
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance
+from opsdesk.statuspage.models import StatusIncident
 from opsdesk.statuspage.tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -81,45 +81,43 @@ def test_incident_patch_needs_if_match(make_incident, manager):
     assert StatusIncident.objects.get().state == "investigating"
 
 
-def test_maintenance_create_validation_and_patch_with_if_match(manager):
-    client = login(manager)
-    bad = post(
-        client,
-        f"{API}/maintenance",
-        {"title": "Upgrade", "starts_at": "2030-01-01T03:00:00Z", "ends_at": "2030-01-01T01:00:00Z"},
-    )
-    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["ends_at"]
-    missing = post(client, f"{API}/maintenance", {"starts_at": "2030-01-01T01:00:00Z"})
-    assert missing.status_code == 422
-    assert {e["field"] for e in missing.json()["errors"]} == {"title", "ends_at"}
-
+def test_provider_wide_maintenance_is_scheduled_under_maintenance_and_read_by_the_status_api(
+    manager, administrator
+):
+    """E4: the status page keeps no maintenance of its own (its old endpoints are gone); provider
+    maintenance with no organisation, scheduled through /api/v1/maintenance/provider, is what
+    GET /api/v1/status shows while it is published, with its components."""
+    assert login(manager).get(f"{API}/maintenance").status_code == 404
+    client = login(administrator)
     response = post(
         client,
-        f"{API}/maintenance",
+        "/api/v1/maintenance/provider",
         {
-            "title": "Upgrade",
-            "description": "Calls may drop.",
-            "starts_at": "2030-01-01T01:00:00Z",
-            "ends_at": "2030-01-01T03:00:00Z",
+            "organisation": None,
+            "title": "Core router upgrade",
+            "description": "Calls may **drop**.",
+            "starts_at": "2030-01-07T19:00:00Z",
+            "ends_at": "2030-01-07T21:00:00Z",
             "components": ["Service desk telephony"],
         },
     )
     assert response.status_code == 201, response.content
     created = response.json()
-    url = f"{API}/maintenance/{created['id']}"
-    assert created["state"] == "scheduled" and response["ETag"] == f'"{created["id"]}-1"'
-
-    assert patch(client, url, {"title": "Upgrade v2"}).status_code == 428
-    ok = patch(client, url, {"title": "Upgrade v2", "state": "in_progress"}, HTTP_IF_MATCH=response["ETag"])
-    assert ok.status_code == 200 and ok.json()["state"] == "in_progress" and ok["ETag"] != response["ETag"]
-    assert patch(client, url, {"title": "stale"}, HTTP_IF_MATCH=response["ETag"]).status_code == 412
-    back = patch(client, url, {"state": "scheduled"}, HTTP_IF_MATCH=ok["ETag"])
-    assert back.status_code == 422 and back.json()["errors"][0]["field"] == "state"
-    cancelled = patch(client, url, {"state": "cancelled"}, HTTP_IF_MATCH=ok["ETag"])
-    assert cancelled.status_code == 200 and cancelled.json()["state"] == "cancelled"
-    assert StatusMaintenance.objects.get().title == "Upgrade v2"
-    listed = client.get(f"{API}/maintenance", {"state": "cancelled"}).json()
-    assert [m["title"] for m in listed["results"]] == ["Upgrade v2"]
+    assert (created["organisation"], created["provider_wide"], created["published"]) == (None, True, True)
+    status = Client().get(API).json()
+    [shown] = status["maintenance"]
+    assert (shown["title"], shown["state"], shown["phase"], shown["components"]) == (
+        "Core router upgrade",
+        "scheduled",
+        "planned",
+        ["Service desk telephony"],
+    )
+    assert shown["description_html"] == "<p>Calls may <strong>drop</strong>.</p>\n"
+    assert status["status"]["indicator"] == "operational"
+    url = f"/api/v1/maintenance/provider/{created['id']}"
+    hidden = patch(client, url, {"published": False}, HTTP_IF_MATCH=response["ETag"])
+    assert hidden.status_code == 200, hidden.content
+    assert Client().get(API).json()["maintenance"] == []
 
 
 def test_staff_endpoints_need_the_permission(make_incident, engineer, customer):

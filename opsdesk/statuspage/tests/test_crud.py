@@ -1,11 +1,8 @@
 """The status page's staff records through the CRUD kit's common checks (core.testing.crud).
-They are provider-wide, not a tenant's: a customer is refused the whole kind (403)."""
+They are provider-wide, not a tenant's: a customer is refused the whole kind (403). Provider-wide
+maintenance is the maintenance app's (its own CRUD checks)."""
 
 from __future__ import annotations
-
-import datetime as dt
-
-from django.utils import timezone
 
 from opsdesk.core.testing.crud import CrudCases
 from opsdesk.statuspage import api, services, views
@@ -38,32 +35,3 @@ class TestStatusIncidents(CrudCases):
 
     def create_body(self, world):
         return {"title": "Kit incident", "impact": "major", "body": "Investigating."}
-
-
-class TestStatusMaintenance(CrudCases):
-    api = api.MAINTENANCE
-    pages = views.MAINTENANCE
-    invalid_body = {"ends_at": "2020-01-01T00:00:00Z"}  # before it starts
-    patch_body = {"description": "patched"}
-    list_filter = "q=Canary"
-    outsider_status = 403
-
-    def _make(self, world, title):
-        starts = timezone.now() + dt.timedelta(days=2)
-        return services.status_maintenance_create(
-            actor=world["admin"], title=title, starts_at=starts, ends_at=starts + dt.timedelta(hours=2)
-        )
-
-    def target(self, world):
-        return _once(world, "status_maintenance", lambda: self._make(world, "Canary switch replacement"))
-
-    def other(self, world):
-        return _once(world, "status_maintenance_other", lambda: self._make(world, "Database upgrade"))
-
-    def create_body(self, world):
-        starts = timezone.now() + dt.timedelta(days=3)
-        return {
-            "title": "Kit maintenance",
-            "starts_at": starts.isoformat(),
-            "ends_at": (starts + dt.timedelta(hours=1)).isoformat(),
-        }

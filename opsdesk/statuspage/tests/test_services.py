@@ -1,5 +1,6 @@
 """C8 lifecycle: incidents only move forward and each move is a posted update; resolving stamps
-resolved_at; a refused move names the field and changes nothing. Maintenance windows and states (E4)."""
+resolved_at; a refused move names the field and changes nothing. Provider-wide maintenance (E4) as
+the status page reads it from the schedule."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.utils import timezone
 
 from opsdesk.core.errors import PermissionDenied, ValidationFailed
 from opsdesk.core.models import AuditEvent
-from opsdesk.statuspage import services
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance, StatusUpdate
+from opsdesk.schedule.services import window_put
+from opsdesk.statuspage import selectors, services
+from opsdesk.statuspage.models import StatusIncident, StatusUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -172,70 +174,44 @@ def test_incident_edit_cannot_move_the_state_and_checks_the_version(make_inciden
     ]
 
 
-def test_only_status_managers_write(make_incident, make_maintenance, engineer, customer):
+def test_only_status_managers_write(make_incident, engineer, customer):
     incident = make_incident()
-    maintenance = make_maintenance()
     for user in (engineer, customer):
         with pytest.raises(PermissionDenied):
             services.status_incident_create(actor=user, title="T", impact="minor", body="B")
         with pytest.raises(PermissionDenied):
             services.status_incident_post_update(actor=user, incident=incident, state="resolved", body="B")
-        with pytest.raises(PermissionDenied):
-            services.status_maintenance_cancel(actor=user, maintenance=maintenance)
-    assert fresh(incident).state == "investigating" and fresh(maintenance).state == "scheduled"
+    assert fresh(incident).state == "investigating"
 
 
-# --- maintenance (E4) --------------------------------------------------------------------------
+# --- maintenance (E4): read from the schedule -----------------------------------------------------
 
 
-def test_maintenance_must_end_after_it_starts(manager):
-    start = timezone.now() + dt.timedelta(days=1)
-    for end in (start, start - dt.timedelta(minutes=1)):
-        with pytest.raises(ValidationFailed) as caught:
-            services.status_maintenance_create(actor=manager, title="Upgrade", starts_at=start, ends_at=end)
-        assert fields_of(caught.value) == {"ends_at"}
-    with pytest.raises(ValidationFailed) as caught:
-        services.status_maintenance_create(
-            actor=manager,
-            title="",
-            description="\x00",
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=1),
-        )
-    assert fields_of(caught.value) == {"title", "description"}
-    assert not StatusMaintenance.objects.exists()
-
-
-def test_maintenance_moves_forward_or_is_cancelled_and_then_is_final(make_maintenance, manager):
-    m = make_maintenance()
-    m = services.status_maintenance_update(
-        actor=manager, maintenance=m, expected_version=1, state="in_progress"
+def test_the_summary_shows_public_provider_wide_windows_only_and_marks_those_under_way(
+    make_maintenance, customer_org
+):
+    now = timezone.now()
+    planned = make_maintenance(title="Planned")
+    started = make_maintenance(in_days=0.5, title="Started early", state="in_progress")
+    verifying = make_maintenance(in_days=-0.2, hours=1, title="Overran, verifying", state="verifying")
+    make_maintenance(in_days=-1, title="Completed yesterday", state="completed")
+    make_maintenance(title="Cancelled", state="cancelled")
+    make_maintenance(title="Draft", published=False)
+    window_put(  # an organisation's own maintenance is never public
+        source="maintenance.provider",
+        source_id=999,
+        kind="provider_maintenance",
+        organisation_id=customer_org.pk,
+        title="One customer's patching",
+        starts_at=now + dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(hours=2),
+        public=True,
     )
-    m = services.status_maintenance_update(actor=manager, maintenance=m, state="completed")
-    for state in ("in_progress", "scheduled", "cancelled"):
-        with pytest.raises(ValidationFailed) as caught:
-            services.status_maintenance_update(actor=manager, maintenance=m, state=state)
-        assert fields_of(caught.value) == {"state"}
-    # Text corrections stay possible on a finished window.
-    m = services.status_maintenance_update(actor=manager, maintenance=m, description="Done, no impact.")
-    assert (m.state, m.description) == ("completed", "Done, no impact.")
-
-    other = make_maintenance()
-    other = services.status_maintenance_cancel(actor=manager, maintenance=other)
-    assert other.state == "cancelled"
-    with pytest.raises(ValidationFailed) as caught:
-        services.status_maintenance_update(actor=manager, maintenance=other, state="scheduled")
-    assert "cancelled" in caught.value.errors[0]["message"]
-
-
-def test_maintenance_update_checks_the_version_and_the_window(make_maintenance, manager):
-    from opsdesk.core.errors import PreconditionFailed
-
-    m = make_maintenance()
-    services.status_maintenance_update(actor=manager, maintenance=m, expected_version=1, title="New title")
-    with pytest.raises(PreconditionFailed):
-        services.status_maintenance_update(actor=manager, maintenance=m, expected_version=1, title="Stale")
-    with pytest.raises(ValidationFailed) as caught:
-        services.status_maintenance_update(actor=manager, maintenance=m, ends_at=m.starts_at)
-    assert fields_of(caught.value) == {"ends_at"}
-    assert fresh(m).title == "New title" and fresh(m).ends_at > fresh(m).starts_at
+    summary = selectors.public_status_summary(now=now)
+    assert [(m.title, m.under_way) for m in summary.maintenance] == [
+        ("Overran, verifying", True),
+        ("Started early", True),
+        ("Planned", False),
+    ]
+    assert summary.overall == selectors.UNDER_MAINTENANCE
+    assert {m.pk for m in summary.maintenance} == {planned.pk, started.pk, verifying.pk}

@@ -1,5 +1,5 @@
-"""Staff status pages: create an incident, post updates, edit and cancel maintenance, with
-inline errors from the services and stale-version protection (L4)."""
+"""Staff status pages: create an incident, post updates, with inline errors from the services and
+stale-version protection (L4); the maintenance tab leads to the maintenance pages (E4)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from opsdesk.core.ui.views import STALE_EDIT_MESSAGE
 from opsdesk.statuspage import services
-from opsdesk.statuspage.models import StatusIncident, StatusMaintenance
+from opsdesk.statuspage.models import StatusIncident
 from opsdesk.statuspage.tests.conftest import login
 
 pytestmark = pytest.mark.django_db
@@ -113,97 +113,33 @@ def test_edit_incident_publishes_a_draft_with_version_check(make_incident, manag
     assert StatusIncident.objects.get().title == "Renamed"
 
 
-def test_maintenance_create_edit_and_cancel(manager):
-    client = login(manager)
-    bad = client.post(
-        url("maintenance_create"),
-        {"title": "Upgrade", "starts_at": "2030-05-01T10:00", "ends_at": "2030-05-01T09:00"},
-    )
-    assert bad.status_code == 200
-    assert bad.context["form"].errors["ends_at"] == ["The maintenance must end after it starts."]
-    assert not StatusMaintenance.objects.exists()
-
-    ok = client.post(
-        url("maintenance_create"),
-        {
-            "title": "Upgrade",
-            "description": "Short *blip*.",
-            "starts_at": "2030-05-01T10:00",
-            "ends_at": "2030-05-01T12:00",
-            "components": "Service desk telephony",
-            "published": "on",
-        },
-    )
-    assert ok.status_code == 302
-    m = StatusMaintenance.objects.get()
-    assert m.state == "scheduled" and m.starts_at.isoformat() == "2030-05-01T09:00:00+00:00"  # BST
-
-    edit = {
-        "title": "Upgrade (extended)",
-        "description": m.description,
-        "starts_at": "2030-05-01T10:00",
-        "ends_at": "2030-05-01T13:00",
-        "state": "in_progress",
-        "components": "Service desk telephony",
-        "published": "on",
-        "version": m.version,
-    }
-    assert client.post(url("maintenance_update", m.pk), edit).status_code == 302
-    m.refresh_from_db()
-    assert (m.title, m.state, m.version) == ("Upgrade (extended)", "in_progress", 2)
-    stale = client.post(url("maintenance_update", m.pk), {**edit, "title": "Stale"})
-    assert STALE_EDIT_MESSAGE in stale.content.decode()
-
-    stale_cancel = client.post(url("maintenance_cancel", m.pk), {"version": 1})
-    assert stale_cancel.status_code == 302 and StatusMaintenance.objects.get().state == "in_progress"
-    cancel = client.post(url("maintenance_cancel", m.pk), {"version": 2})
-    assert cancel.status_code == 302 and cancel["Location"] == url("maintenance_list")
-    assert StatusMaintenance.objects.get().state == "cancelled"
-    again = client.post(url("maintenance_cancel", m.pk), {"version": 3}, follow=True)
-    assert "The maintenance is already cancelled." in again.content.decode()
-    assert client.get(url("maintenance_cancel", m.pk)).status_code == 405
-
-
-def test_lists_filter_and_the_status_nav_link(make_incident, make_maintenance, manager, engineer):
+def test_lists_filter_and_the_status_nav_link(make_incident, manager, engineer):
     make_incident(title="Ongoing one")
     make_incident(title="Draft one", published=False)
-    make_maintenance(title="Window one")
     client = login(manager)
     listing = client.get(url("incident_list"), {"published": "no"})
     assert [i.title for i in listing.context["listing"].page] == ["Draft one"]
     assert [i.title for i in client.get(url("incident_list"), {"q": "ongoing"}).context["listing"].page] == [
         "Ongoing one"
     ]
-    partial = client.get(url("maintenance_list"), HTTP_HX_REQUEST="true")
-    assert "Window one" in partial.content.decode() and "<html" not in partial.content.decode()
+    # E4: the maintenance tab leads to the maintenance pages, where provider-wide maintenance is kept.
+    maintenance = reverse("maintenance:maintenance_list")
+    assert f'href="{maintenance}" data-testid="status-maintenance-link"' in listing.content.decode()
+    moved = client.get(url("maintenance_list"))
+    assert moved.status_code == 302 and moved["Location"] == maintenance
     # The staff navigation links to the status pages only for those who may manage them.
     nav = f'href="{url("incident_list")}" aria-current="page">Status</a>'
     assert nav in listing.content.decode()
     assert ">Status</a>" not in login(engineer).get("/").content.decode()
 
 
-def test_invalid_edits_are_shown_again_on_their_own_pages(make_incident, make_maintenance, manager):
+def test_invalid_edits_are_shown_again_on_their_own_pages(make_incident, manager):
     client = login(manager)
     incident = make_incident()
     response = client.post(url("incident_update", incident.pk), {"title": "", "version": incident.version})
     assert response.status_code == 200 and "title" in response.context["form"].errors
     assert response.context["intro"] == "The state moves by posting an update, not here."
     assert response.context["cancel_url"] == url("incident_detail", incident.pk)
-
-    maintenance = make_maintenance(title="Window one")
-    page = client.get(url("maintenance_update", maintenance.pk))
-    ends_first = {"starts_at": "2030-05-01T10:00", "ends_at": "2030-05-01T09:00", "state": "scheduled"}
-    response = client.post(
-        url("maintenance_update", maintenance.pk),
-        {**ends_first, "title": "Window one", "version": maintenance.version},
-    )
-    assert response.status_code == 200
-    assert response.context["form"].errors["ends_at"] == ["The maintenance must end after it starts."]
-    for shown in (page, response):
-        assert [t.name for t in shown.templates][0] == "statuspage/maintenance/edit.html"
-        assert shown.context["maintenance"] == maintenance and shown.context["title"] == "Edit Window one"
-        assert 'data-testid="cancel-maintenance"' in shown.content.decode()
-    assert StatusMaintenance.objects.get().title == "Window one"
 
 
 def test_a_resolved_incident_says_so_on_the_update_form(make_incident, manager):

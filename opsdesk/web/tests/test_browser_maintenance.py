@@ -44,5 +44,11 @@ def test_a_customer_sees_their_calendar_and_its_ical_feed(page, server_url):
     response = page.request.get(url)
     assert response.ok and response.headers["content-type"].startswith("text/calendar")
     summaries = [str(e["summary"]) for e in Calendar.from_ical(response.body()).walk("VEVENT")]
-    assert "Customer maintenance: Clinic site power maintenance" in summaries
+    # "<kind>: <reference> <title>", e.g. "Customer maintenance: CMW-1 Clinic site power maintenance"
+    assert any(
+        s.startswith("Customer maintenance: CMW-") and s.endswith(" Clinic site power maintenance")
+        for s in summaries
+    ), summaries
+    # The provider-wide maintenance every customer is told about is in their calendar too (E4).
+    assert any(s.startswith("Provider-wide maintenance: ") for s in summaries), summaries
     shot(page, "98-customer-maintenance-calendar")
