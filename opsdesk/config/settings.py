@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "opsdesk.oncall",
     "opsdesk.schedule",
     "opsdesk.inbox",
+    "opsdesk.billing",
     "opsdesk.statuspage",
     "opsdesk.ood",
     "opsdesk.orders",
