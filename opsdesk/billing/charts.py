@@ -29,8 +29,8 @@ def trend_svg(weeks: list[tuple[dt.date, Decimal]], *, title: str) -> SafeString
     desc = "; ".join(f"week of {w:%d %b %Y}: {t:.2f}" for w, t in weeks)
     rects = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="{}" height="{}" fill="' + BLUE + '"><title>{}: {:.2f}</title></rect>',
-        ((x, y, w, h, label, total) for x, y, w, h, label, total in bars),
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="' + BLUE + '"><title>{}: {}</title></rect>',
+        ((x, y, w, h, label, f"{total:.2f}") for x, y, w, h, label, total in bars),
     )
     labels = format_html_join(
         "",
@@ -42,7 +42,7 @@ def trend_svg(weeks: list[tuple[dt.date, Decimal]], *, title: str) -> SafeString
         'aria-labelledby="trend-title trend-desc"><title id="trend-title">{}</title>'
         '<desc id="trend-desc">{}</desc>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="currentColor"/>'
-        '<text x="4" y="{}" font-size="10" fill="currentColor">{:.2f}</text>{}{}</svg>',
+        '<text x="4" y="{}" font-size="10" fill="currentColor">{}</text>{}{}</svg>',
         WIDTH,
         HEIGHT,
         title,
@@ -52,7 +52,7 @@ def trend_svg(weeks: list[tuple[dt.date, Decimal]], *, title: str) -> SafeString
         WIDTH - 10,
         TOP + plot_h,
         TOP + 10,
-        highest,
+        f"{highest:.2f}",
         rects,
         labels,
     )

@@ -20,11 +20,11 @@ def review(request):
     selectors.require_view(request.user)
     staff = request.user.is_provider_staff
     organisations = selectors.organisation_choices(request.user)
-    form = forms.ReviewFilterForm(request.GET or None, organisations=organisations)
+    form = forms.ReviewFilterForm(request.GET, organisations=organisations)
     context = {"form": form, "may_manage": has_permission(request.user, services.MANAGE)}
     org = request.GET.get("organisation") or (None if staff else "")
-    if form.is_valid() and (org or not staff):
-        tag = form.cleaned_data.get("tag") or None
+    if org or not staff:  # another organisation's is NotFound, as a missing one
+        tag = request.GET.get("tag") or None
         try:
             rev = selectors.week_review(user=request.user, organisation=org or None, tag=tag)
         except ValidationFailed as exc:
