@@ -76,3 +76,9 @@ def test_the_upload_page_imports_a_file(world):
     bad = billing.post("/billing/imports/new/", {"file": _file(world, cost="oops")})
     assert "Line 2, column lineItem/UnblendedCost" in bad.content.decode()
     assert CostImport.objects.count() == 1
+
+
+def test_cost_files_may_be_larger_than_other_uploads(world, settings):
+    settings.UPLOAD_MAX_BODY_BYTES = 300  # attachments' limit; cost reports have their own
+    billing = client_for(world["billing"])
+    assert billing.post("/api/v1/billing/imports", {"file": _file(world)}).status_code == 201
