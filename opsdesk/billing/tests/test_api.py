@@ -57,11 +57,13 @@ def test_customers_see_their_own_review_only_as_billing_contacts(world):
     client_for(world["billing"]).post("/api/v1/billing/imports", {"file": _file(world)})
     customer = client_for(world["customer_a"])
     assert customer.get("/api/v1/billing/reviews").status_code == 403
+    assert 'href="/billing/"' not in customer.get("/").content.decode()  # no Billing link either
     world["contact_a"].is_billing_contact = True
     world["contact_a"].save()
     assert customer.get("/api/v1/billing/reviews").json()["organisation_id"] == world["org_a"].pk
     assert customer.get(f"/api/v1/billing/reviews?organisation={world['org_b'].pk}").status_code == 404
     assert customer.get("/api/v1/billing/imports").status_code in (403, 404)
+    assert 'href="/billing/"' in customer.get("/").content.decode()
     page = customer.get("/billing/")
     assert page.status_code == 200 and "12.34" in page.content.decode() and "<svg" in page.content.decode()
     assert customer.get(f"/billing/?organisation={world['org_b'].pk}").status_code == 404
