@@ -147,6 +147,8 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
     content_type = request.content_type or ""
     upload = content_type == "multipart/form-data"
     limit = settings.UPLOAD_MAX_BODY_BYTES if upload else settings.API_MAX_BODY_BYTES
+    if upload:  # paths that take large streamed files (cost reports) say their own limit
+        limit = settings.UPLOAD_MAX_BODY_BYTES_BY_PATH.get(request.path, limit)
     if length > limit:
         return error_response(413, f"Request body too large: at most {limit} bytes are accepted.")
     if upload:  # even an empty one: the multipart parser refuses a missing boundary

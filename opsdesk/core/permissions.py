@@ -138,6 +138,23 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "inbox.manage_sns": frozenset(
         {Role.ADMINISTRATOR, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
     ),
+    # Issue 12 item 6 (F4): billing reviews. Billing staff, administrators and the customer-facing
+    # managers; customers only when their named contact is a billing contact (billing.selectors).
+    # Engineers and the service desk have no business with a customer's bill.
+    "billing.view": frozenset(
+        {
+            Role.BILLING,
+            Role.ADMINISTRATOR,
+            Role.CSDM,
+            Role.ACCOUNT_MANAGER,
+            Role.CLOUD_SUPPORT_MANAGER,
+            Role.HEAD_OF_CUSTOMER_ENGINEERING,
+            Role.CUSTOMER_EXPERIENCE_DIRECTOR,
+            Role.CUSTOMER,
+        }
+    ),
+    "billing.import": frozenset({Role.BILLING, Role.ADMINISTRATOR}),
+    "billing.manage": frozenset({Role.BILLING, Role.ADMINISTRATOR, Role.CSDM, Role.ACCOUNT_MANAGER}),
     "maintenance.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     "maintenance.manage": _DIRECTORY_EDITORS | {Role.ENGINEER, Role.CHANGE_MANAGER},
     "maintenance.declare": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from opsdesk.billing.demo import build_billing
 from opsdesk.changes.demo import build_changes
 from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
@@ -27,6 +28,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_orders,
     build_changes,
     build_maintenance,
+    build_billing,
 ]
 
 

@@ -15,6 +15,8 @@ _CAN = {
     "view_incidents": "incidents.view",
     "view_oncall": "oncall.view",
     "view_inbox": "inbox.view",
+    "view_billing": "billing.view",
+    "import_billing": "billing.import",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
     "triage_notices": "maintenance.triage",

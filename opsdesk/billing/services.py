@@ -1,0 +1,279 @@
+"""Writes of billing reviews (issue 12 item 6, F4): cost imports, thresholds and billing alerts.
+
+Re-import rule: an import replaces, for each account in it, every earlier daily cost of that account
+on the days of that account's period in the file (its first to its last day). So the same file
+imported twice, or a corrected file for the same period, replaces instead of doubling; other
+accounts and other days are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from opsdesk.billing import selectors
+from opsdesk.billing.choices import AlertState
+from opsdesk.billing.importing import read_costs
+from opsdesk.billing.models import BillingAlert, BillingThreshold, CostImport, DailyCost
+from opsdesk.core.errors import Conflict, ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.core.services import record_create, record_delete, record_update
+from opsdesk.core.tenancy import object_in_scope
+from opsdesk.directory.models import CloudAccount, Organisation, User
+from opsdesk.notifications.services import notification_enqueue
+
+IMPORT = selectors.IMPORT
+MANAGE = "billing.manage"
+CHUNK = 2000
+
+
+def cost_import_run(*, actor: Any, file: IO[bytes], file_name: str) -> CostImport:
+    """Import one cost file, all or nothing: the first bad line fails the whole import, naming it."""
+    if actor is not None:  # None: the shell (`opsdesk billing import`), run by the operator
+        require_permission(actor, IMPORT)
+    accounts: dict[str, tuple[int, int]] = {}
+
+    def known(account_id: str) -> bool:
+        found = (
+            CloudAccount.objects.filter(account_id=account_id).values_list("pk", "organisation_id").first()
+        )
+        if found:
+            accounts[account_id] = found
+        return found is not None
+
+    with transaction.atomic():
+        totals = read_costs(file, known_account=known)
+        if not totals.rows:
+            raise ValidationFailed.field("file", "The file has a header and no cost lines.")
+        record = CostImport(
+            file_name=(file_name or "costs.csv")[:255],
+            sha256=totals.sha256,
+            imported_by=actor if getattr(actor, "pk", None) else None,
+            rows=totals.rows,
+            accounts=sorted(totals.periods),
+            period_start=min(p[0] for p in totals.periods.values()),
+            period_end=max(p[1] for p in totals.periods.values()),
+        )
+        replaced = 0
+        for account_id, (first, last) in totals.periods.items():
+            replaced += DailyCost.objects.filter(
+                account_id=accounts[account_id][0], day__gte=first, day__lte=last
+            ).delete()[0]
+        record.replaced = replaced
+        record.cost_lines = len(totals.sums)
+        record.total = sum(totals.sums.values(), Decimal(0))
+        record_create(actor=actor, obj=record, public=False)
+        batch: list[DailyCost] = []
+        for (account_id, day, product, tags), amount in totals.sums.items():
+            account_pk, org_pk = accounts[account_id]
+            batch.append(
+                DailyCost(
+                    cost_import=record,
+                    organisation_id=org_pk,
+                    account_id=account_pk,
+                    day=day,
+                    product=product,
+                    tags=dict(tags),
+                    amount=amount,
+                )
+            )
+            if len(batch) >= CHUNK:
+                DailyCost.objects.bulk_create(batch)
+                batch = []
+        DailyCost.objects.bulk_create(batch)
+        for org_pk in sorted({org for _, org in accounts.values()}):
+            billing_alerts_evaluate(organisation=Organisation.objects.get(pk=org_pk))
+    return record
+
+
+# --- thresholds --------------------------------------------------------------------------------
+
+
+def _threshold_fields(organisation: Any, account: Any, percent: Any, amount: Any) -> dict[str, Any]:
+    if percent in ("", None) and amount in ("", None):
+        raise ValidationFailed.field("percent", "Give a percentage, an amount, or both.")
+    return {"organisation": organisation, "account": account, "percent": percent, "amount": amount}
+
+
+def _resolve(actor: Any, organisation: Any, account: Any) -> tuple[Organisation, CloudAccount | None]:
+    if not isinstance(organisation, Organisation):
+        organisation = Organisation.objects.restrict(actor).filter(pk=organisation).first()
+        if organisation is None:
+            raise ValidationFailed.field("organisation", "No such organisation.")
+    if account not in (None, "") and not isinstance(account, CloudAccount):
+        account = CloudAccount.objects.filter(pk=account, organisation=organisation).first()
+        if account is None:
+            raise ValidationFailed.field("account", "Not a cloud account of this organisation.")
+    if isinstance(account, CloudAccount) and account.organisation_id != organisation.pk:
+        raise ValidationFailed.field("account", "Not a cloud account of this organisation.")
+    return organisation, account or None
+
+
+def _check_numbers(percent: Any, amount: Any) -> None:
+    for name, value in (("percent", percent), ("amount", amount)):
+        if value is not None and not (Decimal(0) < Decimal(value) < Decimal("1e9")):
+            raise ValidationFailed.field(name, "Must be more than 0.")
+
+
+def threshold_create(
+    *, actor: Any, organisation: Any, account: Any = None, percent: Any = None, amount: Any = None
+) -> BillingThreshold:
+    require_permission(actor, MANAGE)
+    org, acct = _resolve(actor, organisation, account)
+    _check_numbers(percent, amount)
+    threshold = BillingThreshold(**_threshold_fields(org, acct, percent, amount))
+    try:
+        with transaction.atomic():
+            record_create(actor=actor, obj=threshold)
+    except IntegrityError:
+        raise Conflict("This organisation (or account) already has a threshold: edit it.")
+    return threshold
+
+
+def threshold_update(
+    *, actor: Any, threshold: BillingThreshold, expected_version: int | None = None, **changes: Any
+) -> BillingThreshold:
+    require_permission(actor, MANAGE)
+    unknown = set(changes) - {"percent", "amount"}
+    if unknown:
+        raise ValidationFailed.field(sorted(unknown)[0], "This field cannot be changed.")
+    percent = changes.get("percent", threshold.percent)
+    amount = changes.get("amount", threshold.amount)
+    _check_numbers(percent, amount)
+    _threshold_fields(threshold.organisation, threshold.account, percent, amount)
+    with transaction.atomic():
+        return record_update(actor=actor, obj=threshold, changes=changes, expected_version=expected_version)
+
+
+def threshold_delete(*, actor: Any, threshold: BillingThreshold, expected_version: int | None = None) -> None:
+    require_permission(actor, MANAGE)
+    with transaction.atomic():
+        record_delete(actor=actor, obj=threshold, expected_version=expected_version)
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+def crossed(threshold: BillingThreshold, previous: Decimal, current: Decimal) -> str:
+    """Which of the threshold's limits the change (up or down) reaches: "percentage", "amount",
+    both, or "" (none). A percentage needs a previous week with costs."""
+    change = abs(current - previous)
+    hits = []
+    if threshold.percent is not None and previous and change * 100 >= threshold.percent * abs(previous):
+        hits.append("percentage")
+    if threshold.amount is not None and change and change >= threshold.amount:
+        hits.append("amount")
+    return " and ".join(hits)
+
+
+def _recipients(organisation: Organisation) -> list[str]:
+    staff = User.objects.filter(role="billing", is_active=True).values_list("email", flat=True)
+    contacts = organisation.contacts.filter(is_billing_contact=True, retired_at__isnull=True).values_list(
+        "email", flat=True
+    )
+    return sorted({e for e in [*staff, *contacts] if e})
+
+
+def billing_alerts_evaluate(
+    *, organisation: Organisation, week_start: dt.date | None = None
+) -> list[BillingAlert]:
+    """F4: raise a billing alert for each threshold of the organisation the week's change crosses
+    (once per organisation/account and week), and notify billing staff and the customer's billing
+    contacts through the outbox. Called on import and by the weekly task."""
+    thresholds = list(BillingThreshold.objects.filter(organisation=organisation).select_related("account"))
+    if not thresholds:
+        return []
+    review = selectors.review_of(
+        organisation, DailyCost.objects.filter(organisation=organisation), week_start=week_start
+    )
+    rows = {r.account.pk: r for r in review.rows if r.account is not None}
+    raised = []
+    with transaction.atomic():
+        for threshold in thresholds:
+            row = review.total if threshold.account_id is None else rows.get(threshold.account_id)
+            if row is None:
+                continue
+            hit = crossed(threshold, row.previous, row.current)
+            if not hit:
+                continue
+            exists = BillingAlert.objects.filter(
+                organisation=organisation, account_id=threshold.account_id, week_start=review.week_start
+            )
+            if exists.exists():
+                continue
+            alert = BillingAlert.objects.create(
+                organisation=organisation,
+                account_id=threshold.account_id,
+                threshold=threshold,
+                week_start=review.week_start,
+                previous=row.previous,
+                current=row.current,
+                change=row.change,
+                change_percent=row.change_percent,
+                crossed=hit,
+            )
+            _notify(alert)
+            raised.append(alert)
+    return raised
+
+
+def _notify(alert: BillingAlert) -> None:
+    what = f"account {alert.account.account_id}" if alert.account else "all accounts"
+    pct = f" ({alert.change_percent:+}%)" if alert.change_percent is not None else ""
+    notification_enqueue(
+        event="billing.alert",
+        organisation=alert.organisation,
+        recipients=_recipients(alert.organisation),
+        subject=f"[Billing] {alert.organisation.name}: week of {alert.week_start} changed by "
+        f"{alert.change:+.2f}{pct}",
+        body=(
+            f"The AWS costs of {alert.organisation.name} ({what}) for the week starting "
+            f"{alert.week_start} were {alert.current:.2f}, against {alert.previous:.2f} the week "
+            f"before: a change of {alert.change:+.2f}{pct}, crossing the {alert.crossed} threshold.\n"
+        ),
+        payload={
+            "billing_alert": alert.pk,
+            "organisation": alert.organisation_id,
+            "account": alert.account.account_id if alert.account else None,
+            "week_start": alert.week_start.isoformat(),
+            "previous": str(alert.previous),
+            "current": str(alert.current),
+            "change": str(alert.change),
+            "crossed": alert.crossed,
+        },
+        dedup_key=f"billing-alert:{alert.pk}",
+    )
+
+
+def billing_alerts_weekly() -> int:
+    """The weekly run: every organisation with a threshold, for the last complete week."""
+    orgs = Organisation.objects.filter(pk__in=BillingThreshold.objects.values("organisation_id")).order_by(
+        "pk"
+    )
+    return sum(len(billing_alerts_evaluate(organisation=org)) for org in orgs)
+
+
+def billing_alert_acknowledge(
+    *, actor: Any, alert: BillingAlert, expected_version: int | None = None
+) -> BillingAlert:
+    selectors.require_view(actor)
+    if alert.state != AlertState.OPEN:
+        raise Conflict("This billing alert is already acknowledged.")
+    with transaction.atomic():
+        done = record_update(
+            actor=actor,
+            obj=alert,
+            changes={
+                "state": AlertState.ACKNOWLEDGED,
+                "acknowledged_by": actor,
+                "acknowledged_at": timezone.now(),
+            },
+            expected_version=expected_version,
+        )
+        if not object_in_scope(actor, done):
+            raise Conflict("Out of scope.")
+    return done
