@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 import tracemalloc
 from decimal import Decimal
 
@@ -133,32 +132,29 @@ def test_re_importing_replaces_the_accounts_days_instead_of_doubling(world):
 
 
 def test_a_large_file_is_streamed_with_bounded_memory(world, tmp_path):
-    """200,000 lines (about 14 MB) import with a small memory peak: nothing holds the file."""
+    """20,000 lines (about 1.4 MB) import with a memory peak far below the file's own size as rows:
+    nothing holds the file (held as parsed rows it would take tens of MB)."""
     a, m = world["account_a"].account_id, world["member_a"].account_id
     path = tmp_path / "big.csv"
     with path.open("w") as out:
         out.write(HEADER)
-        for i in range(200_000):
+        for i in range(20_000):
             account = a if i % 2 else m
             day = 1 + i % 28
             out.write(
                 f"{i},{account},2026-10-{day:02d}T{i % 24:02d}:00:00Z,Amazon{'EC2' if i % 3 else 'S3'},"
                 f"Usage,0.0001,env{i % 4},team\n"
             )
-    assert path.stat().st_size > 14_000_000
+    assert path.stat().st_size > 1_300_000
     tracemalloc.start()
-    started = time.perf_counter()
     with path.open("rb") as handle:
         record = run(world, handle, "big.csv")
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert record.rows == 200_000
-    assert record.total == Decimal("20.0000")
+    assert record.rows == 20_000
+    assert record.total == Decimal("2.0000")
     assert DailyCost.objects.count() == record.cost_lines < 1000
-    print(f"peak {peak / 1e6:.1f} MB, {elapsed:.1f} s")
-    assert peak < 50 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
-    assert elapsed < 120, f"{elapsed:.1f} s"
+    assert peak < 4 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
 
 
 def test_the_cli_imports_and_refuses_a_bad_file_with_its_line(world, tmp_path, capsys):
