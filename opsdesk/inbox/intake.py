@@ -53,3 +53,52 @@ def sns(request: HttpRequest, token: str) -> JsonResponse:
     return JsonResponse(
         {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
     )
+
+
+def _answer(receipt: services.Receipt) -> JsonResponse:
+    if receipt.status >= 400:
+        if receipt.field:
+            return field_error(receipt.status, receipt.field, receipt.message)
+        return error_response(receipt.status, receipt.message)
+    delivery = receipt.delivery
+    return JsonResponse(
+        {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
+    )
+
+
+def _post_only(request: HttpRequest) -> JsonResponse | None:
+    if request.method == "POST":
+        return None
+    response = error_response(405, f"Method {request.method} not allowed. Allowed: POST.")
+    response["Allow"] = "POST"
+    return response
+
+
+@csrf_exempt
+def eventbridge(request: HttpRequest) -> JsonResponse:
+    """Item 4: POST /intake/eventbridge/ — an EventBridge API destination, with the
+    X-Opsdesk-Intake-Key header."""
+    refused = _post_only(request)
+    if refused is not None:
+        return refused
+    read = _body(request)
+    if isinstance(read, JsonResponse):
+        return read
+    body, size = read
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    key = request.headers.get("X-Opsdesk-Intake-Key", "")
+    return _answer(services.eventbridge_receive(key=key, body=body, size=size, headers=headers))
+
+
+@csrf_exempt
+def webhook(request: HttpRequest, token: str) -> JsonResponse:
+    """Item 7: POST /intake/webhook/<token>/ — the generic JSON webhook (README › Webhook alarms)."""
+    refused = _post_only(request)
+    if refused is not None:
+        return refused
+    read = _body(request)
+    if isinstance(read, JsonResponse):
+        return read
+    body, size = read
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    return _answer(services.webhook_receive(token=token, body=body, size=size, headers=headers))
