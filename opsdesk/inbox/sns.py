@@ -301,13 +301,13 @@ CLOUDWATCH_ALARM = "cloudwatch.alarm"
 
 
 def _is_cloudwatch_alarm(message: Any) -> bool:
-    if not isinstance(message, str) or not message.startswith("{") or '"AlarmName"' not in message:
+    if not isinstance(message, str) or not message.startswith("{") or '"AWSAccountId"' not in message:
         return False
     try:
         doc = json.loads(message)
     except ValueError:
         return False
-    return isinstance(doc, dict) and "AlarmName" in doc and "NewStateValue" in doc
+    return isinstance(doc, dict) and all(k in doc for k in ("AlarmName", "AWSAccountId", "NewStateValue"))
 
 
 def kind_of(document: Mapping[str, Any]) -> str:
