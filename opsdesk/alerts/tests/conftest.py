@@ -18,12 +18,8 @@ from opsdesk.inbox.tests import snsfixture
 
 @pytest.fixture
 def alarm_world(world):
-    directory.contact_update(
-        actor=world["admin"], contact=world["contact_a"], is_technical_out_of_hours=True
-    )
-    directory.contact_update(
-        actor=world["admin"], contact=world["contact_b"], is_technical_out_of_hours=True
-    )
+    directory.contact_update(actor=world["admin"], contact=world["contact_a"], is_technical_out_of_hours=True)
+    directory.contact_update(actor=world["admin"], contact=world["contact_b"], is_technical_out_of_hours=True)
     return world
 
 

@@ -64,7 +64,11 @@ def test_a_repeat_alarm_updates_the_open_alert_ok_resolves_insufficient_data_is_
     start = timezone.now() - dt.timedelta(minutes=10)
     _send(world, alarm_message(account, at=start), path)
     _send(world, alarm_message(account, at=start + dt.timedelta(minutes=1)), path)
-    _send(world, alarm_message(account, "prod-api-5xx", "INSUFFICIENT_DATA", at=start + dt.timedelta(minutes=2)), path)
+    _send(
+        world,
+        alarm_message(account, "prod-api-5xx", "INSUFFICIENT_DATA", at=start + dt.timedelta(minutes=2)),
+        path,
+    )
     alert = Alert.objects.get()
     assert alert.state == "open" and alert.occurrences == 2 and alert.last_state == "INSUFFICIENT_DATA"
     assert Incident.objects.count() == 1  # the repeat raised nothing more
@@ -122,7 +126,10 @@ def test_priority_rules_most_specific_wins_and_p1_pages_on_call(alarm_world):
     _send(world, alarm_message(account, "other", namespace="AWS/ApplicationELB"), path)
     _send(world, alarm_message(account, "batch", namespace="AWS/Batch"), path)
     by_name = {a.name: a for a in Alert.objects.all()}
-    assert by_name["prod-api-5xx"].priority == "P1" and "Priority rule" in by_name["prod-api-5xx"].priority_reason
+    assert (
+        by_name["prod-api-5xx"].priority == "P1"
+        and "Priority rule" in by_name["prod-api-5xx"].priority_reason
+    )
     assert by_name["other"].priority == "P2" and by_name["batch"].priority == "P4"
     p1 = Incident.objects.get(pk=by_name["prod-api-5xx"].incident_id)
     assert p1.priority == "P1"
