@@ -379,15 +379,25 @@ def alert_not_raised(*, alert: Alert, reason: str) -> Alert:
 def priority_rule_create(
     *,
     actor: Any,
-    organisation: Organisation,
+    organisation: Any,
     priority: str,
-    service: Service | None = None,
+    service: Any = None,
     alarm_pattern: str = "",
     namespace: str = "",
 ) -> PriorityRule:
     require_permission(actor, MANAGE_RULES)
+    if not isinstance(organisation, Organisation):
+        organisation = Organisation.objects.restrict(actor).filter(pk=organisation).first()
+        if organisation is None:
+            raise ValidationFailed.field("organisation", "No such organisation.")
+    if service is not None and not isinstance(service, Service):
+        service = Service.objects.restrict(actor).filter(pk=service).first()
+        if service is None:
+            raise ValidationFailed.field("service", "No such service.")
     if service is not None and service.organisation_id != organisation.pk:
         raise ValidationFailed.field("service", f"Not a service of {organisation}.")
+    if priority not in Priority.values:
+        raise ValidationFailed.field("priority", f"Must be one of {', '.join(Priority.values)}.")
     rule = PriorityRule(
         organisation=organisation,
         service=service,

@@ -66,11 +66,14 @@ def _answer(receipt: services.Receipt) -> JsonResponse:
     )
 
 
-def _post_only(request: HttpRequest) -> JsonResponse | None:
+def _post_only(request: HttpRequest, probe: str) -> JsonResponse | None:
+    """None for a POST; a GET is an operator's probe (answered `probe`); anything else 405."""
     if request.method == "POST":
         return None
-    response = error_response(405, f"Method {request.method} not allowed. Allowed: POST.")
-    response["Allow"] = "POST"
+    if request.method == "GET":
+        return JsonResponse({"detail": probe})
+    response = error_response(405, f"Method {request.method} not allowed. Allowed: GET, POST.")
+    response["Allow"] = "GET, POST"
     return response
 
 
@@ -78,7 +81,7 @@ def _post_only(request: HttpRequest) -> JsonResponse | None:
 def eventbridge(request: HttpRequest) -> JsonResponse:
     """Item 4: POST /intake/eventbridge/ — an EventBridge API destination, with the
     X-Opsdesk-Intake-Key header."""
-    refused = _post_only(request)
+    refused = _post_only(request, "EventBridge API destination: POST events with X-Opsdesk-Intake-Key.")
     if refused is not None:
         return refused
     read = _body(request)
@@ -93,7 +96,9 @@ def eventbridge(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 def webhook(request: HttpRequest, token: str) -> JsonResponse:
     """Item 7: POST /intake/webhook/<token>/ — the generic JSON webhook (README › Webhook alarms)."""
-    refused = _post_only(request)
+    if request.method == "GET" and not services.webhook_endpoint_exists(token=token):
+        return error_response(404, "No such endpoint.")
+    refused = _post_only(request, "Webhook endpoint: POST alarms here (README › Webhook alarms).")
     if refused is not None:
         return refused
     read = _body(request)

@@ -327,6 +327,10 @@ def _key_by_token(token: str, purpose: str) -> IntakeKey | None:
     return IntakeKey.objects.filter(token_hash=token_digest(token), purpose=purpose, active=True).first()
 
 
+def webhook_endpoint_exists(*, token: str) -> bool:
+    return _key_by_token(token, IntakePurpose.WEBHOOK) is not None
+
+
 def intake_key_create(
     *, actor: Any, purpose: str, organisation: Any = None, description: str = ""
 ) -> IntakeKey:
