@@ -19,6 +19,7 @@ urlpatterns = [
     path("maintenance/", include("opsdesk.maintenance.urls")),
     path("reports/", include("opsdesk.incidents.reports.urls")),
     path("inbox/", include("opsdesk.inbox.urls")),
+    path("alerts/", include("opsdesk.alerts.urls")),
     path("intake/", include("opsdesk.inbox.intake_urls")),
 ]
 

@@ -7,9 +7,40 @@ from typing import Any
 
 from django.utils import timezone
 
-VIEW_PERMISSION = "alerts.view"
+from opsdesk.testing.routes import form, ui_pages
 
-ROUTES: list = []
+VIEW_PERMISSION = "alerts.view"
+STAFF_READ = {"staff_only": True, "permission": "alerts.view_security"}
+MANAGE = "alerts.manage"
+
+
+def _rule(w: dict[str, Any]) -> dict:
+    return {"organisation": w["org_a"].pk, "alarm_pattern": "walk-*", "priority": "P2"}
+
+
+def _version(w: dict[str, Any], key: str) -> int:
+    obj = w[key]
+    return type(obj).objects.get(pk=obj.pk).version
+
+
+ROUTES = [
+    *ui_pages("alerts:alert", "alert_a", read={"permission": VIEW_PERMISSION}),
+    *ui_pages("alerts:security_event", "security_event_a", read=STAFF_READ),
+    *ui_pages(
+        "alerts:rule",
+        "priority_rule_a",
+        create=_rule,
+        read=STAFF_READ,
+        write={"permission": MANAGE},
+    ),
+    *form(
+        "alerts:rule_delete",
+        lambda w: {"version": _version(w, "priority_rule_a")},
+        params={"pk": "priority_rule_a"},
+        staff_only=True,
+        permission=MANAGE,
+    ),
+]
 
 
 def world_extras(world: dict[str, Any]) -> None:
