@@ -81,3 +81,4 @@ def world_extras(world: dict[str, Any]) -> None:
     world["sns_token"] = SimpleNamespace(pk=world["sns_a"].token)
     webhook = services.intake_key_create(actor=world["admin"], purpose="webhook", organisation=world["org_a"])
     world["webhook_token"] = SimpleNamespace(pk=webhook.token)
+    world["webhook_key_a"] = webhook
