@@ -18,6 +18,7 @@ api = OpsdeskAPI(
 install_error_handlers(api)
 
 from opsdesk.billing.api import router as billing_router  # noqa: E402
+from opsdesk.alerts.api import router as alerts_router  # noqa: E402
 from opsdesk.calendars.api import router as calendars_router  # noqa: E402
 from opsdesk.changes.api import router as changes_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
@@ -57,3 +58,4 @@ api.add_router("/", maintenance_router)
 api.add_router("/", notice_changes_router)
 api.add_router("/", inbox_router)
 api.add_router("/", billing_router)
+api.add_router("/", alerts_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "opsdesk.orders",
     "opsdesk.changes",
     "opsdesk.maintenance",
+    "opsdesk.alerts",
     "opsdesk.incidents",
     "opsdesk.incidents.escalations",
     "opsdesk.incidents.rca",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", include("opsdesk.incidents.reports.urls")),
     path("inbox/", include("opsdesk.inbox.urls")),
     path("billing/", include("opsdesk.billing.urls")),
+    path("alerts/", include("opsdesk.alerts.urls")),
     path("intake/", include("opsdesk.inbox.intake_urls")),
 ]
 

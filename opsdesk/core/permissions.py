@@ -155,6 +155,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     "billing.import": frozenset({Role.BILLING, Role.ADMINISTRATOR}),
     "billing.manage": frozenset({Role.BILLING, Role.ADMINISTRATOR, Role.CSDM, Role.ACCOUNT_MANAGER}),
+    # Issue 12 items 3, 4, 7 (F1–F3): alerts. Customers read their organisation's alerts; staff see
+    # all, and security events are the provider's; priority rules and intake keys are the desk's.
+    "alerts.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
+    "alerts.view_security": OPERATIONAL_STAFF_ROLES,
+    "alerts.manage": frozenset(
+        {Role.ADMINISTRATOR, Role.SERVICE_DESK, Role.CLOUD_SUPPORT_MANAGER, Role.HEAD_OF_CUSTOMER_ENGINEERING}
+    ),
     "maintenance.view": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     "maintenance.manage": _DIRECTORY_EDITORS | {Role.ENGINEER, Role.CHANGE_MANAGER},
     "maintenance.declare": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},

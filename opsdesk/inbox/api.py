@@ -34,7 +34,20 @@ SNS_SUBSCRIPTIONS = declare(
     create_out=schemas.SnsSubscriptionCreatedOut,
     docs={"create": "The response carries the endpoint's `token`; it is never shown again."},
 )
-routes(router, DELIVERIES, SNS_SUBSCRIPTIONS, module=__name__)
+INTAKE_KEYS = declare(
+    "intake_key",
+    "/inbox/intake-keys",
+    ("list", "get", "create", "delete"),
+    selectors=selectors,
+    services=services,
+    schemas=schemas,
+    id="key_id",
+    target="key",
+    ordering=("created_at",),
+    create_out=schemas.IntakeKeyCreatedOut,
+    docs={"create": "EventBridge or webhook keys (issue 12 items 4, 7); the `token` is shown once."},
+)
+routes(router, DELIVERIES, SNS_SUBSCRIPTIONS, INTAKE_KEYS, module=__name__)
 
 step = steps(
     router,
@@ -63,4 +76,18 @@ command(
     out=schemas.SnsSubscriptionCreatedOut,
     answer=lambda request, response, rotated: with_etag(response, rotated),
     description="A new token (shown once, in the answer): the old address stops working at once.",
+)
+
+command(
+    router,
+    "/inbox/intake-keys/{key_id}/rotate",
+    name="intake_key_rotate",
+    module=__name__,
+    id="key_id",
+    get=late(selectors, "intake_key_get"),
+    service=late(services, "intake_key_rotate"),
+    target="key",
+    out=schemas.IntakeKeyCreatedOut,
+    answer=lambda request, response, rotated: with_etag(response, rotated),
+    description="A new secret (shown once, in the answer): the old one stops working at once.",
 )

@@ -12,6 +12,11 @@ class DeliverySource(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
 
 
+class IntakePurpose(models.TextChoices):
+    EVENTBRIDGE = "eventbridge", "EventBridge API destination"
+    WEBHOOK = "webhook", "Generic webhook"
+
+
 class DeliveryState(models.TextChoices):
     #: Stored and waiting for a worker (also after a re-process, or a retry after a failure).
     RECEIVED = "received", "Received"
@@ -32,3 +37,5 @@ REPROCESSABLE = (DeliveryState.PROCESSED, DeliveryState.UNROUTED, DeliveryState.
 SNS_NOTIFICATION = "sns.notification"
 SNS_SUBSCRIPTION_CONFIRMATION = "sns.subscription_confirmation"
 SNS_UNSUBSCRIBE_CONFIRMATION = "sns.unsubscribe_confirmation"
+EVENTBRIDGE_EVENT = "eventbridge.event"
+WEBHOOK_ALARM = "webhook.alarm"

@@ -53,3 +53,57 @@ def sns(request: HttpRequest, token: str) -> JsonResponse:
     return JsonResponse(
         {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
     )
+
+
+def _answer(receipt: services.Receipt) -> JsonResponse:
+    if receipt.status >= 400:
+        if receipt.field:
+            return field_error(receipt.status, receipt.field, receipt.message)
+        return error_response(receipt.status, receipt.message)
+    delivery = receipt.delivery
+    return JsonResponse(
+        {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
+    )
+
+
+def _post_only(request: HttpRequest, probe: str) -> JsonResponse | None:
+    """None for a POST; a GET is an operator's probe (answered `probe`); anything else 405."""
+    if request.method == "POST":
+        return None
+    if request.method == "GET":
+        return JsonResponse({"detail": probe})
+    response = error_response(405, f"Method {request.method} not allowed. Allowed: GET, POST.")
+    response["Allow"] = "GET, POST"
+    return response
+
+
+@csrf_exempt
+def eventbridge(request: HttpRequest) -> JsonResponse:
+    """Item 4: POST /intake/eventbridge/ — an EventBridge API destination, with the
+    X-Opsdesk-Intake-Key header."""
+    refused = _post_only(request, "EventBridge API destination: POST events with X-Opsdesk-Intake-Key.")
+    if refused is not None:
+        return refused
+    read = _body(request)
+    if isinstance(read, JsonResponse):
+        return read
+    body, size = read
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    key = request.headers.get("X-Opsdesk-Intake-Key", "")
+    return _answer(services.eventbridge_receive(key=key, body=body, size=size, headers=headers))
+
+
+@csrf_exempt
+def webhook(request: HttpRequest, token: str) -> JsonResponse:
+    """Item 7: POST /intake/webhook/<token>/ — the generic JSON webhook (README › Webhook alarms)."""
+    if request.method == "GET" and not services.webhook_endpoint_exists(token=token):
+        return error_response(404, "No such endpoint.")
+    refused = _post_only(request, "Webhook endpoint: POST alarms here (README › Webhook alarms).")
+    if refused is not None:
+        return refused
+    read = _body(request)
+    if isinstance(read, JsonResponse):
+        return read
+    body, size = read
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    return _answer(services.webhook_receive(token=token, body=body, size=size, headers=headers))

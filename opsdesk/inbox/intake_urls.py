@@ -6,4 +6,6 @@ app_name = "intake"
 
 urlpatterns = [
     path("sns/<str:token>/", intake.sns, name="sns"),
+    path("eventbridge/", intake.eventbridge, name="eventbridge"),
+    path("webhook/<str:token>/", intake.webhook, name="webhook"),
 ]

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from opsdesk.core.models import BaseModel
-from opsdesk.inbox.choices import DeliverySource, DeliveryState
+from opsdesk.inbox.choices import DeliverySource, DeliveryState, IntakePurpose
 
 #: The most of a raw body kept (and accepted): SNS messages are at most 256 KB.
 BODY_MAX_CHARS = 1024 * 1024
@@ -67,6 +67,38 @@ class SnsSubscription(BaseModel):
 
     def __str__(self) -> str:
         return self.description or f"SNS endpoint #{self.pk}"
+
+
+class IntakeKey(BaseModel):
+    """A secret that authenticates an intake that has no signature of its own (issue 12 items 4, 7):
+    the EventBridge API destination's `X-Opsdesk-Intake-Key` header (per organisation or global), or
+    the generic webhook's address /intake/webhook/<token>/ (per organisation). Only its SHA-256 is
+    stored; shown once when made or rotated (the old secret stops at once)."""
+
+    tenant_path = "organisation"
+    audit_exclude = ("token_hash",)
+
+    purpose = models.CharField(max_length=12, choices=IntakePurpose.choices)
+    organisation = models.ForeignKey(
+        "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="intake_keys"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=8, blank=True, editable=False)
+    description = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["purpose", "description", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(purpose="webhook") | Q(organisation__isnull=False),
+                name="inbox_webhook_key_has_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description or f"{self.get_purpose_display()} key …{self.token_hint}"
 
 
 class Delivery(BaseModel):

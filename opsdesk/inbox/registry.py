@@ -37,3 +37,20 @@ def handler_for(kind: str) -> Handler | None:
 
 def kinds() -> list[str]:
     return sorted(_HANDLERS)
+
+
+# --- intake checks ----------------------------------------------------------------------------
+
+Check = Callable[[bytes, Any], None]
+_CHECKS: dict[str, Check] = {}
+
+
+def register_check(kind: str, check: Check) -> None:
+    """A check an intake runs on a body of `kind` before storing it (`check(body, organisation_id)`,
+    raising core.errors.ValidationFailed naming the field): a sender whose payload can never be
+    processed is told at once (400) instead of finding a failed delivery later."""
+    _CHECKS[kind] = check
+
+
+def check_for(kind: str) -> Check | None:
+    return _CHECKS.get(kind)

@@ -8,7 +8,7 @@ from datetime import datetime
 from ninja import Field, FilterSchema, Schema
 
 from opsdesk.core.limits import Id
-from opsdesk.inbox.choices import DeliverySource, DeliveryState
+from opsdesk.inbox.choices import DeliverySource, DeliveryState, IntakePurpose
 
 
 class DeliveryOut(Schema):
@@ -79,3 +79,35 @@ class SnsSubscriptionPatch(Schema):
 class SnsSubscriptionFilter(FilterSchema):
     organisation: Id | None = None
     active: bool | None = None
+
+
+class IntakeKeyOut(Schema):
+    id: int
+    purpose: str = Field(..., description="eventbridge (X-Opsdesk-Intake-Key header) or webhook (address).")
+    organisation_id: int | None
+    token_hint: str = Field(..., description="The secret's last characters (the secret is shown once).")
+    description: str
+    active: bool
+    rotated_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntakeKeyCreatedOut(IntakeKeyOut):
+    token: str = Field(
+        ...,
+        description="Shown once: the EventBridge connection's X-Opsdesk-Intake-Key value, or the webhook "
+        "address https://<opsdesk>/intake/webhook/<token>/.",
+    )
+
+
+class IntakeKeyIn(Schema):
+    purpose: IntakePurpose
+    organisation: Id | None = None
+    description: str = Field("", max_length=200)
+
+
+class IntakeKeyFilter(FilterSchema):
+    organisation: Id | None = None
+    purpose: IntakePurpose | None = None

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
-from opsdesk.inbox.models import Delivery, SnsSubscription
+from opsdesk.inbox.models import Delivery, IntakeKey, SnsSubscription
 
 VIEW = "inbox.view"
 
@@ -63,3 +63,13 @@ def sns_subscription_list(*, user: Any, organisation: Any = None, active: bool |
 def sns_subscription_get(*, user: Any, pk: Any) -> SnsSubscription:
     _require(user, VIEW)
     return get_or_not_found(SnsSubscription.objects.restrict(user).select_related("organisation"), pk)
+
+
+def intake_key_list(*, user: Any, organisation: Any = None, purpose: str | None = None) -> QuerySet:
+    _require(user, VIEW)
+    return narrowed(IntakeKey.objects.restrict(user), organisation_id=organisation, purpose=purpose)
+
+
+def intake_key_get(*, user: Any, pk: Any) -> IntakeKey:
+    _require(user, VIEW)
+    return get_or_not_found(IntakeKey.objects.restrict(user), pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,8 +26,15 @@ from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
 from opsdesk.directory.models import Organisation
 from opsdesk.inbox import sns
-from opsdesk.inbox.choices import REPROCESSABLE, DeliverySource, DeliveryState
-from opsdesk.inbox.models import Delivery, SnsSubscription
+from opsdesk.inbox.choices import (
+    EVENTBRIDGE_EVENT,
+    REPROCESSABLE,
+    WEBHOOK_ALARM,
+    DeliverySource,
+    DeliveryState,
+    IntakePurpose,
+)
+from opsdesk.inbox.models import Delivery, IntakeKey, SnsSubscription
 
 MANAGE_SNS = "inbox.manage_sns"
 TOKEN_PREFIX = "sns_"
@@ -305,3 +313,161 @@ def sns_subscription_delete(
     require_permission(actor, MANAGE_SNS)
     with transaction.atomic():
         record_delete(actor=actor, obj=subscription, expected_version=expected_version)
+
+
+# --- intake keys: EventBridge and the generic webhook (issue 12 items 4, 7) -----------------------
+
+MANAGE_KEYS = "inbox.manage_sns"
+KEY_PREFIXES = {IntakePurpose.EVENTBRIDGE: "ebk_", IntakePurpose.WEBHOOK: "whk_"}
+
+
+def _key_by_token(token: str, purpose: str) -> IntakeKey | None:
+    if not token:
+        return None
+    return IntakeKey.objects.filter(token_hash=token_digest(token), purpose=purpose, active=True).first()
+
+
+def webhook_endpoint_exists(*, token: str) -> bool:
+    return _key_by_token(token, IntakePurpose.WEBHOOK) is not None
+
+
+def intake_key_create(
+    *, actor: Any, purpose: str, organisation: Any = None, description: str = ""
+) -> IntakeKey:
+    """A new key (`.token` on the returned object only: shown once)."""
+    require_permission(actor, MANAGE_KEYS)
+    if purpose not in IntakePurpose.values:
+        raise ValidationFailed.field("purpose", f"Must be one of {', '.join(IntakePurpose.values)}.")
+    org = _organisation(actor, organisation) if organisation not in (None, "") else None
+    if org is None and purpose == IntakePurpose.WEBHOOK:
+        raise ValidationFailed.field("organisation", "A webhook belongs to one organisation.")
+    token = KEY_PREFIXES[purpose] + secrets.token_urlsafe(32)
+    key = IntakeKey(
+        purpose=purpose,
+        organisation=org,
+        token_hash=token_digest(token),
+        token_hint=token[-4:],
+        description=description,
+    )
+    with transaction.atomic():
+        record_create(actor=actor, obj=key, public=False)
+    key.token = token
+    return key
+
+
+def intake_key_rotate(*, actor: Any, key: IntakeKey, expected_version: int | None = None) -> IntakeKey:
+    """A new secret; the old one stops at once."""
+    require_permission(actor, MANAGE_KEYS)
+    token = KEY_PREFIXES[key.purpose] + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        rotated = record_update(
+            actor=actor,
+            obj=key,
+            changes={
+                "token_hash": token_digest(token),
+                "token_hint": token[-4:],
+                "rotated_at": timezone.now(),
+            },
+            expected_version=expected_version,
+            public=False,
+        )
+    rotated.token = token
+    return rotated
+
+
+def intake_key_delete(*, actor: Any, key: IntakeKey, expected_version: int | None = None) -> None:
+    require_permission(actor, MANAGE_KEYS)
+    with transaction.atomic():
+        record_delete(actor=actor, obj=key, expected_version=expected_version)
+
+
+def _too_large() -> str:
+    return f"Too large: at most {settings.INBOX_MAX_BODY_BYTES} bytes are accepted."
+
+
+def _check(kind: str, body: bytes, organisation_id: int | None) -> Receipt | None:
+    from opsdesk.inbox import registry
+
+    check = registry.check_for(kind)
+    if check is None:
+        return None
+    try:
+        check(body, organisation_id)
+    except ValidationFailed as exc:
+        first = exc.errors[0] if exc.errors else {"field": "body", "message": str(exc)}
+        return Receipt(400, field=first["field"], message=first["message"])
+    return None
+
+
+def eventbridge_receive(
+    *, key: str, body: bytes, size: int, headers: Mapping[str, str], now: dt.datetime | None = None
+) -> Receipt:
+    """Item 4: one event from an EventBridge API destination, authenticated by its key header:
+    missing 401, unknown 403. Stored once per event `id`, committed before the 2xx."""
+    now = now or timezone.now()
+    if not key:
+        return Receipt(401, field="X-Opsdesk-Intake-Key", message="The intake key header is required.")
+    intake_key = _key_by_token(key, IntakePurpose.EVENTBRIDGE)
+    if intake_key is None:
+        return Receipt(403, field="X-Opsdesk-Intake-Key", message="Not a valid intake key.")
+    if size > settings.INBOX_MAX_BODY_BYTES:
+        return Receipt(413, field="body", message=_too_large())
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return Receipt(400, field="body", message="Must be an EventBridge event (JSON).")
+    if not isinstance(event, dict):
+        return Receipt(400, field="body", message="Must be an EventBridge event (JSON object).")
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 255 or "\x00" in event_id:
+        return Receipt(400, field="id", message="An EventBridge event has an id.")
+    return _store(
+        Delivery(
+            source=DeliverySource.EVENTBRIDGE,
+            external_id=event_id,
+            organisation_id=intake_key.organisation_id,
+            received_at=now,
+            next_attempt_at=now,
+            verified=True,
+            kind=EVENTBRIDGE_EVENT,
+            body=body.decode("utf-8", "replace").replace("\x00", "\ufffd"),
+            headers={k: str(v)[:500] for k, v in headers.items() if k in ("content-type", "user-agent")},
+            answered=200,
+        )
+    )
+
+
+def webhook_receive(
+    *, token: str, body: bytes, size: int, headers: Mapping[str, str], now: dt.datetime | None = None
+) -> Receipt:
+    """Item 7: one call of an organisation's generic webhook. The external id is the
+    `Idempotency-Key` header, else the body's SHA-256 (scoped to the organisation)."""
+    now = now or timezone.now()
+    intake_key = _key_by_token(token, IntakePurpose.WEBHOOK)
+    if intake_key is None:
+        return Receipt(404, message="No such endpoint.")
+    if size > settings.INBOX_MAX_BODY_BYTES:
+        return Receipt(413, field="body", message=_too_large())
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return Receipt(400, field="body", message="Must be UTF-8 JSON.")
+    refused = _check(WEBHOOK_ALARM, body, intake_key.organisation_id)
+    if refused is not None:
+        return refused
+    idempotency = (headers.get("idempotency-key") or "").replace("\x00", "")[:200]
+    external = idempotency or hashlib.sha256(body).hexdigest()
+    return _store(
+        Delivery(
+            source=DeliverySource.WEBHOOK,
+            external_id=f"{intake_key.organisation_id}:{external}",
+            organisation_id=intake_key.organisation_id,
+            received_at=now,
+            next_attempt_at=now,
+            verified=True,
+            kind=WEBHOOK_ALARM,
+            body=body.decode("utf-8").replace("\x00", "\ufffd"),
+            headers={k: str(v)[:500] for k, v in headers.items() if k in ("content-type", "idempotency-key")},
+            answered=200,
+        )
+    )

@@ -296,8 +296,29 @@ def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: str(headers[name])[:500] for name in KEPT_HEADERS if headers.get(name)}
 
 
+#: A Notification whose Message is a CloudWatch alarm's JSON (issue 12 item 3).
+CLOUDWATCH_ALARM = "cloudwatch.alarm"
+
+
+def _is_cloudwatch_alarm(message: Any) -> bool:
+    if not isinstance(message, str) or not message.startswith("{") or '"AWSAccountId"' not in message:
+        return False
+    try:
+        doc = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(doc, dict) and all(k in doc for k in ("AlarmName", "AWSAccountId", "NewStateValue"))
+
+
 def kind_of(document: Mapping[str, Any]) -> str:
-    return KINDS.get(document.get("Type"), "") if isinstance(document, Mapping) else ""
+    """The delivery's kind: SNS's Type, except that a notification carrying a CloudWatch alarm is
+    `cloudwatch.alarm`, so the shell routes it to alerts without parsing every notification."""
+    if not isinstance(document, Mapping):
+        return ""
+    kind = KINDS.get(document.get("Type"), "")
+    if kind == SNS_NOTIFICATION and _is_cloudwatch_alarm(document.get("Message")):
+        return CLOUDWATCH_ALARM
+    return kind
 
 
 # --- the inbox's own handlers ----------------------------------------------------------------

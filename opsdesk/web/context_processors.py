@@ -17,6 +17,7 @@ _CAN = {
     "view_inbox": "inbox.view",
     "view_billing": "billing.view",
     "import_billing": "billing.import",
+    "view_alerts": "alerts.view",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
     "triage_notices": "maintenance.triage",

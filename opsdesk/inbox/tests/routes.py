@@ -30,6 +30,9 @@ def _sns_update(w: dict[str, Any]) -> dict:
 ROUTES = [
     # The intake: no sign-in, the token is the address (GET probes it; POSTs are tested in test_sns).
     Route("ui", "intake:sns", params={"token": "sns_token"}, public=True),
+    # EventBridge and the webhook (issue 12 items 4, 7): GET probes; POSTs are tested in alerts.
+    Route("ui", "intake:eventbridge", public=True),
+    Route("ui", "intake:webhook", params={"token": "webhook_token"}, public=True),
     *ui_pages("inbox:delivery", "delivery_a", read=READ),
     Route(
         "ui",
@@ -76,3 +79,6 @@ def world_extras(world: dict[str, Any]) -> None:
             error="No handler is registered for 'cloudwatch.alarm'.",
         )
     world["sns_token"] = SimpleNamespace(pk=world["sns_a"].token)
+    webhook = services.intake_key_create(actor=world["admin"], purpose="webhook", organisation=world["org_a"])
+    world["webhook_token"] = SimpleNamespace(pk=webhook.token)
+    world["webhook_key_a"] = webhook

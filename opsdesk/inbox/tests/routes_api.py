@@ -47,4 +47,22 @@ ROUTES = [
         staff_only=True,
         permission=MANAGE,
     ),
+    *api_entity(
+        f"{API}/inbox/intake-keys",
+        "key_id",
+        "webhook_key_a",
+        create=lambda w: {"purpose": "webhook", "organisation": w["org_a"].pk},
+        delete="webhook_key_a",
+        create_staff_only=True,
+        read=READ,
+        write={"permission": MANAGE},
+    ),
+    Route(
+        "api",
+        f"{API}/inbox/intake-keys/{{key_id}}/rotate",
+        "POST",
+        params={"key_id": "webhook_key_a"},
+        staff_only=True,
+        permission=MANAGE,
+    ),
 ]

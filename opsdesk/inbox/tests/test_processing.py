@@ -124,19 +124,19 @@ def test_a_handlers_writes_roll_back_when_it_fails(org, administrator):
 
 
 def test_an_unknown_kind_is_unrouted_kept_and_reprocessable(org, administrator):
-    delivery = _delivery(org, kind="cloudwatch.alarm")
+    delivery = _delivery(org, kind="test.unrouted")
     assert processing.process(delivery.pk) is True
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.UNROUTED
-    assert "No handler is registered for 'cloudwatch.alarm'" in delivery.error
+    assert "No handler is registered for 'test.unrouted'" in delivery.error
     seen = []
-    registry.register("cloudwatch.alarm", lambda d: seen.append(d.pk))
+    registry.register("test.unrouted", lambda d: seen.append(d.pk))
     try:
         services.delivery_reprocess(actor=administrator, delivery=delivery)
         assert _state(delivery) == DeliveryState.RECEIVED
         assert processing.process(delivery.pk) is True
     finally:
-        registry.unregister("cloudwatch.alarm")
+        registry.unregister("test.unrouted")
     assert seen == [delivery.pk] and _state(delivery) == DeliveryState.PROCESSED
 
 

@@ -1,0 +1,179 @@
+"""Issue 12 item 3 (F1, F3, C2, C3, E3): CloudWatch alarms through the SNS intake into alerts and
+proactive incidents — identity de-duplication, repeat/OK/INSUFFICIENT_DATA, priority rules and the
+production clamp, suppression by a customer's maintenance window, and the page of a P1/P2."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from opsdesk.alerts import services as alerts
+from opsdesk.alerts.models import Alert, AlertOccurrence
+from opsdesk.directory import services as directory
+from opsdesk.inbox.models import Delivery
+from opsdesk.incidents.models import Incident
+from opsdesk.maintenance import services as maintenance
+from opsdesk.oncall.models import Page
+from opsdesk.web import intake_alerts
+
+from .conftest import alarm_message, send_alarm, sns_endpoint
+
+pytestmark = pytest.mark.usefixtures("local_sns", "_commits")
+_CAPTURE = []
+
+
+@pytest.fixture
+def _commits(django_capture_on_commit_callbacks):
+    _CAPTURE.append(django_capture_on_commit_callbacks)
+    yield
+    _CAPTURE.pop()
+
+
+def _send(world, message, path=None, client=None):
+    """As SNS does; the on-commit hand-off runs the real (immediate) task queue."""
+    path = path or sns_endpoint(world)
+    with _CAPTURE[-1](execute=True):
+        response = send_alarm(client or Client(), path, message)
+    assert response.status_code == 200, response.content
+    return response
+
+
+def test_an_alarm_is_stored_as_cloudwatch_alarm_opens_an_alert_and_raises_an_incident(alarm_world):
+    world = alarm_world
+    account = world["member_a"].account_id
+    _send(world, alarm_message(account))
+    delivery = Delivery.objects.get()
+    assert delivery.kind == "cloudwatch.alarm" and delivery.state == "processed", delivery.error
+    alert = Alert.objects.get()
+    assert (alert.account_id, alert.region, alert.name) == (account, "eu-west-1", "prod-api-5xx")
+    assert alert.organisation == world["org_a"] and alert.service == world["service_a"]
+    assert alert.state == "open" and alert.occurrences == 1 and alert.priority == "P3"
+    assert "LoadBalancer=app/prod-api/123" in alert.resource
+    incident = Incident.objects.get(pk=alert.incident_id)
+    assert incident.organisation == world["org_a"] and incident.priority == "P3"
+    assert incident.source == "alarm" and incident.contact_to_reach == world["contact_a"]
+
+
+def test_a_repeat_alarm_updates_the_open_alert_ok_resolves_insufficient_data_is_recorded(alarm_world):
+    world = alarm_world
+    account = world["member_a"].account_id
+    path = sns_endpoint(world)
+    start = timezone.now() - dt.timedelta(minutes=10)
+    _send(world, alarm_message(account, at=start), path)
+    _send(world, alarm_message(account, at=start + dt.timedelta(minutes=1)), path)
+    _send(
+        world,
+        alarm_message(account, "prod-api-5xx", "INSUFFICIENT_DATA", at=start + dt.timedelta(minutes=2)),
+        path,
+    )
+    alert = Alert.objects.get()
+    assert alert.state == "open" and alert.occurrences == 2 and alert.last_state == "INSUFFICIENT_DATA"
+    assert Incident.objects.count() == 1  # the repeat raised nothing more
+    _send(world, alarm_message(account, "prod-api-5xx", "OK", at=start + dt.timedelta(minutes=3)), path)
+    alert.refresh_from_db()
+    assert alert.state == "resolved" and alert.resolved_at is not None and alert.last_state == "OK"
+    outcomes = list(AlertOccurrence.objects.filter(alert=alert).values_list("outcome", flat=True))
+    assert outcomes == ["opened", "repeated", "recorded", "resolved"]
+    # After OK, the same identity alarming again is a new alert and a new incident.
+    _send(world, alarm_message(account, at=start + dt.timedelta(minutes=4)), path)
+    assert Alert.objects.filter(state="open").count() == 1 and Alert.objects.count() == 2
+    assert Incident.objects.count() == 2
+
+
+def test_the_identity_is_account_region_and_name(alarm_world):
+    world = alarm_world
+    account = world["member_a"].account_id
+    path = sns_endpoint(world)
+    _send(world, alarm_message(account), path)
+    _send(world, alarm_message(account, region="eu-west-2"), path)
+    _send(world, alarm_message(account, "prod-db-cpu"), path)
+    _send(world, alarm_message(world["account_a"].account_id), path)
+    assert Alert.objects.filter(state="open").count() == 4
+
+
+def test_insufficient_data_alone_never_raises(alarm_world):
+    world = alarm_world
+    _send(world, alarm_message(world["member_a"].account_id, state="INSUFFICIENT_DATA"))
+    alert = Alert.objects.get()
+    assert alert.state == "resolved" and alert.incident_id is None and Incident.objects.count() == 0
+    assert AlertOccurrence.objects.get().outcome == "recorded"
+
+
+def test_an_alarm_of_an_unknown_account_is_kept_not_raised(alarm_world):
+    _send(alarm_world, alarm_message("999999999999"))
+    alert = Alert.objects.get()
+    assert alert.organisation is None and alert.incident_id is None
+    assert "No organisation" in alert.not_raised_reason and Incident.objects.count() == 0
+
+
+def _rule(world, priority, **more):
+    return alerts.priority_rule_create(
+        actor=world["admin"], organisation=world["org_a"], priority=priority, **more
+    )
+
+
+def test_priority_rules_most_specific_wins_and_p1_pages_on_call(alarm_world):
+    world = alarm_world
+    _rule(world, "P4")
+    _rule(world, "P2", namespace="AWS/ApplicationELB")
+    _rule(world, "P1", alarm_pattern="prod-api-*", service=world["service_a"])
+    account = world["member_a"].account_id
+    path = sns_endpoint(world)
+    _send(world, alarm_message(account), path)
+    _send(world, alarm_message(account, "other", namespace="AWS/ApplicationELB"), path)
+    _send(world, alarm_message(account, "batch", namespace="AWS/Batch"), path)
+    by_name = {a.name: a for a in Alert.objects.all()}
+    assert (
+        by_name["prod-api-5xx"].priority == "P1"
+        and "Priority rule" in by_name["prod-api-5xx"].priority_reason
+    )
+    assert by_name["other"].priority == "P2" and by_name["batch"].priority == "P4"
+    p1 = Incident.objects.get(pk=by_name["prod-api-5xx"].incident_id)
+    assert p1.priority == "P1"
+    assert Page.objects.filter(incident_id=p1.pk, cause="new_incident").count() == 1
+    p4 = Incident.objects.get(pk=by_name["batch"].incident_id)
+    assert p4.priority == "P4" and not Page.objects.filter(incident_id=p4.pk).exists()
+
+
+def test_p1_on_a_non_production_service_is_clamped_to_p3_with_the_reason(alarm_world):
+    world = alarm_world
+    directory.service_update(actor=world["admin"], service=world["service_a"], environment="non-production")
+    _rule(world, "P1")
+    _send(world, alarm_message(world["member_a"].account_id))
+    alert = Alert.objects.get()
+    assert alert.service is None  # the account has no production service now
+    assert alert.priority == "P3" and "Clamped from P1 to P3" in alert.priority_reason
+    assert Incident.objects.get(pk=alert.incident_id).priority == "P3"
+
+
+def test_an_alarm_inside_a_customer_window_is_recorded_against_it_not_raised(alarm_world):
+    world = alarm_world
+    start = timezone.now() + dt.timedelta(hours=48)
+    window = maintenance.customer_window_create(
+        actor=world["customer_a"],
+        title="Database upgrade",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=4),
+        services=[world["service_a"].pk],
+    )
+    path = sns_endpoint(world)
+    _send(world, alarm_message(world["member_a"].account_id, at=start + dt.timedelta(hours=1)), path)
+    alert = Alert.objects.get()
+    assert alert.suppressed_by_window_id == window.pk and alert.incident_id is None
+    assert Incident.objects.count() == 0
+    assert AlertOccurrence.objects.get().outcome == "suppressed"
+    # Outside the window the same account's alarm is raised.
+    _send(world, alarm_message(world["member_a"].account_id, "other"), path)
+    assert Incident.objects.count() == 1
+
+
+def test_no_contact_to_reach_keeps_the_alert_with_the_reason(world):
+    # Tenant b's only contact is technical in hours only: out of hours the incident cannot be raised.
+    night = timezone.now().replace(hour=2, minute=0, second=0, microsecond=0)
+    alarm = alerts.cloudwatch_alarm_parse(alarm_message(world["member_b"].account_id, at=night))
+    received = intake_alerts.alarm_process(alarm)
+    alert = Alert.objects.get(pk=received.alert.pk)
+    assert alert.incident_id is None and "Incident not raised" in alert.not_raised_reason

@@ -1,0 +1,158 @@
+"""The shell's wiring of alarms and events (issue 12 items 3, 4, 7): inbox deliveries → alerts →
+maintenance (E3 suppression, E1 Health) → incidents (C3 proactive create, which pages on-call for
+P1/P2). Domains never import each other; this module composes their seams, registered with the inbox
+at start-up (web/apps.py)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+
+from opsdesk.alerts import services as alerts
+from opsdesk.alerts.choices import AlarmState, Priority, SecuritySeverity
+from opsdesk.core.errors import ApplicationError
+from opsdesk.directory.choices import Environment
+from opsdesk.directory.models import Organisation
+from opsdesk.incidents import services as incidents
+from opsdesk.incidents.choices import Source
+from opsdesk.maintenance import selectors as maintenance_selectors
+from opsdesk.maintenance import services as maintenance
+
+CLOUDWATCH_ALARM = "cloudwatch.alarm"
+WEBHOOK_ALARM = "webhook.alarm"
+EVENTBRIDGE_EVENT = "eventbridge.event"
+
+
+def _raise(received: alerts.Received, alarm: alerts.Alarm) -> None:
+    alert = received.alert
+    description = "\n".join(
+        line
+        for line in (
+            f"Alarm {alarm.name} is in ALARM ({alarm.source}).",
+            f"Account {alarm.account_id}, region {alarm.region}." if alarm.account_id else "",
+            f"Resource: {alarm.resource}." if alarm.resource else "",
+            f"Reason: {alarm.reason}" if alarm.reason else "",
+            f"Priority: {alert.priority_reason}",
+            f"Alert: /alerts/{alert.pk}/",
+        )
+        if line
+    )
+    try:
+        with transaction.atomic():
+            incident = incidents.incident_raise_proactive(
+                actor=None,
+                organisation=alert.organisation,
+                title=f"Alarm: {alarm.summary or alarm.name}"[:200],
+                description=description,
+                priority=alert.priority,
+                service=alert.service,
+                source=Source.ALARM,
+                at=alarm.at,
+            )
+    except ApplicationError as exc:  # e.g. no technical contact to reach: the alert says why
+        alerts.alert_not_raised(alert=alert, reason=f"Incident not raised: {exc}")
+        return
+    alerts.alert_link_incident(alert=alert, incident_id=incident.pk)
+
+
+def alarm_process(alarm: alerts.Alarm, *, delivery_id: int | None = None) -> alerts.Received:
+    """One alarm through the pipeline (design: alarm → suppressing_window → alarm_receive →
+    proactive incident → link)."""
+    organisation, service = alerts.alarm_target(alarm)
+    window = None
+    if alarm.state == AlarmState.ALARM and alarm.account_id:
+        window = maintenance_selectors.suppressing_window(
+            account_id=alarm.account_id, at=alarm.at, service_id=service.pk if service else None
+        )
+    received = alerts.alarm_receive(
+        alarm=alarm,
+        organisation=organisation,
+        service=service,
+        suppressed_by_window_id=window.pk if window else None,
+        delivery_id=delivery_id,
+    )
+    if received.raise_incident:
+        _raise(received, alarm)
+    return received
+
+
+def cloudwatch_alarm(delivery: Any) -> None:
+    """An SNS notification carrying a CloudWatch alarm (inbox kind cloudwatch.alarm)."""
+    envelope = json.loads(delivery.body)
+    alarm_process(alerts.cloudwatch_alarm_parse(envelope.get("Message", "")), delivery_id=delivery.pk)
+
+
+def webhook_alarm(delivery: Any) -> None:
+    """Item 7: the generic JSON webhook of one organisation."""
+    alarm = alerts.webhook_alarm_parse(delivery.body, organisation_id=delivery.organisation_id)
+    alarm_process(alarm, delivery_id=delivery.pk)
+
+
+def _security_incident(security_event: Any) -> int | None:
+    """High severity: a proactive incident, P2 on a production account (its one production service),
+    else P3."""
+    organisation = Organisation.objects.filter(pk=security_event.organisation_id).first()
+    if organisation is None:
+        return None
+    production = list(
+        organisation.services.filter(
+            environment=Environment.PRODUCTION, accounts__account_id=security_event.account_id
+        )[:2]
+    )
+    service = production[0] if len(production) == 1 else None
+    try:
+        with transaction.atomic():
+            incident = incidents.incident_raise_proactive(
+                actor=None,
+                organisation=organisation,
+                title=f"Security: {security_event.kind} ({security_event.event_name})"[:200],
+                description=(
+                    f"{security_event.event_name} by {security_event.actor or 'unknown'} on "
+                    f"{security_event.resource or 'unknown resource'} in {security_event.account_id}."
+                ),
+                priority=Priority.P2 if service else Priority.P3,
+                service=service,
+                source=Source.ALARM,
+                at=security_event.event_time,
+            )
+    except ApplicationError:
+        return None
+    return incident.pk
+
+
+def eventbridge_event(delivery: Any) -> None:
+    """Item 4: an EventBridge event. AWS Health → maintenance (E1); CloudTrail → the security rule
+    table (F2); anything else is kept in the inbox only."""
+    event = json.loads(delivery.body)
+    if event.get("source") == "aws.health":
+        maintenance.health_event_receive(actor=None, event=event)
+        return
+    security_event, created = alerts.security_event_receive(event=event)
+    if security_event is None or not created:
+        return
+    incident_id = None
+    if security_event.severity == SecuritySeverity.HIGH:
+        incident_id = _security_incident(security_event)
+    # "By the RACI when it exists, until then to the provider's security on-call rota": neither can be
+    # addressed by a page yet (pages go to the default policy), so the event says so, visibly.
+    alerts.security_event_routed(
+        security_event=security_event,
+        routed="Unrouted: no RACI yet and no security on-call rota to page.",
+        incident_id=incident_id,
+    )
+
+
+def register() -> None:
+    from opsdesk.inbox import registry
+
+    registry.register(CLOUDWATCH_ALARM, cloudwatch_alarm)
+    registry.register(WEBHOOK_ALARM, webhook_alarm)
+    registry.register(EVENTBRIDGE_EVENT, eventbridge_event)
+    registry.register_check(WEBHOOK_ALARM, _webhook_check)
+
+
+def _webhook_check(body: bytes, organisation_id: Any) -> None:
+    """The webhook intake refuses (400, naming the field) what the alarm pipeline could never read."""
+    alerts.webhook_alarm_parse(body, organisation_id=organisation_id)
