@@ -32,3 +32,6 @@ REPROCESSABLE = (DeliveryState.PROCESSED, DeliveryState.UNROUTED, DeliveryState.
 SNS_NOTIFICATION = "sns.notification"
 SNS_SUBSCRIPTION_CONFIRMATION = "sns.subscription_confirmation"
 SNS_UNSUBSCRIBE_CONFIRMATION = "sns.unsubscribe_confirmation"
+#: Inbound email (issue 12 item 5): by the SMTP/LMTP listener, or an SES receipt through SNS.
+EMAIL_SMTP = "email.smtp"
+EMAIL_SES = "email.ses"
