@@ -25,6 +25,7 @@ from opsdesk.inbox.api import router as inbox_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
+from opsdesk.incidents.mail_api import router as email_triage_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
 from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.maintenance.api import router as maintenance_router  # noqa: E402
@@ -55,3 +56,4 @@ api.add_router("/", maintenance_router)
 # E1: the shell composes maintenance and changes (a change raised from an AWS Health notice).
 api.add_router("/", notice_changes_router)
 api.add_router("/", inbox_router)
+api.add_router("/", email_triage_router)

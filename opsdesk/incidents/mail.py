@@ -33,10 +33,23 @@ from typing import Any
 import nh3
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
+from opsdesk.core.errors import Conflict, NotFound, ValidationFailed
+from opsdesk.core.permissions import require_permission
+from opsdesk.core.selectors import get_or_not_found, narrowed
+from opsdesk.core.services import lock_for_update, record_update
+from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import NamedContact, Organisation
 from opsdesk.incidents import services
-from opsdesk.incidents.choices import OPEN_STATES, EmailOutcome, Priority, Source, TriageState
+from opsdesk.incidents.choices import (
+    OPEN_STATES,
+    TRIAGE_OUTCOMES,
+    EmailOutcome,
+    Priority,
+    Source,
+    TriageState,
+)
 from opsdesk.incidents.models import InboundEmail, Incident
 from opsdesk.notifications.services import notification_enqueue
 
@@ -323,3 +336,112 @@ def _save(row: InboundEmail, parts: list[MailPart]) -> Received:
     except IntegrityError:  # another worker recorded the same delivery first
         return Received(InboundEmail.objects.get(delivery_id=row.delivery_id), created=False)
     return Received(row, parts)
+
+
+# --- the triage list (staff) ---------------------------------------------------------------------
+
+TRIAGE_VIEW = "incidents.email_triage"
+TRIAGE_MANAGE = "incidents.manage"
+
+
+def _require_staff(user: Any, permission: str) -> None:
+    if not getattr(user, "is_provider_staff", False):
+        raise NotFound()
+    require_permission(user, permission)
+
+
+def email_triage_list(
+    *, user: Any, triage_state: str | None = None, outcome: str | None = None, sender: str | None = None
+) -> QuerySet:
+    """Inbound emails waiting for staff (unknown senders, rate-limited, replies to closed incidents),
+    newest first; with `outcome` any inbound email (ignored ones show their reason). Staff only:
+    to a customer the list is absent (404)."""
+    _require_staff(user, TRIAGE_VIEW)
+    qs = InboundEmail.objects.select_related("organisation", "incident", "assignee")
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    else:
+        qs = qs.filter(outcome__in=TRIAGE_OUTCOMES)
+    return narrowed(qs, triage_state=triage_state, sender__iexact=sender)
+
+
+def email_triage_get(*, user: Any, pk: Any) -> InboundEmail:
+    _require_staff(user, TRIAGE_VIEW)
+    return get_or_not_found(InboundEmail.objects.select_related("organisation", "incident", "assignee"), pk)
+
+
+def _triage_open(item: InboundEmail, expected_version: int | None) -> InboundEmail:
+    locked = lock_for_update(item, expected_version)
+    if locked.outcome not in TRIAGE_OUTCOMES or locked.triage_state not in (
+        TriageState.OPEN,
+        TriageState.ASSIGNED,
+    ):
+        raise Conflict(
+            f"This email is not waiting in triage ({locked.get_triage_state_display() or locked.outcome})."
+        )
+    return locked
+
+
+def email_triage_take(
+    *, actor: Any, email_triage: InboundEmail, expected_version: int | None = None
+) -> InboundEmail:
+    """A staff member takes the item (assigned to them)."""
+    require_permission(actor, TRIAGE_MANAGE)
+    with transaction.atomic():
+        locked = _triage_open(email_triage, expected_version)
+        return record_update(
+            actor=actor,
+            obj=locked,
+            changes={"triage_state": TriageState.ASSIGNED, "assignee": actor},
+            public=False,
+        )
+
+
+def email_triage_dismiss(
+    *, actor: Any, email_triage: InboundEmail, reason: str = "", expected_version: int | None = None
+) -> InboundEmail:
+    """Nothing to do (spam, a thank-you): dismissed, with the reason kept."""
+    require_permission(actor, TRIAGE_MANAGE)
+    reject_nul(reason=reason)
+    with transaction.atomic():
+        locked = _triage_open(email_triage, expected_version)
+        changes = {"triage_state": TriageState.DISMISSED}
+        if reason.strip():
+            changes["reason"] = f"Dismissed: {reason.strip()}"[:300]
+        return record_update(actor=actor, obj=locked, changes=changes, public=False)
+
+
+def email_triage_open_incident(
+    *,
+    actor: Any,
+    email_triage: InboundEmail,
+    organisation: Any,
+    priority: str = Priority.P3,
+    expected_version: int | None = None,
+) -> InboundEmail:
+    """Staff open an incident from a triage item for an organisation (C3: raised by the provider,
+    the organisation's technical contact to reach); the email's text is its description."""
+    require_permission(actor, TRIAGE_MANAGE)
+    org = (
+        Organisation.objects.restrict(actor).filter(pk=organisation).first()
+        if str(organisation).isdigit()
+        else None
+    )
+    if org is None:
+        raise ValidationFailed.field("organisation", "No such organisation.")
+    with transaction.atomic():
+        locked = _triage_open(email_triage, expected_version)
+        incident = services.incident_raise_proactive(
+            actor=actor,
+            organisation=org,
+            title=(locked.subject or f"Email from {locked.sender}")[:200],
+            description=f"Email from {locked.sender_name or locked.sender} <{locked.sender}>:\n\n"
+            f"{locked.body_text or '(no text)'}",
+            priority=priority,
+        )
+        return record_update(
+            actor=actor,
+            obj=locked,
+            changes={"triage_state": TriageState.INCIDENT, "incident": incident, "organisation": org},
+            public=False,
+        )

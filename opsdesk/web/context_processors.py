@@ -15,6 +15,7 @@ _CAN = {
     "view_incidents": "incidents.view",
     "view_oncall": "oncall.view",
     "view_inbox": "inbox.view",
+    "view_email_triage": "incidents.email_triage",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
     "triage_notices": "maintenance.triage",
