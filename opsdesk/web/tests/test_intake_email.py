@@ -299,3 +299,46 @@ def test_ses_receipt_through_sns_opens_an_incident(
     assert delivery.kind == "email.ses" and delivery.state == "processed", delivery.error
     row = InboundEmail.objects.get(delivery_id=delivery.pk)
     assert row.outcome == EmailOutcome.INCIDENT and row.incident.title == f"Via SES {encoding}"
+
+
+# --- the triage list ---------------------------------------------------------------------------
+
+
+def test_triage_api_staff_only_and_steps(world, listener, client):
+    message = _mail("stranger@nowhere.test", "Please help", "Our site is down.")
+    listener(message)
+    item = _outcome(message)
+    client.force_login(world["customer_a"])
+    assert client.get("/api/v1/email-triage").status_code == 404
+    assert client.get(f"/api/v1/email-triage/{item.pk}").status_code == 404
+    assert client.get(f"/incidents/email-triage/{item.pk}/").status_code == 404
+    client.force_login(world["service_desk"])
+    listed = client.get("/api/v1/email-triage").json()
+    assert [r["id"] for r in listed["results"]] == [item.pk]
+    page = client.get(f"/incidents/email-triage/{item.pk}/")
+    assert page.status_code == 200 and b"Our site is down." in page.content
+    taken = client.post(f"/api/v1/email-triage/{item.pk}/take", content_type="application/json")
+    assert taken.status_code == 200 and taken.json()["triage_state"] == "assigned"
+    opened = client.post(
+        f"/api/v1/email-triage/{item.pk}/open-incident",
+        {"organisation": world["org_a"].pk, "priority": "P3"},
+        content_type="application/json",
+    )
+    assert opened.status_code == 200, opened.content
+    incident = Incident.objects.get(pk=opened.json()["incident_id"])
+    assert incident.organisation == world["org_a"] and "Our site is down." in incident.description
+    again = client.post(
+        f"/api/v1/email-triage/{item.pk}/dismiss", {"reason": "x"}, content_type="application/json"
+    )
+    assert again.status_code == 409
+
+
+def test_triage_dismiss(world, listener, client):
+    message = _mail("stranger@nowhere.test", "Buy our SEO")
+    listener(message)
+    item = _outcome(message)
+    client.force_login(world["service_desk"])
+    response = client.post(f"/incidents/email-triage/{item.pk}/dismiss/", {"reason": "spam"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.triage_state == TriageState.DISMISSED and "spam" in item.reason
