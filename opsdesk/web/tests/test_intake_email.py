@@ -342,3 +342,30 @@ def test_triage_dismiss(world, listener, client):
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.triage_state == TriageState.DISMISSED and "spam" in item.reason
+
+
+def test_a_calendar_change_moves_the_email_reply_deadline_not_the_response_copies(world):
+    """B5: the email_reply deadline is recomputed with the others; the incident's copies of its
+    response targets take only their own deadlines' instants."""
+    from datetime import date
+
+    from opsdesk.calendars import services as calendars
+    from opsdesk.calendars.models import Calendar
+    from opsdesk.incidents.tests.conftest import london
+    from opsdesk.sla import deadlines
+
+    incident = logged_by_desk(
+        world, title="Disk full", description="Full.", priority="P3", at=london(2026, 12, 1, 9, 0)
+    )
+    incidents.email_reply_await(incident=incident, at=london(2026, 12, 1, 16, 0))
+    before = Incident.objects.get(pk=incident.pk)
+    reply_before = deadlines_of(owner_type="incident", owner_id=incident.pk)[DeadlineKind.EMAIL_REPLY].due_at
+    uk = Calendar.objects.get(name="uk")
+    calendars.closure_add(actor=world["admin"], calendar=uk, date=date(2026, 12, 2), reason="Office move")
+    uk.refresh_from_db()
+    deadlines.deadlines_recompute(calendar=uk, actor=world["admin"])
+    after = Incident.objects.get(pk=incident.pk)
+    mine = deadlines_of(owner_type="incident", owner_id=incident.pk)
+    assert mine[DeadlineKind.EMAIL_REPLY].due_at > reply_before
+    assert after.considered_response_due == mine[DeadlineKind.CONSIDERED_RESPONSE].due_at
+    assert after.initial_response_due == before.initial_response_due
