@@ -40,12 +40,13 @@ from opsdesk.core.permissions import require_permission
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.core.services import lock_for_update, record_update
 from opsdesk.core.validation import reject_nul
-from opsdesk.directory.models import NamedContact, Organisation
+from opsdesk.directory.models import NamedContact, Organisation, User
 from opsdesk.incidents import services
 from opsdesk.incidents.choices import (
     OPEN_STATES,
     TRIAGE_OUTCOMES,
     EmailOutcome,
+    IncidentState,
     Priority,
     Source,
     TriageState,
@@ -190,6 +191,10 @@ def _incident_named(message: EmailMessage, subject: str) -> tuple[Incident | Non
     return None, False
 
 
+def _customer_user(contact: NamedContact) -> Any:
+    return User.objects.filter(contact=contact, is_active=True, role="customer").first()
+
+
 def _rate_limited(sender: str, at: datetime) -> bool:
     if not sender or settings.MAIL_RATE_PER_HOUR <= 0:
         return False
@@ -304,8 +309,15 @@ def email_receive(*, delivery_id: int, raw: bytes, received_at: datetime) -> Rec
                 row.incident = incident
                 return _save(row, [])
             current = Incident.objects.select_for_update().get(pk=incident.pk)
+            # The contact's own sign-in, when they have one, writes the note as the portal would
+            # (and their answer resumes an incident awaiting them, B4); otherwise "system".
+            author = (
+                _customer_user(contact)
+                if contact and contact.organisation_id == incident.organisation_id
+                else None
+            )
             row.note = services._note(
-                actor=None,
+                actor=author,
                 incident=current,
                 body=_note_body(name, sender, subject, row.body_text),
                 public=True,
@@ -313,6 +325,8 @@ def email_receive(*, delivery_id: int, raw: bytes, received_at: datetime) -> Rec
                 response=False,
             )
             row.outcome, row.incident = EmailOutcome.NOTE, incident
+            if author is not None and current.state == IncidentState.AWAITING_CUSTOMER:
+                services.incident_resume(actor=author, incident=current, at=received_at)
             services.email_reply_await(incident=current, at=received_at)
             return _save(row, parts)
         if contact is not None:

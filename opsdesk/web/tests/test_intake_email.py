@@ -369,3 +369,16 @@ def test_a_calendar_change_moves_the_email_reply_deadline_not_the_response_copie
     assert mine[DeadlineKind.EMAIL_REPLY].due_at > reply_before
     assert after.considered_response_due == mine[DeadlineKind.CONSIDERED_RESPONSE].due_at
     assert after.initial_response_due == before.initial_response_due
+
+
+def test_a_reply_by_email_resumes_an_incident_awaiting_the_customer(world, listener):
+    incident = logged_by_desk(world, title="Disk full", description="The volume is at 100 %.")
+    desk = world["service_desk"]
+    incident = incidents.incident_acknowledge(actor=desk, incident=incident)
+    incident = incidents.incident_await_customer(actor=desk, incident=incident, note="Which volume?")
+    message = _mail(world["contact_a"].email, f"Re: [{incident.reference}] Awaiting you", "The data volume.")
+    listener(message)
+    row = _outcome(message)
+    incident.refresh_from_db()
+    assert row.outcome == EmailOutcome.NOTE and incident.state == "investigating"
+    assert IncidentNote.objects.get(pk=row.note_id).author == world["customer_a"]
