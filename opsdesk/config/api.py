@@ -17,8 +17,8 @@ api = OpsdeskAPI(
 )
 install_error_handlers(api)
 
-from opsdesk.billing.api import router as billing_router  # noqa: E402
 from opsdesk.alerts.api import router as alerts_router  # noqa: E402
+from opsdesk.billing.api import router as billing_router  # noqa: E402
 from opsdesk.calendars.api import router as calendars_router  # noqa: E402
 from opsdesk.changes.api import router as changes_router  # noqa: E402
 from opsdesk.core.api_routes import router as core_router  # noqa: E402
@@ -27,6 +27,7 @@ from opsdesk.inbox.api import router as inbox_router  # noqa: E402
 from opsdesk.incidents.api import router as incidents_router  # noqa: E402
 from opsdesk.incidents.attachments.api import router as attachments_router  # noqa: E402
 from opsdesk.incidents.escalations.api import router as escalations_router  # noqa: E402
+from opsdesk.incidents.mail_api import router as email_triage_router  # noqa: E402
 from opsdesk.incidents.rca.api import router as rca_router  # noqa: E402
 from opsdesk.incidents.reports.api import router as reports_router  # noqa: E402
 from opsdesk.maintenance.api import router as maintenance_router  # noqa: E402
@@ -59,3 +60,4 @@ api.add_router("/", notice_changes_router)
 api.add_router("/", inbox_router)
 api.add_router("/", billing_router)
 api.add_router("/", alerts_router)
+api.add_router("/", email_triage_router)

@@ -321,6 +321,14 @@ INBOX_LEASE_SECONDS = int(os.environ.get("OPSDESK_INBOX_LEASE_SECONDS", "300"))
 INBOX_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_INBOX_MAX_ATTEMPTS", "8"))
 INBOX_RETENTION_DAYS = int(os.environ.get("OPSDESK_INBOX_RETENTION_DAYS", "30"))
 INBOX_MAX_BODY_BYTES = int(os.environ.get("OPSDESK_INBOX_MAX_BODY_BYTES", str(256 * 1024)))
+# Inbound email (issue 12 item 5, C5): `opsdesk mail serve` listens here; larger messages are 552.
+MAIL_HOST = os.environ.get("OPSDESK_MAIL_HOST", "127.0.0.1")
+MAIL_PORT = int(os.environ.get("OPSDESK_MAIL_PORT", "2525"))
+MAIL_MAX_BYTES = int(os.environ.get("OPSDESK_MAIL_MAX_BYTES", str(10 * 1024 * 1024)))
+# The domain of per-incident reply addresses (incident+<id>.<mac>@domain); default: the sender's.
+MAIL_DOMAIN = os.environ.get("OPSDESK_MAIL_DOMAIN", "")
+# A mail bomb: more messages than this per sender per hour go to triage, rate-limited.
+MAIL_RATE_PER_HOUR = int(os.environ.get("OPSDESK_MAIL_RATE_PER_HOUR", "20"))
 #: Intake requests a minute per address (/intake/…); 0 = no limit. SNS sends from few addresses.
 INTAKE_RATE_PER_MINUTE = int(os.environ.get("OPSDESK_INTAKE_RATE_PER_MINUTE", "6000"))
 # Amazon SNS: a message older than this is a replay; certificates and SubscribeURLs are fetched by

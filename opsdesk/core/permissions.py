@@ -65,6 +65,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # C6: provider staff write root-cause analyses; customers (and staff) request one for a P2
     # and accept a submitted report.
     "incidents.rca": OPERATIONAL_STAFF_ROLES,
+    # Issue 12 item 5: the email triage list (staff only); its steps need incidents.manage.
+    "incidents.email_triage": OPERATIONAL_STAFF_ROLES,
     "incidents.request_rca": OPERATIONAL_STAFF_ROLES | {Role.CUSTOMER},
     # Issue 9 item 1: on-call. Every member of staff sees who is on call and acknowledges the pages
     # sent to them; teams, rotas, overrides and policies are kept by the people who run the desk.

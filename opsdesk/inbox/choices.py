@@ -39,3 +39,6 @@ SNS_SUBSCRIPTION_CONFIRMATION = "sns.subscription_confirmation"
 SNS_UNSUBSCRIBE_CONFIRMATION = "sns.unsubscribe_confirmation"
 EVENTBRIDGE_EVENT = "eventbridge.event"
 WEBHOOK_ALARM = "webhook.alarm"
+#: Inbound email (issue 12 item 5): by the SMTP/LMTP listener, or an SES receipt through SNS.
+EMAIL_SMTP = "email.smtp"
+EMAIL_SES = "email.ses"

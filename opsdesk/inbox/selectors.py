@@ -45,7 +45,12 @@ def delivery_get(*, user: Any, pk: Any) -> Delivery:
 
 
 def delivery_body_pretty(delivery: Delivery) -> str:
-    """The raw body, indented when it is JSON (the page escapes it like any text)."""
+    """The raw body, indented when it is JSON (the page escapes it like any text); 8-bit email
+    kept as base64 is shown as text."""
+    if (delivery.headers or {}).get("body_encoding") == "base64":
+        import base64
+
+        return base64.b64decode(delivery.body).decode("utf-8", "replace")
     try:
         return json.dumps(json.loads(delivery.body), indent=2, ensure_ascii=False)
     except ValueError:

@@ -7,6 +7,7 @@ scheduled on commit (the sweep catches any hand-off that never reached the queue
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -181,6 +182,54 @@ def _store(delivery: Delivery) -> Receipt:
             return Receipt(200, delivery, duplicate=True)
         return Receipt(200, existing, duplicate=True)
     return Receipt(200, delivery)
+
+
+def delivery_store(
+    *,
+    source: str,
+    external_id: str,
+    body: bytes,
+    kind: str,
+    headers: Mapping[str, str] | None = None,
+    organisation: Organisation | None = None,
+    verified: bool = True,
+    answered: int = 200,
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """Store one accepted delivery from any intake (the mail listener, say) once per (source,
+    external id), committed when this returns; processing is scheduled on commit. A body that is
+    not NUL-free UTF-8 (raw 8-bit email) is kept as base64, marked in headers["body_encoding"]."""
+    now = now or timezone.now()
+    kept = dict(headers or {})
+    try:
+        text = body.decode("utf-8")
+        if "\x00" in text:
+            raise UnicodeDecodeError("utf-8", body, 0, 1, "NUL")
+    except UnicodeDecodeError:
+        text = base64.b64encode(body).decode("ascii")
+        kept["body_encoding"] = "base64"
+    return _store(
+        Delivery(
+            source=source,
+            external_id=external_id[:255].replace("\x00", ""),
+            organisation=organisation,
+            received_at=now,
+            next_attempt_at=now,
+            verified=verified,
+            kind=kind,
+            body=text,
+            headers=kept,
+            answered=answered,
+            state=DeliveryState.RECEIVED,
+        )
+    )
+
+
+def delivery_raw(delivery: Delivery) -> bytes:
+    """The bytes delivery_store was given."""
+    if (delivery.headers or {}).get("body_encoding") == "base64":
+        return base64.b64decode(delivery.body)
+    return delivery.body.encode("utf-8")
 
 
 # --- re-processing ---------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from opsdesk.inbox.choices import (
+    EMAIL_SES,
     SNS_NOTIFICATION,
     SNS_SUBSCRIPTION_CONFIRMATION,
     SNS_UNSUBSCRIBE_CONFIRMATION,
@@ -312,13 +313,39 @@ def _is_cloudwatch_alarm(message: Any) -> bool:
 
 def kind_of(document: Mapping[str, Any]) -> str:
     """The delivery's kind: SNS's Type, except that a notification carrying a CloudWatch alarm is
-    `cloudwatch.alarm`, so the shell routes it to alerts without parsing every notification."""
+    `cloudwatch.alarm` and one carrying an SES receipt is `email.ses`, so the shell routes them
+    without parsing every notification."""
     if not isinstance(document, Mapping):
         return ""
     kind = KINDS.get(document.get("Type"), "")
     if kind == SNS_NOTIFICATION and _is_cloudwatch_alarm(document.get("Message")):
         return CLOUDWATCH_ALARM
+    if kind == SNS_NOTIFICATION and is_ses_email(document):
+        return EMAIL_SES
     return kind
+
+
+def is_ses_email(document: Mapping[str, Any]) -> bool:
+    """An Amazon SES receipt ("Received" with the mail inline: the SNS action) carried by SNS."""
+    message = document.get("Message")
+    if not isinstance(message, str) or '"notificationType"' not in message[:4096]:
+        return False
+    try:
+        inner = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(inner, dict) and inner.get("notificationType") == "Received" and "content" in inner
+
+
+def ses_email_bytes(body: str) -> bytes:
+    """The raw RFC 822 message of an SES receipt delivery (the SNS envelope's Message.content),
+    base64 or UTF-8 as the receipt rule's encoding says."""
+    inner = json.loads(json.loads(body)["Message"])
+    content = inner["content"]
+    encoding = (inner.get("receipt", {}).get("action", {}) or {}).get("encoding", "UTF8")
+    if str(encoding).upper() == "BASE64":
+        return base64.b64decode(content)
+    return content.encode("utf-8", "surrogateescape")
 
 
 # --- the inbox's own handlers ----------------------------------------------------------------

@@ -19,6 +19,7 @@ class Source(models.TextChoices):
     STAFF = "staff", "Provider staff"
     API = "api", "API"
     ALARM = "alarm", "Alarm or security alert"
+    EMAIL = "email", "Email"
 
 
 class IncidentState(models.TextChoices):
@@ -83,3 +84,23 @@ class EventKind(models.TextChoices):
     CLOSED = "closed", "Closed"
     ESCALATION = "escalation", "Escalation"
     RCA = "rca", "Root-cause analysis"
+
+
+class EmailOutcome(models.TextChoices):
+    """What an inbound email became (C5, issue 12 item 5)."""
+
+    NOTE = "note", "Note on an incident"
+    INCIDENT = "incident", "New incident"
+    TRIAGE = "triage", "Triage"
+    RATE_LIMITED = "rate_limited", "Triage (rate-limited)"
+    IGNORED = "ignored", "Ignored"
+
+
+class TriageState(models.TextChoices):
+    OPEN = "open", "Open"
+    ASSIGNED = "assigned", "Assigned"
+    DISMISSED = "dismissed", "Dismissed"
+    INCIDENT = "incident", "Incident opened"
+
+
+TRIAGE_OUTCOMES = (EmailOutcome.TRIAGE, EmailOutcome.RATE_LIMITED)

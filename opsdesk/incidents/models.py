@@ -14,12 +14,14 @@ from django.db.models import Q
 from opsdesk.core.models import BaseModel
 from opsdesk.incidents.choices import (
     OPEN_STATES,
+    EmailOutcome,
     EventKind,
     IncidentState,
     Priority,
     SlaEventKind,
     SlaTarget,
     Source,
+    TriageState,
 )
 
 
@@ -136,6 +138,12 @@ class Incident(BaseModel):
     customer_confirmed_at = models.DateTimeField(null=True, blank=True)
     escalation_offered = models.BooleanField(
         default=False, help_text="B6/C7: a target was breached, so escalation is offered."
+    )
+    awaiting_reply_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="C7: a customer's email arrived at this instant and no public reply has been posted "
+        "since (its email_reply deadline is 8 working hours later).",
     )
 
     class Meta:
@@ -259,3 +267,44 @@ class SlaEvent(BaseModel):
     def __str__(self) -> str:
         return f"{self.get_target_display()} {self.kind} on incident {self.incident_id}"
 
+
+
+class InboundEmail(BaseModel):
+    """C5 (issue 12 item 5): what became of one inbound email (an inbox delivery): a note on an
+    incident, a new incident, a triage item, or ignored (auto-reply, loop) with the reason. Triage
+    items (unknown sender, rate-limited) are worked by staff: open -> assigned -> dismissed, or an
+    incident opened from them."""
+
+    tenant_path = "organisation"
+
+    delivery_id = models.BigIntegerField(unique=True, help_text="The inbox delivery (raw message).")
+    message_id = models.CharField(max_length=255, blank=True)
+    sender = models.EmailField(max_length=254, blank=True, db_index=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    body_text = models.TextField(blank=True, max_length=50_000, help_text="The text, HTML sanitised.")
+    organisation = models.ForeignKey(
+        "directory.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "directory.NamedContact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=12, choices=EmailOutcome.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    triage_state = models.CharField(max_length=10, choices=TriageState.choices, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    note = models.ForeignKey(IncidentNote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    attachments_refused = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["sender", "received_at"], name="inbound_email_sender_time")]
+
+    def __str__(self) -> str:
+        return f"Email from {self.sender}: {self.subject}"[:200]

@@ -7,8 +7,9 @@ from typing import Literal
 
 from ninja import Field, FilterSchema, Schema
 
+from opsdesk.core.limits import Id
 from opsdesk.incidents import selectors
-from opsdesk.incidents.choices import IncidentState, Priority, Source
+from opsdesk.incidents.choices import EmailOutcome, IncidentState, Priority, Source, TriageState
 
 
 class UserRef(Schema):
@@ -270,3 +271,44 @@ class ChecklistItemPatch(Schema):
     text: str | None = None
     position: int | None = None
     active: bool | None = None
+
+
+# --- inbound email triage (issue 12 item 5) ----------------------------------------------------
+
+
+class EmailTriageOut(Schema):
+    id: int
+    delivery_id: int = Field(..., description="The inbox delivery (/inbox/deliveries) of the raw message.")
+    message_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    received_at: datetime
+    body_text: str = Field(..., description="The text of the email (HTML sanitised to text).")
+    organisation_id: int | None
+    contact_id: int | None
+    outcome: EmailOutcome
+    reason: str = Field(..., description="Why it is in triage, or why it was ignored.")
+    triage_state: str = Field(..., description="open, assigned, dismissed, incident (empty: not triage).")
+    assignee_id: int | None
+    incident_id: int | None
+    note_id: int | None
+    attachments_refused: list[dict[str, str]]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EmailTriageFilter(FilterSchema):
+    triage_state: TriageState | None = None
+    outcome: EmailOutcome | None = Field(None, description="Any inbound email with this outcome.")
+    sender: str | None = Field(None, max_length=254)
+
+
+class EmailTriageDismissIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class EmailTriageOpenIn(Schema):
+    organisation: Id
+    priority: Priority = Priority.P3

@@ -809,6 +809,8 @@ def _note(
     )
     if response is None:
         response = len(note.body) >= SUBSTANTIVE_NOTE_CHARS
+    if public and actor is not None and not _is_customer(actor):
+        email_reply_clear(incident=incident, at=at)
     if public and response and not _is_customer(actor):
         current = _lock(incident)
         if current.considered_response_at is None and current.state not in (
@@ -1012,6 +1014,8 @@ def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
     """B6 for one of an incident's deadlines, inside the sweep's transaction: the SlaEvent (once: a
     unique constraint), the timeline entry, the notification, and on a breach the escalation offer
     (C7). Nothing for an incident no longer open or paused (the deadline says so first)."""
+    if deadline.kind == DeadlineKind.EMAIL_REPLY:
+        return _email_reply_event_record(deadline=deadline, kind=kind)
     target = _TARGET[deadline.kind]
     # The sweep holds the deadline's lock; waiting here for an incident whose agent waits for the
     # deadline would deadlock, so a busy incident is left to the next run (sla.signals.Postpone).
@@ -1045,6 +1049,72 @@ def incident_sla_event_record(*, deadline: Deadline, kind: str) -> bool:
     return True
 
 
+# --- the 8-working-hour email reply (C7) ----------------------------------------------------
+
+#: C7: "an email not answered within 8 working hours" is an escalation criterion.
+EMAIL_REPLY_RULE = deadlines.Rule(hours=8)
+
+
+def email_reply_await(*, incident: Incident, at: datetime) -> bool:
+    """A customer's email arrived on `incident` at `at`: unless one is already waiting, it waits for
+    a public reply from now, with an email_reply deadline 8 working hours later on the
+    organisation's calendar (swept like every deadline: warned, breached). False if already waiting."""
+    at = _instant(at)
+    if not Incident.objects.filter(pk=incident.pk, awaiting_reply_since__isnull=True).update(
+        awaiting_reply_since=at
+    ):
+        return False
+    # A new wait is a new deadline: what the last one recorded (met, warned) does not carry over.
+    Deadline.objects.filter(
+        owner_type=DEADLINE_OWNER, owner_id=incident.pk, kind=DeadlineKind.EMAIL_REPLY
+    ).delete()
+    deadlines.deadline_set(
+        owner_type=DEADLINE_OWNER,
+        owner_id=incident.pk,
+        kind=DeadlineKind.EMAIL_REPLY,
+        calendar=incident.organisation.calendar,
+        start=at,
+        rule=EMAIL_REPLY_RULE,
+        warning_fraction=sla.warning_fraction(incident.organisation),
+    )
+    incident.awaiting_reply_since = at
+    return True
+
+
+def email_reply_clear(*, incident: Incident, at: datetime) -> bool:
+    """Staff posted a public note (a reply reaches the contact): the email is answered."""
+    if not Incident.objects.filter(pk=incident.pk, awaiting_reply_since__isnull=False).update(
+        awaiting_reply_since=None
+    ):
+        return False
+    incident.awaiting_reply_since = None
+    deadlines.deadline_meet(
+        owner_type=DEADLINE_OWNER, owner_id=incident.pk, kind=DeadlineKind.EMAIL_REPLY, at=at
+    )
+    return True
+
+
+def _email_reply_event_record(*, deadline: Deadline, kind: str) -> bool:
+    """B6/C7 for the email reply deadline: a timeline entry (a breach is public and offers
+    escalation: the C7 criterion "an email not answered within 8 working hours" is met)."""
+    incident = Incident.objects.select_for_update(skip_locked=True).filter(pk=deadline.owner_id).first()
+    if incident is None and Incident.objects.filter(pk=deadline.owner_id).exists():
+        raise Postpone()
+    if incident is None or incident.state not in OPEN_STATES or incident.awaiting_reply_since is None:
+        return False
+    if kind == SlaEventKind.BREACH:
+        record_update(actor=None, obj=incident, changes={"escalation_offered": True})
+        detail = (
+            f"The customer's email of {_fmt(incident.awaiting_reply_since)} has not been answered within "
+            "8 working hours; escalation is offered."
+        )
+        _event(incident, kind=EventKind.BREACH, actor=None, at=deadline.due_at, detail=detail, public=True)
+    else:
+        detail = f"The customer's email is due a reply by {_fmt(deadline.due_at)}."
+        _event(incident, kind=EventKind.WARNING, actor=None, at=deadline.warn_at, detail=detail, public=False)
+    return True
+
+
 # --- recomputation after a calendar change (B5) ----------------------------------------------------
 
 
@@ -1059,10 +1129,12 @@ def incident_targets_copy(*, moved: deadlines.MovedSet) -> int:
         return 0
     owners, index = np.unique(moved.owner_ids, return_inverse=True)
     initial = moved.kinds == _KIND[SlaTarget.INITIAL]
+    # The email_reply deadline (C7) moves too, but has no copy on the incident.
+    considered = moved.kinds == _KIND[SlaTarget.CONSIDERED]
     # Per incident: initial due, considered due, initial warning, considered warning; -1: unmoved.
     values = np.full((4, len(owners)), -1, dtype=np.int64)
-    sources = ((initial, moved.due_at), (~initial, moved.due_at))
-    sources += ((initial, moved.warn_at), (~initial, moved.warn_at))
+    sources = ((initial, moved.due_at), (considered, moved.due_at))
+    sources += ((initial, moved.warn_at), (considered, moved.warn_at))
     for row, (mask, source) in enumerate(sources):
         values[row, index[mask]] = source[mask]
     table = connection.ops.quote_name(Incident._meta.db_table)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opsdesk.incidents import views
+from opsdesk.incidents import mail_views, views
 from opsdesk.incidents.attachments import views as attachment_views
 from opsdesk.incidents.escalations import views as escalation_views
 from opsdesk.incidents.rca import views as rca_views
@@ -12,6 +12,11 @@ urlpatterns = [
     path("checklist/", views.checklist, name="checklist_list"),
     path("checklist/new/", views.checklist_create, name="checklist_create"),
     path("checklist/<int:pk>/edit/", views.checklist_update, name="checklist_update"),
+    path("email-triage/", mail_views.email_triage_list, name="email_triage_list"),
+    path("email-triage/<int:pk>/", mail_views.email_triage_detail, name="email_triage_detail"),
+    path("email-triage/<int:pk>/take/", mail_views.email_triage_take, name="email_triage_take"),
+    path("email-triage/<int:pk>/dismiss/", mail_views.email_triage_dismiss, name="email_triage_dismiss"),
+    path("email-triage/<int:pk>/open/", mail_views.email_triage_open_incident, name="email_triage_open"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),

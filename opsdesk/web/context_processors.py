@@ -18,6 +18,7 @@ _CAN = {
     "view_billing": "billing.view",
     "import_billing": "billing.import",
     "view_alerts": "alerts.view",
+    "view_email_triage": "incidents.email_triage",
     "view_changes": "changes.view",
     "view_maintenance": "maintenance.view",
     "triage_notices": "maintenance.triage",

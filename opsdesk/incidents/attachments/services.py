@@ -146,6 +146,19 @@ def attachment_add(
     return _store(actor=actor, upload=file, attachment=attachment)
 
 
+def attachment_add_from_email(
+    *, incident: Incident, note: IncidentNote | None, filename: str, data: bytes
+) -> Attachment:
+    """C5 (issue 12 item 5): a file that came attached to a customer's email, kept on the incident
+    (on its note when the email became one) under the same rules as an upload: size and type read
+    from the bytes; a refused file raises ValidationFailed on `file`. Public: the customer sent it."""
+    from django.core.files.base import ContentFile
+
+    upload = ContentFile(data, name=content.clean_filename(filename or "attachment") or "attachment")
+    attachment = Attachment(incident=incident, note=note, public=True)
+    return _store(actor=None, upload=upload, attachment=attachment)
+
+
 def attachment_add_to_rca(*, actor: Any, rca: Any, file: Any) -> Attachment:
     """A file on a root-cause analysis (C6): written by provider staff, seen by whoever may see the
     report."""
