@@ -26,6 +26,10 @@ class Route:
     body: Callable[[dict[str, Any]], dict] | None = None
     #: anonymous users may use it (login page, health, status page, OpenAPI document).
     public: bool = False
+    #: a capability address (an iCalendar feed's secret URL): the secret in the address is the
+    #: credential, so whoever holds it (signed in or not) sees that one organisation's feed; the
+    #: walk checks it answers and never shows the other tenant's data. Its params name tenant A's.
+    capability: bool = False
     #: only provider staff may use it (customers get 403 or 404).
     staff_only: bool = False
     #: the permission (core.permissions.PERMISSIONS) a user needs to succeed; None = any user

@@ -78,6 +78,11 @@ def _check(
     status = response.status_code
     label = f"{route_id(route)} as {who}: {status}"
     assert status < 500, label
+    if route.capability:
+        assert status == 200, label
+        leaked = [m for m in walk.tenant_b_markers(world) if m in text]
+        assert not leaked, f"{label}: tenant A's address showed tenant B's data: {leaked}"
+        return
     if who == "anonymous":
         if route.public:
             assert walk.CANARY_A not in text and walk.CANARY_B not in text, label

@@ -168,7 +168,7 @@ ROUTES = [
         params={"pk": "maint_notice_contacted_a"},
         **TRIAGE_STAFF,
     ),
-    Route("ui", "maintenance:ical_feed", params={"token": "maint_feed_token"}, public=True),
+    Route("ui", "maintenance:ical_feed", params={"token": "maint_feed_token"}, capability=True),
     *ui_pages(
         "maintenance:maintenance",
         "maint_scheduled_a",
