@@ -140,6 +140,10 @@ def read_costs(raw: IO[bytes], *, known_account: Callable[[str], bool]) -> Total
         header = next(reader)
     except StopIteration:
         raise ValidationFailed.field("file", "The file is empty.")
+    except UnicodeDecodeError:
+        raise ValidationFailed.field("file", "Line 1: not UTF-8 text (a CSV file is expected).")
+    except csv.Error as exc:
+        raise ValidationFailed.field("file", f"Line 1: {exc}.")
     columns, tags, index = _columns(header)
     a_col, s_col, c_col = columns["account"], columns["start"], columns["cost"]
     a_i, s_i, c_i = index[a_col], index[s_col], index[c_col]

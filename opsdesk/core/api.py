@@ -88,6 +88,10 @@ class OpsdeskAPI(NinjaAPI):
                 answers = dict(_EDGE_ANSWERS)
                 if any(p.get("in") == "path" for p in operation.get("parameters", ())):
                     answers["404"] = "Not found (or another tenant's)."
+                else:
+                    # Provider-only collections (the inbox, email triage, security events…) do not
+                    # tell a customer they exist.
+                    answers["404"] = "Not found: a provider-only collection, asked by a customer."
                 for status, description in answers.items():
                     declared = status in responses or int(status) in responses
                     if not declared and (has_body or status not in _BODY_ONLY):

@@ -168,3 +168,11 @@ def test_the_cli_imports_and_refuses_a_bad_file_with_its_line(world, tmp_path, c
     with pytest.raises(CommandError, match="Line 3, column lineItem/UnblendedCost: 'abc' is not a number"):
         call_command("billing", "import", str(bad))
     assert CostImport.objects.count() == 1
+
+
+def test_a_binary_file_is_refused_as_not_text(world):
+    """A PNG uploaded by mistake: its first byte is not UTF-8, answered on the file, nothing stored."""
+    with pytest.raises(ValidationFailed) as caught:
+        run(world, io.BytesIO(b"\x89PNG\r\n\x1a\n" + bytes(range(256))))
+    assert caught.value.errors[0]["field"] == "file" and "not UTF-8" in caught.value.detail
+    assert not CostImport.objects.exists()
