@@ -270,7 +270,7 @@ STORAGES = {
 #: The largest multipart body the edge accepts: an attachment and its form fields.
 UPLOAD_MAX_BODY_BYTES = max(5 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 1024 * 1024)
 #: Billing reviews (issue 12): AWS cost reports are large and read as a stream from a temporary file.
-BILLING_IMPORT_MAX_BYTES = int(os.environ.get("OPSDESK_BILLING_IMPORT_MAX_BYTES", str(2 * 1024**3)))
+BILLING_IMPORT_MAX_BYTES = int(os.environ.get("OPSDESK_BILLING_IMPORT_MAX_BYTES", str(25 * 1024**2)))
 UPLOAD_MAX_BODY_BYTES_BY_PATH = {"/api/v1/billing/imports": BILLING_IMPORT_MAX_BYTES}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
