@@ -37,6 +37,8 @@ REPROCESSABLE = (DeliveryState.PROCESSED, DeliveryState.UNROUTED, DeliveryState.
 SNS_NOTIFICATION = "sns.notification"
 SNS_SUBSCRIPTION_CONFIRMATION = "sns.subscription_confirmation"
 SNS_UNSUBSCRIBE_CONFIRMATION = "sns.unsubscribe_confirmation"
+#: An SNS notification whose Message is a CloudWatch alarm (issue 12 item 3).
+CLOUDWATCH_ALARM = "cloudwatch.alarm"
 EVENTBRIDGE_EVENT = "eventbridge.event"
 WEBHOOK_ALARM = "webhook.alarm"
 #: Inbound email (issue 12 item 5): by the SMTP/LMTP listener, or an SES receipt through SNS.

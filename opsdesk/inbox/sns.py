@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from opsdesk.inbox.choices import (
+    CLOUDWATCH_ALARM,
     EMAIL_SES,
     SNS_NOTIFICATION,
     SNS_SUBSCRIPTION_CONFIRMATION,
@@ -295,10 +296,6 @@ def check_message(
 
 def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: str(headers[name])[:500] for name in KEPT_HEADERS if headers.get(name)}
-
-
-#: A Notification whose Message is a CloudWatch alarm's JSON (issue 12 item 3).
-CLOUDWATCH_ALARM = "cloudwatch.alarm"
 
 
 def _is_cloudwatch_alarm(message: Any) -> bool:

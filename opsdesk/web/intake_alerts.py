@@ -15,14 +15,11 @@ from opsdesk.alerts.choices import AlarmState, Priority, SecuritySeverity
 from opsdesk.core.errors import ApplicationError
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import Organisation
+from opsdesk.inbox.choices import CLOUDWATCH_ALARM, EVENTBRIDGE_EVENT, WEBHOOK_ALARM
 from opsdesk.incidents import services as incidents
 from opsdesk.incidents.choices import Source
 from opsdesk.maintenance import selectors as maintenance_selectors
 from opsdesk.maintenance import services as maintenance
-
-CLOUDWATCH_ALARM = "cloudwatch.alarm"
-WEBHOOK_ALARM = "webhook.alarm"
-EVENTBRIDGE_EVENT = "eventbridge.event"
 
 
 def _raise(received: alerts.Received, alarm: alerts.Alarm) -> None:
