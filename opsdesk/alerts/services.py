@@ -31,6 +31,7 @@ from opsdesk.alerts.choices import (
 )
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent, SecurityRule
 from opsdesk.core.errors import ValidationFailed
+from opsdesk.core.limits import instant_problem
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import record_create, record_delete
 from opsdesk.directory.choices import Environment
@@ -82,8 +83,11 @@ def _instant(value: Any, name: str) -> dt.datetime:
             parsed = parse_datetime(value.replace("+0000", "+00:00"))
         except ValueError:
             parsed = None
-    if parsed is None or parsed.tzinfo is None or not 2000 <= parsed.year <= 2200:
+    if parsed is None or parsed.tzinfo is None:
         raise ValidationFailed.field(name, "Must be an ISO 8601 date and time with its offset.")
+    problem = instant_problem(parsed)
+    if problem:
+        raise ValidationFailed.field(name, problem)
     return parsed
 
 

@@ -252,6 +252,7 @@ def test_webhook_idempotency_key_and_body_hash_store_once(alarm_world, webhook):
         ({"summary": None}, "summary"),
         ({"occurred_at": "yesterday"}, "occurred_at"),
         ({"occurred_at": "0001-01-01T00:00:00Z"}, "occurred_at"),
+        ({"occurred_at": "9999-12-31T23:59:59+00:00"}, "occurred_at"),
         ({"resource": 5}, "resource"),
     ],
 )
