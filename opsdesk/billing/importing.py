@@ -111,7 +111,7 @@ def _day(value: str, line: int, column: str) -> dt.date:
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=dt.UTC)
             day = moment.astimezone(LONDON).date()
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 moved to London
         raise _fail(line, column, f"{text[:40]!r} is not a date or time (e.g. 2026-11-02T00:00:00Z).")
     if not 2000 <= day.year <= 2100:
         raise _fail(line, column, f"{text[:40]!r} is outside 2000–2100.")

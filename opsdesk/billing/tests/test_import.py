@@ -72,6 +72,8 @@ def test_a_cost_explorer_export_is_accepted(world):
     [
         ("3,{a},2026-11-02T00:00:00Z,AmazonEC2,Usage,1.2.3,,", "lineItem/UnblendedCost", "Line 4, column"),
         ("3,{a},2026-13-45T00:00:00Z,AmazonEC2,Usage,1,,", "lineItem/UsageStartDate", "Line 4, column"),
+        ("3,{a},0001-01-01T00:00:00+00:00,AmazonEC2,Usage,1,,", "lineItem/UsageStartDate", "Line 4, column"),
+        ("3,{a},9999-12-31T23:59:59Z,AmazonEC2,Usage,1,,", "lineItem/UsageStartDate", "Line 4, column"),
         (
             "3,999999999999,2026-11-02T00:00:00Z,AmazonEC2,Usage,1,,",
             "lineItem/UsageAccountId",
