@@ -15,7 +15,7 @@ from typing import IO, Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from opsdesk.billing import selectors
+from opsdesk.billing import selectors, signals
 from opsdesk.billing.choices import AlertState
 from opsdesk.billing.importing import read_costs
 from opsdesk.billing.models import BillingAlert, BillingThreshold, CostImport, DailyCost
@@ -152,7 +152,11 @@ def threshold_update(
 def threshold_delete(*, actor: Any, threshold: BillingThreshold, expected_version: int | None = None) -> None:
     require_permission(actor, MANAGE)
     with transaction.atomic():
+        pk, organisation, account = threshold.pk, threshold.organisation, threshold.account
         record_delete(actor=actor, obj=threshold, expected_version=expected_version)
+        signals.threshold_removed.send(
+            sender=BillingThreshold, threshold_id=pk, organisation=organisation, account=account
+        )
 
 
 # --- alerts ------------------------------------------------------------------------------------
@@ -183,7 +187,9 @@ def billing_alerts_evaluate(
 ) -> list[BillingAlert]:
     """F4: raise a billing alert for each threshold of the organisation the week's change crosses
     (once per organisation/account and week), and notify billing staff and the customer's billing
-    contacts through the outbox. Called on import and by the weekly task."""
+    contacts through the outbox. Called on import and by the weekly task. Every threshold reviewed
+    is told to the alert pipeline through signals.threshold_reviewed (over it: an alarm; back
+    under it: OK), composed by the shell."""
     thresholds = list(BillingThreshold.objects.filter(organisation=organisation).select_related("account"))
     if not thresholds:
         return []
@@ -198,27 +204,51 @@ def billing_alerts_evaluate(
             if row is None:
                 continue
             hit = crossed(threshold, row.previous, row.current)
-            if not hit:
-                continue
+            alert = None
             exists = BillingAlert.objects.filter(
                 organisation=organisation, account_id=threshold.account_id, week_start=review.week_start
             )
-            if exists.exists():
-                continue
-            alert = BillingAlert.objects.create(
-                organisation=organisation,
-                account_id=threshold.account_id,
-                threshold=threshold,
-                week_start=review.week_start,
-                previous=row.previous,
-                current=row.current,
-                change=row.change,
-                change_percent=row.change_percent,
-                crossed=hit,
+            if hit and not exists.exists():
+                alert = _raise(organisation, threshold, review.week_start, row, hit)
+                raised.append(alert)
+            later = BillingAlert.objects.filter(
+                organisation=organisation, account_id=threshold.account_id, week_start__gt=review.week_start
             )
-            _notify(alert)
-            raised.append(alert)
+            signals.threshold_reviewed.send(
+                sender=BillingThreshold,
+                review=signals.ThresholdReviewed(
+                    threshold_id=threshold.pk,
+                    organisation=organisation,
+                    account=threshold.account,
+                    week_start=review.week_start,
+                    previous=row.previous,
+                    current=row.current,
+                    change=row.change,
+                    change_percent=row.change_percent,
+                    crossed=hit,
+                    raised=alert,
+                    superseded=later.exists(),
+                ),
+            )
     return raised
+
+
+def _raise(
+    organisation: Organisation, threshold: BillingThreshold, week_start: dt.date, row: Any, hit: str
+) -> BillingAlert:
+    alert = BillingAlert.objects.create(
+        organisation=organisation,
+        account_id=threshold.account_id,
+        threshold=threshold,
+        week_start=week_start,
+        previous=row.previous,
+        current=row.current,
+        change=row.change,
+        change_percent=row.change_percent,
+        crossed=hit,
+    )
+    _notify(alert)
+    return alert
 
 
 def _notify(alert: BillingAlert) -> None:
