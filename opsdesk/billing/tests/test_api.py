@@ -81,7 +81,9 @@ def test_customers_see_their_own_review_only_as_billing_contacts(world, django_c
     assert client_for(world["engineer"]).get("/billing/").status_code == 403
 
 
-def test_the_upload_page_queues_the_file_and_the_list_shows_its_state(world, django_capture_on_commit_callbacks):
+def test_the_upload_page_queues_the_file_and_the_list_shows_its_state(
+    world, django_capture_on_commit_callbacks
+):
     billing = client_for(world["billing"])
     with django_capture_on_commit_callbacks(execute=True):
         answer = billing.post("/billing/imports/new/", {"file": _file(world)}, follow=True)
