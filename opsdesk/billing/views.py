@@ -23,6 +23,8 @@ def review(request):
     organisations = selectors.organisation_choices(request.user)
     form = forms.ReviewFilterForm(request.GET, organisations=organisations)
     context = {"form": form, "may_manage": has_permission(request.user, services.MANAGE)}
+    if selectors.may_import(request.user):  # the state of the latest uploads, at a glance
+        context["imports"] = selectors.cost_import_list(user=request.user)[:5]
     org = request.GET.get("organisation") or (None if staff else "")
     if org or not staff:  # another organisation's is NotFound, as a missing one
         tag = request.GET.get("tag") or None

@@ -93,6 +93,8 @@ def test_the_upload_page_queues_the_file_and_the_list_shows_its_state(
     page = billing.get("/billing/imports/").content.decode()
     assert "Done" in page and "Failed: Line 2, column lineItem/UnblendedCost: &#x27;oops&#x27; is not" in page
     assert 'hx-trigger="every 5s"' not in page  # nothing left to wait for
+    review = billing.get("/billing/").content.decode()  # the billing page shows them too
+    assert "Latest cost imports" in review and "Failed: Line 2, column lineItem/UnblendedCost" in review
     assert list(CostImport.objects.order_by("pk").values_list("state", flat=True)) == ["done", "failed"]
     # Queued and not yet taken by a worker: shown as such, and the list refreshes itself.
     billing.post("/billing/imports/new/", {"file": _file(world, name="later.csv")})
