@@ -8,11 +8,13 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from opsdesk.alerts import services as alert_services
 from opsdesk.alerts.models import Alert, AlertOccurrence
-from opsdesk.billing import services
+from opsdesk.billing import selectors, services
+from opsdesk.billing.models import CostImport
 from opsdesk.directory import services as directory
 
 #: Three reviewed weeks: 10 → 20 (+100 %, over a 30 % threshold) → 21 (+5 %, back under).
@@ -122,3 +124,23 @@ def test_customers_see_only_their_own_billing_alerts(billing_world):
     assert customer.get(f"/alerts/{theirs.pk}/").status_code == 404
     staff = _as(w["service_desk"]).get("/api/v1/alerts?source=billing").json()
     assert {item["id"] for item in staff["results"]} == {mine.pk, theirs.pk}
+
+
+def test_an_uploaded_file_crossing_a_threshold_opens_the_alert_once(
+    billing_world, django_capture_on_commit_callbacks
+):
+    w = billing_world
+    _threshold(w, account=False, amount="5")
+    week = selectors.last_complete_week()
+    a = w["account_a"].account_id
+    body = f"LinkedAccount,Date,Service,Cost\n{a},{week - dt.timedelta(days=7)},EC2,10\n{a},{week},EC2,20\n"
+    billing = _as(w["billing"])
+    for _ in range(2):  # the same file uploaded twice: re-imported, reviewed again, still one alert
+        with django_capture_on_commit_callbacks(execute=True):
+            upload = SimpleUploadedFile("costs.csv", body.encode(), content_type="text/csv")
+            assert billing.post("/api/v1/billing/imports", {"file": upload}).status_code == 202
+    assert list(CostImport.objects.values_list("state", flat=True)) == ["done", "done"]
+    alert = Alert.objects.get()
+    assert (alert.source, alert.state, alert.occurrences) == ("billing", "open", 1)
+    assert alert.organisation == w["org_a"]
+    assert "crossed the amount threshold" in alert.last_reason
