@@ -122,6 +122,8 @@ def test_customers_see_only_their_own_billing_alerts(billing_world):
     assert f'href="/alerts/{mine.pk}/"' in page and f'href="/alerts/{theirs.pk}/"' not in page
     assert mine.summary in page
     assert customer.get(f"/alerts/{theirs.pk}/").status_code == 404
+    detail = customer.get(f"/alerts/{mine.pk}/").content.decode()
+    assert "Billing review" in detail and "crossed the percentage threshold" in detail
     staff = _as(w["service_desk"]).get("/api/v1/alerts?source=billing").json()
     assert {item["id"] for item in staff["results"]} == {mine.pk, theirs.pk}
 
