@@ -41,6 +41,8 @@ BOARD_CARD_FIELDS = (
     "closed_at",
     "implementation_due_at",
     "review_due_at",
+    "window__starts_at",
+    "window__chargeable",
 )
 
 
@@ -101,7 +103,7 @@ def change_board(*, user: Any, organisation: int | None = None) -> list[dict[str
     # A card shows these fields and its organisation's name: no other join or column (planning
     # eleven columns of eight-table joins took longer than running them, and loading every field of
     # every card was most of the rest).
-    shown = base.select_related(None).select_related("organisation").only(*BOARD_CARD_FIELDS)
+    shown = base.select_related(None).select_related("organisation", "window").only(*BOARD_CARD_FIELDS)
     if connection.features.supports_slicing_ordering_in_compound:
         # PostgreSQL: each column's first page from the (state, created_at) index, the columns
         # joined by UNION ALL. Numbering every change by state instead reads and joins the whole
