@@ -204,3 +204,27 @@ def test_the_catalogue_pages(world):
     )
     assert r.status_code == 302
     assert client_for(world["customer_a"]).get(reverse("changes:standard_change_create")).status_code == 403
+
+
+def test_a_full_column_counts_what_is_not_shown_up_to_the_cap(world, monkeypatch):
+    """A column shows its first page; its badge counts the rest, and past the cap says "N+"."""
+    from opsdesk.changes import selectors
+
+    monkeypatch.setattr(selectors, "BOARD_COLUMN_SIZE", 2)
+    monkeypatch.setattr(selectors, "BOARD_COUNT_CAP", 4)
+    made = [rfc(world, "a") for _ in range(3)]
+    state = made[0].state
+    staff = world["change_manager"]
+
+    def column():
+        return next(c for c in selectors.change_board(user=staff) if c["state"] == state)
+
+    assert (len(column()["changes"]), column()["count"], column()["capped"]) == (2, 3, False)
+    page = client_for(staff).get(reverse("changes:board")).content.decode()
+    assert "All 3 →" in page
+    made += [rfc(world, "b") for _ in range(3)]
+    assert (len(column()["changes"]), column()["count"], column()["capped"]) == (2, 4, True)
+    assert "All 4+ →" in client_for(staff).get(reverse("changes:board")).content.decode()
+    # a customer's board counts their own organisation's changes only
+    customer = next(c for c in selectors.change_board(user=world["customer_a"]) if c["state"] == state)
+    assert customer["count"] == 3
