@@ -44,6 +44,7 @@ BOARD_CARD_FIELDS = (
     "closed_at",
     "implementation_due_at",
     "review_due_at",
+    "halted_reason",
     "window__starts_at",
     "window__chargeable",
 )

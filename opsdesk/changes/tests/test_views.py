@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from opsdesk.changes import services
 from opsdesk.changes.choices import ChangeState
 from opsdesk.changes.models import Change, ChangeApproval
 from opsdesk.changes.tests.conftest import client_for
@@ -51,6 +52,8 @@ def test_the_board_reads_the_same_number_of_queries_at_any_size(world):
         rfc(world, tag, level=1)
     for tag in ("a", "b"):
         assert change_at(world, tag, ChangeState.SCHEDULED, scheduled=True).window_id
+        implementing = change_at(world, tag, ChangeState.IMPLEMENTATION)
+        services.change_halt(actor=world["engineer"], change=implementing, reason="Wrong AMI baked.")
     assert count() == few
 
 
