@@ -18,6 +18,7 @@ from opsdesk.alerts.choices import (
     AlertState,
     Outcome,
     Priority,
+    SecurityRoute,
     SecuritySeverity,
     Severity,
 )
@@ -178,8 +179,11 @@ class SecurityEvent(BaseModel):
     error_code = models.CharField(max_length=100, blank=True)
     event_time = models.DateTimeField()
     raw = models.JSONField(default=dict)
-    #: Where it was routed: "rota:<team>" when a page was raised, else why it was not.
+    #: Where it went (empty until routed): paged, below the paging severity, or no security rota.
+    route = models.CharField(max_length=20, choices=SecurityRoute.choices, blank=True)
+    #: Where it was routed, in words: the security rota's policy paged, else why it was not.
     routed = models.CharField(max_length=300, blank=True)
+    #: The security rota's page (oncall.Page id).
     page_id = models.PositiveIntegerField(null=True, blank=True)
     incident_id = models.PositiveIntegerField(null=True, blank=True)
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,12 +22,15 @@ from django.utils.dateparse import parse_datetime
 from opsdesk.alerts.choices import (
     DEFAULT_PRIORITY,
     PRODUCTION_ONLY,
+    SECURITY_SEVERITY_ORDER,
     SEVERITY_PRIORITY,
     AlarmState,
     AlertSource,
     AlertState,
     Outcome,
     Priority,
+    SecurityRoute,
+    SecuritySeverity,
     Severity,
 )
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent, SecurityRule
@@ -509,11 +513,30 @@ def security_event_receive(*, event: dict) -> tuple[SecurityEvent | None, bool]:
     return security_event, True
 
 
+def security_paging_severity() -> str:
+    """The least severity that pages the security rota (OPSDESK_SECURITY_PAGE_SEVERITY)."""
+    value = getattr(settings, "SECURITY_PAGE_SEVERITY", SecuritySeverity.MEDIUM)
+    return value if value in SecuritySeverity.values else SecuritySeverity.MEDIUM
+
+
+def security_event_pages(security_event: SecurityEvent) -> bool:
+    """F2: an event at or above the paging severity calls the security rota; lower ones are listed."""
+    order = SECURITY_SEVERITY_ORDER
+    return order.index(security_event.severity) >= order.index(security_paging_severity())
+
+
 def security_event_routed(
-    *, security_event: SecurityEvent, routed: str, page_id: int | None = None, incident_id: int | None = None
+    *,
+    security_event: SecurityEvent,
+    route: str,
+    routed: str,
+    page_id: int | None = None,
+    incident_id: int | None = None,
 ) -> SecurityEvent:
-    """Where the shell sent it (a security on-call page, an incident) or why nowhere."""
-    changes = {"routed": routed[:300], "page_id": page_id, "incident_id": incident_id}
+    """Where the shell sent it (the security rota's page, an incident) or why nowhere."""
+    if route not in SecurityRoute.values:
+        raise ValidationFailed.field("route", f"Must be one of {', '.join(SecurityRoute.values)}.")
+    changes = {"route": route, "routed": routed[:300], "page_id": page_id, "incident_id": incident_id}
     SecurityEvent.objects.filter(pk=security_event.pk).update(**changes, updated_at=timezone.now())
     for name, value in changes.items():
         setattr(security_event, name, value)

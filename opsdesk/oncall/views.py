@@ -135,6 +135,7 @@ POLICIES = _pages(
         Column("Steps"),
         Column("Repeat"),
         Column("Default"),
+        Column("Security rota"),
     ],
     default_sort="name",
     title="Escalation policies",
