@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent
@@ -44,7 +44,9 @@ def alert_occurrences(alert: Alert) -> QuerySet:
 
 
 def _person(prefix: str) -> Coalesce:
-    return Coalesce(NullIf(F(f"{prefix}__full_name"), Value("")), F(f"{prefix}__email"))
+    return Coalesce(
+        NullIf(F(f"{prefix}__full_name"), Value("")), F(f"{prefix}__email"), output_field=CharField()
+    )
 
 
 def _with_page(qs: QuerySet) -> QuerySet:

@@ -50,6 +50,7 @@ def oncall_now(user):
         return {"visible": False}
     return {
         "visible": True,
+        "user": user,
         "rotas": selectors.oncall_now_list(user=user),
         "open_pages": selectors.open_page_count(user=user),
     }
