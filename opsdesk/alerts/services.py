@@ -190,7 +190,9 @@ def webhook_alarm_parse(body: str | bytes, *, organisation_id: int) -> Alarm:
 
 def alarm_target(alarm: Alarm) -> tuple[Organisation | None, Service | None]:
     """The organisation (by the AWS account, A2; the webhook's own) and the service: the one named
-    by the webhook, else the account's production service when it has exactly one."""
+    by the webhook, else the account's production service when it has exactly one, else the
+    service of the most specific priority rule naming one of the account's services by alarm
+    pattern or namespace (F3: "ch-ehr-*-5xx is the EHR" when the account runs several)."""
     if alarm.source == AlertSource.WEBHOOK:
         organisation = Organisation.objects.filter(pk=alarm.organisation_id).first()
         if organisation is None:
@@ -205,7 +207,21 @@ def alarm_target(alarm: Alarm) -> tuple[Organisation | None, Service | None]:
     if account is None:
         return None, None
     production = list(account.services.filter(environment=Environment.PRODUCTION)[:2])
-    return account.organisation, production[0] if len(production) == 1 else None
+    if len(production) == 1:
+        return account.organisation, production[0]
+    return account.organisation, _service_by_rule(alarm, account)
+
+
+def _service_by_rule(alarm: Alarm, account: CloudAccount) -> Service | None:
+    rules = [
+        r
+        for r in PriorityRule.objects.filter(
+            organisation_id=account.organisation_id, service__accounts=account
+        ).select_related("service")
+        if (r.alarm_pattern or r.namespace) and _matches(r, alarm, r.service)
+    ]
+    rules.sort(key=lambda r: (-bool(r.alarm_pattern), -bool(r.namespace), r.pk))
+    return rules[0].service if rules else None
 
 
 def _matches(rule: PriorityRule, alarm: Alarm, service: Service | None) -> bool:

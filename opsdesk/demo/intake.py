@@ -129,7 +129,7 @@ def alarm_notification(
         "TopicArn": topic,
         "Subject": f"{state}: \"{name}\" in EU (London)",
         "Message": json.dumps(message),
-        "Timestamp": _stamp(at),
+        "Timestamp": at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     }
 
 
