@@ -54,12 +54,12 @@ def _known_token(model: Any, obj: Any, token: str) -> None:
 def _endpoints(demo: Any) -> None:
     contoso = demo.organisations[CONTOSO]
     subscription = demo.ensure(
-        SnsSubscription.objects.filter(organisation=contoso, description="Demo CloudWatch alarms").first(),
+        SnsSubscription.objects.filter(organisation=contoso, description="Contoso EHR alarms (demo)").first(),
         lambda: inbox.sns_subscription_create(
             actor=demo.admin,
             organisation=contoso,
             topic_arns=[DEMO_TOPIC],
-            description="Demo CloudWatch alarms",
+            description="Contoso EHR alarms (demo)",
         ),
     )
     _known_token(SnsSubscription, subscription, DEMO_SNS_TOKEN)

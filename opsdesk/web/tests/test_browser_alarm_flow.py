@@ -92,12 +92,12 @@ def test_an_alarm_pages_the_engineer_who_acknowledges_and_ok_resolves_the_alert(
     expect(row).to_have_count(1)
     expect(row).to_contain_text("New P1/P2 incident")
     expect(row).to_contain_text(PEOPLE[engineer])
-    shot(page, "60-alarm-paged")
+    shot(page, "70-alarm-paged")
     row.get_by_role("link").first.click()
     page.wait_for_url(re.compile(r".*/oncall/pages/\d+/$"))
     page.get_by_test_id("acknowledge").click()
     expect(page.get_by_test_id("page-state")).to_contain_text(f"Acknowledged by {PEOPLE[engineer]}")
-    shot(page, "61-alarm-page-acknowledged")
+    shot(page, "71-alarm-page-acknowledged")
 
     # The alert is open, linked to its P2 incident on the production EHR service.
     page.goto(f"{server_url}/alerts/")
@@ -111,5 +111,5 @@ def test_an_alarm_pages_the_engineer_who_acknowledges_and_ok_resolves_the_alert(
     page.reload()
     expect(page.get_by_test_id("alert-state")).to_contain_text("Resolved")
     expect(page.get_by_test_id("occurrence")).to_have_count(2)
-    shot(page, "62-alarm-resolved")
+    shot(page, "72-alarm-resolved")
     logout(page)
