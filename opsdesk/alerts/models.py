@@ -192,3 +192,9 @@ class SecurityEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_name}"
+
+    @property
+    def actor_short(self) -> str:
+        """The actor ARN's resource part (user/alice, assumed-role/ops/alice), for narrow lists."""
+        parts = self.actor.split(":", 5)
+        return parts[5] if len(parts) == 6 and parts[5] else self.actor
