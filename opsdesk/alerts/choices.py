@@ -69,3 +69,16 @@ class SecuritySeverity(models.TextChoices):
     HIGH = "high", "High"
     MEDIUM = "medium", "Medium"
     LOW = "low", "Low"
+
+
+#: Least to most severe: an event pages when its severity is at or above the paging threshold.
+SECURITY_SEVERITY_ORDER = (SecuritySeverity.LOW, SecuritySeverity.MEDIUM, SecuritySeverity.HIGH)
+
+
+class SecurityRoute(models.TextChoices):
+    """Where a security event went (F2: "by the RACI when that exists, until then to the
+    provider's security on-call rota")."""
+
+    PAGED = "paged", "Paged the security rota"
+    BELOW_THRESHOLD = "below_threshold", "Not paged (below the paging severity)"
+    NO_ROTA = "no_rota", "No security rota"

@@ -18,6 +18,7 @@ from opsdesk.alerts.choices import (
     AlertState,
     Outcome,
     Priority,
+    SecurityRoute,
     SecuritySeverity,
     Severity,
 )
@@ -179,8 +180,11 @@ class SecurityEvent(BaseModel):
     error_code = models.CharField(max_length=100, blank=True)
     event_time = models.DateTimeField()
     raw = models.JSONField(default=dict)
-    #: Where it was routed: "rota:<team>" when a page was raised, else why it was not.
+    #: Where it went (empty until routed): paged, below the paging severity, or no security rota.
+    route = models.CharField(max_length=20, choices=SecurityRoute.choices, blank=True)
+    #: Where it was routed, in words: the security rota's policy paged, else why it was not.
     routed = models.CharField(max_length=300, blank=True)
+    #: The security rota's page (oncall.Page id).
     page_id = models.PositiveIntegerField(null=True, blank=True)
     incident_id = models.PositiveIntegerField(null=True, blank=True)
 
@@ -189,3 +193,9 @@ class SecurityEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_name}"
+
+    @property
+    def actor_short(self) -> str:
+        """The actor ARN's resource part (user/alice, assumed-role/ops/alice), for narrow lists."""
+        parts = self.actor.split(":", 5)
+        return parts[5] if len(parts) == 6 and parts[5] else self.actor

@@ -59,8 +59,10 @@ class SecurityEventOut(Schema):
     event_name: str
     error_code: str
     event_time: datetime
+    route: str = Field(description="paged, below_threshold, no_rota; empty until routed (F2).")
     routed: str
     page_id: int | None
+    page_state: str | None = Field(None, description="The security rota page: open, acknowledged, stopped.")
     incident_id: int | None
     version: int
     created_at: datetime

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,12 +22,15 @@ from django.utils.dateparse import parse_datetime
 from opsdesk.alerts.choices import (
     DEFAULT_PRIORITY,
     PRODUCTION_ONLY,
+    SECURITY_SEVERITY_ORDER,
     SEVERITY_PRIORITY,
     AlarmState,
     AlertSource,
     AlertState,
     Outcome,
     Priority,
+    SecurityRoute,
+    SecuritySeverity,
     Severity,
 )
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent, SecurityRule
@@ -188,7 +192,9 @@ def webhook_alarm_parse(body: str | bytes, *, organisation_id: int) -> Alarm:
 
 def alarm_target(alarm: Alarm) -> tuple[Organisation | None, Service | None]:
     """The organisation (by the AWS account, A2; the webhook's own) and the service: the one named
-    by the webhook, else the account's production service when it has exactly one."""
+    by the webhook, else the account's production service when it has exactly one, else the
+    service of the most specific priority rule naming one of the account's services by alarm
+    pattern or namespace (F3: "ch-ehr-*-5xx is the EHR" when the account runs several)."""
     if alarm.source == AlertSource.WEBHOOK:
         organisation = Organisation.objects.filter(pk=alarm.organisation_id).first()
         if organisation is None:
@@ -203,7 +209,21 @@ def alarm_target(alarm: Alarm) -> tuple[Organisation | None, Service | None]:
     if account is None:
         return None, None
     production = list(account.services.filter(environment=Environment.PRODUCTION)[:2])
-    return account.organisation, production[0] if len(production) == 1 else None
+    if len(production) == 1:
+        return account.organisation, production[0]
+    return account.organisation, _service_by_rule(alarm, account)
+
+
+def _service_by_rule(alarm: Alarm, account: CloudAccount) -> Service | None:
+    rules = [
+        r
+        for r in PriorityRule.objects.filter(
+            organisation_id=account.organisation_id, service__accounts=account
+        ).select_related("service")
+        if (r.alarm_pattern or r.namespace) and _matches(r, alarm, r.service)
+    ]
+    rules.sort(key=lambda r: (-bool(r.alarm_pattern), -bool(r.namespace), r.pk))
+    return rules[0].service if rules else None
 
 
 def _matches(rule: PriorityRule, alarm: Alarm, service: Service | None) -> bool:
@@ -511,11 +531,30 @@ def security_event_receive(*, event: dict) -> tuple[SecurityEvent | None, bool]:
     return security_event, True
 
 
+def security_paging_severity() -> str:
+    """The least severity that pages the security rota (OPSDESK_SECURITY_PAGE_SEVERITY)."""
+    value = getattr(settings, "SECURITY_PAGE_SEVERITY", SecuritySeverity.MEDIUM)
+    return value if value in SecuritySeverity.values else SecuritySeverity.MEDIUM
+
+
+def security_event_pages(security_event: SecurityEvent) -> bool:
+    """F2: an event at or above the paging severity calls the security rota; lower ones are listed."""
+    order = SECURITY_SEVERITY_ORDER
+    return order.index(security_event.severity) >= order.index(security_paging_severity())
+
+
 def security_event_routed(
-    *, security_event: SecurityEvent, routed: str, page_id: int | None = None, incident_id: int | None = None
+    *,
+    security_event: SecurityEvent,
+    route: str,
+    routed: str,
+    page_id: int | None = None,
+    incident_id: int | None = None,
 ) -> SecurityEvent:
-    """Where the shell sent it (a security on-call page, an incident) or why nowhere."""
-    changes = {"routed": routed[:300], "page_id": page_id, "incident_id": incident_id}
+    """Where the shell sent it (the security rota's page, an incident) or why nowhere."""
+    if route not in SecurityRoute.values:
+        raise ValidationFailed.field("route", f"Must be one of {', '.join(SecurityRoute.values)}.")
+    changes = {"route": route, "routed": routed[:300], "page_id": page_id, "incident_id": incident_id}
     SecurityEvent.objects.filter(pk=security_event.pk).update(**changes, updated_at=timezone.now())
     for name, value in changes.items():
         setattr(security_event, name, value)

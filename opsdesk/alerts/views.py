@@ -59,11 +59,14 @@ SECURITY_EVENTS = Pages(
     title="Security events",
     subtitle="CloudTrail events classified by the security rule table (F2).",
     table_template="alerts/_security_table.html",
-    list_template=LIST_TEMPLATE,
+    list_template="alerts/security_list.html",
     list_context={"alerts_tab": "security"},
     csv=schemas.SecurityEventOut,
     detail_template="alerts/security_event_detail.html",
     detail_name="event",
+    detail_context=lambda request, event: dict(
+        zip(("page", "recipients"), selectors.security_event_page(event), strict=True)
+    ),
     history_title=str,
 )
 

@@ -6,7 +6,7 @@ OPSDESK_SECURE_COOKIES, OPSDESK_BEHIND_HTTPS_PROXY, OPSDESK_HSTS_SECONDS, OPSDES
 OPSDESK_TOKEN_MAX_DAYS, OPSDESK_API_RATE_PER_MINUTE, OPSDESK_METRICS_TOKEN; the directory:
 OPSDESK_CONTACT_REVERIFY_DAYS; on-call: OPSDESK_BASE_URL; the inbox (issue 12):
 OPSDESK_INBOX_RETENTION_DAYS, OPSDESK_INBOX_MAX_BODY_BYTES, OPSDESK_INTAKE_RATE_PER_MINUTE,
-OPSDESK_SNS_MAX_AGE_SECONDS, OPSDESK_SNS_FETCHER.
+OPSDESK_SNS_MAX_AGE_SECONDS, OPSDESK_SNS_FETCHER, OPSDESK_SECURITY_PAGE_SEVERITY.
 """
 
 import os
@@ -335,6 +335,8 @@ MAIL_DOMAIN = os.environ.get("OPSDESK_MAIL_DOMAIN", "")
 MAIL_RATE_PER_HOUR = int(os.environ.get("OPSDESK_MAIL_RATE_PER_HOUR", "20"))
 #: Intake requests a minute per address (/intake/…); 0 = no limit. SNS sends from few addresses.
 INTAKE_RATE_PER_MINUTE = int(os.environ.get("OPSDESK_INTAKE_RATE_PER_MINUTE", "6000"))
+# F2: security events of this severity or above (low, medium, high) page the security rota.
+SECURITY_PAGE_SEVERITY = os.environ.get("OPSDESK_SECURITY_PAGE_SEVERITY", "medium")
 # Amazon SNS: a message older than this is a replay; certificates and SubscribeURLs are fetched by
 # SNS_FETCHER (a dotted path to fetch(url) -> bytes; empty: urllib) within the timeout.
 SNS_MAX_AGE_SECONDS = int(os.environ.get("OPSDESK_SNS_MAX_AGE_SECONDS", "3600"))

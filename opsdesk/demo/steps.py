@@ -10,6 +10,7 @@ from django.db import transaction
 
 from opsdesk.billing.demo import build_billing
 from opsdesk.changes.demo import build_changes
+from opsdesk.demo.intake import build_intake
 from opsdesk.directory import demo as directory_demo
 from opsdesk.directory.demo import Demo, administrator
 from opsdesk.incidents.demo import build_incidents
@@ -29,6 +30,7 @@ STEPS: list[Callable[[Demo], None]] = [
     build_changes,
     build_maintenance,
     build_billing,
+    build_intake,  # last: its alarms and events go through incidents, on-call and maintenance
 ]
 
 

@@ -40,6 +40,8 @@ class PageCause(models.TextChoices):
     )
     ESCALATION_RESPONSE_MISSED = "escalation_response_missed", "Escalation considered response target missed"
     RCA_OVERDUE = "rca_overdue", "Root-cause analysis past due"
+    #: F2: a security event at or above the paging severity, to the security rota's policy.
+    SECURITY_EVENT = "security_event", "Security event"
 
 
 class PageState(models.TextChoices):

@@ -238,6 +238,11 @@ class EscalationPolicyForm(VersionedForm):
         min_value=0, max_value=MAX_REPEATS, initial=0, label="Repeat", help_text="Times the steps run again."
     )
     is_default = forms.BooleanField(required=False, label="Default policy (used for every page)")
+    is_security = forms.BooleanField(
+        required=False,
+        label="Security rota (pages security events)",
+        help_text="F2: CloudTrail security events at or above the paging severity page this policy.",
+    )
 
     def __init__(self, *args: Any, user: Any = None, creating: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -247,7 +252,7 @@ class EscalationPolicyForm(VersionedForm):
 
     @staticmethod
     def initial_for(policy) -> dict[str, Any]:
-        names = ("name", "repeat_count", "is_default", "version")
+        names = ("name", "repeat_count", "is_default", "is_security", "version")
         steps = StepsField().prepare_value(policy.steps)
         return {"team": policy.team_id, "steps": steps, **{n: getattr(policy, n) for n in names}}
 

@@ -92,7 +92,8 @@ class EscalationPolicy(BaseModel):
     {"action": "notify_rota", "rota": id} / {"action": "notify_user", "user": id} /
     {"action": "notify_team", "team": id} / {"action": "wait", "minutes": n}; after the last step
     the list runs again `repeat_count` more times. Nobody on call for a rota step: the policy's
-    `team` is paged instead and the page is flagged. The default policy pages every cause."""
+    `team` is paged instead and the page is flagged. The default policy pages every cause but
+    security events, which the security policy (`is_security`, at most one) pages."""
 
     tenant_path = None
 
@@ -106,6 +107,9 @@ class EscalationPolicy(BaseModel):
     steps = models.JSONField(default=list)
     repeat_count = models.PositiveSmallIntegerField(default=0)
     is_default = models.BooleanField(default=False, help_text="Used for every page.")
+    #: F2: "routed by the RACI when that exists, until then to the provider's security on-call
+    #: rota": the one policy that pages security events (page_raise(policy=…) by the shell).
+    is_security = models.BooleanField(default=False, help_text="Pages security events (F2).")
 
     class Meta:
         ordering = ["name", "pk"]
@@ -113,6 +117,9 @@ class EscalationPolicy(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_default"], condition=Q(is_default=True), name="oncall_one_default_policy"
+            ),
+            models.UniqueConstraint(
+                fields=["is_security"], condition=Q(is_security=True), name="oncall_one_security_policy"
             ),
         ]
 

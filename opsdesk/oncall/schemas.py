@@ -127,6 +127,7 @@ class EscalationPolicyOut(Schema):
     steps: list[PolicyStep]
     repeat_count: int
     is_default: bool
+    is_security: bool
     version: int
     created_at: datetime
     updated_at: datetime
@@ -138,6 +139,7 @@ class EscalationPolicyIn(Schema):
     steps: list[PolicyStep]
     repeat_count: int = 0
     is_default: bool = False
+    is_security: bool = False
 
 
 class EscalationPolicyPatch(Schema):
@@ -146,6 +148,7 @@ class EscalationPolicyPatch(Schema):
     steps: list[PolicyStep] | None = None
     repeat_count: int | None = None
     is_default: bool | None = None
+    is_security: bool | None = None
 
 
 class EscalationPolicyFilter(FilterSchema):

@@ -93,6 +93,12 @@ def default_policy() -> EscalationPolicy | None:
     return EscalationPolicy.objects.select_related("team").filter(is_default=True).first()
 
 
+def security_policy() -> EscalationPolicy | None:
+    """F2: the policy that pages security events (the provider's security on-call rota); None
+    when no policy is marked as such."""
+    return EscalationPolicy.objects.select_related("team").filter(is_security=True).first()
+
+
 # --- pages --------------------------------------------------------------------------------------
 
 

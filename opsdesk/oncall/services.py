@@ -358,10 +358,11 @@ def _rota_refs(policy: EscalationPolicy) -> None:
     )
 
 
-def _only_default(policy: EscalationPolicy) -> None:
-    if policy.is_default:
-        EscalationPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).update(
-            is_default=False, version=F("version") + 1
+def _only_one(policy: EscalationPolicy, flag: str) -> None:
+    """The default and the security policy are one each: marking one takes it from the previous."""
+    if getattr(policy, flag):
+        EscalationPolicy.objects.filter(**{flag: True}).exclude(pk=policy.pk).update(
+            **{flag: False}, version=F("version") + 1
         )
 
 
@@ -373,8 +374,10 @@ def escalation_policy_create(
     steps: Any,
     repeat_count: int = 0,
     is_default: bool = False,
+    is_security: bool = False,
 ) -> EscalationPolicy:
-    """A policy of ordered steps; making it the default takes that from the previous default."""
+    """A policy of ordered steps; making it the default (or the security policy, F2) takes that
+    from the previous one."""
     require_permission(actor, MANAGE)
     repeat = _repeat(repeat_count)
     policy = EscalationPolicy(
@@ -383,9 +386,11 @@ def escalation_policy_create(
         steps=_steps(steps, repeat),
         repeat_count=repeat,
         is_default=is_default,
+        is_security=is_security,
     )
     with transaction.atomic():
-        _only_default(policy)
+        _only_one(policy, "is_default")
+        _only_one(policy, "is_security")
         created = record_create(actor=actor, obj=policy)
         _rota_refs(created)
         return created
@@ -395,14 +400,15 @@ def escalation_policy_update(
     *, actor: Any, escalation_policy: EscalationPolicy, expected_version: int | None = None, **changes: Any
 ) -> EscalationPolicy:
     require_permission(actor, MANAGE)
-    _unknown(changes, {"name", "team", "steps", "repeat_count", "is_default"})
+    _unknown(changes, {"name", "team", "steps", "repeat_count", "is_default", "is_security"})
     if "team" in changes:
         changes["team"] = _object(Team, "team", changes["team"], "team")
     repeat = _repeat(changes.get("repeat_count", escalation_policy.repeat_count))
     changes["steps"] = _steps(changes.get("steps", escalation_policy.steps), repeat)
     with transaction.atomic():
-        if changes.get("is_default"):
-            _only_default(EscalationPolicy(pk=escalation_policy.pk, is_default=True))
+        for flag in ("is_default", "is_security"):
+            if changes.get(flag):
+                _only_one(EscalationPolicy(pk=escalation_policy.pk, **{flag: True}), flag)
         updated = record_update(
             actor=actor, obj=escalation_policy, changes=changes, expected_version=expected_version
         )
@@ -441,12 +447,14 @@ def page_raise(
     occurrence: str = "",
     at: dt.datetime | None = None,
     actor: Any = None,
+    policy: EscalationPolicy | None = None,
 ) -> Page:
     """Issue 9 item 1, "a human is always told": one page per (source, cause, occurrence), in the
     caller's transaction; a repeat returns the page already raised. `occurrence` tells apart
     distinct events of one cause on one source (an escalation level's target, a priority raise).
-    Its first step runs on commit (and the sweep runs it if that hand-off is lost). Without a
-    default policy the page is flagged and goes to the on-call managers. `actor`: whose action
+    Its first step runs on commit (and the sweep runs it if that hand-off is lost). `policy`: the
+    policy that works it (the security policy for F2 events); by default the default policy, and
+    without one the page is flagged and goes to the on-call managers. `actor`: whose action
     raised it (none for a sweep), for the audit log."""
     if cause not in PageCause.values:
         raise ValidationFailed.field("cause", f"Unknown cause {cause!r}.")
@@ -456,7 +464,7 @@ def page_raise(
         if existing is not None:
             return existing
         now = at or timezone.now()
-        policy = selectors.default_policy()
+        policy = policy or selectors.default_policy()
         page = Page(
             **key,
             title=" ".join(title.split())[:255],

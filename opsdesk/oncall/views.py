@@ -135,6 +135,7 @@ POLICIES = _pages(
         Column("Steps"),
         Column("Repeat"),
         Column("Default"),
+        Column("Security rota"),
     ],
     default_sort="name",
     title="Escalation policies",
@@ -168,7 +169,10 @@ PAGES = Pages(
     ],
     default_sort="-raised",
     title="Pages",
-    subtitle="Every call for a human: new P1/P2, SLA warnings and breaches, escalations, late RCAs.",
+    subtitle=(
+        "Every call for a human: new P1/P2, SLA warnings and breaches, escalations, late RCAs, "
+        "security events."
+    ),
     table_template="oncall/pages/_table.html",
     list_template=LIST_TEMPLATE,
     list_context={"oncall_tab": "pages"},

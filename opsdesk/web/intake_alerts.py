@@ -9,9 +9,10 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 
 from opsdesk.alerts import services as alerts
-from opsdesk.alerts.choices import AlarmState, Priority, SecuritySeverity
+from opsdesk.alerts.choices import AlarmState, Priority, SecurityRoute, SecuritySeverity
 from opsdesk.core.errors import ApplicationError
 from opsdesk.directory.choices import Environment
 from opsdesk.directory.models import Organisation
@@ -20,6 +21,12 @@ from opsdesk.incidents import services as incidents
 from opsdesk.incidents.choices import Source
 from opsdesk.maintenance import selectors as maintenance_selectors
 from opsdesk.maintenance import services as maintenance
+from opsdesk.oncall import selectors as oncall_selectors
+from opsdesk.oncall import services as oncall
+from opsdesk.oncall.choices import PageCause
+
+#: A security event's pages (oncall.Page.source_type).
+SECURITY_EVENT_SOURCE = "security_event"
 
 
 def _raise(received: alerts.Received, alarm: alerts.Alarm) -> None:
@@ -141,11 +148,68 @@ def eventbridge_event(delivery: Any) -> None:
     incident_id = None
     if security_event.severity == SecuritySeverity.HIGH:
         incident_id = _security_incident(security_event)
-    # "By the RACI when it exists, until then to the provider's security on-call rota": neither can be
-    # addressed by a page yet (pages go to the default policy), so the event says so, visibly.
+    _security_route(security_event, incident_id=incident_id)
+
+
+def _security_body(security_event: Any, incident_id: int | None) -> str:
+    e = security_event
+    lines = [
+        f"{e.event_source} {e.event_name}" + (f" ({e.error_code})" if e.error_code else ""),
+        f"Actor: {e.actor or 'unknown'}",
+        f"Resource: {e.resource or 'unknown'}",
+        f"Account {e.account_id or 'unknown'}, region {e.region or 'unknown'}, at {e.event_time.isoformat()}",
+    ]
+    if incident_id:
+        lines.append(f"Incident: /incidents/{incident_id}/")
+    return "\n".join(lines)
+
+
+def _security_route(security_event: Any, *, incident_id: int | None) -> None:
+    """F2 routing: "by the RACI when that exists, until then to the provider's security on-call
+    rota". There is no RACI yet, so an event at or above the paging severity raises one page (per
+    event: page_raise de-duplicates by the source and cause) worked by the policy marked as the
+    security rota; lower ones are listed only. With no security rota the event says so (staff see
+    the same warning on the security-events page and the on-call desk)."""
+    if not alerts.security_event_pages(security_event):
+        alerts.security_event_routed(
+            security_event=security_event,
+            route=SecurityRoute.BELOW_THRESHOLD,
+            routed=(
+                f"Not paged: {security_event.get_severity_display().lower()} is below the paging "
+                f"severity ({alerts.security_paging_severity()})."
+            ),
+            incident_id=incident_id,
+        )
+        return
+    policy = oncall_selectors.security_policy()
+    if policy is None:
+        alerts.security_event_routed(
+            security_event=security_event,
+            route=SecurityRoute.NO_ROTA,
+            routed="Not paged: no security rota (no escalation policy is marked as the security rota).",
+            incident_id=incident_id,
+        )
+        return
+    organisation = security_event.organisation
+    page = oncall.page_raise(
+        source_type=SECURITY_EVENT_SOURCE,
+        source_id=security_event.pk,
+        cause=PageCause.SECURITY_EVENT,
+        title=(
+            f"Security {security_event.get_severity_display().lower()}: {security_event.kind} "
+            f"({security_event.event_name}) in {security_event.account_id or 'an unknown account'}"
+            + (f" · {organisation.name}" if organisation else "")
+        ),
+        body=_security_body(security_event, incident_id),
+        url=reverse("alerts:security_event_detail", args=[security_event.pk]),
+        organisation=organisation,
+        policy=policy,
+    )
     alerts.security_event_routed(
         security_event=security_event,
-        routed="Unrouted: no RACI yet and no security on-call rota to page.",
+        route=SecurityRoute.PAGED,
+        routed=f"Paged the security rota ({policy.name}).",
+        page_id=page.pk,
         incident_id=incident_id,
     )
 

@@ -177,3 +177,29 @@ def test_no_contact_to_reach_keeps_the_alert_with_the_reason(world):
     received = intake_alerts.alarm_process(alarm)
     alert = Alert.objects.get(pk=received.alert.pk)
     assert alert.incident_id is None and "Incident not raised" in alert.not_raised_reason
+
+
+def test_on_an_account_of_several_production_services_a_rule_naming_one_picks_it(alarm_world):
+    """F3: the account runs two production services; a P2 rule for alarms named api-*-5xx on one of
+    them says which service the alarm is about, so it is raised as P2 there (C2 allows it)."""
+    world = alarm_world
+    other = directory.service_create(
+        actor=world["admin"],
+        organisation=world["org_a"],
+        reference="A-PROD-API",
+        name="API",
+        environment="production",
+        accounts=[world["member_a"].pk],
+    )
+    alerts.priority_rule_create(
+        actor=world["admin"],
+        organisation=world["org_a"],
+        service=other,
+        alarm_pattern="api-*-5xx",
+        priority="P2",
+    )
+    _send(world, alarm_message(world["member_a"].account_id, name="api-eu-5xx"))
+    _send(world, alarm_message(world["member_a"].account_id, name="db-cpu-high"))
+    picked, unknown = Alert.objects.get(name="api-eu-5xx"), Alert.objects.get(name="db-cpu-high")
+    assert picked.service == other and picked.priority == "P2"
+    assert unknown.service is None and unknown.priority == "P3"

@@ -96,7 +96,7 @@ def test_eventbridge_redelivery_is_stored_once_and_classified_once(alarm_world, 
     security = SecurityEvent.objects.get()
     assert security.kind == "security_group_change" and security.organisation == alarm_world["org_a"]
     assert security.actor.endswith("user/mallory") and security.resource == "sg-0123"
-    assert security.routed.startswith("Unrouted")
+    assert security.route == "no_rota" and security.routed.startswith("Not paged: no security rota")
 
 
 def test_an_event_without_an_id_is_400_naming_it(eventbridge_key):

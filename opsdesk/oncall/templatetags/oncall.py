@@ -50,6 +50,15 @@ def oncall_now(user):
         return {"visible": False}
     return {
         "visible": True,
+        "user": user,
         "rotas": selectors.oncall_now_list(user=user),
         "open_pages": selectors.open_page_count(user=user),
     }
+
+
+@register.inclusion_tag("oncall/_security_rota_warning.html")
+def security_rota_warning(user):
+    """F2: staff are told when no policy is marked as the security rota, so security events page
+    nobody (they are still classified and listed, each flagged "no security rota")."""
+    visible = getattr(user, "is_provider_staff", False) and selectors.security_policy() is None
+    return {"visible": visible, "may_manage": has_permission(user, "oncall.manage")}

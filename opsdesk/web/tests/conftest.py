@@ -27,6 +27,11 @@ def server_mail_dir(e2e_dir):
     return e2e_dir / "mail"
 
 
+def sns_certificate_path(e2e_dir: Path) -> Path:
+    """Where a browser flow puts the SNS stand-in's certificate for the demo server to fetch."""
+    return e2e_dir / "sns-certificate.pem"
+
+
 @pytest.fixture(scope="session")
 def server_url(e2e_dir, migrated_sqlite_copy):
     tmp = e2e_dir
@@ -41,6 +46,9 @@ def server_url(e2e_dir, migrated_sqlite_copy):
         "DJANGO_SETTINGS_MODULE": "opsdesk.config.settings",
         "EMAIL_URL": f"file:///{tmp / 'mail'}",
         "OPSDESK_BASE_URL": f"http://127.0.0.1:{port}",
+        # SNS signing certificates come from a file the alarm flow writes (snsfile.py), not AWS.
+        "OPSDESK_SNS_FETCHER": "opsdesk.web.tests.snsfile.fetch",
+        "OPSDESK_E2E_SNS_CERT": str(sns_certificate_path(tmp)),
     }
     env.pop("OPSDESK_TESTING", None)
     opsdesk = [sys.executable, "-m", "opsdesk"]
