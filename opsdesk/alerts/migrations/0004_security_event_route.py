@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('alerts', '0002_seed_security_rules'),
+        ('alerts', '0003_alter_alert_source'),
     ]
 
     operations = [
