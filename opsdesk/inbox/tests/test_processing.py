@@ -232,7 +232,8 @@ def test_outside_a_transaction_the_intake_commits_one_insert_and_a_redelivery_is
     from django.db import connection
 
     assert not connection.in_atomic_block
-    first = services.delivery_store(source="webhook", external_id="once-1", body=b'{"a": 1}', kind="bench.kind")
+    stored = {"source": "webhook", "external_id": "once-1", "body": b'{"a": 1}', "kind": "bench.kind"}
+    first = services.delivery_store(**stored)
     seen: list[str] = []
 
     def other_connection() -> None:
@@ -247,7 +248,7 @@ def test_outside_a_transaction_the_intake_commits_one_insert_and_a_redelivery_is
     thread = threading.Thread(target=other_connection)
     thread.start()
     thread.join(timeout=30)
-    again = services.delivery_store(source="webhook", external_id="once-1", body=b'{"a": 1}', kind="bench.kind")
+    again = services.delivery_store(**stored)
     assert first.status == again.status == 200
     assert (first.duplicate, again.duplicate) == (False, True)
     assert again.delivery.pk == first.delivery.pk
