@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -103,11 +103,14 @@ def _refuse(
 
 
 def _endpoint(token: str) -> SnsSubscription | None:
-    return (
+    """The live endpoint of `token` (one indexed lookup: the intake needs its id, organisation id
+    and topic allow-list, nothing joined)."""
+    found = list(
         SnsSubscription.objects.filter(token_hash=token_digest(token), active=True)
-        .select_related("organisation")
-        .first()
+        .only("pk", "organisation_id", "topic_arns")
+        .order_by()[:1]  # token_hash is unique: no ordering to compute
     )
+    return found[0] if found else None
 
 
 def sns_endpoint_exists(*, token: str) -> bool:
@@ -167,12 +170,24 @@ def sns_receive(
     )
 
 
-def _store(delivery: Delivery) -> Receipt:
-    """Insert once per (source, external id); a redelivery answers the stored row."""
-    try:
+def _insert(delivery: Delivery) -> None:
+    """The row, committed when this returns (outside a caller's transaction). In autocommit the one
+    INSERT is its own transaction: no BEGIN/COMMIT round trips, and a duplicate leaves nothing to
+    roll back (the intake's whole request is this statement and the endpoint's lookup). Inside a
+    caller's atomic block a savepoint keeps that block usable after a duplicate."""
+    if connection.in_atomic_block:
         with transaction.atomic():
             delivery.save(force_insert=True)
             transaction.on_commit(lambda: _schedule(delivery.pk))
+        return
+    delivery.save(force_insert=True)
+    _schedule(delivery.pk)  # committed already: hand it to the worker (the sweep is the safety net)
+
+
+def _store(delivery: Delivery) -> Receipt:
+    """Insert once per (source, external id); a redelivery answers the stored row."""
+    try:
+        _insert(delivery)
     except IntegrityError:
         existing = Delivery.objects.filter(
             source=delivery.source, external_id=delivery.external_id, verified=True

@@ -4,6 +4,7 @@ unrouted kinds, re-processing and retention. Time is moved by passing `now`, nev
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
@@ -220,3 +221,36 @@ def test_tasks_are_registered_with_huey():
 
     names = {name.rsplit(".", 1)[-1] for name in HUEY._registry._registry}
     assert {"process_delivery", "process_claimed_delivery", "inbox_sweep", "inbox_purge"} <= names
+
+
+@pytest.mark.django_db(transaction=True, available_apps=["opsdesk.inbox"])
+def test_outside_a_transaction_the_intake_commits_one_insert_and_a_redelivery_is_stored_once():
+    """The web intake runs in autocommit (bench/intake.py, issue 12 speed): the row is committed by
+    its one INSERT before the answer (another connection sees it), handed to the worker after that
+    (Huey runs inline in tests: the kind has no handler, so it ends unrouted), and a redelivery of
+    the same external id is answered with the stored row, leaving the connection usable."""
+    from django.db import connection
+
+    assert not connection.in_atomic_block
+    stored = {"source": "webhook", "external_id": "once-1", "body": b'{"a": 1}', "kind": "bench.kind"}
+    first = services.delivery_store(**stored)
+    seen: list[str] = []
+
+    def other_connection() -> None:
+        from django.db import connections
+
+        try:
+            seen.extend(Delivery.objects.filter(external_id="once-1").values_list("state", flat=True))
+        finally:
+            if connections["default"].vendor != "sqlite":
+                connections.close_all()
+
+    thread = threading.Thread(target=other_connection)
+    thread.start()
+    thread.join(timeout=30)
+    again = services.delivery_store(**stored)
+    assert first.status == again.status == 200
+    assert (first.duplicate, again.duplicate) == (False, True)
+    assert again.delivery.pk == first.delivery.pk
+    assert seen == [DeliveryState.UNROUTED]
+    assert list(Delivery.objects.values_list("external_id", "state")) == [("once-1", DeliveryState.UNROUTED)]
