@@ -4,12 +4,23 @@ in the one JSON shape. The body is read up to the inbox's limit and no further."
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from opsdesk.core.edge import error_response, field_error
 from opsdesk.inbox import services
+
+
+def _crash_after_commit() -> None:
+    """The crash tests' hook (settings.INBOX_TEST_CRASH_AFTER_COMMIT, empty outside tests): the
+    delivery is committed, the sender has no answer yet, and the process dies — once."""
+    marker = settings.INBOX_TEST_CRASH_AFTER_COMMIT
+    if marker and os.path.exists(marker):
+        os.remove(marker)
+        os._exit(70)
 
 
 def _body(request: HttpRequest) -> tuple[bytes, int] | JsonResponse:
@@ -50,6 +61,7 @@ def sns(request: HttpRequest, token: str) -> JsonResponse:
             return field_error(receipt.status, receipt.field, receipt.message)
         return error_response(receipt.status, receipt.message)
     delivery = receipt.delivery
+    _crash_after_commit()
     return JsonResponse(
         {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
     )
@@ -61,6 +73,7 @@ def _answer(receipt: services.Receipt) -> JsonResponse:
             return field_error(receipt.status, receipt.field, receipt.message)
         return error_response(receipt.status, receipt.message)
     delivery = receipt.delivery
+    _crash_after_commit()
     return JsonResponse(
         {"id": delivery.pk, "state": delivery.state, "duplicate": receipt.duplicate}, status=receipt.status
     )

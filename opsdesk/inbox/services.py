@@ -149,21 +149,31 @@ def sns_receive(
         # The certificate could not be fetched: not the sender's fault. 503 so SNS retries.
         refused = sns.Refused(503, "SigningCertURL", "The signing certificate could not be fetched; retry.")
         return _refuse(subscription, refused, body=body, headers=headers, document=document, now=now)
-    return _store(
-        Delivery(
-            source=DeliverySource.SNS,
-            external_id=document["MessageId"],
-            organisation_id=subscription.organisation_id,
-            sns_subscription=subscription,
-            received_at=now,
-            next_attempt_at=now,
-            verified=True,
-            kind=sns.kind_of(document),
-            body=body.decode("utf-8"),
-            headers=sns.kept_headers(headers),
-            answered=200,
-            state=DeliveryState.RECEIVED,
-        )
+    return _store(sns_delivery(subscription, document, body=body, headers=headers, now=now))
+
+
+def sns_delivery(
+    subscription: SnsSubscription,
+    document: Mapping[str, Any],
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: dt.datetime,
+) -> Delivery:
+    """The (unsaved) row of one verified SNS message: what `sns_receive` stores once checked."""
+    return Delivery(
+        source=DeliverySource.SNS,
+        external_id=document["MessageId"],
+        organisation_id=subscription.organisation_id,
+        sns_subscription=subscription,
+        received_at=now,
+        next_attempt_at=now,
+        verified=True,
+        kind=sns.kind_of(document),
+        body=body.decode("utf-8"),
+        headers=sns.kept_headers(headers),
+        answered=200,
+        state=DeliveryState.RECEIVED,
     )
 
 
