@@ -76,9 +76,8 @@ def seed(*, alarms: int, identities: int, paged: int) -> None:
     rows = []
     for n in range(alarms):
         at = start + dt.timedelta(milliseconds=n)
-        document = snsfixture.notification(
-            message=alarm_message(identity_name(n % identities, paged), at), message_id=f"fault-{n:05d}", at=at
-        )
+        message = alarm_message(identity_name(n % identities, paged), at)
+        document = snsfixture.notification(message=message, message_id=f"fault-{n:05d}", at=at)
         body = json.dumps(document).encode()
         rows.append(inbox.sns_delivery(subscription, document, body=body, headers=HEADERS, now=at))
     Delivery.objects.bulk_create(rows, batch_size=1000)

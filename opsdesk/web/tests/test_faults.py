@@ -149,8 +149,8 @@ def _seed(env: dict[str, str], alarms: int) -> str:
         f"faults.seed(alarms={alarms}, identities={IDENTITIES}, paged={PAGED})\n"
     )
     # OPSDESK_TESTING: the world's people get the tests' quick password hasher.
-    done = subprocess.run([sys.executable, "-c", code], env={**env, "OPSDESK_TESTING": "1"}, cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", code], env={**env, "OPSDESK_TESTING": "1"}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.strip().splitlines()[-1]
 
@@ -171,10 +171,13 @@ def _assert_each_alarm_processed_once(db: Database, alarms: int, identities: int
     incidents = db.scalar("SELECT count(*) FROM incidents_incident WHERE source = 'alarm'")
     linked = db.scalar("SELECT count(DISTINCT incident_id) FROM alerts_alert WHERE incident_id IS NOT NULL")
     assert incidents == linked == identities
-    pages = db.rows("SELECT count(*), count(DISTINCT incident_id) FROM oncall_page WHERE cause = 'new_incident'")
+    pages = db.rows(
+        "SELECT count(*), count(DISTINCT incident_id) FROM oncall_page WHERE cause = 'new_incident'"
+    )
     assert pages[0] == (paged, paged)
     emails = db.rows(
-        "SELECT count(*), count(DISTINCT subject || '|' || recipient || '|' || event) FROM notifications_notification"
+        "SELECT count(*), count(DISTINCT subject || '|' || recipient || '|' || event)"
+        " FROM notifications_notification"
     )[0]
     assert emails[0] == emails[1] == identities  # one email to the contact per incident, none twice
 
@@ -286,7 +289,7 @@ def test_the_web_process_killed_between_commit_and_answer_then_a_redelivery_is_o
     assert not server["marker"].exists()
     # The delivery was committed before the process died.
     message_id = document["MessageId"]
-    assert db.scalar("SELECT count(*) FROM inbox_delivery WHERE external_id = %s" % _q(message_id)) == 1
+    assert db.scalar(f"SELECT count(*) FROM inbox_delivery WHERE external_id = {_q(message_id)}") == 1
     # SNS redelivers the same MessageId until it gets a 2xx (gunicorn has started another worker).
     deadline = time.monotonic() + 60
     while True:
@@ -297,10 +300,11 @@ def test_the_web_process_killed_between_commit_and_answer_then_a_redelivery_is_o
             assert time.monotonic() < deadline, server["log"].read_text()[-3000:]
             time.sleep(0.2)
     assert status == 200 and answer["duplicate"] is True, answer
-    rows = db.rows("SELECT state, attempts FROM inbox_delivery WHERE external_id = %s" % _q(message_id))
+    rows = db.rows(f"SELECT state, attempts FROM inbox_delivery WHERE external_id = {_q(message_id)}")
     assert rows == [("processed", 1)]
     alerts = db.rows(
-        "SELECT occurrences, incident_id IS NOT NULL FROM alerts_alert WHERE name = 'fault-crash-after-commit'"
+        "SELECT occurrences, incident_id IS NOT NULL FROM alerts_alert"
+        " WHERE name = 'fault-crash-after-commit'"
     )
     assert [(count, bool(linked)) for count, linked in alerts] == [(1, True)]
 

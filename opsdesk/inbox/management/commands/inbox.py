@@ -10,7 +10,7 @@ from opsdesk.inbox import processing
 
 
 class Command(BaseCommand):
-    help = "The inbox of raw deliveries. `inbox process [--wait] [--batch N]`: process what is due, then exit."
+    help = "The inbox of raw deliveries. `inbox process [--wait] [--batch N]`: process what is due, exit."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
