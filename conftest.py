@@ -2,7 +2,33 @@
 immediate mode. Never use transactional_db: flushing tables would DELETE audit rows, which the
 append-only triggers (L1) refuse by design; browser tests run against a separate server process."""
 
+import uuid
+
 import pytest
+
+from opsdesk.testing.databases import forget_migrated_sqlite, migrated_sqlite
+
+
+def pytest_configure(config):
+    """One id per test run, shared by the xdist workers (xdist hands the controller's
+    --testrunuid to each): it names the run's migrated SQLite file (opsdesk/testing/databases.py)."""
+    if hasattr(config, "workerinput"):
+        config.opsdesk_run_id = config.workerinput["testrunuid"]
+        return
+    config.opsdesk_run_id = getattr(config.option, "testrunuid", None) or uuid.uuid4().hex
+    if hasattr(config.option, "testrunuid"):
+        config.option.testrunuid = config.opsdesk_run_id
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput"):
+        forget_migrated_sqlite(config.opsdesk_run_id)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_copy(request):
+    """Copies a fully migrated SQLite database to a path, for a real server process to use."""
+    return lambda dest: migrated_sqlite(dest, request.config.opsdesk_run_id)
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ windows in its iCalendar feed's range. Measures:
       organisation's blackouts (`schedule.selectors.overlapping`, what changes and maintenance
       call): p95 < 20 ms;
   (b) that organisation's iCal feed with 2,000 entries, through its real secret URL: p95 < 200 ms;
-  (c) the change board's first page (/changes/ as staff): p95 < 50 ms, and the same number of
-      queries at two sizes (every organisation's changes, and one organisation's).
+  (c) the change board's first page (/changes/ as staff): p95 < 50 ms, the same number of
+      queries at two sizes, and the selector's bounded (the cards, and one capped count per full
+      column).
 
 Prints p50/p95, the ratio to each goal, the query counts and the machine's load (other work on a
 shared machine shows in the figures).
@@ -224,6 +225,7 @@ def measure(runs: int) -> int:
     from icalendar import Calendar
 
     from opsdesk.changes import selectors as changes
+    from opsdesk.changes.choices import BOARD
     from opsdesk.changes.models import Change
     from opsdesk.directory.models import Organisation, Service
     from opsdesk.maintenance.models import IcalFeed
@@ -324,10 +326,13 @@ def measure(runs: int) -> int:
     Change.objects.filter(reference__startswith="CHG-X-").delete()
     for label, count in sizes.items():
         print(f"    queries, {label:<44} {count}")
-    steady = len(set(sizes.values())) <= 2 and len(set(list(sizes.values())[2:])) == 1
-    selector_steady = len(set(list(sizes.values())[:2])) == 1
-    print(f"    query count the same at both sizes: {'yes' if steady and selector_steady else 'NO'}")
-    ok &= steady and selector_steady
+    # The page reads the same number at both sizes; the selector one query for the cards and one
+    # per full column for its capped count, whatever the number of changes.
+    steady = len(set(list(sizes.values())[2:])) == 1
+    bounded = max(list(sizes.values())[:2]) <= 1 + len(BOARD)
+    print(f"    page's query count the same at both sizes: {'yes' if steady else 'NO'}; "
+          f"selector's at most 1 + one per column ({1 + len(BOARD)}): {'yes' if bounded else 'NO'}")
+    ok &= steady and bounded
     print(f"\ngoals: {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

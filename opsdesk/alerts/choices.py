@@ -8,6 +8,7 @@ from django.db import models
 class AlertSource(models.TextChoices):
     CLOUDWATCH = "cloudwatch", "Amazon CloudWatch"
     WEBHOOK = "webhook", "Webhook"
+    BILLING = "billing", "Billing review"
 
 
 class AlertState(models.TextChoices):

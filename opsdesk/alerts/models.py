@@ -32,7 +32,8 @@ class Alert(BaseModel):
     tenant_path = "organisation"
 
     source = models.CharField(max_length=12, choices=AlertSource.choices)
-    #: The identity, as one string (source:account:region:name or webhook:<org>:identity).
+    #: The identity, as one string (cloudwatch:account:region:name, webhook:<org>:identity or
+    #: billing:<org>:<account or ->:billing:<threshold id>).
     identity_key = models.CharField(max_length=600, db_index=True)
     account_id = models.CharField(max_length=12, blank=True)
     region = models.CharField(max_length=40, blank=True)

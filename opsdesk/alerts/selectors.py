@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from opsdesk.alerts.choices import AlertState
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent
 from opsdesk.core.errors import NotFound
 from opsdesk.core.permissions import require_permission
@@ -33,6 +34,13 @@ def alert_list(
 def alert_get(*, user: Any, pk: Any) -> Alert:
     require_permission(user, VIEW)
     return get_or_not_found(Alert.objects.restrict(user).select_related("organisation", "service"), pk)
+
+
+def alert_open_for_identity(identity_key: str) -> Alert | None:
+    """The open alert of one identity, if any: for the shell, which resolves a billing threshold's
+    alert only when one is open (an OK with none open would leave a record-only alert each week).
+    No user: the system's read."""
+    return Alert.objects.filter(identity_key=identity_key, state=AlertState.OPEN).first()
 
 
 def alert_occurrences(alert: Alert) -> QuerySet:

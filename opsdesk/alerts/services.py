@@ -63,6 +63,8 @@ class Alarm:
     def identity_key(self) -> str:
         if self.source == AlertSource.WEBHOOK:
             return f"webhook:{self.organisation_id}:{self.name}"
+        if self.source == AlertSource.BILLING:  # F4: (organisation, account, billing:<threshold>)
+            return f"billing:{self.organisation_id}:{self.account_id or '-'}:{self.name}"
         return f"cloudwatch:{self.account_id}:{self.region}:{self.name}"
 
 

@@ -78,12 +78,15 @@ THRESHOLDS = declare(
 )
 
 
-@router.post("/billing/imports", response={201: schemas.CostImportOut, **ERRORS})
+@router.post("/billing/imports", response={202: schemas.CostImportOut, **ERRORS})
 def cost_import_upload(request: HttpRequest, file: File[UploadedFile]):
-    """Upload a cost CSV (multipart/form-data, `file`), read as a stream. A bad line fails the whole
-    import naming its line and column; the accounts' days in the file replace earlier imports'."""
+    """Upload a cost CSV (multipart/form-data, `file`): stored and queued (202, state `queued`); a
+    worker imports it, read as a stream, in one transaction. Follow it at
+    `GET /billing/imports/{import_id}`: `done`, or `failed` with the first bad line named in `error`
+    (and its column in `error_field`) and nothing imported. The accounts' days in the file replace
+    earlier imports'."""
     return Status(
-        201, services.cost_import_run(actor=request.auth, file=file.file, file_name=file.name or "")
+        202, services.cost_import_enqueue(actor=request.auth, file=file, file_name=file.name or "")
     )
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from opsdesk.billing.choices import AlertState
+from opsdesk.billing.choices import AlertState, ImportState
 from opsdesk.core.models import BaseModel
 from opsdesk.core.tenancy import RestrictedQuerySet
 
@@ -17,12 +17,29 @@ MONEY = {"max_digits": 18, "decimal_places": 6}
 
 class CostImport(BaseModel):
     """One imported file (who, when, name, SHA-256, lines, accounts, period). The provider's record:
-    one file may hold several organisations' accounts, so customers never see it."""
+    one file may hold several organisations' accounts, so customers never see it.
+
+    An upload (page or API) is stored (the attachments' storage, `file_key`) and queued; a Huey task
+    claims the row under a lease (`claim_token`, `lease_until`), imports the file in one transaction
+    and marks it done, or failed with the first bad line named (`error_field`, `error`). The sweep
+    puts a row whose worker died back in the queue. The shell's `opsdesk billing import` imports
+    at once (done, or nothing recorded)."""
 
     tenant_path = None
 
+    state = models.CharField(max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
     file_name = models.CharField(max_length=255)
-    sha256 = models.CharField(max_length=64, db_index=True)
+    #: The uploaded file in the default storage until the import ends; then "".
+    file_key = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes uploaded.")
+    error_field = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True, max_length=2000, help_text="Why it failed: the bad line, named.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, db_index=True, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -36,6 +53,7 @@ class CostImport(BaseModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["state", "lease_until"], name="billing_import_state_lease")]
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -7,13 +7,21 @@ from decimal import Decimal
 
 from ninja import Field, FilterSchema, Schema
 
-from opsdesk.billing.choices import AlertState
+from opsdesk.billing.choices import AlertState, ImportState
 from opsdesk.core.limits import Id
 
 
 class CostImportOut(Schema):
     id: int
+    state: ImportState = Field(
+        ..., description="queued (stored, waiting for a worker), running, done, or failed (see error)."
+    )
     file_name: str
+    size: int = Field(..., description="Bytes uploaded.")
+    error_field: str = Field(..., description="When failed: the column (or `file`) at fault.")
+    error: str = Field(..., description="When failed: why, the bad line named; nothing was imported.")
+    started_at: datetime | None
+    finished_at: datetime | None
     sha256: str
     imported_by_id: int | None
     rows: int = Field(..., description="Cost lines read from the file.")

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from opsdesk.billing import charts, forms, selectors, services
+from opsdesk.billing.choices import ImportState
 from opsdesk.core.errors import Conflict, ValidationFailed
 from opsdesk.core.permissions import has_permission
 from opsdesk.core.ui.views import form_page, require, ui_view
@@ -22,6 +23,8 @@ def review(request):
     organisations = selectors.organisation_choices(request.user)
     form = forms.ReviewFilterForm(request.GET, organisations=organisations)
     context = {"form": form, "may_manage": has_permission(request.user, services.MANAGE)}
+    if selectors.may_import(request.user):  # the state of the latest uploads, at a glance
+        context["imports"] = selectors.cost_import_list(user=request.user)[:5]
     org = request.GET.get("organisation") or (None if staff else "")
     if org or not staff:  # another organisation's is NotFound, as a missing one
         tag = request.GET.get("tag") or None
@@ -42,8 +45,9 @@ def review(request):
 
 @ui_view
 def import_list(request):
-    imports = selectors.cost_import_list(user=request.user)[:100]
-    return render(request, "billing/imports.html", {"imports": imports})
+    imports = list(selectors.cost_import_list(user=request.user)[:100])
+    pending = any(i.state in (ImportState.QUEUED, ImportState.RUNNING) for i in imports)
+    return render(request, "billing/imports.html", {"imports": imports, "pending": pending})
 
 
 @ui_view
@@ -54,19 +58,20 @@ def import_create(request):
 
     def action(data):
         upload = data["file"]
-        return services.cost_import_run(actor=request.user, file=upload.file, file_name=upload.name)
+        return services.cost_import_enqueue(actor=request.user, file=upload, file_name=upload.name)
 
     return form_page(
         request,
         form,
         action,
         success=lambda record: reverse("billing:import_list"),
-        message=lambda r: f"Imported {r.rows} lines into {r.cost_lines} daily costs ({r.replaced} replaced).",
+        message=lambda r: f"{r.file_name} is queued for import: its state is shown below.",
         title="Import AWS costs",
         submit="Import",
         cancel_url=reverse("billing:import_list"),
-        intro="A bad line fails the whole file (its line and column are named); an account's days in the "
-        "file replace what earlier imports held for them.",
+        intro="The file is imported in the background; the list of imports shows its state. A bad line "
+        "fails the whole file (its line and column are named); an account's days in the file replace "
+        "what earlier imports held for them.",
         multipart=True,
     )
 

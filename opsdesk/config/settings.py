@@ -272,6 +272,10 @@ UPLOAD_MAX_BODY_BYTES = max(5 * 1024 * 1024, ATTACHMENT_MAX_BYTES + 1024 * 1024)
 #: Billing reviews (issue 12): AWS cost reports are large and read as a stream from a temporary file.
 BILLING_IMPORT_MAX_BYTES = int(os.environ.get("OPSDESK_BILLING_IMPORT_MAX_BYTES", str(25 * 1024**2)))
 UPLOAD_MAX_BODY_BYTES_BY_PATH = {"/api/v1/billing/imports": BILLING_IMPORT_MAX_BYTES}
+#: An uploaded cost file is imported by a worker under this lease (a killed worker's import is
+#: queued again by the sweep), at most this many times.
+BILLING_IMPORT_LEASE_SECONDS = int(os.environ.get("OPSDESK_BILLING_IMPORT_LEASE_SECONDS", "1800"))
+BILLING_IMPORT_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_BILLING_IMPORT_MAX_ATTEMPTS", "3"))
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -36,17 +36,26 @@ def _raise(received: alerts.Received, alarm: alerts.Alarm) -> None:
         )
         if line
     )
+    raise_incident(
+        received, title=f"Alarm: {alarm.summary or alarm.name}", description=description, at=alarm.at
+    )
+
+
+def raise_incident(received: alerts.Received, *, title: str, description: str, at: Any = None) -> None:
+    """The alert's incident, through incidents' proactive create (C3, paging P1/P2), linked to the
+    alert; when it cannot be raised the alert says why. Also used by web/billing_alerts.py."""
+    alert = received.alert
     try:
         with transaction.atomic():
             incident = incidents.incident_raise_proactive(
                 actor=None,
                 organisation=alert.organisation,
-                title=f"Alarm: {alarm.summary or alarm.name}"[:200],
+                title=title[:200],
                 description=description,
                 priority=alert.priority,
                 service=alert.service,
                 source=Source.ALARM,
-                at=alarm.at,
+                at=at,
             )
     except ApplicationError as exc:  # e.g. no technical contact to reach: the alert says why
         alerts.alert_not_raised(alert=alert, reason=f"Incident not raised: {exc}")

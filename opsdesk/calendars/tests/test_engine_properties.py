@@ -15,8 +15,8 @@ LONDON = ZoneInfo("Europe/London")
 UK = engine.uk_calendar()
 ONE_US = timedelta(microseconds=1)
 
-FAST = settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-SLOW = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+SLOW = settings(max_examples=80, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 INPUT_ZONES = [
     UTC, LONDON, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata"),

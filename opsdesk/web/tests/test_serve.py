@@ -56,14 +56,14 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.mark.server
-def test_serve_runs_web_and_worker_until_terminated(tmp_path: Path):
+def test_serve_runs_web_and_worker_until_terminated(tmp_path: Path, migrated_sqlite_copy):
     """A real `opsdesk serve` on a temporary SQLite database: /healthz and a static file answer,
     the banner shows the URL, and SIGTERM stops it and its children."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "PYTEST", "OPSDESK_"))}
     env.update(OPSDESK_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
                DJANGO_SETTINGS_MODULE="opsdesk.config.settings", OPSDESK_LOG_LEVEL="WARNING")
     opsdesk = [sys.executable, "-m", "opsdesk"]
-    subprocess.run([*opsdesk, "migrate", "--no-input", "-v0"], env=env, check=True, timeout=300)
+    migrated_sqlite_copy(tmp_path / "serve.sqlite3")
     port = _free_port()
     # The worker command belongs to the notifications app; without it, serve runs the web server alone.
     worker = "worker" in get_commands()

@@ -38,6 +38,9 @@ def parse_days(value: str, *, field: str = "days") -> int:
 
 
 class Command(BaseCommand):
+    # A tool for people and scripts: the system checks (which import every URL and API schema)
+    # would triple its start-up time; `opsdesk check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Calendar questions. `calendar add-working-days --from 2026-12-24 --days 1 [--calendar uk]`; "
         "without --from, reads 'DATE N' lines on standard input and writes one date a line."

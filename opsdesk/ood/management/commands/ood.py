@@ -37,6 +37,9 @@ def bill(allocated: str, hours: str) -> str:
 
 
 class Command(BaseCommand):
+    # A tool for people and scripts: the system checks (which import every URL and API schema)
+    # would triple its start-up time; `opsdesk check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "Operations on Demand rules. `ood start-date --approved-on 2026-11-20` (G4); "
         "`ood bill --allocated 3 --hours 61` (G6). Without the flags each reads lines from standard input."

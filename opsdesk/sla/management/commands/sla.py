@@ -18,6 +18,9 @@ def answer(priority: str, logged_at: str, calendar: str) -> str:
 
 
 class Command(BaseCommand):
+    # A tool for people and scripts: the system checks (which import every URL and API schema)
+    # would triple its start-up time; `opsdesk check` and `serve` run them.
+    requires_system_checks = []
     help = (
         "SLA questions. `sla targets --priority P3 --logged-at 2026-12-01T16:30:00+00:00 [--calendar uk]`; "
         "without --priority, reads 'PRIORITY TIMESTAMP' lines on standard input and writes JSON lines."
