@@ -325,6 +325,10 @@ INBOX_LEASE_SECONDS = int(os.environ.get("OPSDESK_INBOX_LEASE_SECONDS", "300"))
 INBOX_MAX_ATTEMPTS = int(os.environ.get("OPSDESK_INBOX_MAX_ATTEMPTS", "8"))
 INBOX_RETENTION_DAYS = int(os.environ.get("OPSDESK_INBOX_RETENTION_DAYS", "30"))
 INBOX_MAX_BODY_BYTES = int(os.environ.get("OPSDESK_INBOX_MAX_BODY_BYTES", str(256 * 1024)))
+# Fault injection for the crash tests (issue 12, "Faults"), honoured only when testing: while this
+# file exists, the next accepted intake request removes it and ends its process right after the
+# delivery's commit, before the answer (web/tests/test_faults.py).
+INBOX_TEST_CRASH_AFTER_COMMIT = os.environ.get("OPSDESK_TEST_CRASH_AFTER_COMMIT", "") if TESTING else ""
 # Inbound email (issue 12 item 5, C5): `opsdesk mail serve` listens here; larger messages are 552.
 MAIL_HOST = os.environ.get("OPSDESK_MAIL_HOST", "127.0.0.1")
 MAIL_PORT = int(os.environ.get("OPSDESK_MAIL_PORT", "2525"))

@@ -22,6 +22,7 @@ import json
 import logging
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -161,17 +162,47 @@ def _body_problem(request: HttpRequest) -> JsonResponse | None:
             f"Unsupported media type '{content_type or 'none'}': send the body as application/json.",
             [{"field": "Content-Type", "message": "Must be application/json."}],
         )
+    problem = json_body_problem(request.body)
+    return problem.response() if problem is not None else None
+
+
+@dataclass(frozen=True)
+class BodyProblem:
+    """Why a JSON body is refused: its status (400: not JSON or nested too deeply; 422: a value the
+    database cannot take), the detail, and the fields named (none when the body does not parse)."""
+
+    status: int
+    detail: str
+    errors: list[dict[str, str]]
+
+    @property
+    def field(self) -> str:
+        return self.errors[0]["field"] if self.errors else "body"
+
+    @property
+    def message(self) -> str:
+        return self.errors[0]["message"] if self.errors else self.detail
+
+    def response(self) -> JsonResponse:
+        return error_response(self.status, self.detail, self.errors)
+
+
+def json_body_problem(body: bytes) -> BodyProblem | None:
+    """The one check of a JSON body, for the API (EdgeMiddleware) and the intake endpoints (which
+    read their bodies themselves, up to their own limit, inbox/intake.py): it parses (no NaN or
+    Infinity), nests at most MAX_JSON_DEPTH levels, and holds no string with a NUL or an unpaired
+    surrogate, no whole number outside 64 bits and no number that is not finite."""
     try:
-        data = json.loads(request.body, parse_constant=_refuse_constant)
+        data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        return error_response(400, f"Cannot parse request body: {reason}")
+        return BodyProblem(400, f"Cannot parse request body: {reason}", [])
     if _depth(data) > MAX_JSON_DEPTH:
-        return error_response(400, f"Cannot parse request body: nested deeper than {MAX_JSON_DEPTH} levels.")
+        return BodyProblem(400, f"Cannot parse request body: nested deeper than {MAX_JSON_DEPTH} levels.", [])
     problems = list(_json_problems(data))[:20]
     if problems:
         errors = [{"field": field, "message": message} for field, message in problems]
-        return error_response(422, "; ".join(f"{f}: {m}" for f, m in problems), errors)
+        return BodyProblem(422, "; ".join(f"{f}: {m}" for f, m in problems), errors)
     return None
 
 

@@ -215,6 +215,34 @@ def sweep(*, now: dt.datetime | None = None, dispatch=None) -> int:
     return handed_out
 
 
+def drain(*, batch: int = 10, wait_for_leases: bool = False, sleep=None) -> dict[str, int]:
+    """Process everything due now, in this process, batch by batch (`opsdesk inbox process`): the
+    sweep's claims without the queue. With `wait_for_leases`, rows another worker holds are waited
+    for until they are done or their lease runs out (a killed worker's rows are then re-queued and
+    processed here), so the inbox is empty of received and processing rows when it returns."""
+    import time
+
+    sleep = sleep or time.sleep
+    counts = {"processed": 0, "not_processed": 0, "requeued": 0}
+    while True:
+        counts["requeued"] += requeue_expired()
+        claimed = claim_batch(limit=batch)
+        for delivery in claimed:
+            done = process_claimed(delivery.pk, delivery.claim_token)
+            counts["processed" if done else "not_processed"] += 1
+        if claimed:
+            continue
+        if not wait_for_leases:
+            return counts
+        held = Delivery.objects.filter(state=DeliveryState.PROCESSING).order_by("lease_until").first()
+        if held is None:
+            if not Delivery.objects.filter(_due(timezone.now())).exists():
+                return counts
+            continue
+        wait = (held.lease_until - timezone.now()).total_seconds() if held.lease_until else 0
+        sleep(min(max(wait, 0.05), 5.0))
+
+
 def purge(*, now: dt.datetime | None = None) -> int:
     """Retention: processed and refused deliveries older than OPSDESK_INBOX_RETENTION_DAYS go, in
     batches. Unrouted and failed ones stay until someone re-processes them."""

@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from opsdesk.core.audit import AuditAction, audit_record
+from opsdesk.core.edge import BodyProblem
 from opsdesk.core.errors import Conflict, ValidationFailed
 from opsdesk.core.permissions import require_permission
 from opsdesk.core.services import lock_for_update, record_create, record_delete, record_update
@@ -124,6 +125,7 @@ def sns_receive(
     size: int,
     headers: Mapping[str, str],
     content_type: str = "text/plain",
+    problem: BodyProblem | None = None,
     now: dt.datetime | None = None,
 ) -> Receipt:
     """F1: one SNS message to the endpoint of `token`. `body` is at most the limit's bytes, `size`
@@ -144,6 +146,8 @@ def sns_receive(
             raise sns.Refused(
                 415, "Content-Type", "Must be text/plain (as Amazon SNS sends) or application/json."
             )
+        if problem is not None:
+            raise sns.Refused(problem.status, problem.field, problem.message)
         document = sns.parse(body)
         sns.check_message(document, topic_arns=list(subscription.topic_arns), headers=headers, now=now)
     except sns.Refused as refused:
@@ -152,21 +156,31 @@ def sns_receive(
         # The certificate could not be fetched: not the sender's fault. 503 so SNS retries.
         refused = sns.Refused(503, "SigningCertURL", "The signing certificate could not be fetched; retry.")
         return _refuse(subscription, refused, body=body, headers=headers, document=document, now=now)
-    return _store(
-        Delivery(
-            source=DeliverySource.SNS,
-            external_id=document["MessageId"],
-            organisation_id=subscription.organisation_id,
-            sns_subscription=subscription,
-            received_at=now,
-            next_attempt_at=now,
-            verified=True,
-            kind=sns.kind_of(document),
-            body=body.decode("utf-8"),
-            headers=sns.kept_headers(headers),
-            answered=200,
-            state=DeliveryState.RECEIVED,
-        )
+    return _store(sns_delivery(subscription, document, body=body, headers=headers, now=now))
+
+
+def sns_delivery(
+    subscription: SnsSubscription,
+    document: Mapping[str, Any],
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: dt.datetime,
+) -> Delivery:
+    """The (unsaved) row of one verified SNS message: what `sns_receive` stores once checked."""
+    return Delivery(
+        source=DeliverySource.SNS,
+        external_id=document["MessageId"],
+        organisation_id=subscription.organisation_id,
+        sns_subscription=subscription,
+        received_at=now,
+        next_attempt_at=now,
+        verified=True,
+        kind=sns.kind_of(document),
+        body=body.decode("utf-8"),
+        headers=sns.kept_headers(headers),
+        answered=200,
+        state=DeliveryState.RECEIVED,
     )
 
 
@@ -464,7 +478,13 @@ def _check(kind: str, body: bytes, organisation_id: int | None) -> Receipt | Non
 
 
 def eventbridge_receive(
-    *, key: str, body: bytes, size: int, headers: Mapping[str, str], now: dt.datetime | None = None
+    *,
+    key: str,
+    body: bytes,
+    size: int,
+    headers: Mapping[str, str],
+    problem: BodyProblem | None = None,
+    now: dt.datetime | None = None,
 ) -> Receipt:
     """Item 4: one event from an EventBridge API destination, authenticated by its key header:
     missing 401, unknown 403. Stored once per event `id`, committed before the 2xx."""
@@ -476,6 +496,8 @@ def eventbridge_receive(
         return Receipt(403, field="X-Opsdesk-Intake-Key", message="Not a valid intake key.")
     if size > settings.INBOX_MAX_BODY_BYTES:
         return Receipt(413, field="body", message=_too_large())
+    if problem is not None:  # the edge's JSON check (NUL, lone surrogate, depth, huge number…)
+        return Receipt(problem.status, field=problem.field, message=problem.message)
     try:
         event = json.loads(body)
     except ValueError:
@@ -502,7 +524,13 @@ def eventbridge_receive(
 
 
 def webhook_receive(
-    *, token: str, body: bytes, size: int, headers: Mapping[str, str], now: dt.datetime | None = None
+    *,
+    token: str,
+    body: bytes,
+    size: int,
+    headers: Mapping[str, str],
+    problem: BodyProblem | None = None,
+    now: dt.datetime | None = None,
 ) -> Receipt:
     """Item 7: one call of an organisation's generic webhook. The external id is the
     `Idempotency-Key` header, else the body's SHA-256 (scoped to the organisation)."""
@@ -512,6 +540,8 @@ def webhook_receive(
         return Receipt(404, message="No such endpoint.")
     if size > settings.INBOX_MAX_BODY_BYTES:
         return Receipt(413, field="body", message=_too_large())
+    if problem is not None:  # the edge's JSON check (NUL, lone surrogate, depth, huge number…)
+        return Receipt(problem.status, field=problem.field, message=problem.message)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:

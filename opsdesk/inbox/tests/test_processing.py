@@ -254,3 +254,42 @@ def test_outside_a_transaction_the_intake_commits_one_insert_and_a_redelivery_is
     assert again.delivery.pk == first.delivery.pk
     assert seen == [DeliveryState.UNROUTED]
     assert list(Delivery.objects.values_list("external_id", "state")) == [("once-1", DeliveryState.UNROUTED)]
+
+
+# --- opsdesk inbox process (processing.drain) --------------------------------------------------------
+
+
+def test_inbox_process_drains_due_rows_and_takes_back_a_killed_workers_rows(org, recorded_handler):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    due = [_delivery(org) for _ in range(3)]
+    past = timezone.now() - dt.timedelta(seconds=1)
+    killed = _delivery(org, state=DeliveryState.PROCESSING, lease_until=past, claim_token=uuid.uuid4())
+    later = _delivery(org, at=timezone.now() + dt.timedelta(hours=1))  # a retry after its backoff
+    out = StringIO()
+    call_command("inbox", "process", "--batch", "2", stdout=out)
+    assert "Processed 4 deliveries" in out.getvalue() and "1 re-queued" in out.getvalue()
+    assert sorted(recorded_handler.seen) == sorted(d.pk for d in [*due, killed])
+    assert _state(killed) == DeliveryState.PROCESSED and _state(later) == DeliveryState.RECEIVED
+
+
+def test_drain_waits_for_a_held_lease_only_when_asked(org, recorded_handler):
+    held = _delivery(
+        org,
+        state=DeliveryState.PROCESSING,
+        lease_until=timezone.now() + dt.timedelta(minutes=5),
+        claim_token=uuid.uuid4(),
+    )
+    assert processing.drain()["processed"] == 0 and _state(held) == DeliveryState.PROCESSING
+    waited = []
+
+    def sleep(seconds):  # time passes: the holder's lease runs out
+        waited.append(seconds)
+        Delivery.objects.filter(pk=held.pk).update(lease_until=timezone.now() - dt.timedelta(seconds=1))
+
+    counts = processing.drain(wait_for_leases=True, sleep=sleep)
+    assert counts == {"processed": 1, "not_processed": 0, "requeued": 1}
+    assert len(waited) == 1 and 0 < waited[0] <= 5.0
+    assert _state(held) == DeliveryState.PROCESSED and recorded_handler.seen == [held.pk]

@@ -387,3 +387,34 @@ def test_a_reply_by_email_resumes_an_incident_awaiting_the_customer(world, liste
     incident.refresh_from_db()
     assert row.outcome == EmailOutcome.NOTE and incident.state == "investigating"
     assert IncidentNote.objects.get(pk=row.note_id).author == world["customer_a"]
+
+
+def test_a_mail_bomb_of_1000_messages_from_one_sender_is_rate_limited_into_triage(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Issue 12, "Bad input": 1,000 messages from one sender within the hour, stored as the listener
+    stores them (one inbox delivery each) and processed by the scheduled task. The first
+    MAIL_RATE_PER_HOUR become notes; the rest wait in triage as rate-limited, each with its reason.
+    Nothing is lost: every message is one processed delivery and one recorded email."""
+    settings.MAIL_RATE_PER_HOUR = 20  # the shipped default
+    incident = logged_by_desk(world, title="Disk full", description="The volume is at 100 %.")
+    sender = world["contact_a"].email
+    for n in range(1000):
+        message = _mail(sender, f"[{incident.reference}] again {n}", f"Message {n}")
+        with django_capture_on_commit_callbacks(execute=True):
+            store(bytes(message), mail_from=sender, rcpt_tos=["desk@provider.test"], peer="127.0.0.1")
+    deliveries = Delivery.objects.filter(source="email")
+    assert deliveries.count() == 1000 and not deliveries.exclude(state="processed").exists()
+    rows = InboundEmail.objects.filter(sender=sender.lower())
+    assert rows.count() == 1000 and rows.values("delivery_id").distinct().count() == 1000
+    assert rows.filter(outcome=EmailOutcome.NOTE).count() == 20
+    assert IncidentNote.objects.filter(incident=incident, body__startswith="Email from").count() == 20
+    limited = rows.filter(outcome=EmailOutcome.RATE_LIMITED)
+    assert limited.count() == 980
+    assert not limited.exclude(triage_state=TriageState.OPEN).exists()
+    assert set(limited.values_list("reason", flat=True)) == {
+        "More than 20 messages from this sender in an hour."
+    }
+    # Staff see them on the triage list, filtered by the sender.
+    listed = mail.email_triage_list(user=world["admin"], outcome=EmailOutcome.RATE_LIMITED, sender=sender)
+    assert listed.count() == 980
