@@ -289,6 +289,16 @@ def _repeat(alert: Alert, alarm: Alarm, delivery_id: int | None) -> Received:
     return Received(alert, outcome)
 
 
+def alarm_repeat(*, alarm: Alarm, delivery_id: int | None = None) -> Received | None:
+    """A state change of an identity whose alert is open, counted on it without looking up its
+    organisation, service or maintenance window again (settled when it opened; alarm_receive
+    ignores them for an open alert too): most of an alarm storm is repeats. None when no alert is
+    open: then alarm_receive decides, safely against a concurrent first delivery."""
+    with transaction.atomic():
+        alert = _open(alarm).first()
+        return _repeat(alert, alarm, delivery_id) if alert is not None else None
+
+
 def alarm_receive(
     *,
     alarm: Alarm,

@@ -72,7 +72,10 @@ def raise_incident(received: alerts.Received, *, title: str, description: str, a
 
 def alarm_process(alarm: alerts.Alarm, *, delivery_id: int | None = None) -> alerts.Received:
     """One alarm through the pipeline (design: alarm → suppressing_window → alarm_receive →
-    proactive incident → link)."""
+    proactive incident → link); a repeat of an open alert only counts on it."""
+    repeated = alerts.alarm_repeat(alarm=alarm, delivery_id=delivery_id)
+    if repeated is not None:
+        return repeated
     organisation, service = alerts.alarm_target(alarm)
     window = None
     if alarm.state == AlarmState.ALARM and alarm.account_id:

@@ -83,6 +83,24 @@ def test_a_repeat_alarm_updates_the_open_alert_ok_resolves_insufficient_data_is_
     assert Incident.objects.count() == 2
 
 
+def test_a_repeat_of_an_open_alert_counts_on_it_without_reading_accounts_or_windows(alarm_world):
+    """An alarm storm is mostly repeats: each is one locked read and two writes, not the look-ups
+    that placed the alert when it opened (its account, services, rules, maintenance windows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    account = alarm_world["member_a"].account_id
+    start = timezone.now() - dt.timedelta(minutes=10)
+    first = intake_alerts.alarm_process(alerts.cloudwatch_alarm_parse(alarm_message(account, at=start)))
+    repeat = alerts.cloudwatch_alarm_parse(alarm_message(account, at=start + dt.timedelta(minutes=1)))
+    with CaptureQueriesContext(connection) as queries:
+        again = intake_alerts.alarm_process(repeat)
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert again.alert.pk == first.alert.pk and again.alert.occurrences == 2
+    assert "cloudaccount" not in read and "maintenance" not in read and "schedule" not in read
+    assert "priorityrule" not in read
+
+
 def test_the_identity_is_account_region_and_name(alarm_world):
     world = alarm_world
     account = world["member_a"].account_id
