@@ -30,7 +30,6 @@ from opsdesk.alerts.choices import (
     Outcome,
     Priority,
     SecurityRoute,
-    SecuritySeverity,
     Severity,
 )
 from opsdesk.alerts.models import Alert, AlertOccurrence, PriorityRule, SecurityEvent, SecurityRule
@@ -543,8 +542,7 @@ def security_event_receive(*, event: dict) -> tuple[SecurityEvent | None, bool]:
 
 def security_paging_severity() -> str:
     """The least severity that pages the security rota (OPSDESK_SECURITY_PAGE_SEVERITY)."""
-    value = getattr(settings, "SECURITY_PAGE_SEVERITY", SecuritySeverity.MEDIUM)
-    return value if value in SecuritySeverity.values else SecuritySeverity.MEDIUM
+    return settings.SECURITY_PAGE_SEVERITY  # one of SecuritySeverity: the settings refuse others
 
 
 def security_event_pages(security_event: SecurityEvent) -> bool:

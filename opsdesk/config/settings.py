@@ -340,7 +340,12 @@ MAIL_RATE_PER_HOUR = int(os.environ.get("OPSDESK_MAIL_RATE_PER_HOUR", "20"))
 #: Intake requests a minute per address (/intake/…); 0 = no limit. SNS sends from few addresses.
 INTAKE_RATE_PER_MINUTE = int(os.environ.get("OPSDESK_INTAKE_RATE_PER_MINUTE", "6000"))
 # F2: security events of this severity or above (low, medium, high) page the security rota.
-SECURITY_PAGE_SEVERITY = os.environ.get("OPSDESK_SECURITY_PAGE_SEVERITY", "medium")
+SECURITY_PAGE_SEVERITY = os.environ.get("OPSDESK_SECURITY_PAGE_SEVERITY", "medium").strip().lower()
+if SECURITY_PAGE_SEVERITY not in ("low", "medium", "high"):  # alerts.choices.SecuritySeverity
+    # A misspelt threshold must not quietly page more or fewer people than meant.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("OPSDESK_SECURITY_PAGE_SEVERITY must be low, medium or high.")
 # Amazon SNS: a message older than this is a replay; certificates and SubscribeURLs are fetched by
 # SNS_FETCHER (a dotted path to fetch(url) -> bytes; empty: urllib) within the timeout.
 SNS_MAX_AGE_SECONDS = int(os.environ.get("OPSDESK_SNS_MAX_AGE_SECONDS", "3600"))

@@ -350,3 +350,18 @@ def test_api_rate_limit_behind_the_proxy_counts_the_forwarded_address(db, settin
     # Another client behind the same proxy; a forged earlier entry does not change who is counted.
     second = {"HTTP_X_FORWARDED_FOR": "198.51.100.7, 198.51.100.8"}
     assert proxy.get("/api/v1/users/me", **second).status_code == 401
+
+
+def test_a_misspelt_security_paging_severity_refuses_to_start(tmp_path):
+    """It decides who is woken at night: a typo must stop the start, not quietly fall back."""
+    env = production_env(tmp_path, OPSDESK_SECURITY_PAGE_SEVERITY="hihg")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "OPSDESK_SECURITY_PAGE_SEVERITY must be low, medium or high" in result.stderr
+    upper = production_env(tmp_path, OPSDESK_SECURITY_PAGE_SEVERITY=" High ")
+    code = "import django; django.setup(); from django.conf import settings as s; "
+    code += "print(s.SECURITY_PAGE_SEVERITY)"
+    run = subprocess.run([sys.executable, "-c", code], env=upper, cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert (run.returncode, run.stdout.strip()) == (0, "high"), run.stderr
