@@ -173,3 +173,45 @@ def run_bench(db: str, populate, measure, *, runs: int) -> int:
     finally:
         if not args.keep:
             drop_database(db)
+
+
+# --- timing, shared by the benches -----------------------------------------------------------------
+
+
+def django_user(email: str, role: str, **extra):
+    """A bench user of `role` (made once, reused by --reuse runs)."""
+    from opsdesk.directory.models import User
+
+    return User.objects.get_or_create(
+        email=email, defaults={"full_name": email.split("@")[0], "role": role, **extra}
+    )
+
+
+def p95(samples: list[float]) -> float:
+    samples = sorted(samples)
+    return samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
+
+
+def timed(call, runs: int, *, warm: int = 3) -> tuple[float, float]:
+    """(p50, p95) in milliseconds of `runs` calls, after `warm` untimed ones."""
+    import statistics
+    import time
+
+    for _ in range(warm):
+        call()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), p95(samples)
+
+
+def queries(call) -> int:
+    """How many SQL statements one call runs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        call()
+    return len(ctx.captured_queries)

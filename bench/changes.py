@@ -174,37 +174,6 @@ def populate(windows: int, services: int, organisations: int, feed: int) -> None
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
-def _django_user(email: str, role: str, **extra):
-    from opsdesk.directory.models import User
-
-    return User.objects.get_or_create(
-        email=email, defaults={"full_name": email.split("@")[0], "role": role, **extra}
-    )
-
-
-def _p95(samples: list[float]) -> float:
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
-
-
-def _timed(call, runs: int) -> tuple[float, float]:
-    for _ in range(3):
-        call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), _p95(samples)
-
-
-def _queries(call) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        call()
-    return len(ctx.captured_queries)
 
 
 def _line(label: str, p50: float, p95: float, goal: float, extra: str = "") -> bool:
@@ -261,8 +230,8 @@ def measure(runs: int) -> int:
             len(schedule.overlapping(organisation_id=org, starts_at=start, ends_at=end, service_ids=services))
         )
 
-    p50, p95 = _timed(overlap, runs)
-    queries = _queries(overlap)
+    p50, p95 = _django.timed(overlap, runs)
+    queries = _django.queries(overlap)
     ok &= _line(
         "(a) overlap check (changes on its services, blackouts)",
         p50,
@@ -283,17 +252,17 @@ def measure(runs: int) -> int:
         r = client.get(url)
         assert r.status_code == 200
 
-    p50, p95 = _timed(ical, max(20, runs // 3))
+    p50, p95 = _django.timed(ical, max(20, runs // 3))
     ok &= _line(
         f"(b) iCal feed of one organisation ({entries:,} entries)",
         p50,
         p95,
         FEED_GOAL_MS,
-        f"; {_queries(ical)} queries; {len(response.content) // 1024} KiB",
+        f"; {_django.queries(ical)} queries; {len(response.content) // 1024} KiB",
     )
 
     # (c) the change board's first page as staff; its query count at two sizes.
-    staff, _ = _django_user("bench-desk@provider.example", "service_desk")
+    staff, _ = _django.django_user("bench-desk@provider.example", "service_desk")
     board = Client()
     board.force_login(staff)
 
@@ -301,14 +270,16 @@ def measure(runs: int) -> int:
         r = board.get("/changes/")
         assert r.status_code == 200, r.status_code
 
-    p50, p95 = _timed(page, runs)
+    p50, p95 = _django.timed(page, runs)
     ok &= _line("(c) change board, first page (/changes/ as staff)", p50, p95, BOARD_GOAL_MS)
     # The page's query count at two sizes: as it is, and with 6,000 more changes on the board.
     small = orgs[len(orgs) // 2]
     sizes = {
-        "selector, every organisation": _queries(lambda: changes.change_board(user=staff)),
-        "selector, one organisation": _queries(lambda: changes.change_board(user=staff, organisation=small)),
-        f"page, {Change.objects.count():,} changes": _queries(page),
+        "selector, every organisation": _django.queries(lambda: changes.change_board(user=staff)),
+        "selector, one organisation": _django.queries(
+            lambda: changes.change_board(user=staff, organisation=small)
+        ),
+        f"page, {Change.objects.count():,} changes": _django.queries(page),
     }
     admin = _django.admin_user()
     Change.objects.bulk_create(
@@ -322,7 +293,7 @@ def measure(runs: int) -> int:
         )
         for i in range(6_000)
     )
-    sizes[f"page, {Change.objects.count():,} changes"] = _queries(page)
+    sizes[f"page, {Change.objects.count():,} changes"] = _django.queries(page)
     Change.objects.filter(reference__startswith="CHG-X-").delete()
     for label, count in sizes.items():
         print(f"    queries, {label:<44} {count}")

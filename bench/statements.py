@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -204,7 +203,7 @@ def populate(engagements: int, organisations: int, entries: int) -> None:
         cursor.execute("VACUUM ANALYZE ood_timeentry")
         cursor.execute("VACUUM ANALYZE ood_engagement")
         cursor.execute("VACUUM ANALYZE ood_engagementallocation")
-    billing, _ = _django_user("bench-billing@provider.example", "billing")
+    billing, _ = _django.django_user("bench-billing@provider.example", "billing")
     started = time.perf_counter()
     for org in Organisation.objects.order_by("pk"):
         services.month_close(actor=billing, organisation=org, month=months[0])
@@ -216,37 +215,6 @@ def populate(engagements: int, organisations: int, entries: int) -> None:
         cursor.execute("VACUUM ANALYZE ood_monthclose")
 
 
-def _django_user(email: str, role: str, **extra):
-    from opsdesk.directory.models import User
-
-    return User.objects.get_or_create(
-        email=email, defaults={"full_name": email.split("@")[0], "role": role, **extra}
-    )
-
-
-def _p95(samples: list[float]) -> float:
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
-
-
-def _timed(call, runs: int) -> tuple[float, float]:
-    for _ in range(2):
-        call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), _p95(samples)
-
-
-def _queries(call) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        call()
-    return len(ctx.captured_queries)
 
 
 def measure(runs: int) -> int:
@@ -259,9 +227,9 @@ def measure(runs: int) -> int:
     from opsdesk.ood.models import Engagement, TimeEntry
 
     months = _months()
-    staff, _ = _django_user("bench-billing@provider.example", "billing")
+    staff, _ = _django.django_user("bench-billing@provider.example", "billing")
     contact = NamedContact.objects.order_by("pk").first()
-    customer, _ = _django_user("bench-customer@customer.example", "customer", contact=contact)
+    customer, _ = _django.django_user("bench-customer@customer.example", "customer", contact=contact)
     org = contact.organisation_id
     open_month, closed_month = months[-1], months[0]
 
@@ -292,9 +260,9 @@ def measure(runs: int) -> int:
         found = statements(month)
         lines = sum(len(s.lines) for s in found)
         entries = TimeEntry.objects.filter(month=month).count()
-        floor_p50, _ = _timed(lambda m=month: floor(m), runs)
-        p50, p95 = _timed(lambda m=month: statements(m), runs)
-        queries = _queries(lambda m=month: statements(m))
+        floor_p50, _ = _django.timed(lambda m=month: floor(m), runs, warm=2)
+        p50, p95 = _django.timed(lambda m=month: statements(m), runs, warm=2)
+        queries = _django.queries(lambda m=month: statements(m))
         ratio = p50 / floor_p50
         print(
             f"{label + ' ' + format(month, '%Y-%m'):<38} {entries:>8,} {lines:>6,} {p50:>8.1f} {p95:>8.1f} "
@@ -318,9 +286,9 @@ def measure(runs: int) -> int:
 
     statements(open_month, user=customer)  # the customer's scope is looked up once, then cached on them
     sizes = {
-        f"every organisation ({engagements:,} engagements)": _queries(lambda: statements(open_month)),
-        "one organisation (staff)": _queries(lambda: statements(open_month, organisation=org)),
-        "a customer's own": _queries(lambda: statements(open_month, user=customer)),
+        f"every organisation ({engagements:,} engagements)": _django.queries(lambda: statements(open_month)),
+        "one organisation (staff)": _django.queries(lambda: statements(open_month, organisation=org)),
+        "a customer's own": _django.queries(lambda: statements(open_month, user=customer)),
     }
     for label, count in sizes.items():
         print(f"queries, {label:<40} {count}")
@@ -344,26 +312,27 @@ def measure(runs: int) -> int:
         assert response.status_code == 200 and b"burn-down" in response.content, response.status_code
         return response
 
-    p50, p95 = _timed(page, runs)
-    queries = _queries(page)
+    p50, p95 = _django.timed(page, runs, warm=2)
+    queries = _django.queries(page)
     print(
         f"\nengagement page with its burn-down ({url}): p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries"
     )
     # The burn-down's own share of the page (its one query and the SVG), and two other pages of the
     # same run for scale: what the machine gives any page at this moment.
     engagement = selectors.engagement_get(user=staff, pk=busiest)
-    chart_p50, chart_p95 = _timed(
+    chart_p50, chart_p95 = _django.timed(
         lambda: charts.burn_down_svg(
             selectors.burn_down(user=staff, engagement=engagement, month=open_month)
         ),
         runs,
+        warm=2,
     )
     print(f"  of which the burn-down (selector + SVG): p50 {chart_p50:.1f} ms, p95 {chart_p95:.1f} ms")
     for label, other in (
         ("the engagements list", "/ood/engagements/"),
         ("one organisation's statement page", f"/ood/statements/{org}/?month={open_month:%Y-%m}"),
     ):
-        other_p50, other_p95 = _timed(lambda u=other: client.get(u), runs)
+        other_p50, other_p95 = _django.timed(lambda u=other: client.get(u), runs, warm=2)
         print(f"  for scale, {label}: p50 {other_p50:.1f} ms, p95 {other_p95:.1f} ms")
     ok = ok and same and steady and p95 < PAGE_GOAL_MS
     print(
