@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Senders' POSTs to /intake/ are answered here, past the rest (inbox/middleware.py).
+    "opsdesk.inbox.middleware.IntakeRouteMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "opsdesk.core.middleware.RequestLogMiddleware",
     "opsdesk.core.edge.EdgeMiddleware",

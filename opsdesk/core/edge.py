@@ -234,6 +234,10 @@ def _as_error_shape(request: HttpRequest, response: HttpResponse) -> HttpRespons
     return shaped
 
 
+#: The senders' endpoints (issue 12): machines, answered in the JSON shape like the API.
+INTAKE_PREFIX = "/intake/"
+
+
 class EdgeMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -243,7 +247,7 @@ class EdgeMiddleware:
         query = _query_problem(request)
         if query is not None:
             status, field, message = query
-            if not api:  # a page: the same words, as plain text
+            if not api and not request.path.startswith(INTAKE_PREFIX):  # a page: the words as text
                 text = f"{field}: {message}"
                 return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
             return field_error(status, field, message)

@@ -58,24 +58,9 @@ class ApiRateLimitMiddleware:
         limit = settings.INTAKE_RATE_PER_MINUTE if intake else settings.API_RATE_PER_MINUTE
         if limit <= 0 or not (intake or request.path.startswith("/api/")):
             return self.get_response(request)
-        now = time.time()
-        window = int(now // 60)
-        key = f"opsdesk:rate:{'intake:' if intake else ''}{self._caller(request)}:{window}"
-        cache.add(key, 0, timeout=90)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=90)
-            count = 1
-        if count > limit:
-            retry_after = max(1, math.ceil((window + 1) * 60 - now))
-            response = error_response(
-                429,
-                f"Too many requests: at most {limit} {'intake' if intake else 'API'} requests a minute. "
-                f"Retry after {retry_after} seconds.",
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
+        refused = rate_refusal("intake" if intake else "API", self._caller(request), limit)
+        if refused is not None:
+            return refused
         return self.get_response(request)
 
     @staticmethod
@@ -89,6 +74,30 @@ class ApiRateLimitMiddleware:
         from opsdesk.core.audit import source_address  # not at import: logging config loads this module
 
         return "addr:" + source_address(request)
+
+
+def rate_refusal(scope: str, caller: str, limit: int) -> HttpResponse | None:
+    """429 with Retry-After once `caller` has made more than `limit` `scope` requests this minute
+    (a fixed window counted in the cache with an atomic increment); None while within it. Also
+    called by the intake's own WSGI route (inbox/wsgi.py)."""
+    now = time.time()
+    window = int(now // 60)
+    key = f"opsdesk:rate:{'intake:' if scope == 'intake' else ''}{caller}:{window}"
+    cache.add(key, 0, timeout=90)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=90)
+        count = 1
+    if count <= limit:
+        return None
+    retry_after = max(1, math.ceil((window + 1) * 60 - now))
+    response = error_response(
+        429,
+        f"Too many requests: at most {limit} {scope} requests a minute. Retry after {retry_after} seconds.",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 class MetricsTokenMiddleware:

@@ -98,12 +98,16 @@ class Refused(Exception):
 # --- URLs ------------------------------------------------------------------------------------
 
 
+#: Whitespace, control characters and backslashes: never in a URL SNS sends.
+_NOT_IN_URL = re.compile(r"[\s\x00-\x1f\\]")
+
+
 def check_aws_url(url: Any, field: str, *, certificate: bool = False) -> str:
     """The URL if it is HTTPS on port 443 of sns.<region>.amazonaws.com without user information
     (a certificate URL: a path ending .pem, no query); else Refused (400) naming `field`."""
     if not isinstance(url, str) or not url:
         raise Refused(400, field, "This field is required.")
-    if len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in url):
+    if len(url) > 2048 or _NOT_IN_URL.search(url):
         raise Refused(400, field, "Not a well-formed URL.")
     try:
         parts = urlsplit(url)
