@@ -1,5 +1,5 @@
-"""Forms of the inbox pages: the deliveries' filters and the SNS endpoints. They parse; the
-services decide what is valid and their errors land inline."""
+"""Forms of the inbox pages: the deliveries' filters, the SNS endpoints and the intake keys. They
+parse; the services decide what is valid and their errors land inline."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django import forms
 
 from opsdesk.core.ui.forms import ANY, FilterForm, VersionedForm
 from opsdesk.directory.models import Organisation
-from opsdesk.inbox.choices import DeliverySource, DeliveryState
+from opsdesk.inbox.choices import DeliverySource, DeliveryState, IntakePurpose
 
 
 def _organisation_choices(user: Any) -> list[tuple[Any, str]]:
@@ -69,3 +69,39 @@ class SnsSubscriptionForm(VersionedForm):
             "active": subscription.active,
             "version": subscription.version,
         }
+
+
+class IntakeKeyFilterForm(FilterForm):
+    organisation = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    purpose = forms.ChoiceField(required=False, choices=ANY + IntakePurpose.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = ANY + _organisation_choices(self.user)
+
+
+PROVIDER_WIDE = "— Provider-wide (EventBridge only) —"
+
+
+class IntakeKeyForm(forms.Form):
+    """A new key. The description is required here: a key staff cannot tell apart is one nobody
+    dares to rotate or delete."""
+
+    purpose = forms.ChoiceField(
+        choices=IntakePurpose.choices,
+        help_text="EventBridge: the X-Opsdesk-Intake-Key header of an API destination. "
+        "Webhook: the address /intake/webhook/<secret>/ of another monitoring tool.",
+    )
+    organisation = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Whose alarms and events it brings in; a webhook always belongs to one organisation.",
+    )
+    description = forms.CharField(
+        max_length=200, help_text='What uses it, e.g. "EventBridge, production account".'
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", PROVIDER_WIDE), *_organisation_choices(user)]

@@ -72,9 +72,10 @@ def sns_subscription_get(*, user: Any, pk: Any) -> SnsSubscription:
 
 def intake_key_list(*, user: Any, organisation: Any = None, purpose: str | None = None) -> QuerySet:
     _require(user, VIEW)
-    return narrowed(IntakeKey.objects.restrict(user), organisation_id=organisation, purpose=purpose)
+    qs = IntakeKey.objects.restrict(user).select_related("organisation")
+    return narrowed(qs, organisation_id=organisation, purpose=purpose)
 
 
 def intake_key_get(*, user: Any, pk: Any) -> IntakeKey:
     _require(user, VIEW)
-    return get_or_not_found(IntakeKey.objects.restrict(user), pk)
+    return get_or_not_found(IntakeKey.objects.restrict(user).select_related("organisation"), pk)

@@ -16,4 +16,10 @@ urlpatterns = [
     path("sns/<int:pk>/delete/", views.sns_delete, name="sns_delete"),
     path("sns/<int:pk>/history/", views.sns_history, name="sns_history"),
     path("sns/<int:pk>/rotate/", views.sns_rotate, name="sns_rotate"),
+    path("keys/", views.key_list, name="key_list"),
+    path("keys/new/", views.key_create, name="key_create"),
+    path("keys/<int:pk>/", views.key_detail, name="key_detail"),
+    path("keys/<int:pk>/delete/", views.key_delete, name="key_delete"),
+    path("keys/<int:pk>/history/", views.key_history, name="key_history"),
+    path("keys/<int:pk>/rotate/", views.key_rotate, name="key_rotate"),
 ]

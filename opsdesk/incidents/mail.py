@@ -7,7 +7,9 @@ The shell hands each inbox delivery of an email here (web/intake_email.py) as ra
   bulk/junk/list, X-Autoreply/X-Autorespond, our own notifications' Message-IDs or headers);
 - more than MAIL_RATE_PER_HOUR messages an hour from one sender go to triage, rate-limited;
 - a reply naming an open incident (its reference in the subject, or its reply address
-  incident+<id>.<mac>@<domain>) from a named contact of its organisation is a public note;
+  incident+<id>.<mac>@<domain>, the Reply-To of every email about it) from a named contact of its
+  organisation is a public note; one to its reply address from the provider's staff is an internal
+  note by them;
 - other mail from a named contact opens an incident (P3; what C1 needs and email does not give is
   reported back to the contact by email);
 - anything else is a triage item for staff.
@@ -20,8 +22,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import hashlib
-import hmac
 import html
 import re
 from dataclasses import dataclass, field
@@ -37,11 +37,13 @@ from django.db.models import QuerySet
 
 from opsdesk.core.errors import Conflict, NotFound, ValidationFailed
 from opsdesk.core.permissions import require_permission
+from opsdesk.core.roles import STAFF_ROLES
 from opsdesk.core.selectors import get_or_not_found, narrowed
 from opsdesk.core.services import lock_for_update, record_update
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import NamedContact, Organisation, User
 from opsdesk.incidents import services
+from opsdesk.incidents.addresses import incident_from_address, reply_address
 from opsdesk.incidents.choices import (
     OPEN_STATES,
     TRIAGE_OUTCOMES,
@@ -56,7 +58,6 @@ from opsdesk.notifications.services import notification_enqueue
 
 #: What a subject names an incident by: the reference of our notifications' "[INC-000123] …".
 REFERENCE = re.compile(r"\bINC-(\d{1,12})\b", re.IGNORECASE)
-REPLY_ADDRESS = re.compile(r"^incident\+(\d{1,12})\.([0-9a-f]{16})@", re.IGNORECASE)
 OUR_MESSAGE_ID = re.compile(r"<opsdesk-notification-\d+@([^>]+)>")
 #: A "Service: SVC-1" line in the body names the service (C1).
 SERVICE_LINE = re.compile(r"^\s*service(?:\s+reference)?\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
@@ -77,31 +78,6 @@ class Received:
     email: InboundEmail
     attachments: list[MailPart] = field(default_factory=list)
     created: bool = True
-
-
-def _domain() -> str:
-    return (
-        settings.MAIL_DOMAIN
-        or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
-        or "opsdesk.invalid"
-    )
-
-
-def _mac(incident_id: int) -> str:
-    key = f"opsdesk-reply:{settings.SECRET_KEY}".encode()
-    return hmac.new(key, str(incident_id).encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def reply_address(incident_id: int) -> str:
-    """The per-incident reply address: incident+<id>.<mac>@<domain>; the mac stops guessing."""
-    return f"incident+{incident_id}.{_mac(incident_id)}@{_domain()}"
-
-
-def incident_from_address(address: str) -> int | None:
-    match = REPLY_ADDRESS.match(address or "")
-    if match and hmac.compare_digest(match.group(2).lower(), _mac(int(match.group(1)))):
-        return int(match.group(1))
-    return None
 
 
 def ignore_reason(message: EmailMessage) -> str:
@@ -191,6 +167,14 @@ def _incident_named(message: EmailMessage, subject: str) -> tuple[Incident | Non
     return None, False
 
 
+def _staff_user(sender: str) -> Any:
+    """The provider's own person behind a sender address: staff answer incident mail too, now
+    that it carries the incident's reply address."""
+    if not sender:
+        return None
+    return User.objects.filter(email__iexact=sender, is_active=True, role__in=STAFF_ROLES).first()
+
+
 def _customer_user(contact: NamedContact) -> Any:
     return User.objects.filter(contact=contact, is_active=True, role="customer").first()
 
@@ -256,10 +240,11 @@ def _open_incident(contact: NamedContact, subject: str, text: str, at: datetime)
                 f"Your email has been logged as incident {incident.reference} ({Priority.P3}).\n\n"
                 "To log an incident we also need:\n"
                 + "".join(f"- {m}\n" for m in missing)
-                + f"\nReply to this email with the reference {incident.reference} in the subject.\n"
+                + f"\nReply to this email (keep the reference {incident.reference} in the subject).\n"
             ),
             payload={"incident": incident.pk, "reference": incident.reference, "missing": missing},
             dedup_key=f"incident:{incident.pk}:email-missing",
+            reply_to=reply_address(incident.pk),
         )
     return incident
 
@@ -310,8 +295,11 @@ def email_receive(*, delivery_id: int, raw: bytes, received_at: datetime) -> Rec
                 return _save(row, [])
             current = Incident.objects.select_for_update().get(pk=incident.pk)
             # The contact's own sign-in, when they have one, writes the note as the portal would
-            # (and their answer resumes an incident awaiting them, B4); otherwise "system".
-            author = (
+            # (and their answer resumes an incident awaiting them, B4); otherwise "system". A
+            # colleague answering a warning or an escalation at the reply address writes an
+            # internal note, never a public one sent on to the customer.
+            staff = _staff_user(sender) if proven and contact is None else None
+            author = staff or (
                 _customer_user(contact)
                 if contact and contact.organisation_id == incident.organisation_id
                 else None
@@ -320,11 +308,13 @@ def email_receive(*, delivery_id: int, raw: bytes, received_at: datetime) -> Rec
                 actor=author,
                 incident=current,
                 body=_note_body(name, sender, subject, row.body_text),
-                public=True,
+                public=staff is None,
                 at=services._instant(received_at),
                 response=False,
             )
             row.outcome, row.incident = EmailOutcome.NOTE, incident
+            if staff is not None:
+                return _save(row, parts)
             if author is not None and current.state == IncidentState.AWAITING_CUSTOMER:
                 services.incident_resume(actor=author, incident=current, at=received_at)
             services.email_reply_await(incident=current, at=received_at)

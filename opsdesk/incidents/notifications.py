@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from opsdesk.core import humanize
+from opsdesk.incidents.addresses import reply_address
 from opsdesk.incidents.models import Incident, IncidentEvent, IncidentNote, SlaEvent
 from opsdesk.notifications.services import notification_enqueue
 
@@ -65,6 +66,7 @@ def notify_logged(incident: Incident) -> None:
         body=body,
         payload=_payload(incident),
         dedup_key=f"incident:{incident.pk}:logged",
+        reply_to=reply_address(incident.pk),
     )
 
 
@@ -83,6 +85,7 @@ def notify_note(incident: Incident, note: IncidentNote) -> None:
         body=note.body,
         payload=_payload(incident, note=note.pk),
         dedup_key=f"incident-note:{note.pk}",
+        reply_to=reply_address(incident.pk),
     )
 
 
@@ -101,6 +104,7 @@ def notify_event(incident: Incident, event: IncidentEvent) -> None:
         body=body,
         payload=_payload(incident, timeline_event=event.pk, kind=event.kind, to_state=event.to_state),
         dedup_key=f"incident-event:{event.pk}",
+        reply_to=reply_address(incident.pk),
     )
 
 
@@ -128,4 +132,5 @@ def notify_sla(incident: Incident, sla_event: SlaEvent) -> None:
         body=body,
         payload=_payload(incident, target=sla_event.target, kind=sla_event.kind, at=sla_event.at.isoformat()),
         dedup_key=f"sla:{incident.pk}:{sla_event.target}:{sla_event.kind}",
+        reply_to=reply_address(incident.pk),
     )

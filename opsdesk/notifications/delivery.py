@@ -220,6 +220,7 @@ def send_email(notification: Notification) -> None:
         body=notification.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.recipient],
+        reply_to=[notification.reply_to] if notification.reply_to else None,
         headers={
             "Message-ID": message_id(notification),
             EVENT_HEADER: notification.event,

@@ -89,6 +89,10 @@ class Notification(BaseModel):
         related_name="notifications",
     )
     recipient = models.EmailField(max_length=254, blank=True)
+    #: Where the recipient's answer should go (an email's Reply-To), chosen by the caller: mail
+    #: about an incident names the incident's own reply address, so an answer lands on it. Stored
+    #: with the row, so every attempt (a resend after a crash too) carries the same header.
+    reply_to = models.EmailField(max_length=254, blank=True)
     subscription = models.ForeignKey(
         WebhookSubscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )

@@ -57,6 +57,9 @@ class NotificationOut(Schema):
     channel: Channel
     organisation_id: int | None
     recipient: str
+    reply_to: str = Field(
+        ..., description="The email's Reply-To (an incident's reply address); empty: the sender's."
+    )
     subscription_id: int | None
     event: str
     subject: str

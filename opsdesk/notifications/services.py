@@ -37,6 +37,17 @@ def _schedule_delivery(notification_id: int) -> None:
     deliver_notification(notification_id)
 
 
+def _email_address(raw: str | None, field: str) -> str:
+    address = (raw or "").strip()
+    try:
+        validate_email(address)
+    except DjangoValidationError:
+        raise ValidationFailed.field(field, f"Not an email address: {raw!r}.")
+    if len(address) > 254:
+        raise ValidationFailed.field(field, "An email address is at most 254 characters.")
+    return address
+
+
 def notification_enqueue(
     *,
     event: str,
@@ -47,6 +58,7 @@ def notification_enqueue(
     payload: Mapping[str, Any] | None = None,
     dedup_key: str | None = None,
     confidential: bool = False,
+    reply_to: str = "",
 ) -> list[Notification]:
     """Put one email per recipient and one webhook per matching subscription in the outbox (L2).
 
@@ -54,22 +66,18 @@ def notification_enqueue(
     each is handed to the worker only on commit (and the periodic sweep finds any whose hand-off
     was lost). A repeated `dedup_key` adds nothing and returns the rows already made for it.
     A `confidential` body (a secret link) goes only to the email recipients, is never shown in the
-    outbox record and is erased once delivered.
+    outbox record and is erased once delivered. `reply_to` is the address the emails' answers go
+    to (their Reply-To header; empty: the sender's); it is stored on each row, so a resend carries it.
     """
     if not event or len(event) > 100:
         raise ValidationFailed.field("event", "An event type of 1–100 characters is required.")
-    reject_nul(event=event, dedup_key=dedup_key, subject=subject, body=body)
+    reject_nul(event=event, dedup_key=dedup_key, subject=subject, body=body, reply_to=reply_to)
     addresses = []
     for raw in recipients:
-        address = (raw or "").strip().lower()
-        try:
-            validate_email(address)
-        except DjangoValidationError:
-            raise ValidationFailed.field("recipients", f"Not an email address: {raw!r}.")
-        if len(address) > 254:
-            raise ValidationFailed.field("recipients", "An email address is at most 254 characters.")
+        address = _email_address(raw, "recipients").lower()
         if address not in addresses:
             addresses.append(address)
+    reply_to = _email_address(reply_to, "reply_to") if (reply_to or "").strip() else ""
     if dedup_key is not None and not (0 < len(dedup_key) <= _DEDUP_KEY_MAX):
         raise ValidationFailed.field("dedup_key", f"Must be 1–{_DEDUP_KEY_MAX} characters.")
 
@@ -92,6 +100,7 @@ def notification_enqueue(
             Notification(
                 channel=Channel.EMAIL,
                 recipient=address,
+                reply_to=reply_to,
                 dedup_key=_row_key(dedup_key, Channel.EMAIL, address) if dedup_key else None,
                 **common,
             )

@@ -1,4 +1,5 @@
-"""Tenancy-walk declarations of the inbox pages and the SNS intake (see opsdesk/testing/routes.py)."""
+"""Tenancy-walk declarations of the inbox pages (deliveries, SNS endpoints, intake keys) and the
+intake endpoints (see opsdesk/testing/routes.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ def _sns_update(w: dict[str, Any]) -> dict:
     return {"description": "walked", "topic_arns": TOPIC, "active": "on", "version": _version(w, "sns_a")}
 
 
+def _key_create(w: dict[str, Any]) -> dict:
+    return {"purpose": "webhook", "organisation": w["org_a"].pk, "description": "walk"}
+
+
 ROUTES = [
     # The intake: no sign-in, the token is the address (GET probes it; POSTs are tested in test_sns).
     Route("ui", "intake:sns", params={"token": "sns_token"}, public=True),
@@ -53,6 +58,18 @@ ROUTES = [
         permission=MANAGE,
     ),
     Route("ui", "inbox:sns_rotate", "POST", params={"pk": "sns_a"}, staff_only=True, permission=MANAGE),
+    # Intake keys (EventBridge and the generic webhook): no edit page; create and rotate show the secret.
+    *ui_pages("inbox:key", "webhook_key_a", create=_key_create, read=READ, write={"permission": MANAGE}),
+    *form(
+        "inbox:key_delete",
+        lambda w: {"version": _version(w, "webhook_key_a")},
+        params={"pk": "webhook_key_a"},
+        staff_only=True,
+        permission=MANAGE,
+    ),
+    Route(
+        "ui", "inbox:key_rotate", "POST", params={"pk": "webhook_key_a"}, staff_only=True, permission=MANAGE
+    ),
 ]
 
 

@@ -28,6 +28,7 @@ from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.core.validation import reject_nul
 from opsdesk.directory.models import NamedContact, User
+from opsdesk.incidents.addresses import reply_address
 from opsdesk.incidents.choices import EventKind, IncidentState
 from opsdesk.incidents.escalations.models import (
     ACTIVE_ESCALATION_STATES,
@@ -267,6 +268,7 @@ def _notify(escalation: Escalation, step: str, *, actor: Any, at: dt.datetime) -
             "considered_response_due": escalation.considered_response_due,
         },
         dedup_key=f"escalation:{escalation.pk}:{step}",
+        reply_to=reply_address(incident.pk),
     )
     summary = _STEP_SUBJECTS[step].format(level=level.level)
     _timeline(

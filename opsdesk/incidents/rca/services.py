@@ -22,6 +22,7 @@ from opsdesk.core.roles import Role
 from opsdesk.core.services import lock_for_update, record_create, record_update
 from opsdesk.core.tenancy import object_in_scope
 from opsdesk.directory.models import User
+from opsdesk.incidents.addresses import reply_address
 from opsdesk.incidents.choices import EventKind, Priority
 from opsdesk.incidents.models import Incident, IncidentEvent
 from opsdesk.incidents.paging import stop_rca_pages
@@ -96,6 +97,7 @@ def _notify(rca: RootCauseAnalysis, step: str, subject: str, *, actor: Any = Non
         body="\n".join(lines),
         payload={"rca": rca.pk, "incident": incident.pk, "state": rca.state, "due_at": rca.due_at},
         dedup_key=f"rca:{rca.pk}:{step}",
+        reply_to=reply_address(incident.pk),
     )
     _timeline(incident, actor=actor, detail=f"{subject}; due {humanize.when(due, due.tzinfo)}.")
 

@@ -154,6 +154,36 @@ def test_enqueue_validates_its_input(org_a):
     assert rows[0].subject == "two lines"  # no header injection, and no row that can never send
 
 
+def test_reply_to_is_stored_and_every_attempt_carries_it(org_a, settings):
+    """The caller's Reply-To is kept on the row: a resend after a crash carries the same header."""
+    row = _enqueue_one(org_a, reply_to="incident+7.0123456789abcdef@alpha.test")
+    assert _state(row).reply_to == "incident+7.0123456789abcdef@alpha.test"
+    t0 = timezone.now()
+    delivery.deliver(row.pk, now=t0)  # sent, but the worker dies before it can mark the row
+    Notification.objects.filter(pk=row.pk).update(state=NotificationState.SENDING, lease_until=t0)
+    delivery.sweep(now=t0 + dt.timedelta(seconds=1))
+    delivery.deliver(row.pk, now=t0 + dt.timedelta(seconds=1))
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert message.reply_to == ["incident+7.0123456789abcdef@alpha.test"]
+        assert message.message()["Reply-To"] == "incident+7.0123456789abcdef@alpha.test"
+    assert mail.outbox[0].extra_headers["Message-ID"] == mail.outbox[1].extra_headers["Message-ID"]
+
+
+def test_without_reply_to_answers_go_to_the_sender(org_a):
+    row = _enqueue_one(org_a)
+    delivery.deliver(row.pk)
+    assert mail.outbox[0].reply_to == [] and mail.outbox[0].message()["Reply-To"] is None
+
+
+@pytest.mark.parametrize("bad", ["not-an-address", "a@alpha.test\r\nBcc: x@evil.test", "a\x00@alpha.test"])
+def test_a_bad_reply_to_is_refused_naming_the_field(org_a, bad):
+    with pytest.raises(ValidationFailed) as caught:
+        _enqueue_one(org_a, reply_to=bad)
+    assert [e["field"] for e in caught.value.errors] == ["reply_to"]
+    assert Notification.objects.count() == 0
+
+
 def test_backoff_is_exponential_and_capped():
     assert [delivery.backoff(n).total_seconds() for n in range(1, 9)] == [
         30,
