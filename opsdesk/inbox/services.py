@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F, Field
 from django.utils import timezone
 
@@ -108,8 +108,9 @@ def _endpoint(token: str) -> SnsSubscription | None:
     """The live endpoint of `token`: its id, organisation id and topic allow-list, by one indexed
     lookup. Every intake request pays this, so the statement is written once (the ORM built and
     compiled it per request: a third of the intake's CPU)."""
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each `connection.x` is a thread-local lookup
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
         cursor.execute(
             f"SELECT {quote('id')}, {quote('organisation_id')}, {quote('topic_arns')} "
             f"FROM {quote(SnsSubscription._meta.db_table)} "
@@ -119,7 +120,7 @@ def _endpoint(token: str) -> SnsSubscription | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    topics = _TOPIC_ARNS.from_db_value(row[2], None, connection)  # a list on every database
+    topics = _TOPIC_ARNS.from_db_value(row[2], None, db)  # a list on every database
     return SnsSubscription(pk=row[0], organisation_id=row[1], topic_arns=topics, active=True)
 
 
@@ -218,15 +219,16 @@ def _insert_once(delivery: Delivery) -> bool:
     statement, no exception for a redelivery. The intake's hot path (issue 12, "Speed"): the ORM's
     save() compiles this statement anew on every request, and a redelivery raised and caught an
     IntegrityError; here it is written once and a redelivery simply returns no id."""
-    sql, fields = _insert_once_sql(connection.vendor)
-    values = [field.get_db_prep_save(field.pre_save(delivery, True), connection) for field in fields]
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _insert_once_sql(db.vendor)
+    values = [field.get_db_prep_save(field.pre_save(delivery, True), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()
     if row is None:
         return False
     delivery.pk = row[0]
-    delivery._state.adding, delivery._state.db = False, connection.alias
+    delivery._state.adding, delivery._state.db = False, db.alias
     return True
 
 
