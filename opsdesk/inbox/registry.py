@@ -27,8 +27,25 @@ def register(kind: str, handler: Handler) -> None:
     _HANDLERS[kind] = handler
 
 
+BatchHandler = Callable[[list[Any]], None]
+_BATCH_HANDLERS: dict[str, BatchHandler] = {}
+
+
+def register_batch(kind: str, handler: BatchHandler) -> None:
+    """Optionally, a handler of several deliveries of `kind` at once (received order), for kinds
+    that arrive in storms (alarms): it does in a few writes what the one-by-one handler does in
+    many, and must leave the same result. It is all or nothing: when it raises, the inbox processes
+    the deliveries one by one instead. A kind must have its one-by-one handler too."""
+    _BATCH_HANDLERS[kind] = handler
+
+
 def unregister(kind: str) -> None:
     _HANDLERS.pop(kind, None)
+    _BATCH_HANDLERS.pop(kind, None)
+
+
+def batch_handler_for(kind: str) -> BatchHandler | None:
+    return _BATCH_HANDLERS.get(kind)
 
 
 def handler_for(kind: str) -> Handler | None:

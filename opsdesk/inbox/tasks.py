@@ -10,9 +10,16 @@ from opsdesk.inbox import processing
 
 
 @db_task()
-def process_delivery(delivery_id: int) -> bool:
-    """Scheduled on commit by the intake: the fast path."""
-    return processing.process(delivery_id)
+def process_delivery(delivery_id: int) -> int:
+    """Scheduled on commit by the intake for each delivery: the fast path. It processes whatever
+    is due — this delivery and any that arrived with it — in batches (processing.process_due)."""
+    return processing.process_due()
+
+
+@db_task()
+def process_due() -> int:
+    """More of what process_delivery started, when it left full batches behind."""
+    return processing.process_due()
 
 
 @db_task()

@@ -94,16 +94,49 @@ def alarm_process(alarm: alerts.Alarm, *, delivery_id: int | None = None) -> ale
     return received
 
 
+def alarms_process(alarms: list[tuple[alerts.Alarm, int | None]]) -> None:
+    """Alarms arriving together (an inbox batch, received order) with alarm_process's result: each
+    identity's repeats of its open alert are counted in one go (alerts.alarm_repeats); whatever
+    opens, reopens or is not a repeat goes through alarm_process one at a time."""
+    by_identity: dict[str, list[tuple[alerts.Alarm, int | None]]] = {}
+    for alarm, delivery_id in alarms:
+        by_identity.setdefault(alarm.identity_key, []).append((alarm, delivery_id))
+    for pending in by_identity.values():
+        while pending:
+            counted = alerts.alarm_repeats(alarms=pending)
+            if not counted:
+                alarm, delivery_id = pending[0]
+                alarm_process(alarm, delivery_id=delivery_id)
+                counted = 1
+            pending = pending[counted:]
+
+
+def _cloudwatch_alarm(delivery: Any) -> alerts.Alarm:
+    envelope = json.loads(delivery.body)
+    return alerts.cloudwatch_alarm_parse(envelope.get("Message", ""))
+
+
 def cloudwatch_alarm(delivery: Any) -> None:
     """An SNS notification carrying a CloudWatch alarm (inbox kind cloudwatch.alarm)."""
-    envelope = json.loads(delivery.body)
-    alarm_process(alerts.cloudwatch_alarm_parse(envelope.get("Message", "")), delivery_id=delivery.pk)
+    alarm_process(_cloudwatch_alarm(delivery), delivery_id=delivery.pk)
+
+
+def cloudwatch_alarms(deliveries: list[Any]) -> None:
+    """Several of them at once (the inbox's batch handler)."""
+    alarms_process([(_cloudwatch_alarm(delivery), delivery.pk) for delivery in deliveries])
+
+
+def _webhook_alarm(delivery: Any) -> alerts.Alarm:
+    return alerts.webhook_alarm_parse(delivery.body, organisation_id=delivery.organisation_id)
 
 
 def webhook_alarm(delivery: Any) -> None:
     """Item 7: the generic JSON webhook of one organisation."""
-    alarm = alerts.webhook_alarm_parse(delivery.body, organisation_id=delivery.organisation_id)
-    alarm_process(alarm, delivery_id=delivery.pk)
+    alarm_process(_webhook_alarm(delivery), delivery_id=delivery.pk)
+
+
+def webhook_alarms(deliveries: list[Any]) -> None:
+    alarms_process([(_webhook_alarm(delivery), delivery.pk) for delivery in deliveries])
 
 
 def _security_incident(security_event: Any) -> int | None:
@@ -222,6 +255,8 @@ def register() -> None:
 
     registry.register(CLOUDWATCH_ALARM, cloudwatch_alarm)
     registry.register(WEBHOOK_ALARM, webhook_alarm)
+    registry.register_batch(CLOUDWATCH_ALARM, cloudwatch_alarms)  # storms: repeats counted together
+    registry.register_batch(WEBHOOK_ALARM, webhook_alarms)
     registry.register(EVENTBRIDGE_EVENT, eventbridge_event)
     registry.register_check(WEBHOOK_ALARM, _webhook_check)
 

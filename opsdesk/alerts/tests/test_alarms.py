@@ -221,3 +221,95 @@ def test_on_an_account_of_several_production_services_a_rule_naming_one_picks_it
     picked, unknown = Alert.objects.get(name="api-eu-5xx"), Alert.objects.get(name="db-cpu-high")
     assert picked.service == other and picked.priority == "P2"
     assert unknown.service is None and unknown.priority == "P3"
+
+
+# --- an inbox batch: a storm's repeats counted together (processing.process_due) -------------------
+
+
+def _accept_without_processing(world, messages, path):
+    """Deliveries accepted and committed, their hand-off not run: what a worker finds after a storm."""
+    with _CAPTURE[-1](execute=False):
+        for message in messages:
+            assert send_alarm(Client(), path, message).status_code == 200
+
+
+def _outcome():
+    alerts_now = [
+        (a.name, a.state, a.occurrences, a.last_state, a.incident_id is not None)
+        for a in Alert.objects.order_by("name", "pk")
+    ]
+    occurrences = sorted(
+        (o.alert.name, o.outcome, o.state_value, o.delivery_id is not None)
+        for o in AlertOccurrence.objects.select_related("alert")
+    )
+    return alerts_now, occurrences
+
+
+def _storm(account, start):
+    """Two identities: `api` repeats five times, resolves, fires again twice; `db` repeats three times."""
+    tick = iter(range(100))
+
+    def at():
+        return start + dt.timedelta(seconds=next(tick))
+
+    messages = [alarm_message(account, "storm-api", at=at())]
+    messages += [alarm_message(account, "storm-db", at=at())]
+    messages += [alarm_message(account, "storm-api", at=at()) for _ in range(5)]
+    messages += [alarm_message(account, "storm-db", at=at()) for _ in range(3)]
+    messages += [alarm_message(account, "storm-api", "OK", at=at())]
+    messages += [alarm_message(account, "storm-api", at=at()) for _ in range(2)]
+    messages += [alarm_message(account, "storm-db", "INSUFFICIENT_DATA", at=at())]
+    return messages
+
+
+def test_a_storm_processed_as_one_batch_ends_as_one_by_one_does(alarm_world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opsdesk.inbox import processing
+
+    world = alarm_world
+    account = world["member_a"].account_id
+    path = sns_endpoint(world)
+    start = timezone.now() - dt.timedelta(minutes=5)
+    _accept_without_processing(world, _storm(account, start), path)
+    assert Delivery.objects.filter(state="received").count() == 14
+    with CaptureQueriesContext(connection) as batch:
+        assert processing.process_due() == 14
+    assert not Delivery.objects.exclude(state="processed").exists()
+    together = _outcome()
+    assert together[0] == [
+        ("storm-api", "resolved", 6, "OK", True),
+        ("storm-api", "open", 2, "ALARM", True),  # after the OK, a new alert
+        ("storm-db", "open", 4, "INSUFFICIENT_DATA", True),
+    ]
+    assert len(together[1]) == 14
+
+    # The same storm, one delivery at a time, on fresh alerts: the same alerts and occurrences.
+    AlertOccurrence.objects.all().delete()
+    Alert.objects.all().delete()
+    _accept_without_processing(world, _storm(account, start + dt.timedelta(seconds=1)), path)
+    with CaptureQueriesContext(connection) as one_by_one:
+        for delivery in Delivery.objects.filter(state="received").order_by("pk"):
+            assert processing.process(delivery.pk)
+    assert _outcome() == together
+    # The three new alerts cost the same either way; the eleven repeats are where the batch saves.
+    assert len(batch) < len(one_by_one) - 30, (len(batch), len(one_by_one))
+
+
+def test_a_batch_with_a_bad_delivery_falls_back_to_one_by_one(alarm_world):
+    from opsdesk.inbox import processing
+
+    world = alarm_world
+    account = world["member_a"].account_id
+    path = sns_endpoint(world)
+    start = timezone.now() - dt.timedelta(minutes=5)
+    messages = [alarm_message(account, "batch-api", at=start + dt.timedelta(seconds=i)) for i in range(4)]
+    bad = alarm_message(account, "batch-api", "PANIC", at=start)  # an alarm, but no state it can be in
+    messages.insert(2, bad)
+    _accept_without_processing(world, messages, path)
+    assert processing.process_due() == 4
+    failed = Delivery.objects.get(state="received")  # back for a retry after its backoff
+    assert "PANIC" in failed.body and "NewStateValue" in failed.error and failed.attempts == 1
+    alert = Alert.objects.get(name="batch-api")
+    assert alert.occurrences == 4 and alert.state == "open"
