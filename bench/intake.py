@@ -755,7 +755,8 @@ def main() -> int:
                         help="let the workers process while the alarms arrive "
                         "(default: paused until the last answer)")
     parser.add_argument("--no-alerta", action="store_true")
-    parser.add_argument("--keep", action="store_true", help="keep the opsdesk database afterwards")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the opsdesk database and the servers' logs afterwards")
     args = parser.parse_args()
     args.hot = args.hot or (1_000 if args.quick else 5_000)
     args.wide = args.wide or (300 if args.quick else 2_000)
@@ -777,7 +778,9 @@ def main() -> int:
     finally:
         if not args.keep:
             _django.drop_database(DB)
-        shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f"(kept: the database {DB}, and the servers' logs in {tmp})")
 
     print(f"\nload after: {os.getloadavg()[0]:.2f} (1 min); "
           "other people's work on the 2 cores shows in the figures")

@@ -33,7 +33,8 @@ logger = logging.getLogger("opsdesk.inbox")
 
 SWEEP_BATCH_SIZE = 100
 SWEEP_MAX_BATCHES = 10
-DUE_BATCH_SIZE = 100
+#: Small: new alerts in a batch are processed one by one, and a batch is one worker thread's.
+DUE_BATCH_SIZE = 25
 DUE_MAX_BATCHES = 10
 PURGE_BATCH_SIZE = 1000
 
@@ -200,41 +201,43 @@ def process_claimed(
     return _process_claimed(delivery, now)
 
 
-def _process_together(deliveries: list[Delivery], handler, now: dt.datetime | None) -> bool:
-    """A batch handler's run: its writes and the marks of every delivery commit together, or
-    nothing does (False: then each is processed on its own). A claim lost by any of them rolls
-    the whole batch back, as _process_claimed does for one."""
+def _process_together(deliveries: list[Delivery], handler, now: dt.datetime | None) -> list[Delivery]:
+    """A batch handler's run: it takes what it can do together (an alarm storm's repeats) and its
+    writes commit with the marks of what it took, or nothing does. Returns the deliveries left to
+    process one by one: those it did not take, or all of them when it failed or a claim was lost."""
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            handler(deliveries)
-            marked = Delivery.objects.filter(
-                pk__in=[d.pk for d in deliveries],
-                state=DeliveryState.PROCESSING,
-                claim_token=deliveries[0].claim_token,
-            ).update(
-                state=DeliveryState.PROCESSED,
-                processed_at=now,
-                error="",
-                lease_until=None,
-                claim_token=None,
-                version=F("version") + 1,
-                updated_at=now,
-            )
-            if marked != len(deliveries):
-                raise _ClaimLost()
+            taken = handler(deliveries)
+            if taken:
+                marked = Delivery.objects.filter(
+                    pk__in=[d.pk for d in taken],
+                    state=DeliveryState.PROCESSING,
+                    claim_token=deliveries[0].claim_token,
+                ).update(
+                    state=DeliveryState.PROCESSED,
+                    processed_at=now,
+                    error="",
+                    lease_until=None,
+                    claim_token=None,
+                    version=F("version") + 1,
+                    updated_at=now,
+                )
+                if marked != len(taken):
+                    raise _ClaimLost()
     except _ClaimLost:
         logger.warning("inbox claim lost before a batch was marked", extra={"deliveries": len(deliveries)})
-        return False
+        return deliveries
     except Exception as exc:  # one bad delivery must not fail the others: one by one instead
         error = f"{type(exc).__name__}: {exc}"[:300]
         logger.info("inbox batch fell back to one by one", extra={"error": error})
-        return False
-    return True
+        return deliveries
+    done = {d.pk for d in taken}
+    return [d for d in deliveries if d.pk not in done]
 
 
 def process_batch(claimed: list[Delivery], *, now: dt.datetime | None = None) -> int:
-    """Process deliveries claimed together (one claim token): each kind with a batch handler in
+    """Process deliveries claimed together (one claim token): what a kind's batch handler takes in
     one go (registry.register_batch: an alarm storm's repeats in a few writes), the rest one by
     one. Returns how many were processed."""
     by_kind: dict[str, list[Delivery]] = {}
@@ -243,10 +246,11 @@ def process_batch(claimed: list[Delivery], *, now: dt.datetime | None = None) ->
     processed = 0
     for kind, deliveries in by_kind.items():
         handler = registry.batch_handler_for(kind)
-        if handler is not None and len(deliveries) > 1 and _process_together(deliveries, handler, now):
-            processed += len(deliveries)
-            continue
-        for delivery in deliveries:
+        rest = deliveries
+        if handler is not None and len(deliveries) > 1:
+            rest = _process_together(deliveries, handler, now)
+            processed += len(deliveries) - len(rest)
+        for delivery in rest:
             processed += _process_claimed(delivery, now)
     return processed
 

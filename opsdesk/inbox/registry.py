@@ -27,15 +27,15 @@ def register(kind: str, handler: Handler) -> None:
     _HANDLERS[kind] = handler
 
 
-BatchHandler = Callable[[list[Any]], None]
+BatchHandler = Callable[[list[Any]], list[Any]]
 _BATCH_HANDLERS: dict[str, BatchHandler] = {}
 
 
 def register_batch(kind: str, handler: BatchHandler) -> None:
     """Optionally, a handler of several deliveries of `kind` at once (received order), for kinds
-    that arrive in storms (alarms): it does in a few writes what the one-by-one handler does in
-    many, and must leave the same result. It is all or nothing: when it raises, the inbox processes
-    the deliveries one by one instead. A kind must have its one-by-one handler too."""
+    that arrive in storms (alarms): it takes those it can do in a few writes (returning them) with
+    the same result the one-by-one handler would leave, and the inbox processes the rest one by one.
+    It is all or nothing: when it raises, every delivery is processed one by one instead."""
     _BATCH_HANDLERS[kind] = handler
 
 

@@ -94,21 +94,22 @@ def alarm_process(alarm: alerts.Alarm, *, delivery_id: int | None = None) -> ale
     return received
 
 
-def alarms_process(alarms: list[tuple[alerts.Alarm, int | None]]) -> None:
-    """Alarms arriving together (an inbox batch, received order) with alarm_process's result: each
-    identity's repeats of its open alert are counted in one go (alerts.alarm_repeats); whatever
-    opens, reopens or is not a repeat goes through alarm_process one at a time."""
-    by_identity: dict[str, list[tuple[alerts.Alarm, int | None]]] = {}
-    for alarm, delivery_id in alarms:
-        by_identity.setdefault(alarm.identity_key, []).append((alarm, delivery_id))
-    for pending in by_identity.values():
-        while pending:
-            counted = alerts.alarm_repeats(alarms=pending)
-            if not counted:
-                alarm, delivery_id = pending[0]
-                alarm_process(alarm, delivery_id=delivery_id)
-                counted = 1
-            pending = pending[counted:]
+def alarm_repeats_counted(alarms: list[tuple[alerts.Alarm, Any]]) -> list[Any]:
+    """Of alarms arriving together (an inbox batch, received order, each with its delivery), the
+    repeats of an open alert, counted on it in one go per identity (alerts.alarm_repeats) — the
+    result alarm_process gives each. Returns their deliveries; the rest (an identity with no open
+    alert, what follows an OK that resolved one) are left for alarm_process, one at a time, so a
+    batch's transaction stays short."""
+    by_identity: dict[str, list[tuple[alerts.Alarm, Any]]] = {}
+    for alarm, delivery in alarms:
+        by_identity.setdefault(alarm.identity_key, []).append((alarm, delivery))
+    counted: list[Any] = []
+    # Identities in one order in every batch: two workers' batches lock their alerts alike and
+    # never wait on each other in a circle.
+    for _, pending in sorted(by_identity.items(), key=lambda item: item[0]):
+        done = alerts.alarm_repeats(alarms=[(alarm, delivery.pk) for alarm, delivery in pending])
+        counted.extend(delivery for _, delivery in pending[:done])
+    return counted
 
 
 def _cloudwatch_alarm(delivery: Any) -> alerts.Alarm:
@@ -121,9 +122,9 @@ def cloudwatch_alarm(delivery: Any) -> None:
     alarm_process(_cloudwatch_alarm(delivery), delivery_id=delivery.pk)
 
 
-def cloudwatch_alarms(deliveries: list[Any]) -> None:
-    """Several of them at once (the inbox's batch handler)."""
-    alarms_process([(_cloudwatch_alarm(delivery), delivery.pk) for delivery in deliveries])
+def cloudwatch_alarms(deliveries: list[Any]) -> list[Any]:
+    """Several of them at once (the inbox's batch handler): the repeats it counted."""
+    return alarm_repeats_counted([(_cloudwatch_alarm(delivery), delivery) for delivery in deliveries])
 
 
 def _webhook_alarm(delivery: Any) -> alerts.Alarm:
@@ -135,8 +136,8 @@ def webhook_alarm(delivery: Any) -> None:
     alarm_process(_webhook_alarm(delivery), delivery_id=delivery.pk)
 
 
-def webhook_alarms(deliveries: list[Any]) -> None:
-    alarms_process([(_webhook_alarm(delivery), delivery.pk) for delivery in deliveries])
+def webhook_alarms(deliveries: list[Any]) -> list[Any]:
+    return alarm_repeats_counted([(_webhook_alarm(delivery), delivery) for delivery in deliveries])
 
 
 def _security_incident(security_event: Any) -> int | None:
