@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from opsdesk.config.api import api
 from opsdesk.core.roles import Role
 from opsdesk.core.tokens import token_create
+from opsdesk.testing.once import rolled_back
 from opsdesk.testing.world import make_staff
 
 DOCUMENT = api.get_openapi_schema()
@@ -111,11 +111,11 @@ def _token(django_db_setup, django_db_blocker):
     """An administrator alone (every refusal here happens before any object is looked up) with an API
     token, made once for the file's ~1,000 tests in a transaction rolled back at its end; each test
     runs in a savepoint of it, rolled back after the test."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        admin = make_staff(Role.ADMINISTRATOR)
-        _, secret = token_create(actor=admin, user=admin, expires_in_days=1)
+    with rolled_back(django_db_blocker):
+        with django_db_blocker.unblock():
+            admin = make_staff(Role.ADMINISTRATOR)
+            _, secret = token_create(actor=admin, user=admin, expires_in_days=1)
         yield secret
-        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -141,22 +141,6 @@ route_id = walk.route_id
 GROUPS = walk.declared_routes_by_module()
 
 
-@pytest.fixture(scope="module")
-def walk_world(django_db_setup, django_db_blocker):
-    """The two-tenant world with every declaring module's extras (`apply_world_extras` adds them all,
-    whichever group is walked), built once for this file inside a transaction rolled back at its end.
-    Each test runs in a savepoint of it and each call in a savepoint of that, rolled back afterwards,
-    so every call starts from the same world a fresh build would give: building it (~1 s of CPU, and
-    several more for the extras) once per group cost more than walking most groups."""
-    from opsdesk.testing.world import build_world
-
-    with django_db_blocker.unblock(), transaction.atomic():
-        world = build_world()
-        walk.apply_world_extras(world)
-        yield world
-        transaction.set_rollback(True)
-
-
 def _signed_in(world: dict) -> dict[str, str]:
     """One session per user for a group's walk: each signed in with force_login, its session key
     kept. A call's changes to its session are rolled back with the call, and each call starts from
@@ -188,11 +172,12 @@ class _Clients:
 
 
 @pytest.mark.parametrize("module", sorted(GROUPS))
-def test_routes_respect_tenancy(module: str, walk_world, db):
-    """Every route of one declaring module, called by every user; every (route, user) call runs in a
-    savepoint rolled back afterwards, so each starts from the same world. All failures are reported
-    together, each naming its route and user."""
-    world = walk_world
+def test_routes_respect_tenancy(module: str, world_with_extras):
+    """Every route of one declaring module, called by every user, on the world with every module's
+    extras (built once per file: conftest.py, opsdesk/testing/once.py). Every (route, user) call runs
+    in a savepoint rolled back afterwards, so each starts from the same world. All failures are
+    reported together, each naming its route and user."""
+    world = world_with_extras
     needs = walk.module_view_permission(module)
     clients = _Clients(world)
     failures = []
