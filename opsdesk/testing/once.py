@@ -2,7 +2,9 @@
 transaction opened before the module's first test that needs it and rolled back after its last.
 Each test runs in a savepoint of it (pytest-django's `db`), rolled back after the test, so every
 test starts from the same data; `fresh` gives each test its own copies of the objects, so what one
-test changes on them in memory the next does not see."""
+test changes on them in memory the next does not see. The transaction stays open until the
+module's last test, so the module's other database tests after the first that used it see its rows
+too: use it in modules whose tests all use the data (or do not mind it)."""
 
 from __future__ import annotations
 
