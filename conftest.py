@@ -38,6 +38,30 @@ def world(db):
     return build_world()
 
 
+@pytest.fixture(scope="module")
+def _world_with_extras_once(django_db_setup, django_db_blocker):
+    from opsdesk.testing import walk
+    from opsdesk.testing.once import rolled_back
+    from opsdesk.testing.world import build_world
+
+    with rolled_back(django_db_blocker):
+        with django_db_blocker.unblock():
+            world = build_world()
+            walk.apply_world_extras(world)
+        yield world
+
+
+@pytest.fixture
+def world_with_extras(_world_with_extras_once, db):
+    """The `world` with every routes module's `world_extras` (the objects the tenancy walk calls its
+    routes on: incidents, changes, orders in each state...). Building them costs seconds of CPU, so
+    they are built once per test module (opsdesk/testing/once.py); each test gets its own copy of the
+    objects and its database changes are rolled back after it. Do not use with `world` in one test."""
+    from opsdesk.testing.once import fresh
+
+    return fresh(_world_with_extras_once)
+
+
 @pytest.fixture
 def admin(world):
     return world["admin"]

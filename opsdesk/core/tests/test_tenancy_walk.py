@@ -4,8 +4,10 @@ staff role. A route without a declaration fails the suite (declare it in <app>/t
 from __future__ import annotations
 
 import json
+from http.cookies import SimpleCookie
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 
@@ -78,6 +80,9 @@ def _check(
     status = response.status_code
     label = f"{route_id(route)} as {who}: {status}"
     assert status < 500, label
+    if who != "anonymous" and not route.public:
+        # The walk signs each user in once per group (_Clients): every call must still be theirs.
+        assert response.wsgi_request.user.pk == world[who].pk, f"{label}: not answered as {who}"
     if route.capability:
         assert status == 200, label
         leaked = [m for m in walk.tenant_b_markers(world) if m in text]
@@ -136,25 +141,57 @@ route_id = walk.route_id
 GROUPS = walk.declared_routes_by_module()
 
 
+def _signed_in(world: dict) -> dict[str, str]:
+    """One session per user for a group's walk: each signed in with force_login, its session key
+    kept. A call's changes to its session are rolled back with the call, and each call starts from
+    a client holding only that session's cookie, so it is as signed in as after its own sign-in."""
+    sessions = {}
+    for who in USERS:
+        if who != "anonymous":
+            client = Client()
+            client.force_login(world[who])
+            sessions[who] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return sessions
+
+
+class _Clients:
+    """A test client per user, kept for the group: a new Client loads the whole middleware chain
+    again (several ms a request). Before each call its cookies are reset to the user's session alone,
+    so nothing a previous call set (a new session, messages, a sign-out) carries over."""
+
+    def __init__(self, world: dict) -> None:
+        self.sessions = _signed_in(world)
+        self.clients = {who: Client() for who in USERS}
+
+    def __call__(self, who: str) -> Client:
+        client = self.clients[who]
+        client.cookies = SimpleCookie()
+        if who != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[who]
+        return client
+
+
 @pytest.mark.parametrize("module", sorted(GROUPS))
-def test_routes_respect_tenancy(module: str, world):
-    """One world per declaring module; every (route, user) call runs in a savepoint rolled back
-    afterwards, so each starts from the same world. All failures are reported together."""
-    walk.apply_world_extras(world)
+def test_routes_respect_tenancy(module: str, world_with_extras):
+    """Every route of one declaring module, called by every user, on the world with every module's
+    extras (built once per file: conftest.py, opsdesk/testing/once.py). Every (route, user) call runs
+    in a savepoint rolled back afterwards, so each starts from the same world. All failures are
+    reported together, each naming its route and user."""
+    world = world_with_extras
     needs = walk.module_view_permission(module)
+    clients = _Clients(world)
     failures = []
     for route in GROUPS[module]:
         for who in USERS:
-            client = Client()
             world["walk_user"] = world.get(who)  # for a body that depends on the caller
-            if who != "anonymous":
-                client.force_login(world[who])
             with transaction.atomic():
                 try:
+                    client = clients(who)
                     response = _call(client, route, world, walk.resolve_url(route, world))
                     text = _text(response)
                     missing = None
                     if who == "customer_b" and route.params:
+                        client = clients(who)
                         missing = _call(client, route, world, walk.resolve_url(route, world, missing=True))
                     _check(route, who, world, response, text, missing, needs)
                 except AssertionError as exc:

@@ -15,15 +15,13 @@ from django.utils import timezone
 from opsdesk.core import humanize
 from opsdesk.incidents import services
 from opsdesk.incidents.tests.conftest import all_checks, london
-from opsdesk.testing import walk
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def w(world):
-    walk.apply_world_extras(world)
-    return world
+def w(world_with_extras):
+    return world_with_extras
 
 
 def signed_in(user) -> Client:

@@ -30,9 +30,8 @@ def url(name: str, *args) -> str:
 
 
 @pytest.fixture
-def w(world):
-    walk.apply_world_extras(world)
-    return world
+def w(world_with_extras):
+    return world_with_extras
 
 
 @pytest.fixture

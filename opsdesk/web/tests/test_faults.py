@@ -1,7 +1,10 @@
 """Issue 12, "Faults": nothing accepted is lost or done twice when processes die.
 
 - the worker is killed with SIGKILL in the middle of processing 10,000 accepted alarms and run again:
-  every alarm is processed exactly once (0 lost, 0 duplicate alerts, incidents, pages or emails);
+  every alarm is processed exactly once (0 lost, 0 duplicate alerts, incidents, pages or emails).
+  10,000 on PostgreSQL; on SQLite 2,000, killed as mid-way (at least 500 processed before the kill
+  and 500 left after it): the run on each database takes its own claiming path, and 8,000 more
+  alarms cost the SQLite run ~30 s of both cores without showing anything the 2,000 do not;
 - the web process dies between the delivery's commit and its answer, SNS redelivers the same
   MessageId: one delivery, one alert;
 - 8 clients deliver the same alarm identity at once to a real server: one open alert, no delivery
@@ -38,10 +41,11 @@ from opsdesk.web.tests.browser import ROOT, free_port
 # django_db: so that pytest-django sets the test database up (the tests use copies of it, never it).
 pytestmark = [pytest.mark.server, pytest.mark.django_db]
 
-ALARMS = 10_000
+ALARMS = 10_000  # on PostgreSQL
+SQLITE_ALARMS = 2_000
 IDENTITIES = 100
 PAGED = 10  # identities matched by a P1 rule: their incidents page on-call
-KILL_AFTER = 500  # processed deliveries before the worker is killed
+KILL_AFTER = 500  # processed deliveries before the worker is killed, and at least as many left after
 LEASE_SECONDS = 3
 OPSDESK = [sys.executable, "-m", "opsdesk"]
 
@@ -185,11 +189,12 @@ def _assert_each_alarm_processed_once(db: Database, alarms: int, identities: int
     assert emails[0] == emails[1] == identities  # one email to the contact per incident, none twice
 
 
-def test_a_worker_killed_mid_way_through_10000_alarms_loses_and_repeats_none(new_database, tmp_path):
+def test_a_worker_killed_mid_way_through_the_accepted_alarms_loses_and_repeats_none(new_database, tmp_path):
+    alarms = ALARMS if connection.vendor == "postgresql" else SQLITE_ALARMS
     db = new_database()
     env = _env(db, tmp_path)
-    _seed(env, ALARMS)
-    assert db.scalar("SELECT count(*) FROM inbox_delivery WHERE state = 'received'") == ALARMS
+    _seed(env, alarms)
+    assert db.scalar("SELECT count(*) FROM inbox_delivery WHERE state = 'received'") == alarms
 
     log = (tmp_path / "worker.log").open("w+")
     worker = subprocess.Popen([*OPSDESK, "inbox", "process", "--batch", "10"], env=env, cwd=ROOT,
@@ -207,7 +212,8 @@ def test_a_worker_killed_mid_way_through_10000_alarms_loses_and_repeats_none(new
         worker.wait(timeout=30)
     assert worker.returncode == -signal.SIGKILL
     states = dict(db.rows("SELECT state, count(*) FROM inbox_delivery GROUP BY state"))
-    assert KILL_AFTER <= states["processed"] < ALARMS and states.get("failed", 0) == 0, states
+    # Killed mid-way: some processed before the kill, and enough left for the runs after it.
+    assert KILL_AFTER <= states["processed"] <= alarms - KILL_AFTER and states.get("failed", 0) == 0, states
 
     # Run again, as two workers side by side: the killed worker's claims are taken back once their
     # lease runs out, and the two never process one delivery both.
@@ -219,7 +225,7 @@ def test_a_worker_killed_mid_way_through_10000_alarms_loses_and_repeats_none(new
     for rerun in reruns:
         output = rerun.communicate(timeout=600)[0]
         assert rerun.returncode == 0, output[-3000:]
-    _assert_each_alarm_processed_once(db, ALARMS, IDENTITIES, PAGED)
+    _assert_each_alarm_processed_once(db, alarms, IDENTITIES, PAGED)
 
 
 # --- a real web server ------------------------------------------------------------------------------
