@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from opsdesk.core.leases import LeasedRows
 from opsdesk.inbox import registry
 from opsdesk.inbox.choices import DeliveryState
 from opsdesk.inbox.models import Delivery
@@ -39,23 +40,22 @@ DUE_MAX_BATCHES = 10
 PURGE_BATCH_SIZE = 1000
 
 
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.INBOX_LEASE_SECONDS)
-
-
-def _claimed(now: dt.datetime, token: uuid.UUID) -> dict:
-    return {
-        "state": DeliveryState.PROCESSING,
-        "lease_until": now + _lease(),
-        "claim_token": token,
-        "attempts": F("attempts") + 1,
-        "version": F("version") + 1,
-        "updated_at": now,
-    }
+#: The inbox as durable work under a lease (core.leases); batches in the order deliveries arrived
+#: (a batch handler applies one alarm identity's state changes in turn).
+INBOX = LeasedRows(
+    model=Delivery,
+    waiting=DeliveryState.RECEIVED,
+    held=DeliveryState.PROCESSING,
+    dead=DeliveryState.FAILED,
+    lease_seconds=lambda: settings.INBOX_LEASE_SECONDS,
+    max_attempts=lambda: settings.INBOX_MAX_ATTEMPTS,
+    error_field="error",
+    order=("received_at", "pk"),
+)
 
 
 def _due(now: dt.datetime) -> Q:
-    return Q(state=DeliveryState.RECEIVED, next_attempt_at__lte=now)
+    return INBOX.due(now)
 
 
 # --- claiming --------------------------------------------------------------------------------
@@ -63,43 +63,18 @@ def _due(now: dt.datetime) -> Q:
 
 def claim(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | None:
     """Take one due, received row for this worker; None when it is not due, taken or done."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    taken = Delivery.objects.filter(_due(now), pk=delivery_id).update(**_claimed(now, token))
-    if not taken:
-        return None
-    return Delivery.objects.filter(pk=delivery_id, claim_token=token).first()
+    return INBOX.claim(delivery_id, now or timezone.now())
 
 
 def claim_batch(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH_SIZE) -> list[Delivery]:
     """Take up to `limit` due rows, skipping rows another transaction has locked."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    with transaction.atomic():
-        ids = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(_due(now))
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Delivery.objects.filter(_due(now), pk__in=ids).update(**_claimed(now, token))
-    # In the order they arrived: a batch handler applies one identity's state changes in turn.
-    return list(Delivery.objects.filter(pk__in=ids, claim_token=token).order_by("received_at", "pk"))
+    return INBOX.claim_batch(now or timezone.now(), limit)
 
 
 def requeue_expired(*, now: dt.datetime | None = None) -> int:
     """Rows whose worker stopped mid-way go back to received (or fail after the last attempt)."""
-    now = now or timezone.now()
-    expired = Delivery.objects.filter(state=DeliveryState.PROCESSING, lease_until__lt=now)
-    note = "The worker's lease expired before the delivery was processed."
-    common = dict(lease_until=None, claim_token=None, error=note, version=F("version") + 1, updated_at=now)
-    dead = expired.filter(attempts__gte=settings.INBOX_MAX_ATTEMPTS).update(
-        state=DeliveryState.FAILED, **common
-    )
-    requeued = expired.filter(attempts__lt=settings.INBOX_MAX_ATTEMPTS).update(
-        state=DeliveryState.RECEIVED, next_attempt_at=now, **common
+    requeued, dead = INBOX.requeue_expired(
+        now or timezone.now(), "The worker's lease expired before the delivery was processed."
     )
     if dead or requeued:
         logger.warning("inbox leases expired", extra={"requeued": requeued, "dead": dead})

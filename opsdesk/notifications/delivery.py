@@ -30,10 +30,10 @@ import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 
+from opsdesk.core.leases import LeasedRows
 from opsdesk.notifications import destinations
 from opsdesk.notifications.models import Channel, Notification, NotificationState
 
@@ -65,20 +65,17 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, BACKOFF_MAX_SECONDS))
 
 
-def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-
-
-def _claimed(now: dt.datetime, token: uuid.UUID) -> dict:
-    """The columns of a claim: sending, under a lease and this worker's token, one more attempt."""
-    return {
-        "state": NotificationState.SENDING,
-        "lease_until": now + _lease(),
-        "claim_token": token,
-        "attempts": F("attempts") + 1,
-        "version": F("version") + 1,
-        "updated_at": now,
-    }
+#: The outbox as durable work under a lease (core.leases).
+OUTBOX = LeasedRows(
+    model=Notification,
+    waiting=NotificationState.PENDING,
+    held=NotificationState.SENDING,
+    dead=NotificationState.FAILED,
+    lease_seconds=lambda: settings.OUTBOX_LEASE_SECONDS,
+    max_attempts=lambda: settings.OUTBOX_MAX_ATTEMPTS,
+    error_field="last_error",
+    related=("subscription",),
+)
 
 
 # --- claiming --------------------------------------------------------------------------------
@@ -86,60 +83,18 @@ def _claimed(now: dt.datetime, token: uuid.UUID) -> dict:
 
 def claim(notification_id: int, *, now: dt.datetime | None = None) -> Notification | None:
     """Take one due, pending row for this worker; None when it is not due, already taken or done."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    taken = Notification.objects.filter(
-        pk=notification_id, state=NotificationState.PENDING, next_attempt_at__lte=now
-    ).update(**_claimed(now, token))
-    if not taken:
-        return None
-    return (
-        Notification.objects.select_related("subscription")
-        .filter(pk=notification_id, claim_token=token)
-        .first()
-    )
+    return OUTBOX.claim(notification_id, now or timezone.now())
 
 
 def claim_batch(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH_SIZE) -> list[Notification]:
     """Take up to `limit` due, pending rows, skipping rows another transaction has locked."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(state=NotificationState.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        Notification.objects.filter(
-            pk__in=ids, state=NotificationState.PENDING, next_attempt_at__lte=now
-        ).update(**_claimed(now, token))
-    return list(Notification.objects.select_related("subscription").filter(pk__in=ids, claim_token=token))
+    return OUTBOX.claim_batch(now or timezone.now(), limit)
 
 
 def requeue_expired(*, now: dt.datetime | None = None) -> int:
     """Rows whose worker stopped mid-delivery go back to pending (or die after the last attempt)."""
-    now = now or timezone.now()
-    expired = Notification.objects.filter(state=NotificationState.SENDING, lease_until__lt=now)
-    note = "The worker's lease expired before the delivery was confirmed."
-    dead = expired.filter(attempts__gte=settings.OUTBOX_MAX_ATTEMPTS).update(
-        state=NotificationState.FAILED,
-        lease_until=None,
-        claim_token=None,
-        last_error=note,
-        version=F("version") + 1,
-        updated_at=now,
-    )
-    requeued = expired.filter(attempts__lt=settings.OUTBOX_MAX_ATTEMPTS).update(
-        state=NotificationState.PENDING,
-        next_attempt_at=now,
-        lease_until=None,
-        claim_token=None,
-        last_error=note,
-        version=F("version") + 1,
-        updated_at=now,
+    requeued, dead = OUTBOX.requeue_expired(
+        now or timezone.now(), "The worker's lease expired before the delivery was confirmed."
     )
     if dead or requeued:
         logger.warning("outbox leases expired", extra={"requeued": requeued, "dead": dead})
