@@ -58,6 +58,11 @@ def _due(now: dt.datetime) -> Q:
     return INBOX.due(now)
 
 
+def is_waiting(delivery_id: int) -> bool:
+    """Still received (due now or later): not yet taken by a worker, processed or failed."""
+    return Delivery.objects.filter(pk=delivery_id, state=DeliveryState.RECEIVED).exists()
+
+
 # --- claiming --------------------------------------------------------------------------------
 
 

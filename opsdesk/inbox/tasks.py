@@ -12,7 +12,11 @@ from opsdesk.inbox import processing
 @db_task()
 def process_delivery(delivery_id: int) -> int:
     """Scheduled on commit by the intake for each delivery: the fast path. It processes whatever
-    is due — this delivery and any that arrived with it — in batches (processing.process_due)."""
+    is due — this delivery and any that arrived with it — in batches (processing.process_due). In a
+    storm most of these find their delivery already taken by an earlier one's batch: one indexed
+    read, and done."""
+    if not processing.is_waiting(delivery_id):
+        return 0
     return processing.process_due()
 
 

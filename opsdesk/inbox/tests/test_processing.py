@@ -214,13 +214,31 @@ def test_registering_a_second_handler_for_a_kind_is_refused():
         registry.unregister("test.kind")
 
 
+def test_a_wake_takes_what_is_due_in_a_batch_and_a_later_wake_for_a_taken_delivery_does_nothing(
+    org, recorded_handler
+):
+    """The intake schedules process_delivery for each delivery; the first takes every due one (in
+    the order they arrived), the next finds its own delivery taken and reads nothing more."""
+    from opsdesk.inbox.tasks import process_delivery
+
+    start = timezone.now() - dt.timedelta(seconds=10)
+    rows = [_delivery(org, at=start + dt.timedelta(seconds=i)) for i in range(3)]
+    assert process_delivery.call_local(rows[2].pk) == 3
+    assert recorded_handler.seen == [r.pk for r in rows]
+    late = _delivery(org)
+    assert process_delivery.call_local(rows[0].pk) == 0  # taken already: `late` waits for its own
+    assert _state(late) == DeliveryState.RECEIVED
+    assert process_delivery.call_local(late.pk) == 1 and _state(late) == DeliveryState.PROCESSED
+
+
 def test_tasks_are_registered_with_huey():
     from huey.contrib.djhuey import HUEY
 
     from opsdesk.inbox import tasks  # noqa: F401
 
     names = {name.rsplit(".", 1)[-1] for name in HUEY._registry._registry}
-    assert {"process_delivery", "process_claimed_delivery", "inbox_sweep", "inbox_purge"} <= names
+    expected = {"process_delivery", "process_due", "process_claimed_delivery", "inbox_sweep", "inbox_purge"}
+    assert expected <= names
 
 
 @pytest.mark.django_db(transaction=True, available_apps=["opsdesk.inbox"])
