@@ -1,6 +1,7 @@
 """The endpoints senders call (issue 12): unauthenticated — the signature is the proof — and exempt
-from CSRF, rate-limited per address (core.security.ApiRateLimitMiddleware, /intake/), and answering
-in the one JSON shape. The body is read up to the inbox's limit and no further."""
+from CSRF, rate-limited per address, and answering in the one JSON shape. A plain POST reaches these
+views from the intake's own route (inbox/middleware.py), anything else through the whole middleware
+stack. The body is read up to the inbox's limit and no further."""
 
 from __future__ import annotations
 
