@@ -238,7 +238,7 @@ def process_batch(claimed: list[Delivery], *, now: dt.datetime | None = None) ->
 def process_due(*, now: dt.datetime | None = None, limit: int = DUE_BATCH_SIZE) -> int:
     """The intake's hand-off (tasks.process_delivery): claim whatever is due, in batches, and
     process it. Each accepted delivery schedules one of these, so in a storm the first task takes a
-    batch and the tasks after it find their rows done (one conditional UPDATE each); a task stops
+    batch and the tasks after it find their rows taken (tasks.process_delivery: one read); a task stops
     after DUE_MAX_BATCHES full batches and hands the rest on, so none runs unbounded."""
     processed = 0
     for _ in range(DUE_MAX_BATCHES):
