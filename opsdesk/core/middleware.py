@@ -119,8 +119,8 @@ def request_id_of(request: HttpRequest) -> str:
 def log_request(
     request_id: str, method: str, path: str, status: int, started: float, *, user_id: int | None = None
 ) -> None:
-    """The one structured line a request leaves (also written by the intake's own WSGI route,
-    inbox/wsgi.py); an intake address's secret token is masked."""
+    """The one structured line a request leaves (also written by the intake's own route,
+    inbox/middleware.py); an intake address's secret token is masked."""
     request_log.info(
         "request",
         extra={

@@ -79,7 +79,7 @@ class ApiRateLimitMiddleware:
 def rate_refusal(scope: str, caller: str, limit: int) -> HttpResponse | None:
     """429 with Retry-After once `caller` has made more than `limit` `scope` requests this minute
     (a fixed window counted in the cache with an atomic increment); None while within it. Also
-    called by the intake's own WSGI route (inbox/wsgi.py)."""
+    called by the intake's own route (inbox/middleware.py)."""
     now = time.time()
     window = int(now // 60)
     key = f"opsdesk:rate:{'intake:' if scope == 'intake' else ''}{caller}:{window}"
