@@ -111,9 +111,14 @@ class RequestLogMiddleware:
         return response
 
 
+#: What a caller's X-Request-ID may hold: it is echoed in a header and written to the log.
+_REQUEST_ID = re.compile(r"[!-~]+")
+
+
 def request_id_of(request: HttpRequest) -> str:
-    """The caller's X-Request-ID (cut to 64 characters), else a new one."""
-    return request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+    """The caller's X-Request-ID (cut to 64 characters) when it is printable ASCII, else a new one."""
+    given = request.headers.get("X-Request-ID", "")[:64]
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def log_request(

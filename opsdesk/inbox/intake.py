@@ -41,6 +41,13 @@ def _body(request: HttpRequest) -> tuple[bytes, int, BodyProblem | None] | JsonR
     return body, len(body), problem
 
 
+def _headers(request: HttpRequest) -> dict[str, str]:
+    """The request's headers, lower-cased, as text the database can keep: some are stored with the
+    delivery, and a NUL (which WSGI lets through) would make that insert fail, the sender retrying
+    for ever; it becomes U+FFFD, as in a refused body's kept text."""
+    return {name.lower(): value.replace("\x00", "\ufffd") for name, value in request.headers.items()}
+
+
 @csrf_exempt
 def sns(request: HttpRequest, token: str) -> JsonResponse:
     """F1: POST /intake/sns/<token>/ — one Amazon SNS message (notification or handshake); GET
@@ -57,7 +64,7 @@ def sns(request: HttpRequest, token: str) -> JsonResponse:
     if isinstance(read, JsonResponse):
         return read
     body, size, problem = read
-    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers = _headers(request)
     receipt = services.sns_receive(
         token=token,
         body=body,
@@ -111,7 +118,7 @@ def eventbridge(request: HttpRequest) -> JsonResponse:
     if isinstance(read, JsonResponse):
         return read
     body, size, problem = read
-    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers = _headers(request)
     key = request.headers.get("X-Opsdesk-Intake-Key", "")
     return _answer(
         services.eventbridge_receive(key=key, body=body, size=size, headers=headers, problem=problem)
@@ -130,7 +137,7 @@ def webhook(request: HttpRequest, token: str) -> JsonResponse:
     if isinstance(read, JsonResponse):
         return read
     body, size, problem = read
-    headers = {name.lower(): value for name, value in request.headers.items()}
+    headers = _headers(request)
     return _answer(
         services.webhook_receive(token=token, body=body, size=size, headers=headers, problem=problem)
     )

@@ -99,3 +99,21 @@ def test_a_good_body_is_still_accepted(webhook_path):
     response = Client().post(webhook_path, data=body, content_type="application/json")
     assert response.status_code == 200, response.content
     assert Delivery.objects.get().state in ("received", "processed")
+
+
+def test_a_nul_in_a_stored_header_is_kept_as_a_replacement_not_a_failure(webhook_path, endpoint):
+    """Some headers are stored with the delivery; a NUL in one must not make the insert fail (a 5xx
+    the sender would retry for ever)."""
+    _, sns_path = endpoint
+    client = Client()
+    answers = [
+        fx.post(client, sns_path, fx.sign(fx.notification()), HTTP_USER_AGENT="agent\x00x"),
+        client.post(
+            webhook_path, data=json.dumps({"identity": "a", "state": "alarm", "summary": "s"}),
+            content_type="application/json", HTTP_IDEMPOTENCY_KEY="key\x00x",
+        ),
+    ]
+    assert [a.status_code for a in answers] == [200, 200], [a.content for a in answers]
+    kept = {d.source: d.headers for d in Delivery.objects.all()}
+    assert kept["sns"]["user-agent"] == "agent\ufffdx"
+    assert kept["webhook"]["idempotency-key"] == "key\ufffdx"

@@ -94,3 +94,11 @@ def test_with_https_required_a_plain_http_post_is_redirected(client, endpoint, s
     assert response.status_code == status
     if status == 200:
         assert response["Strict-Transport-Security"].startswith("max-age=3600")
+
+
+@pytest.mark.parametrize("given", ["a\x00b", "has space", "é", "tab\there"])
+def test_a_request_id_that_is_not_printable_ascii_is_replaced(client, endpoint, given):
+    _, path = endpoint
+    response = fx.post(client, path, fx.sign(fx.notification()), HTTP_X_REQUEST_ID=given)
+    assert response.status_code == 200
+    assert response["X-Request-ID"] != given and len(response["X-Request-ID"]) == 32
