@@ -21,7 +21,6 @@ a database named opsdesk_bench_report (OPSDESK_BENCH_DB; --keep keeps it, --reus
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 
@@ -141,36 +140,6 @@ def build_rollup() -> None:
         cursor.execute("VACUUM ANALYZE reports_slamonth")
 
 
-def _p95(samples: list[float]) -> float:
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(round(0.95 * len(samples))) - 1)]
-
-
-def _time(call, runs: int) -> tuple[float, float, int]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(2):
-        call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as ctx:
-        call()
-    return statistics.median(samples), _p95(samples), len(ctx.captured_queries)
-
-
-def _queries(call) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        call()
-    return len(ctx.captured_queries)
-
-
 def measure(runs: int) -> int:
     import datetime as dt
 
@@ -236,7 +205,8 @@ def measure(runs: int) -> int:
     ]
     worst = 0.0
     for label, call in cases:
-        p50, p95, queries = _time(call, runs)
+        p50, p95 = _django.timed(call, runs, warm=2)
+        queries = _django.queries(call)
         worst = max(worst, p95)
         print(f"{label:<34} {p50:>8.1f} {p95:>8.1f} {queries:>8}")
 
@@ -252,7 +222,7 @@ def measure(runs: int) -> int:
         filters = selectors.report_filters(
             user=user, from_month=first, to_month="2026-12", organisation=org_id, now=now
         )
-        return _queries(lambda: selectors.sla_report(user=user, filters=filters, now=now))
+        return _django.queries(lambda: selectors.sla_report(user=user, filters=filters, now=now))
 
     sizes = {
         "3 months, all organisations": count(first="2026-10"),
